@@ -1,0 +1,50 @@
+//! The domain error: every refusal Postern can give, independent of any surface. Each HTTP
+//! surface maps every variant to its own status and code in one exhaustive `match`.
+
+use std::time::Duration;
+
+/// A field-level validation failure: which field, and what is wrong with it, in words a
+/// client developer can act on ("must be at most 10000 characters, got 10001").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {}", .0.field, .0.message)]
+    Invalid(Invalid),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid screen name or password")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// Admission refused: a block stands between the two users (v1.1 code 349).
+    #[error("you cannot send messages to this user")]
+    CannotMessageUser,
+    /// Admission refused: the recipient does not accept messages from the sender (v1.1 150).
+    #[error("this user does not accept messages from you")]
+    RecipientNotAccepting,
+    #[error("rate limit exceeded: {what}")]
+    RateLimited { what: &'static str, retry_after: Duration },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid(Invalid { field: field.into(), message: message.into() })
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,21 @@
+//! Postern's domain: identifiers, types and the rules that need no I/O.
+//!
+//! - [`ids`]: string-serialized 64-bit ids, conversation ids, the id generator.
+//! - [`model`]: users, settings, conversations, messages as clients see them.
+//! - [`admission`]: who may message whom (SPEC §3.3), as one pure function.
+//! - [`text`] and [`entities`]: text normalization and limits, server-side entities.
+//! - [`stream`]: real-time events and their wire frames.
+//! - [`limits`]: the configurable product limits (SPEC §6).
+//! - [`error`]: every refusal, independent of any HTTP surface.
+
+pub mod admission;
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod model;
+pub mod stream;
+pub mod text;
+
+pub use error::{Error, Invalid, Result};
+pub use ids::{ConversationId, EventId, IdGenerator, ObjectId, UserId};

@@ -1,0 +1,61 @@
+//! Product limits (SPEC §6). Defaults match Twitter's; every value is configurable.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Characters (Unicode scalar values after NFC) in a direct message.
+    pub dm_text: usize,
+    /// Maximum members of a group conversation, the creator included.
+    pub group_size: usize,
+    /// Others a client may name when creating a group through the API.
+    pub group_create_min_others: usize,
+    pub group_create_max_others: usize,
+    /// Characters in a group's name.
+    pub group_name: usize,
+    pub pinned_conversations: usize,
+    pub edits_per_message: u32,
+    /// Direct-message sends per user per 24 hours (support accounts are exempt).
+    pub dm_sends_per_day: u32,
+    /// New conversations with non-followers per 24 hours for accounts younger than
+    /// `young_account_days`.
+    pub young_account_new_conversations_per_day: u32,
+    pub young_account_days: i64,
+    /// How long a client's idempotency key returns the original message.
+    pub idempotency_hours: i64,
+    /// Message requests left unanswered after which the quality filter treats a sender as
+    /// likely spam.
+    pub spam_unanswered_requests: u32,
+    /// Reports against an account after which the quality filter treats it as likely spam.
+    pub spam_reports: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            dm_text: 10_000,
+            group_size: 256,
+            group_create_min_others: 2,
+            group_create_max_others: 49,
+            group_name: 50,
+            pinned_conversations: 6,
+            edits_per_message: 5,
+            dm_sends_per_day: 1_000,
+            young_account_new_conversations_per_day: 50,
+            young_account_days: 7,
+            idempotency_hours: 24,
+            spam_unanswered_requests: 20,
+            spam_reports: 3,
+        }
+    }
+}
+
+/// Fixed profile limits (SPEC §3.1); these follow Twitter and are not configurable.
+pub const SCREEN_NAME_MAX: usize = 15;
+pub const NAME_MAX: usize = 50;
+pub const DESCRIPTION_MAX: usize = 160;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 1024;
+pub const REPORT_REASON_MAX: usize = 500;
+pub const PAGE_LIMIT_MAX: usize = 100;

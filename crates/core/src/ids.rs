@@ -178,6 +178,11 @@ impl IdGenerator {
         }
     }
 
+    /// Makes every later id larger than `id` (an id already stored).
+    pub fn observe(&self, id: i64) {
+        self.last.fetch_max(id, Ordering::Relaxed);
+    }
+
     /// The id that a generator would have produced at `ms` (Unix milliseconds); used to turn
     /// a point in time into a lower bound for id ranges.
     pub fn floor_for_unix_ms(ms: i64) -> i64 {

@@ -1,1 +1,119 @@
+//! Postern's embedded store: SQLite in WAL mode.
+//!
+//! - [`writer`]: one writer thread with grouped, durable commits.
+//! - `accounts`, `graph`, `conversations`, `messages`, `stream`: the storage traits.
+//! - `rows`: mapping between rows and domain values, shared by the above.
+//!
+//! Reads run on a small pool of read-only connections on tokio's blocking threads; WAL lets
+//! them proceed while the writer commits.
 
+mod accounts;
+mod conversations;
+mod fanout;
+mod graph;
+mod messages;
+mod rows;
+mod stream;
+pub mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use postern_core::{Error, IdGenerator, Result};
+use postern_store::Store;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::writer::Writer;
+
+/// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+pub struct SqliteStore {
+    writer: Writer,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    ids: Arc<IdGenerator>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and migrates it.
+    pub fn open(path: &Path, ids: Arc<IdGenerator>) -> Result<SqliteStore> {
+        let mut conn = Connection::open(path).map_err(Error::internal)?;
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        // Seeding the generator with the newest stored id keeps ids increasing across
+        // restarts even if the clock went back.
+        let newest: i64 = conn
+            .query_row("SELECT max(coalesce((SELECT max(id) FROM events), 0), coalesce((SELECT max(id) FROM users), 0))", [], |r| r.get(0))
+            .map_err(Error::internal)?;
+        ids.observe(newest);
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;"));
+        let readers = r2d2::Pool::builder().max_size(8).build(manager).map_err(Error::internal)?;
+        Ok(SqliteStore { writer: Writer::start(conn).map_err(Error::internal)?, readers, ids })
+    }
+
+    /// Runs a read on a pooled connection off the async threads.
+    async fn read<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get().map_err(Error::internal)?;
+            f(&conn)
+        })
+        .await
+        .map_err(Error::internal)?
+    }
+
+    async fn write<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    // FULL makes every commit durable (fsync of the WAL) before a send is acknowledged;
+    // grouping commits is what keeps that fast.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -32000;
+         PRAGMA wal_autocheckpoint = 4000;",
+    )
+    .map_err(Error::internal)
+}
+
+/// Applies the migrations not yet recorded in `user_version`, each in its own transaction.
+/// Small enough not to warrant a migration framework; the writer is the only other
+/// connection that writes, and it starts after this returns.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::internal)?;
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction().map_err(Error::internal)?;
+        tx.execute_batch(sql).map_err(|e| Error::internal(format!("migration {}: {e}", n + 1)))?;
+        tx.pragma_update(None, "user_version", n + 1).map_err(Error::internal)?;
+        tx.commit().map_err(Error::internal)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(Error::internal)).await
+    }
+}

@@ -1,0 +1,194 @@
+//! Follows, blocks, mutes, reports, and the facts admission needs.
+
+use async_trait::async_trait;
+use postern_core::model::{AllowDmsFrom, Relationship, User};
+use postern_core::{ConversationId, Error, Result, UserId};
+use postern_store::{AdmissionInputs, GraphStore, NewReport, Page};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::rows::{self, Db, now_ms, to_time};
+use crate::SqliteStore;
+
+/// An edge table and its two columns: (table, from, to).
+type Edge = (&'static str, &'static str, &'static str);
+const FOLLOWS: Edge = ("follows", "follower_id", "followee_id");
+const BLOCKS: Edge = ("blocks", "blocker_id", "blocked_id");
+const MUTES: Edge = ("mutes", "muter_id", "muted_id");
+
+fn add_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId, seq: i64) -> Result<bool> {
+    let exists: bool = c
+        .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)"))
+        .db()?
+        .query_row([b.0], |r| r.get(0))
+        .db()?;
+    if !exists {
+        return Err(Error::NotFound("user"));
+    }
+    let sql = format!("INSERT OR IGNORE INTO {table} ({from}, {to}, seq) VALUES (?1, ?2, ?3)");
+    Ok(c.prepare_cached(&sql).db()?.execute((a.0, b.0, seq)).db()? > 0)
+}
+
+fn remove_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId) -> Result<bool> {
+    let sql = format!("DELETE FROM {table} WHERE {from} = ?1 AND {to} = ?2");
+    Ok(c.prepare_cached(&sql).db()?.execute((a.0, b.0)).db()? > 0)
+}
+
+/// Lists the users at the other end of `user`'s edges (or, `reverse`, pointing at `user`),
+/// newest first; the cursor is the edge's `seq`.
+fn list_edges(c: &Connection, (table, from, to): Edge, reverse: bool, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+    let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
+    let before = match cursor {
+        Some(c) => c.parse::<i64>().map_err(|_| Error::invalid("cursor", "is not a cursor this list returned"))?,
+        None => i64::MAX,
+    };
+    let sql = format!(
+        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_url, u.verified, u.created_at, e.seq
+         FROM {table} e JOIN users u ON u.id = e.{theirs}
+         WHERE e.{mine} = ?1 AND e.seq < ?2 ORDER BY e.seq DESC LIMIT ?3"
+    );
+    let mut stmt = c.prepare_cached(&sql).db()?;
+    let found = stmt.query_map((user.0, before, limit + 1), |r| Ok((rows::user(r)?, r.get::<_, i64>(7)?))).db()?;
+    let mut found = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
+    let next_cursor = if found.len() > limit {
+        found.truncate(limit);
+        found.last().map(|(_, seq)| seq.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items: found.into_iter().map(|(u, _)| u).collect(), next_cursor })
+}
+
+fn has_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId) -> Result<bool> {
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {from} = ?1 AND {to} = ?2)");
+    c.prepare_cached(&sql).db()?.query_row((a.0, b.0), |r| r.get(0)).db()
+}
+
+#[async_trait]
+impl GraphStore for SqliteStore {
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool> {
+        let seq = self.ids.next_id();
+        self.write(move |c| add_edge(c, FOLLOWS, follower, followee, seq)).await
+    }
+
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool> {
+        self.write(move |c| remove_edge(c, FOLLOWS, follower, followee)).await
+    }
+
+    async fn block(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
+        let seq = self.ids.next_id();
+        self.write(move |c| {
+            let added = add_edge(c, BLOCKS, blocker, blocked, seq)?;
+            remove_edge(c, FOLLOWS, blocker, blocked)?;
+            remove_edge(c, FOLLOWS, blocked, blocker)?;
+            Ok(added)
+        })
+        .await
+    }
+
+    async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
+        self.write(move |c| remove_edge(c, BLOCKS, blocker, blocked)).await
+    }
+
+    async fn mute(&self, muter: UserId, muted: UserId) -> Result<bool> {
+        let seq = self.ids.next_id();
+        self.write(move |c| add_edge(c, MUTES, muter, muted, seq)).await
+    }
+
+    async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool> {
+        self.write(move |c| remove_edge(c, MUTES, muter, muted)).await
+    }
+
+    async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>> {
+        let others = others.to_vec();
+        self.read(move |c| {
+            others
+                .iter()
+                .map(|&o| {
+                    Ok(Relationship {
+                        following: has_edge(c, FOLLOWS, viewer, o)?,
+                        followed_by: has_edge(c, FOLLOWS, o, viewer)?,
+                        blocking: has_edge(c, BLOCKS, viewer, o)?,
+                        blocked_by: has_edge(c, BLOCKS, o, viewer)?,
+                        muting: has_edge(c, MUTES, viewer, o)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn followers(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, FOLLOWS, true, user, cursor, limit)).await
+    }
+
+    async fn following(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, FOLLOWS, false, user, cursor, limit)).await
+    }
+
+    async fn blocked(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, BLOCKS, false, user, cursor, limit)).await
+    }
+
+    async fn muted(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, MUTES, false, user, cursor, limit)).await
+    }
+
+    async fn insert_report(&self, r: NewReport) -> Result<()> {
+        self.write(move |c| {
+            let target_user: Option<i64> = match r.target {
+                postern_core::model::ReportTarget::User => r.target_id.parse().ok(),
+                postern_core::model::ReportTarget::Message => c
+                    .query_row("SELECT sender_id FROM events WHERE id = ?1", [r.target_id.parse::<i64>().unwrap_or(-1)], |row| row.get(0))
+                    .optional()
+                    .db()?,
+                postern_core::model::ReportTarget::Conversation => ConversationId::parse(&r.target_id)
+                    .and_then(|id| id.pair())
+                    .map(|(a, b)| if a == r.reporter { b.0 } else { a.0 }),
+            };
+            let target_type = serde_json::to_value(r.target).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            c.execute(
+                "INSERT INTO reports (id, reporter_id, target_type, target_id, target_user_id, reason, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (r.id.0, r.reporter.0, target_type, &r.target_id, target_user, &r.reason, now_ms()),
+            )
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn admission_inputs(&self, sender: UserId, recipient: UserId) -> Result<AdmissionInputs> {
+        let conversation = ConversationId::one_to_one(sender, recipient);
+        self.read(move |c| {
+            let sql = "SELECT
+                EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2) OR (blocker_id = ?2 AND blocked_id = ?1)),
+                EXISTS (SELECT 1 FROM follows WHERE follower_id = ?2 AND followee_id = ?1),
+                coalesce((SELECT accepted FROM participants WHERE conversation_id = ?3 AND user_id = ?2), 0),
+                r.allow_dms_from, r.quality_filter, s.verified, s.created_at,
+                (SELECT count(*) FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
+                   WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1 AND p.accepted = 0),
+                (SELECT count(*) FROM reports WHERE target_user_id = ?1)
+              FROM users r, users s WHERE r.id = ?2 AND s.id = ?1";
+            c.prepare_cached(sql)
+                .db()?
+                .query_row((sender.0, recipient.0, conversation.as_str()), |r| {
+                    let allow: String = r.get(3)?;
+                    Ok(AdmissionInputs {
+                        either_blocks: r.get(0)?,
+                        recipient_follows_sender: r.get(1)?,
+                        recipient_accepted_sender: r.get(2)?,
+                        recipient_allows: AllowDmsFrom::parse(&allow).unwrap_or_default(),
+                        recipient_quality_filter: r.get(4)?,
+                        sender_verified: r.get(5)?,
+                        sender_created_at: Some(to_time(r.get(6)?)),
+                        sender_unanswered_requests: r.get(7)?,
+                        sender_reports_against: r.get(8)?,
+                    })
+                })
+                .optional()
+                .db()?
+                .ok_or(Error::NotFound("user"))
+        })
+        .await
+    }
+}

@@ -1,0 +1,339 @@
+//! Messages: append (idempotent), history, edits, deletes, reactions, read marks, search.
+
+use async_trait::async_trait;
+use postern_core::entities::Entities;
+use postern_core::model::{ConversationEvent, InboxBox, Message};
+use postern_core::stream::{Delivery, StreamEvent};
+use postern_core::{ConversationId, Error, EventId, Result, UserId};
+use postern_store::{Appended, Fanout, HistoryDirection, HistoryQuery, MessageStore, NewMessage, Page};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::conversations::{EventRow, insert_event, insert_participant, touch_members};
+use crate::rows::{self, Db, EVENT_COLS, KIND_MESSAGE, now_ms};
+use crate::{SqliteStore, fanout};
+
+/// The message an idempotency key already produced, if it is still within its window.
+fn existing_send(c: &Connection, new: &NewMessage) -> Result<Option<Message>> {
+    let Some(key) = &new.client_key else { return Ok(None) };
+    let found: Option<(i64, i64)> = c
+        .prepare_cached("SELECT event_id, created_at FROM idempotency WHERE sender_id = ?1 AND client_key = ?2")
+        .db()?
+        .query_row((new.sender_id.0, key), |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .db()?;
+    match found {
+        Some((id, at)) if at >= new.idempotent_since.timestamp_millis() => {
+            let conversation: String =
+                c.query_row("SELECT conversation_id FROM events WHERE id = ?1", [id], |r| r.get(0)).db()?;
+            rows::load_message(c, &ConversationId::from_stored(conversation), EventId(id)).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Creates the one-to-one conversation on first contact: the sender in primary, the
+/// recipient in the box admission chose.
+fn ensure_one_to_one(c: &Connection, new: &NewMessage, seq: i64) -> Result<bool> {
+    let Some(setup) = &new.setup else { return Ok(false) };
+    let created = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO conversations (id, kind, created_by, created_at, member_count)
+             VALUES (?1, 'one_to_one', ?2, ?3, 2)",
+        )
+        .db()?
+        .execute((new.conversation_id.as_str(), new.sender_id.0, now_ms()))
+        .db()?
+        > 0;
+    if created {
+        insert_participant(c, &new.conversation_id, new.sender_id, InboxBox::Primary, true, None, seq)?;
+        insert_participant(c, &new.conversation_id, setup.recipient, setup.recipient_box, false, None, seq + 1)?;
+    }
+    Ok(created)
+}
+
+fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended> {
+    if let Some(message) = existing_send(c, &new)? {
+        return Ok(Appended { message, duplicate: true, deliveries: Vec::new() });
+    }
+    let created = ensure_one_to_one(c, &new, seq)?;
+    let mut deliveries = Vec::new();
+    if created {
+        for p in rows::participants_of(c, &new.conversation_id)? {
+            let event = StreamEvent::ConversationCreated { conversation_id: new.conversation_id.clone(), inbox: p.inbox };
+            deliveries.extend(fanout::record_one(c, &[p.user_id], &event)?);
+        }
+    }
+    // Writing in a conversation accepts it, and ends a report's silence.
+    c.prepare_cached(
+        "UPDATE participants SET accepted = 1, box = 'primary', reported = 0 WHERE conversation_id = ?1 AND user_id = ?2",
+    )
+    .db()?
+    .execute((new.conversation_id.as_str(), new.sender_id.0))
+    .db()?;
+    let at = now_ms();
+    let entities = serde_json::to_string(&new.entities).map_err(Error::internal)?;
+    insert_event(
+        c,
+        id,
+        EventRow {
+            conversation: &new.conversation_id,
+            kind: KIND_MESSAGE,
+            sender: new.sender_id,
+            text: &new.text,
+            entities: Some(entities),
+            reply_to: new.reply_to_id.map(|r| r.0),
+            client_key: new.client_key.as_deref(),
+            user_ids: None,
+            created_at: at,
+        },
+    )?;
+    c.prepare_cached("INSERT INTO events_fts (rowid, text) VALUES (?1, ?2)").db()?.execute((id, &new.text)).db()?;
+    touch_members(c, &new.conversation_id, id, new.sender_id, true)?;
+    if let Some(key) = &new.client_key {
+        c.prepare_cached(
+            "INSERT INTO idempotency (sender_id, client_key, event_id, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sender_id, client_key) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at",
+        )
+        .db()?
+        .execute((new.sender_id.0, key, id, at))
+        .db()?;
+    }
+    let message = Message {
+        id: EventId(id),
+        conversation_id: new.conversation_id.clone(),
+        sender_id: new.sender_id,
+        text: new.text,
+        entities: new.entities,
+        created_at: rows::to_time(at),
+        reply_to_id: new.reply_to_id,
+        client_message_id: new.client_key,
+        reactions: Vec::new(),
+        edit_count: 0,
+        edited_at: None,
+        edit_history: Vec::new(),
+        deleted: false,
+    };
+    deliveries.extend(fanout::record_one(c, &new.notify, &StreamEvent::MessageCreated(message.clone()))?);
+    deliveries.extend(fanout::record(c, &new.also)?);
+    Ok(Appended { message, duplicate: false, deliveries })
+}
+
+fn history(c: &Connection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
+    let lower = q.visible_after.map_or(i64::MIN, |e| e.0);
+    let upper = q.visible_until.map_or(i64::MAX, |e| e.0);
+    // The viewer sees (visible_after, visible_until]; the query takes an open range.
+    let end = upper.saturating_add(1);
+    let (order, lower, upper) = match q.direction {
+        HistoryDirection::Before(anchor) => ("DESC", lower, anchor.map_or(end, |a| a.0.min(end))),
+        HistoryDirection::After(anchor) => ("ASC", anchor.0.max(lower), end),
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLS} FROM events
+         WHERE conversation_id = ?1 AND id > ?3 AND id < ?4
+           AND id NOT IN (SELECT event_id FROM hidden_events WHERE user_id = ?2 AND conversation_id = ?1)
+         ORDER BY id {order} LIMIT ?5"
+    );
+    let mut stmt = c.prepare_cached(&sql).db()?;
+    let found = stmt.query_map((q.conversation_id.as_str(), q.viewer.0, lower, upper, q.limit), rows::event).db()?;
+    let mut events = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
+    rows::decorate(c, &mut events)?;
+    Ok(events)
+}
+
+fn require_live_message(c: &Connection, conversation: &ConversationId, id: EventId) -> Result<Message> {
+    let m = rows::load_message(c, conversation, id)?;
+    if m.deleted {
+        return Err(Error::Conflict("the message was deleted"));
+    }
+    Ok(m)
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn append_message(&self, new: NewMessage) -> Result<Appended> {
+        let ids = self.ids.clone();
+        // Ids are taken inside the writer so they follow commit order: a conversation's
+        // history pages by id and must never gain an event behind a cursor.
+        self.write(move |c| {
+            let (id, seq) = (ids.next_id(), ids.next_id());
+            append(c, new, id, seq)
+        })
+        .await
+    }
+
+    async fn event(&self, conversation: &ConversationId, id: EventId) -> Result<Option<ConversationEvent>> {
+        let conversation = conversation.clone();
+        self.read(move |c| rows::load_event(c, &conversation, id)).await
+    }
+
+    async fn history(&self, query: HistoryQuery) -> Result<Vec<ConversationEvent>> {
+        self.read(move |c| history(c, &query)).await
+    }
+
+    async fn edit_message(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        text: String,
+        entities: Entities,
+        max_edits: u32,
+        notify: Vec<UserId>,
+    ) -> Result<(Message, Vec<Delivery>)> {
+        let conversation = conversation.clone();
+        self.write(move |c| {
+            let before = require_live_message(c, &conversation, id)?;
+            if before.edit_count >= max_edits {
+                return Err(Error::Conflict("the message has reached its edit limit"));
+            }
+            let at = now_ms();
+            c.execute(
+                "INSERT INTO message_edits (message_id, seq, text, edited_at) VALUES (?1, ?2, ?3, ?4)",
+                (id.0, before.edit_count, &before.text, at),
+            )
+            .db()?;
+            let entities = serde_json::to_string(&entities).map_err(Error::internal)?;
+            c.execute(
+                "UPDATE events SET text = ?2, entities = ?3, edit_count = edit_count + 1, edited_at = ?4 WHERE id = ?1",
+                (id.0, &text, entities, at),
+            )
+            .db()?;
+            c.execute("INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', ?1, ?2)", (id.0, &before.text)).db()?;
+            c.execute("INSERT INTO events_fts (rowid, text) VALUES (?1, ?2)", (id.0, &text)).db()?;
+            let after = rows::load_message(c, &conversation, id)?;
+            let deliveries = fanout::record_one(c, &notify, &StreamEvent::MessageEdited(after.clone()))?;
+            Ok((after, deliveries))
+        })
+        .await
+    }
+
+    async fn delete_for_everyone(&self, conversation: &ConversationId, id: EventId, fanout: Fanout) -> Result<Vec<Delivery>> {
+        let conversation = conversation.clone();
+        self.write(move |c| {
+            let before = require_live_message(c, &conversation, id)?;
+            c.execute("INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', ?1, ?2)", (id.0, &before.text)).db()?;
+            c.execute(
+                "UPDATE events SET text = '', entities = NULL, deleted = 1, reply_to_id = NULL WHERE id = ?1",
+                [id.0],
+            )
+            .db()?;
+            c.execute("DELETE FROM reactions WHERE message_id = ?1", [id.0]).db()?;
+            c.execute("DELETE FROM message_edits WHERE message_id = ?1", [id.0]).db()?;
+            // An unread tombstone should not keep a badge lit.
+            c.execute(
+                "UPDATE participants SET unread_count = max(unread_count - 1, 0)
+                 WHERE conversation_id = ?1 AND active = 1 AND user_id != ?2 AND unread_count > 0
+                   AND (last_read_event_id IS NULL OR last_read_event_id < ?3)",
+                (conversation.as_str(), before.sender_id.0, id.0),
+            )
+            .db()?;
+            fanout::record(c, &fanout)
+        })
+        .await
+    }
+
+    async fn delete_for_me(&self, conversation: &ConversationId, id: EventId, user: UserId, fanout: Fanout) -> Result<Vec<Delivery>> {
+        let conversation = conversation.clone();
+        self.write(move |c| {
+            rows::load_event(c, &conversation, id)?.ok_or(Error::NotFound("message"))?;
+            c.execute(
+                "INSERT OR IGNORE INTO hidden_events (user_id, conversation_id, event_id) VALUES (?1, ?2, ?3)",
+                (user.0, conversation.as_str(), id.0),
+            )
+            .db()?;
+            fanout::record(c, &fanout)
+        })
+        .await
+    }
+
+    async fn set_reaction(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        user: UserId,
+        emoji: Option<String>,
+        fanout: Fanout,
+    ) -> Result<(bool, Vec<Delivery>)> {
+        let conversation = conversation.clone();
+        self.write(move |c| {
+            require_live_message(c, &conversation, id)?;
+            let changed = match &emoji {
+                Some(emoji) => c
+                    .execute(
+                        "INSERT INTO reactions (message_id, user_id, conversation_id, emoji, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (message_id, user_id) DO UPDATE SET emoji = excluded.emoji, created_at = excluded.created_at
+                         WHERE emoji != excluded.emoji",
+                        (id.0, user.0, conversation.as_str(), emoji, now_ms()),
+                    )
+                    .db()?,
+                None => c.execute("DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2", (id.0, user.0)).db()?,
+            } > 0;
+            let deliveries = if changed { fanout::record(c, &fanout)? } else { Vec::new() };
+            Ok((changed, deliveries))
+        })
+        .await
+    }
+
+    async fn mark_read(&self, conversation: &ConversationId, user: UserId, up_to: EventId, fanout: Fanout) -> Result<(bool, Vec<Delivery>)> {
+        let conversation = conversation.clone();
+        self.write(move |c| {
+            let moved = c
+                .execute(
+                    "UPDATE participants SET last_read_event_id = ?3,
+                        unread_count = (SELECT count(*) FROM events e WHERE e.conversation_id = ?1 AND e.id > ?3
+                                          AND e.kind = 0 AND e.deleted = 0 AND e.sender_id != ?2)
+                     WHERE conversation_id = ?1 AND user_id = ?2 AND (last_read_event_id IS NULL OR last_read_event_id < ?3)",
+                    (conversation.as_str(), user.0, up_to.0),
+                )
+                .db()?
+                > 0;
+            let deliveries = if moved { fanout::record(c, &fanout)? } else { Vec::new() };
+            Ok((moved, deliveries))
+        })
+        .await
+    }
+
+    async fn search_messages(&self, user: UserId, query: &str, cursor: Option<String>, limit: usize) -> Result<Page<Message>> {
+        // Each word becomes a quoted FTS5 prefix term, so user input cannot inject syntax.
+        let terms: Vec<String> =
+            query.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect();
+        if terms.is_empty() {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        let before = match cursor {
+            Some(c) => c.parse::<i64>().map_err(|_| Error::invalid("cursor", "is not a cursor this search returned"))?,
+            None => i64::MAX,
+        };
+        let match_expr = terms.join(" ");
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {} FROM events_fts f JOIN events e ON e.id = f.rowid
+                 JOIN participants p ON p.conversation_id = e.conversation_id AND p.user_id = ?2
+                 WHERE events_fts MATCH ?1 AND e.id < ?3 AND e.kind = 0 AND e.deleted = 0 AND p.reported = 0
+                   AND (p.visible_after IS NULL OR e.id > p.visible_after)
+                   AND (p.left_at_event IS NULL OR e.id <= p.left_at_event)
+                   AND e.id NOT IN (SELECT event_id FROM hidden_events h WHERE h.user_id = ?2 AND h.conversation_id = e.conversation_id)
+                 ORDER BY e.id DESC LIMIT ?4",
+                EVENT_COLS.split(", ").map(|col| format!("e.{}", col.trim())).collect::<Vec<_>>().join(", ")
+            );
+            let mut stmt = c.prepare_cached(&sql).db()?;
+            let found = stmt.query_map((match_expr, user.0, before, limit + 1), rows::event).db()?;
+            let mut events = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
+            let next_cursor = if events.len() > limit {
+                events.truncate(limit);
+                events.last().map(|e| e.id().0.to_string())
+            } else {
+                None
+            };
+            rows::decorate(c, &mut events)?;
+            let items = events
+                .into_iter()
+                .filter_map(|e| match e {
+                    ConversationEvent::Message(m) => Some(m),
+                    _ => None,
+                })
+                .collect();
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+}

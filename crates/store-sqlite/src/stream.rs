@@ -1,0 +1,39 @@
+//! Replaying a user's stream from a position.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use postern_core::stream::EventBody;
+use postern_core::{Result, UserId};
+use postern_store::{Replayed, StreamStore};
+
+use crate::SqliteStore;
+use crate::rows::Db;
+
+#[async_trait]
+impl StreamStore for SqliteStore {
+    async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT s.position, e.kind, e.data FROM user_stream s JOIN stream_events e ON e.id = s.stream_event_id
+                     WHERE s.user_id = ?1 AND s.position > ?2 ORDER BY s.position LIMIT ?3",
+                )
+                .db()?;
+            let found = stmt
+                .query_map((user.0, after, limit), |r| {
+                    Ok(Replayed { position: r.get(0)?, body: Arc::new(EventBody { kind: r.get(1)?, data: r.get(2)? }) })
+                })
+                .db()?;
+            found.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
+    async fn stream_position(&self, user: UserId) -> Result<i64> {
+        self.read(move |c| {
+            c.prepare_cached("SELECT stream_position FROM users WHERE id = ?1").db()?.query_row([user.0], |r| r.get(0)).db()
+        })
+        .await
+    }
+}

@@ -1,0 +1,232 @@
+//! Values that cross the storage boundary: what the service asks the store to persist and
+//! what the store hands back, in domain terms.
+
+use chrono::{DateTime, Utc};
+use postern_core::model::{AllowDmsFrom, ConversationEvent, ConversationKind, InboxBox, Message, User};
+use postern_core::stream::{Delivery, StreamEvent};
+use postern_core::{entities::Entities, ConversationId, EventId, ObjectId, UserId};
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub screen_name: String,
+    pub name: String,
+    pub password_hash: String,
+    pub verified: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub avatar_url: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SettingsPatch {
+    pub allow_dms_from: Option<AllowDmsFrom>,
+    pub read_receipts: Option<bool>,
+    pub quality_filter: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A browser session (cookie), paired with a CSRF token.
+    Session,
+    /// A personal access token for API clients (bearer).
+    Personal,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: ObjectId,
+    pub user_id: UserId,
+    pub kind: TokenKind,
+    /// SHA-256 of the secret; the secret itself is never stored.
+    pub hash: Vec<u8>,
+    pub name: Option<String>,
+    pub csrf: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// One page of a list, with the cursor for the next page when there is one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// What the admission rules need to know about sender A writing to recipient B.
+#[derive(Debug, Clone, Default)]
+pub struct AdmissionInputs {
+    pub either_blocks: bool,
+    pub recipient_follows_sender: bool,
+    pub recipient_accepted_sender: bool,
+    pub recipient_allows: AllowDmsFrom,
+    pub recipient_quality_filter: bool,
+    pub sender_verified: bool,
+    pub sender_created_at: Option<DateTime<Utc>>,
+    /// Requests A started that their recipients have not answered.
+    pub sender_unanswered_requests: u32,
+    pub sender_reports_against: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub kind: ConversationKind,
+    pub name: Option<String>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub last_event_id: Option<EventId>,
+    pub member_count: usize,
+}
+
+/// One person's membership of a conversation and their private state in it.
+#[derive(Debug, Clone)]
+pub struct ParticipantRecord {
+    pub conversation_id: ConversationId,
+    pub user_id: UserId,
+    pub active: bool,
+    pub inbox: InboxBox,
+    /// They see events after this one (their join, or where they deleted history).
+    pub visible_after: Option<EventId>,
+    /// Set when they left: they see nothing after it.
+    pub left_at_event: Option<EventId>,
+    pub last_read_event_id: Option<EventId>,
+    pub unread_count: u64,
+    pub muted: bool,
+    pub pinned: bool,
+    pub archived: bool,
+    /// They have written in, or accepted, this conversation (SPEC §3.3 rule 3).
+    pub accepted: bool,
+    /// They reported the conversation: hidden, and its messages stop until they write.
+    pub reported: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantPatch {
+    pub inbox: Option<InboxBox>,
+    pub muted: Option<bool>,
+    pub pinned: Option<bool>,
+    pub archived: Option<bool>,
+    pub accepted: Option<bool>,
+    pub reported: Option<bool>,
+    /// Delete for me: hide everything up to the latest event.
+    pub delete_history: bool,
+}
+
+/// Stored stream events to record in the same transaction as a write.
+#[derive(Debug, Clone, Default)]
+pub struct Fanout(pub Vec<(Vec<UserId>, StreamEvent)>);
+
+impl Fanout {
+    pub fn to(mut self, users: Vec<UserId>, event: StreamEvent) -> Self {
+        self.0.push((users, event));
+        self
+    }
+}
+
+/// The first message between two people creates their conversation.
+#[derive(Debug, Clone)]
+pub struct OneToOneSetup {
+    pub recipient: UserId,
+    pub recipient_box: InboxBox,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
+    pub text: String,
+    pub entities: Entities,
+    pub reply_to_id: Option<EventId>,
+    pub client_key: Option<String>,
+    /// Keys older than this no longer deduplicate.
+    pub idempotent_since: DateTime<Utc>,
+    /// Present when the one-to-one conversation may not exist yet.
+    pub setup: Option<OneToOneSetup>,
+    /// Who receives `message.created` (the sender's own devices included).
+    pub notify: Vec<UserId>,
+    /// Further events recorded with the message (a request accepted by replying).
+    pub also: Fanout,
+}
+
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub message: Message,
+    /// True when the idempotency key matched an earlier send: nothing new was stored.
+    pub duplicate: bool,
+    pub deliveries: Vec<Delivery>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    pub id: ConversationId,
+    pub creator: UserId,
+    pub name: Option<String>,
+    /// Every member but the creator, with the box the conversation lands in for them.
+    pub members: Vec<(UserId, InboxBox)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryDirection {
+    /// Events older than the anchor, newest first.
+    Before(Option<EventId>),
+    /// Events newer than the anchor, oldest first.
+    After(EventId),
+}
+
+/// A page of history for one viewer, restricted to what they may see.
+#[derive(Debug, Clone)]
+pub struct HistoryQuery {
+    pub conversation_id: ConversationId,
+    pub viewer: UserId,
+    pub direction: HistoryDirection,
+    pub limit: usize,
+    pub visible_after: Option<EventId>,
+    pub visible_until: Option<EventId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InboxQuery {
+    pub user: UserId,
+    /// `None` lists archived conversations of every box.
+    pub inbox: Option<InboxBox>,
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    pub conversation: ConversationRecord,
+    pub me: ParticipantRecord,
+    pub member_ids: Vec<UserId>,
+    pub last_event: Option<ConversationEvent>,
+    /// Other participants' read positions (before any receipt rule is applied).
+    pub read_marks: Vec<(UserId, EventId)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub id: ObjectId,
+    pub reporter: UserId,
+    pub target: postern_core::model::ReportTarget,
+    pub target_id: String,
+    pub reason: String,
+}
+
+/// A stored stream event as a user replays it.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub position: i64,
+    pub body: std::sync::Arc<postern_core::stream::EventBody>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserWithSettings {
+    pub user: User,
+    pub settings: postern_core::model::Settings,
+}

@@ -1,0 +1,140 @@
+//! The storage traits. They speak the domain ("append a message to a conversation,
+//! idempotent on the client key"), never SQL; every backend implements all of them and
+//! passes the same conformance suite.
+//!
+//! Writes that clients watch in real time take the stream events to record with them, so
+//! the write and its events commit together and every event gets the next position in each
+//! receiver's stream.
+
+use async_trait::async_trait;
+use postern_core::model::{ConversationEvent, Relationship, Settings, User};
+use postern_core::stream::Delivery;
+use postern_core::{ConversationId, EventId, ObjectId, Result, UserId};
+
+use crate::records::*;
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Fails with `Conflict` when the screen name is taken (case-insensitively).
+    async fn create_user(&self, new: NewUser) -> Result<User>;
+    async fn user(&self, id: UserId) -> Result<Option<UserWithSettings>>;
+    async fn users(&self, ids: &[UserId]) -> Result<Vec<User>>;
+    async fn user_by_screen_name(&self, screen_name: &str) -> Result<Option<User>>;
+    /// The id and password hash for a screen name, for login.
+    async fn credentials(&self, screen_name: &str) -> Result<Option<(UserId, String)>>;
+    async fn search_users(&self, prefix: &str, limit: usize) -> Result<Vec<User>>;
+    async fn update_profile(&self, id: UserId, patch: ProfilePatch) -> Result<User>;
+    async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings>;
+    async fn set_verified(&self, id: UserId, verified: bool) -> Result<()>;
+
+    async fn insert_token(&self, token: TokenRecord) -> Result<()>;
+    async fn token_by_hash(&self, hash: &[u8]) -> Result<Option<TokenRecord>>;
+    async fn tokens(&self, user: UserId, kind: TokenKind) -> Result<Vec<TokenRecord>>;
+    /// Returns whether a token was removed.
+    async fn delete_token(&self, user: UserId, id: ObjectId) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait GraphStore: Send + Sync {
+    /// Returns whether anything changed.
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool>;
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool>;
+    /// Blocking removes follows both ways in the same transaction.
+    async fn block(&self, blocker: UserId, blocked: UserId) -> Result<bool>;
+    async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool>;
+    async fn mute(&self, muter: UserId, muted: UserId) -> Result<bool>;
+    async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool>;
+    /// How `viewer` relates to each of `others`, in the same order.
+    async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>>;
+    async fn followers(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
+    async fn following(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
+    async fn blocked(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
+    async fn muted(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
+    async fn insert_report(&self, report: NewReport) -> Result<()>;
+    /// Everything SPEC §3.3 needs for `sender` writing to `recipient`.
+    async fn admission_inputs(&self, sender: UserId, recipient: UserId) -> Result<AdmissionInputs>;
+}
+
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>>;
+    /// Current and former members, in join order.
+    async fn participants(&self, id: &ConversationId) -> Result<Vec<ParticipantRecord>>;
+    async fn participant(&self, id: &ConversationId, user: UserId) -> Result<Option<ParticipantRecord>>;
+    async fn create_group(&self, group: NewGroup, fanout: Fanout) -> Result<(ConversationRecord, Vec<Delivery>)>;
+    /// Adds members (re-activating former ones) and records a `participants_join` event;
+    /// `notify` receives `participants.joined` after the event id is known.
+    async fn add_participants(
+        &self,
+        id: &ConversationId,
+        by: UserId,
+        members: Vec<(UserId, postern_core::model::InboxBox)>,
+        notify: Vec<UserId>,
+        fanout: Fanout,
+    ) -> Result<(ConversationEvent, Vec<Delivery>)>;
+    /// Records a `participants_leave` event and ends the membership.
+    async fn leave(&self, id: &ConversationId, user: UserId, notify: Vec<UserId>) -> Result<(ConversationEvent, Vec<Delivery>)>;
+    async fn rename(&self, id: &ConversationId, name: Option<String>, fanout: Fanout) -> Result<Vec<Delivery>>;
+    async fn update_participant(
+        &self,
+        id: &ConversationId,
+        user: UserId,
+        patch: ParticipantPatch,
+        fanout: Fanout,
+    ) -> Result<(ParticipantRecord, Vec<Delivery>)>;
+    async fn pinned_count(&self, user: UserId) -> Result<usize>;
+    async fn inbox(&self, query: InboxQuery) -> Result<Page<InboxEntry>>;
+    async fn inbox_entry(&self, id: &ConversationId, user: UserId) -> Result<Option<InboxEntry>>;
+}
+
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Appends a message, creating a one-to-one conversation on first contact; idempotent on
+    /// `(sender, client_key)` within the idempotency window.
+    async fn append_message(&self, new: NewMessage) -> Result<Appended>;
+    async fn event(&self, conversation: &ConversationId, id: EventId) -> Result<Option<ConversationEvent>>;
+    async fn history(&self, query: HistoryQuery) -> Result<Vec<ConversationEvent>>;
+    /// Replaces the text, keeping the old version; refuses past `max_edits` edits.
+    async fn edit_message(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        text: String,
+        entities: postern_core::entities::Entities,
+        max_edits: u32,
+        notify: Vec<UserId>,
+    ) -> Result<(postern_core::model::Message, Vec<Delivery>)>;
+    /// Leaves a tombstone: text, entities and reactions are removed.
+    async fn delete_for_everyone(&self, conversation: &ConversationId, id: EventId, fanout: Fanout) -> Result<Vec<Delivery>>;
+    async fn delete_for_me(&self, conversation: &ConversationId, id: EventId, user: UserId, fanout: Fanout) -> Result<Vec<Delivery>>;
+    /// Sets `user`'s one reaction on a message (replacing another emoji); `None` removes it.
+    /// Returns whether anything changed.
+    async fn set_reaction(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        user: UserId,
+        emoji: Option<String>,
+        fanout: Fanout,
+    ) -> Result<(bool, Vec<Delivery>)>;
+    /// Moves the read mark forward (never back) and recounts unread messages.
+    async fn mark_read(&self, conversation: &ConversationId, user: UserId, up_to: EventId, fanout: Fanout) -> Result<(bool, Vec<Delivery>)>;
+    /// Full-text search over the messages `user` can see, newest first.
+    async fn search_messages(&self, user: UserId, query: &str, cursor: Option<String>, limit: usize) -> Result<Page<postern_core::model::Message>>;
+}
+
+#[async_trait]
+pub trait StreamStore: Send + Sync {
+    /// Stored events after `after`, in position order.
+    async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>>;
+    /// The position of the user's latest stored event (0 before the first).
+    async fn stream_position(&self, user: UserId) -> Result<i64>;
+}
+
+/// The whole store, as the service holds it.
+#[async_trait]
+pub trait Store: AccountStore + GraphStore + ConversationStore + MessageStore + StreamStore {
+    fn backend_name(&self) -> &'static str;
+    /// Readiness: whether the store answers a trivial query now.
+    async fn ping(&self) -> Result<()>;
+}

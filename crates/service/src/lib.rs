@@ -1,1 +1,87 @@
+//! Postern's use cases: the one place the rules are applied. Every surface (the native
+//! API, the Twitter adapters, the web app) calls these and nothing else.
+//!
+//! - [`auth`]: passwords, sessions, personal access tokens; who is calling.
+//! - [`accounts`]: registration, login, profiles, settings.
+//! - [`graph`]: follows, blocks, mutes, reports, and `dm_permission`.
+//! - [`conversations`]: the inbox, groups, per-participant state, requests.
+//! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
+//!   read receipts, typing, history, search.
+//! - [`stream`]: a user's real-time events with resume from a position.
+//! - [`rate`]: the per-user send limits.
 
+pub mod accounts;
+pub mod auth;
+pub mod conversations;
+pub mod graph;
+pub mod messages;
+pub mod rate;
+pub mod stream;
+
+use std::sync::Arc;
+
+use postern_bus::Bus;
+use postern_core::limits::Limits;
+use postern_core::stream::Delivery;
+use postern_core::IdGenerator;
+use postern_store::Store;
+
+pub use auth::{Caller, Credential};
+
+/// Tunables of the service layer; part of the server's configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub limits: Limits,
+    /// Per-user send limits (SPEC §6); off for load tests.
+    pub rate_limits: bool,
+    /// Argon2id memory cost in KiB and iterations.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    /// Browser sessions last this long.
+    pub session_days: i64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            limits: Limits::default(),
+            rate_limits: true,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            session_days: 30,
+        }
+    }
+}
+
+/// Everything a request handler needs, passed as a value (never a global), so several
+/// servers can live in one process.
+pub struct Services {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) bus: Arc<dyn Bus>,
+    pub(crate) ids: Arc<IdGenerator>,
+    pub(crate) config: ServiceConfig,
+    pub(crate) rate: rate::SendLimits,
+    pub(crate) tokens: auth::TokenCache,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, ids: Arc<IdGenerator>, config: ServiceConfig) -> Arc<Self> {
+        let rate = rate::SendLimits::new(&config);
+        Arc::new(Services { store, bus, ids, config, rate, tokens: auth::TokenCache::default() })
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Hands committed events to the bus. Called after the store has made them durable.
+    pub(crate) async fn publish(&self, deliveries: Vec<Delivery>) {
+        if !deliveries.is_empty() {
+            self.bus.publish(deliveries).await;
+        }
+    }
+}

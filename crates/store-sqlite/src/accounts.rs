@@ -165,6 +165,17 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn with_read_receipts(&self, ids: &[UserId]) -> Result<Vec<UserId>> {
+        let ids = ids.to_vec();
+        self.read(move |c| {
+            let sql = format!("SELECT id FROM users WHERE read_receipts = 1 AND id IN ({})", rows::placeholders(ids.len()));
+            let mut stmt = c.prepare_cached(&sql).db()?;
+            let found = stmt.query_map(rusqlite::params_from_iter(ids.iter().map(|i| i.0)), |r| Ok(UserId(r.get(0)?))).db()?;
+            found.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
     async fn insert_token(&self, t: TokenRecord) -> Result<()> {
         self.write(move |c| {
             c.prepare_cached(

@@ -135,7 +135,7 @@ fn entry(c: &Connection, conversation: ConversationRecord, me: ParticipantRecord
         member_ids: members.iter().filter(|p| p.active).map(|p| p.user_id).collect(),
         read_marks: members
             .iter()
-            .filter(|p| p.active && p.user_id != me.user_id)
+            .filter(|p| p.active && p.accepted && p.user_id != me.user_id)
             .filter_map(|p| p.last_read_event_id.map(|e| (p.user_id, e)))
             .collect(),
         conversation,

@@ -17,7 +17,7 @@ const MUTES: Edge = ("mutes", "muter_id", "muted_id");
 
 fn add_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId, seq: i64) -> Result<bool> {
     let exists: bool = c
-        .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)"))
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)")
         .db()?
         .query_row([b.0], |r| r.get(0))
         .db()?;
@@ -165,9 +165,9 @@ impl GraphStore for SqliteStore {
                 EXISTS (SELECT 1 FROM follows WHERE follower_id = ?2 AND followee_id = ?1),
                 coalesce((SELECT accepted FROM participants WHERE conversation_id = ?3 AND user_id = ?2), 0),
                 r.allow_dms_from, r.quality_filter, s.verified, s.created_at,
-                (SELECT count(*) FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
-                   WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1 AND p.accepted = 0),
-                (SELECT count(*) FROM reports WHERE target_user_id = ?1)
+                (SELECT count(*) FROM (SELECT 1 FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
+                   WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1 AND p.accepted = 0 LIMIT 1000)),
+                (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = ?1 LIMIT 1000))
               FROM users r, users s WHERE r.id = ?2 AND s.id = ?1";
             c.prepare_cached(sql)
                 .db()?

@@ -113,7 +113,14 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
         edit_history: Vec::new(),
         deleted: false,
     };
-    deliveries.extend(fanout::record_one(c, &new.notify, &StreamEvent::MessageCreated(message.clone()))?);
+    // Someone who reported the conversation hears nothing more from it until they write.
+    let silenced: Vec<UserId> = rows::participants_of(c, &message.conversation_id)?
+        .into_iter()
+        .filter(|p| p.reported)
+        .map(|p| p.user_id)
+        .collect();
+    let notify: Vec<UserId> = new.notify.iter().copied().filter(|u| !silenced.contains(u)).collect();
+    deliveries.extend(fanout::record_one(c, &notify, &StreamEvent::MessageCreated(message.clone()))?);
     deliveries.extend(fanout::record(c, &new.also)?);
     Ok(Appended { message, duplicate: false, deliveries })
 }

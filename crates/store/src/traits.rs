@@ -26,6 +26,8 @@ pub trait AccountStore: Send + Sync {
     async fn update_profile(&self, id: UserId, patch: ProfilePatch) -> Result<User>;
     async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings>;
     async fn set_verified(&self, id: UserId, verified: bool) -> Result<()>;
+    /// Those of `ids` who have read receipts turned on.
+    async fn with_read_receipts(&self, ids: &[UserId]) -> Result<Vec<UserId>>;
 
     async fn insert_token(&self, token: TokenRecord) -> Result<()>;
     async fn token_by_hash(&self, hash: &[u8]) -> Result<Option<TokenRecord>>;

@@ -1,0 +1,116 @@
+//! Registration, login, profiles and settings (SPEC §3.1).
+
+use chrono::Utc;
+use postern_core::limits::{DESCRIPTION_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN};
+use postern_core::model::{Settings, User};
+use postern_core::{text, Error, Result, UserId};
+use postern_store::{NewUser, ProfilePatch, SettingsPatch, TokenKind, UserWithSettings};
+
+use crate::auth::Issued;
+use crate::Services;
+
+pub struct Registration {
+    pub screen_name: String,
+    pub password: String,
+    pub name: Option<String>,
+    pub verified: bool,
+}
+
+fn check_password(password: &str) -> Result<()> {
+    let len = password.chars().count();
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&len) {
+        return Err(Error::invalid(
+            "password",
+            format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters, got {len}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Services {
+    /// Creates an account and returns it with a bearer token for immediate use.
+    pub async fn register(&self, r: Registration) -> Result<(User, Issued)> {
+        let screen_name = text::screen_name(&r.screen_name)?;
+        check_password(&r.password)?;
+        let name = match r.name {
+            Some(n) => text::single_line("name", &n, NAME_MAX)?,
+            None => screen_name.clone(),
+        };
+        let password_hash = self.hash_password(r.password).await?;
+        let user = self
+            .store
+            .create_user(NewUser {
+                id: UserId(self.ids.next_id()),
+                screen_name,
+                name,
+                password_hash,
+                verified: r.verified,
+                created_at: Utc::now(),
+            })
+            .await?;
+        let token = self.issue_token(user.id, TokenKind::Personal, Some("registration".into())).await?;
+        Ok((user, token))
+    }
+
+    /// Checks a screen name and password; `session` issues a browser session (cookie and
+    /// CSRF token) instead of a bearer token.
+    pub async fn login(&self, screen_name: &str, password: String, session: bool) -> Result<(User, Issued)> {
+        let Some((id, hash)) = self.store.credentials(screen_name).await? else {
+            // Spend the same effort as a real check so timing does not reveal which names exist.
+            let _ = self.hash_password(password).await;
+            return Err(Error::BadCredentials);
+        };
+        if !self.verify_password(password, hash).await? {
+            return Err(Error::BadCredentials);
+        }
+        let user = self.user(id).await?;
+        let kind = if session { TokenKind::Session } else { TokenKind::Personal };
+        let token = self.issue_token(id, kind, Some("login".into())).await?;
+        Ok((user, token))
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User> {
+        Ok(self.user_with_settings(id).await?.user)
+    }
+
+    pub(crate) async fn user_with_settings(&self, id: UserId) -> Result<UserWithSettings> {
+        self.store.user(id).await?.ok_or(Error::NotFound("user"))
+    }
+
+    pub async fn user_by_screen_name(&self, screen_name: &str) -> Result<User> {
+        self.store.user_by_screen_name(screen_name).await?.ok_or(Error::NotFound("user"))
+    }
+
+    pub async fn search_users(&self, q: &str, limit: usize) -> Result<Vec<User>> {
+        let prefix = q.trim().trim_start_matches('@');
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Ok(Vec::new());
+        }
+        self.store.search_users(prefix, limit).await
+    }
+
+    pub async fn update_profile(&self, id: UserId, name: Option<String>, description: Option<String>) -> Result<User> {
+        let patch = ProfilePatch {
+            name: name.map(|n| text::single_line("name", &n, NAME_MAX)).transpose()?,
+            description: description.map(|d| text::free_text("description", &d, DESCRIPTION_MAX)).transpose()?,
+            avatar_url: None,
+        };
+        if patch.name.as_deref() == Some("") {
+            return Err(Error::invalid("name", "must not be empty"));
+        }
+        self.store.update_profile(id, patch).await
+    }
+
+    pub async fn settings(&self, id: UserId) -> Result<Settings> {
+        Ok(self.user_with_settings(id).await?.settings)
+    }
+
+    pub async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings> {
+        self.store.update_settings(id, patch).await
+    }
+
+    /// Operators mark accounts verified (`postern admin user verify`).
+    pub async fn set_verified(&self, id: UserId, verified: bool) -> Result<()> {
+        self.store.set_verified(id, verified).await
+    }
+}

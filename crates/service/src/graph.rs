@@ -1,0 +1,154 @@
+//! The social graph (SPEC §3.2) and who may message whom (SPEC §3.3).
+
+use chrono::Utc;
+use postern_core::admission::{self, AdmissionFacts, Decision};
+use postern_core::limits::REPORT_REASON_MAX;
+use postern_core::model::{Relationship, ReportTarget, User};
+use postern_core::{text, ConversationId, Error, EventId, ObjectId, Result, UserId};
+use postern_store::{NewReport, Page, ParticipantPatch, Fanout};
+
+use crate::Services;
+
+/// Which list of a user's edges to page through.
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeList {
+    Followers,
+    Following,
+    Blocked,
+    Muted,
+}
+
+impl Services {
+    async fn require_other_user(&self, me: UserId, other: UserId) -> Result<()> {
+        if me == other {
+            return Err(Error::invalid("user_id", "must be another user, not yourself"));
+        }
+        self.store.user(other).await?.ok_or(Error::NotFound("user"))?;
+        Ok(())
+    }
+
+    pub async fn follow(&self, me: UserId, other: UserId) -> Result<()> {
+        self.require_other_user(me, other).await?;
+        let rel = self.relationship(me, other).await?;
+        if rel.blocking || rel.blocked_by {
+            // The blocked party is not told why; following simply is not possible.
+            return Err(Error::Forbidden("you cannot follow this user"));
+        }
+        self.store.follow(me, other).await.map(|_| ())
+    }
+
+    pub async fn unfollow(&self, me: UserId, other: UserId) -> Result<()> {
+        self.store.unfollow(me, other).await.map(|_| ())
+    }
+
+    pub async fn block(&self, me: UserId, other: UserId) -> Result<()> {
+        self.require_other_user(me, other).await?;
+        self.store.block(me, other).await.map(|_| ())
+    }
+
+    pub async fn unblock(&self, me: UserId, other: UserId) -> Result<()> {
+        self.store.unblock(me, other).await.map(|_| ())
+    }
+
+    pub async fn mute(&self, me: UserId, other: UserId) -> Result<()> {
+        self.require_other_user(me, other).await?;
+        self.store.mute(me, other).await.map(|_| ())
+    }
+
+    pub async fn unmute(&self, me: UserId, other: UserId) -> Result<()> {
+        self.store.unmute(me, other).await.map(|_| ())
+    }
+
+    pub async fn relationship(&self, me: UserId, other: UserId) -> Result<Relationship> {
+        let rels = self.store.relationships(me, &[other]).await?;
+        Ok(rels.into_iter().next().unwrap_or_default())
+    }
+
+    /// Pages through a user's followers or followings (anyone's), or the caller's own blocks
+    /// and mutes.
+    pub async fn edges(&self, user: UserId, list: EdgeList, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+        match list {
+            EdgeList::Followers => self.store.followers(user, cursor, limit).await,
+            EdgeList::Following => self.store.following(user, cursor, limit).await,
+            EdgeList::Blocked => self.store.blocked(user, cursor, limit).await,
+            EdgeList::Muted => self.store.muted(user, cursor, limit).await,
+        }
+    }
+
+    /// Reports a user, message or conversation. Reporting a conversation also hides it and
+    /// silences it until the reporter writes there again.
+    pub async fn report(&self, me: UserId, target: ReportTarget, target_id: &str, reason: &str) -> Result<ObjectId> {
+        let reason = text::free_text("reason", reason, REPORT_REASON_MAX)?;
+        if reason.is_empty() {
+            return Err(Error::invalid("reason", "must not be empty"));
+        }
+        match target {
+            ReportTarget::User => {
+                let id = target_id.parse().map_err(|_| Error::invalid("target_id", "must be a user id"))?;
+                self.require_other_user(me, UserId(id)).await?;
+            }
+            ReportTarget::Message => {
+                let (conversation, message) = target_id
+                    .rsplit_once(':')
+                    .and_then(|(c, m)| Some((ConversationId::parse(c)?, EventId(m.parse().ok()?))))
+                    .ok_or_else(|| Error::invalid("target_id", "must be CONVERSATION_ID:MESSAGE_ID"))?;
+                self.visible_event(me, &conversation, message).await?;
+            }
+            ReportTarget::Conversation => {
+                let conversation = ConversationId::parse(target_id)
+                    .ok_or_else(|| Error::invalid("target_id", "must be a conversation id"))?;
+                self.member(me, &conversation).await?;
+                let patch = ParticipantPatch { reported: Some(true), ..Default::default() };
+                self.store.update_participant(&conversation, me, patch, Fanout::default()).await?;
+            }
+        }
+        let id = ObjectId(self.ids.next_id());
+        let stored_id = match target {
+            ReportTarget::Message => target_id.rsplit_once(':').map(|(_, m)| m.to_owned()).unwrap_or_default(),
+            _ => target_id.to_owned(),
+        };
+        self.store.insert_report(NewReport { id, reporter: me, target, target_id: stored_id, reason }).await?;
+        Ok(id)
+    }
+
+    /// The admission decision for `sender` writing to `recipient` (SPEC §3.3).
+    pub async fn dm_permission(&self, sender: UserId, recipient: UserId) -> Result<Decision> {
+        self.require_other_user(sender, recipient).await?;
+        self.admission(sender, recipient).await
+    }
+
+    pub(crate) async fn admission(&self, sender: UserId, recipient: UserId) -> Result<Decision> {
+        let i = self.store.admission_inputs(sender, recipient).await?;
+        let limits = &self.config.limits;
+        let young = i
+            .sender_created_at
+            .is_some_and(|at| Utc::now() - at < chrono::Duration::days(limits.young_account_days));
+        // A young account alone is not spam; a young account whose requests go unanswered
+        // reaches the threshold four times sooner.
+        let unanswered_threshold =
+            if young { limits.spam_unanswered_requests.div_ceil(4) } else { limits.spam_unanswered_requests };
+        let looks_like_spam = i.sender_unanswered_requests >= unanswered_threshold
+            || i.sender_reports_against >= limits.spam_reports;
+        Ok(admission::decide(&AdmissionFacts {
+            either_blocks: i.either_blocks,
+            recipient_follows_sender: i.recipient_follows_sender,
+            recipient_accepted_sender: i.recipient_accepted_sender,
+            recipient_allows: i.recipient_allows,
+            // Support accounts arrive with business messaging.
+            recipient_support: false,
+            recipient_quality_filter: i.recipient_quality_filter,
+            sender_verified: i.sender_verified,
+            sender_looks_like_spam: looks_like_spam,
+        }))
+    }
+
+    /// The decision, or the refusal error it implies.
+    pub(crate) async fn admit(&self, sender: UserId, recipient: UserId) -> Result<Decision> {
+        let d = self.admission(sender, recipient).await?;
+        match d.rule {
+            _ if d.allowed => Ok(d),
+            admission::Rule::Blocked => Err(Error::CannotMessageUser),
+            _ => Err(Error::RecipientNotAccepting),
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! A user's real-time events, resumable from a position.
+//!
+//! Subscribing to the bus happens before reading the store, so nothing committed in
+//! between is missed; positions then sort out the overlap. Live events arrive with their
+//! position: the next one is passed on, an old one (already replayed) is dropped, and one
+//! past a gap — or a lag notice from the bus — triggers a catch-up from the store. Typing
+//! events carry no position and pass straight through.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use postern_bus::Live;
+use postern_core::stream::EventBody;
+use postern_core::{Result, UserId};
+
+use crate::Services;
+
+/// Events replayed per store read.
+const REPLAY_PAGE: usize = 500;
+
+/// One frame for the client: a JSON text.
+pub type Frame = String;
+
+pub struct EventStream {
+    services: Arc<Services>,
+    user: UserId,
+    last: i64,
+    live: BoxStream<'static, Live>,
+    pending: VecDeque<Frame>,
+}
+
+impl Services {
+    /// Opens the user's stream. With `since`, every stored event after that position is
+    /// replayed first; without it, the stream starts at the current position. Either way
+    /// the first frame after any replay is `{"type":"ready","position":…}`.
+    pub async fn open_stream(self: &Arc<Self>, user: UserId, since: Option<i64>) -> Result<EventStream> {
+        let live = self.bus.subscribe(user).await;
+        let last = match since {
+            Some(p) => p.max(0),
+            None => self.store.stream_position(user).await?,
+        };
+        let mut stream = EventStream { services: self.clone(), user, last, live, pending: VecDeque::new() };
+        stream.catch_up().await?;
+        let ready = EventBody { kind: "ready".into(), data: "{}".into() };
+        stream.pending.push_back(ready.frame(Some(stream.last)));
+        metrics::gauge!("postern_stream_connections").increment(1);
+        Ok(stream)
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        metrics::gauge!("postern_stream_connections").decrement(1);
+    }
+}
+
+impl EventStream {
+    pub fn position(&self) -> i64 {
+        self.last
+    }
+
+    /// The next frame; `None` when the bus has shut down.
+    pub async fn next_frame(&mut self) -> Result<Option<Frame>> {
+        loop {
+            if let Some(frame) = self.pending.pop_front() {
+                return Ok(Some(frame));
+            }
+            match self.live.next().await {
+                None => return Ok(None),
+                Some(Live::Lagged) => self.catch_up().await?,
+                Some(Live::Event(d)) => match d.position {
+                    None => return Ok(Some(d.body.frame(None))),
+                    Some(p) if p <= self.last => {}
+                    Some(p) if p == self.last + 1 => {
+                        self.last = p;
+                        return Ok(Some(d.body.frame(Some(p))));
+                    }
+                    Some(_) => self.catch_up().await?,
+                },
+            }
+        }
+    }
+
+    /// Queues every stored event after the last position seen.
+    async fn catch_up(&mut self) -> Result<()> {
+        loop {
+            let page = self.services.store.stream_since(self.user, self.last, REPLAY_PAGE).await?;
+            let full = page.len() == REPLAY_PAGE;
+            for r in page {
+                self.last = r.position;
+                self.pending.push_back(r.body.frame(Some(r.position)));
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+}

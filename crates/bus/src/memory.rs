@@ -50,8 +50,16 @@ impl Bus for MemoryBus {
     }
 
     async fn subscribe(&self, user: UserId) -> BoxStream<'static, Live> {
-        let rx = self.users.entry(user).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe();
-        Box::pin(Subscription { inner: Some(BroadcastStream::new(rx)), user, users: self.users.clone() })
+        let rx = self
+            .users
+            .entry(user)
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe();
+        Box::pin(Subscription {
+            inner: Some(BroadcastStream::new(rx)),
+            user,
+            users: self.users.clone(),
+        })
     }
 }
 
@@ -65,7 +73,9 @@ impl Stream for Subscription {
     type Item = Live;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Live>> {
-        let Some(inner) = self.inner.as_mut() else { return Poll::Ready(None) };
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
         Pin::new(inner).poll_next(cx).map(|item| {
             item.map(|r| match r {
                 Ok(d) => Live::Event(d),
@@ -79,7 +89,8 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         // Drop our receiver first so the count below no longer includes it.
         self.inner.take();
-        self.users.remove_if(&self.user, |_, tx| tx.receiver_count() == 0);
+        self.users
+            .remove_if(&self.user, |_, tx| tx.receiver_count() == 0);
     }
 }
 
@@ -90,8 +101,15 @@ mod tests {
     use postern_core::stream::EventBody;
 
     fn delivery(user: i64, position: i64) -> Delivery {
-        let body = Arc::new(EventBody { kind: "t".into(), data: "{}".into() });
-        Delivery { user_id: UserId(user), position: Some(position), body }
+        let body = Arc::new(EventBody {
+            kind: "t".into(),
+            data: "{}".into(),
+        });
+        Delivery {
+            user_id: UserId(user),
+            position: Some(position),
+            body,
+        }
     }
 
     #[tokio::test]
@@ -113,7 +131,12 @@ mod tests {
     async fn a_slow_subscriber_is_told_it_lagged() {
         let bus = MemoryBus::new();
         let mut slow = bus.subscribe(UserId(1)).await;
-        bus.publish((1..=(CHANNEL_CAPACITY as i64 + 10)).map(|p| delivery(1, p)).collect()).await;
+        bus.publish(
+            (1..=(CHANNEL_CAPACITY as i64 + 10))
+                .map(|p| delivery(1, p))
+                .collect(),
+        )
+        .await;
         assert!(matches!(slow.next().await, Some(Live::Lagged)));
     }
 }

@@ -43,11 +43,19 @@ pub struct Decision {
 
 impl Decision {
     fn allow(inbox: InboxBox, rule: Rule) -> Self {
-        Decision { allowed: true, inbox: Some(inbox), rule }
+        Decision {
+            allowed: true,
+            inbox: Some(inbox),
+            rule,
+        }
     }
 
     fn refuse(rule: Rule) -> Self {
-        Decision { allowed: false, inbox: None, rule }
+        Decision {
+            allowed: false,
+            inbox: None,
+            rule,
+        }
     }
 }
 
@@ -81,40 +89,75 @@ mod tests {
     use super::*;
 
     fn open() -> AdmissionFacts {
-        AdmissionFacts { recipient_allows: AllowDmsFrom::Everyone, ..Default::default() }
+        AdmissionFacts {
+            recipient_allows: AllowDmsFrom::Everyone,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn blocks_win_over_everything() {
-        let f = AdmissionFacts { either_blocks: true, recipient_follows_sender: true, ..open() };
+        let f = AdmissionFacts {
+            either_blocks: true,
+            recipient_follows_sender: true,
+            ..open()
+        };
         assert_eq!(decide(&f), Decision::refuse(Rule::Blocked));
     }
 
     #[test]
     fn followers_and_prior_conversations_land_in_primary() {
-        let f = AdmissionFacts { recipient_follows_sender: true, ..Default::default() };
+        let f = AdmissionFacts {
+            recipient_follows_sender: true,
+            ..Default::default()
+        };
         assert_eq!(decide(&f).inbox, Some(InboxBox::Primary));
-        let f = AdmissionFacts { recipient_accepted_sender: true, ..Default::default() };
+        let f = AdmissionFacts {
+            recipient_accepted_sender: true,
+            ..Default::default()
+        };
         assert_eq!(decide(&f).rule, Rule::PriorConversation);
     }
 
     #[test]
     fn open_accounts_get_requests_support_accounts_primary_spam_filtered() {
         assert_eq!(decide(&open()).inbox, Some(InboxBox::Requests));
-        let support = AdmissionFacts { recipient_support: true, ..open() };
-        assert_eq!(decide(&support), Decision::allow(InboxBox::Primary, Rule::SupportAccount));
-        let spam = AdmissionFacts { recipient_quality_filter: true, sender_looks_like_spam: true, ..open() };
+        let support = AdmissionFacts {
+            recipient_support: true,
+            ..open()
+        };
+        assert_eq!(
+            decide(&support),
+            Decision::allow(InboxBox::Primary, Rule::SupportAccount)
+        );
+        let spam = AdmissionFacts {
+            recipient_quality_filter: true,
+            sender_looks_like_spam: true,
+            ..open()
+        };
         assert_eq!(decide(&spam).inbox, Some(InboxBox::Filtered));
-        let unfiltered = AdmissionFacts { sender_looks_like_spam: true, ..open() };
+        let unfiltered = AdmissionFacts {
+            sender_looks_like_spam: true,
+            ..open()
+        };
         assert_eq!(decide(&unfiltered).inbox, Some(InboxBox::Requests));
     }
 
     #[test]
     fn verified_only_and_default_following() {
-        let f = AdmissionFacts { recipient_allows: AllowDmsFrom::Verified, ..Default::default() };
+        let f = AdmissionFacts {
+            recipient_allows: AllowDmsFrom::Verified,
+            ..Default::default()
+        };
         assert_eq!(decide(&f), Decision::refuse(Rule::NotAccepting));
-        let f = AdmissionFacts { sender_verified: true, ..f };
+        let f = AdmissionFacts {
+            sender_verified: true,
+            ..f
+        };
         assert_eq!(decide(&f).rule, Rule::AllowsVerified);
-        assert_eq!(decide(&AdmissionFacts::default()), Decision::refuse(Rule::NotAccepting));
+        assert_eq!(
+            decide(&AdmissionFacts::default()),
+            Decision::refuse(Rule::NotAccepting)
+        );
     }
 }

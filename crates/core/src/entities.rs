@@ -48,10 +48,18 @@ pub fn extract(text: &str) -> Entities {
     while i < chars.len() {
         if let Some(end) = url_at(&chars, i) {
             let url: String = chars.get(i..end).unwrap_or_default().iter().collect();
-            let expanded =
-                if url.starts_with("www.") { format!("https://{url}") } else { url.clone() };
+            let expanded = if url.starts_with("www.") {
+                format!("https://{url}")
+            } else {
+                url.clone()
+            };
             let display = display_url(&expanded);
-            out.urls.push(UrlEntity { url, expanded_url: expanded, display_url: display, indices: [i, end] });
+            out.urls.push(UrlEntity {
+                url,
+                expanded_url: expanded,
+                display_url: display,
+                indices: [i, end],
+            });
             taken.push([i, end]);
             i = end;
         } else {
@@ -67,8 +75,14 @@ pub fn extract(text: &str) -> Entities {
             '#' | '＃' => {
                 let end = run(&chars, i + 1, |c| c.is_alphanumeric() || c == '_');
                 let tag: String = chars.get(i + 1..end).unwrap_or_default().iter().collect();
-                if !tag.is_empty() && !tag.chars().all(|c| c.is_ascii_digit()) && !followed_by_tagchar(&chars, end) {
-                    out.hashtags.push(TextEntity { text: tag, indices: [i, end] });
+                if !tag.is_empty()
+                    && !tag.chars().all(|c| c.is_ascii_digit())
+                    && !followed_by_tagchar(&chars, end)
+                {
+                    out.hashtags.push(TextEntity {
+                        text: tag,
+                        indices: [i, end],
+                    });
                 }
             }
             '$' => {
@@ -76,7 +90,10 @@ pub fn extract(text: &str) -> Entities {
                 let len = end - (i + 1);
                 if (1..=6).contains(&len) && !followed_by_tagchar(&chars, end) {
                     let tag: String = chars.get(i + 1..end).unwrap_or_default().iter().collect();
-                    out.cashtags.push(TextEntity { text: tag, indices: [i, end] });
+                    out.cashtags.push(TextEntity {
+                        text: tag,
+                        indices: [i, end],
+                    });
                 }
             }
             '@' | '＠' => {
@@ -88,7 +105,11 @@ pub fn extract(text: &str) -> Entities {
                     && !followed_by_tagchar(&chars, end)
                 {
                     let name: String = chars.get(i + 1..end).unwrap_or_default().iter().collect();
-                    out.mentions.push(Mention { screen_name: name, user_id: None, indices: [i, end] });
+                    out.mentions.push(Mention {
+                        screen_name: name,
+                        user_id: None,
+                        indices: [i, end],
+                    });
                 }
             }
             _ => {}
@@ -107,7 +128,9 @@ fn boundary_before(chars: &[char], i: usize) -> bool {
 }
 
 fn followed_by_tagchar(chars: &[char], end: usize) -> bool {
-    chars.get(end).is_some_and(|c| c.is_alphanumeric() || *c == '_')
+    chars
+        .get(end)
+        .is_some_and(|c| c.is_alphanumeric() || *c == '_')
 }
 
 fn run(chars: &[char], from: usize, ok: impl Fn(char) -> bool) -> usize {
@@ -121,18 +144,30 @@ fn run(chars: &[char], from: usize, ok: impl Fn(char) -> bool) -> usize {
 /// Finds a URL starting at `i` (`http://`, `https://` or `www.`), returning its end after
 /// trailing punctuation is given back to the sentence.
 fn url_at(chars: &[char], i: usize) -> Option<usize> {
-    let starts = |p: &str| p.chars().enumerate().all(|(k, pc)| chars.get(i + k).is_some_and(|c| c.eq_ignore_ascii_case(&pc)));
-    let prefix = ["https://", "http://", "www."].into_iter().find(|p| starts(p))?;
+    let starts = |p: &str| {
+        p.chars().enumerate().all(|(k, pc)| {
+            chars
+                .get(i + k)
+                .is_some_and(|c| c.eq_ignore_ascii_case(&pc))
+        })
+    };
+    let prefix = ["https://", "http://", "www."]
+        .into_iter()
+        .find(|p| starts(p))?;
     if !boundary_before(chars, i) {
         return None;
     }
-    let mut end = run(chars, i, |c| !c.is_whitespace() && !matches!(c, '<' | '>' | '"'));
+    let mut end = run(chars, i, |c| {
+        !c.is_whitespace() && !matches!(c, '<' | '>' | '"')
+    });
     // Trailing punctuation belongs to the sentence; a closing bracket only if unbalanced.
     while end > i {
         let last = chars.get(end - 1).copied().unwrap_or(' ');
         let body = chars.get(i..end).unwrap_or_default();
         let unbalanced = |open: char, close: char| {
-            last == close && body.iter().filter(|c| **c == open).count() < body.iter().filter(|c| **c == close).count()
+            last == close
+                && body.iter().filter(|c| **c == open).count()
+                    < body.iter().filter(|c| **c == close).count()
         };
         if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*')
             || unbalanced('(', ')')
@@ -148,7 +183,9 @@ fn url_at(chars: &[char], i: usize) -> Option<usize> {
 }
 
 fn display_url(expanded: &str) -> String {
-    let bare = expanded.trim_start_matches("https://").trim_start_matches("http://");
+    let bare = expanded
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
     if bare.chars().count() > 30 {
         let cut: String = bare.chars().take(27).collect();
         format!("{cut}…")
@@ -164,8 +201,16 @@ mod tests {
     #[test]
     fn finds_each_kind_with_char_indices() {
         let e = extract("héllo @jack see #rust and $TSLA at https://example.com/a?b=1.");
-        assert_eq!(e.mentions.first().map(|m| (m.screen_name.as_str(), m.indices)), Some(("jack", [6, 11])));
-        assert_eq!(e.hashtags.first().map(|h| (h.text.as_str(), h.indices)), Some(("rust", [16, 21])));
+        assert_eq!(
+            e.mentions
+                .first()
+                .map(|m| (m.screen_name.as_str(), m.indices)),
+            Some(("jack", [6, 11]))
+        );
+        assert_eq!(
+            e.hashtags.first().map(|h| (h.text.as_str(), h.indices)),
+            Some(("rust", [16, 21]))
+        );
         assert_eq!(e.cashtags.first().map(|h| h.text.as_str()), Some("TSLA"));
         let url = e.urls.first().map(|u| u.url.as_str());
         assert_eq!(url, Some("https://example.com/a?b=1"));
@@ -184,6 +229,9 @@ mod tests {
         let e = extract("#123 $TOOLONGX (https://example.com/x_(y))");
         assert!(e.hashtags.is_empty());
         assert!(e.cashtags.is_empty());
-        assert_eq!(e.urls.first().map(|u| u.url.as_str()), Some("https://example.com/x_(y)"));
+        assert_eq!(
+            e.urls.first().map(|u| u.url.as_str()),
+            Some("https://example.com/x_(y)")
+        );
     }
 }

@@ -32,14 +32,20 @@ pub enum Error {
     #[error("this user does not accept messages from you")]
     RecipientNotAccepting,
     #[error("rate limit exceeded: {what}")]
-    RateLimited { what: &'static str, retry_after: Duration },
+    RateLimited {
+        what: &'static str,
+        retry_after: Duration,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid(Invalid { field: field.into(), message: message.into() })
+        Error::Invalid(Invalid {
+            field: field.into(),
+            message: message.into(),
+        })
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {

@@ -105,7 +105,11 @@ impl ConversationId {
                 let (a, b) = (a.parse::<i64>().ok()?, b.parse::<i64>().ok()?);
                 (a < b && a >= 0).then(|| ConversationId(s.to_owned()))
             }
-            None => s.parse::<i64>().ok().filter(|n| *n > 0).map(|_| ConversationId(s.to_owned())),
+            None => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|_| ConversationId(s.to_owned())),
         }
     }
 
@@ -139,7 +143,9 @@ impl utoipa::PartialSchema for ConversationId {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("`low-high` user ids for one-to-one, a number for groups"))
+            .description(Some(
+                "`low-high` user ids for one-to-one, a number for groups",
+            ))
             .into()
     }
 }
@@ -161,7 +167,10 @@ pub struct IdGenerator {
 
 impl IdGenerator {
     pub fn new(node: u16) -> Self {
-        IdGenerator { node: i64::from(node) & ((1 << NODE_BITS) - 1), last: AtomicI64::new(0) }
+        IdGenerator {
+            node: i64::from(node) & ((1 << NODE_BITS) - 1),
+            last: AtomicI64::new(0),
+        }
     }
 
     pub fn next_id(&self) -> i64 {
@@ -169,8 +178,14 @@ impl IdGenerator {
         let candidate = (now_ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS);
         let mut prev = self.last.load(Ordering::Relaxed);
         loop {
-            let next = if candidate > prev { candidate } else { prev + 1 };
-            match self.last.compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed)
+            let next = if candidate > prev {
+                candidate
+            } else {
+                prev + 1
+            };
+            match self
+                .last
+                .compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed)
             {
                 Ok(_) => return next,
                 Err(actual) => prev = actual,

@@ -26,9 +26,13 @@ impl AllowDmsFrom {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AllowDmsFrom::Following, AllowDmsFrom::Verified, AllowDmsFrom::Everyone]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            AllowDmsFrom::Following,
+            AllowDmsFrom::Verified,
+            AllowDmsFrom::Everyone,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 
@@ -52,7 +56,9 @@ impl InboxBox {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [InboxBox::Primary, InboxBox::Requests, InboxBox::Filtered].into_iter().find(|v| v.as_str() == s)
+        [InboxBox::Primary, InboxBox::Requests, InboxBox::Filtered]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -78,7 +84,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { allow_dms_from: AllowDmsFrom::Following, read_receipts: true, quality_filter: true }
+        Settings {
+            allow_dms_from: AllowDmsFrom::Following,
+            read_receipts: true,
+            quality_filter: true,
+        }
     }
 }
 
@@ -146,7 +156,9 @@ impl ConversationEvent {
     pub fn id(&self) -> EventId {
         match self {
             ConversationEvent::Message(m) => m.id,
-            ConversationEvent::ParticipantsJoin(c) | ConversationEvent::ParticipantsLeave(c) => c.id,
+            ConversationEvent::ParticipantsJoin(c) | ConversationEvent::ParticipantsLeave(c) => {
+                c.id
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::ids::{ConversationId, EventId, UserId};
-use crate::model::{InboxBox, Message, MembershipChange};
+use crate::model::{InboxBox, MembershipChange, Message};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", content = "data")]
@@ -17,15 +17,26 @@ pub enum StreamEvent {
     #[serde(rename = "message.edited")]
     MessageEdited(Message),
     #[serde(rename = "message.deleted")]
-    MessageDeleted { conversation_id: ConversationId, message_id: EventId, for_everyone: bool },
+    MessageDeleted {
+        conversation_id: ConversationId,
+        message_id: EventId,
+        for_everyone: bool,
+    },
     #[serde(rename = "reaction.added")]
     ReactionAdded(ReactionChange),
     #[serde(rename = "reaction.removed")]
     ReactionRemoved(ReactionChange),
     #[serde(rename = "conversation.read")]
-    ConversationRead { conversation_id: ConversationId, user_id: UserId, last_read_event_id: EventId },
+    ConversationRead {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        last_read_event_id: EventId,
+    },
     #[serde(rename = "typing")]
-    Typing { conversation_id: ConversationId, user_id: UserId },
+    Typing {
+        conversation_id: ConversationId,
+        user_id: UserId,
+    },
     /// The conversation appeared in the receiver's inbox (a new conversation or request).
     #[serde(rename = "conversation.created")]
     ConversationCreated {
@@ -44,7 +55,10 @@ pub enum StreamEvent {
     #[serde(rename = "participants.left")]
     ParticipantsLeft(MembershipChange),
     #[serde(rename = "request.accepted")]
-    RequestAccepted { conversation_id: ConversationId, user_id: UserId },
+    RequestAccepted {
+        conversation_id: ConversationId,
+        user_id: UserId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -67,8 +81,15 @@ impl EventBody {
         // Adjacently tagged: {"type": ..., "data": ...}. Serializing our own types to a
         // `Value` cannot fail (no non-string map keys), but fall back rather than panic.
         let value = serde_json::to_value(event).unwrap_or_default();
-        let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
-        let data = value.get("data").map(|d| d.to_string()).unwrap_or_else(|| "{}".to_owned());
+        let kind = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let data = value
+            .get("data")
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "{}".to_owned());
         EventBody { kind, data }
     }
 
@@ -105,7 +126,10 @@ mod tests {
 
     #[test]
     fn frames_carry_type_position_and_data() -> Result<(), serde_json::Error> {
-        let ev = StreamEvent::Typing { conversation_id: ConversationId::one_to_one(UserId(1), UserId(2)), user_id: UserId(1) };
+        let ev = StreamEvent::Typing {
+            conversation_id: ConversationId::one_to_one(UserId(1), UserId(2)),
+            user_id: UserId(1),
+        };
         let body = EventBody::render(&ev);
         let v: serde_json::Value = serde_json::from_str(&body.frame(Some(7)))?;
         assert_eq!(v["type"], "typing");

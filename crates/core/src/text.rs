@@ -10,7 +10,10 @@ use crate::error::{Error, Result};
 pub fn message_text(field: &str, raw: &str, max: usize) -> Result<String> {
     let text: String = raw.replace("\r\n", "\n").nfc().collect();
     check_length(field, &text, max)?;
-    if let Some((pos, c)) = text.char_indices().find(|(_, c)| c.is_control() && *c != '\n') {
+    if let Some((pos, c)) = text
+        .char_indices()
+        .find(|(_, c)| c.is_control() && *c != '\n')
+    {
         return Err(Error::invalid(
             field,
             format!(
@@ -27,7 +30,10 @@ pub fn single_line(field: &str, raw: &str, max: usize) -> Result<String> {
     let text: String = raw.trim().nfc().collect();
     check_length(field, &text, max)?;
     if text.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "must be a single line without control characters"));
+        return Err(Error::invalid(
+            field,
+            "must be a single line without control characters",
+        ));
     }
     Ok(text)
 }
@@ -58,7 +64,10 @@ pub fn screen_name(raw: &str) -> Result<String> {
         ));
     }
     if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(Error::invalid("screen_name", "may contain only letters A-Z, digits and _"));
+        return Err(Error::invalid(
+            "screen_name",
+            "may contain only letters A-Z, digits and _",
+        ));
     }
     Ok(raw.to_owned())
 }
@@ -71,14 +80,24 @@ mod tests {
     fn length_counts_scalar_values_after_nfc() {
         // "e" + combining acute composes to one character under NFC.
         let decomposed = "e\u{301}".repeat(10);
-        assert_eq!(message_text("text", &decomposed, 10).map(|t| t.chars().count()).ok(), Some(10));
+        assert_eq!(
+            message_text("text", &decomposed, 10)
+                .map(|t| t.chars().count())
+                .ok(),
+            Some(10)
+        );
         assert!(message_text("text", &"a".repeat(11), 10).is_err());
     }
 
     #[test]
     fn newlines_kept_other_controls_refused() {
-        assert_eq!(message_text("text", "a\r\nb", 10).ok().as_deref(), Some("a\nb"));
-        let err = message_text("text", "a\u{7}b", 10).err().map(|e| e.to_string());
+        assert_eq!(
+            message_text("text", "a\r\nb", 10).ok().as_deref(),
+            Some("a\nb")
+        );
+        let err = message_text("text", "a\u{7}b", 10)
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("U+0007")));
     }
 

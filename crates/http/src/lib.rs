@@ -1,1 +1,79 @@
+//! Postern's HTTP surfaces over the service layer.
+//!
+//! - [`api`]: the native JSON API at `/api/v1`, documented at `/openapi.json`.
+//! - [`stream`]: the real-time stream (WebSocket and SSE).
+//! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`error`]: the error shape and extractors that reject with it.
+//! - [`auth`]: bearer tokens and session cookies with CSRF protection.
+//!
+//! More surfaces (the Twitter v1.1 and v2 adapters, the web app) mount beside `api` in
+//! [`app`] over the same `AppState`.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod ops;
+pub mod stream;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use metrics_exporter_prometheus::PrometheusHandle;
+use postern_service::Services;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Arc<Services>,
+    pub metrics: Option<PrometheusHandle>,
+    pub stream: stream::StreamConfig,
+}
+
+/// The whole HTTP application, built apart from `main` so tests can serve it directly.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .nest("/api/v1", api.merge(stream::router()))
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(ops::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(|_| {
+            error::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side".into(),
+                None,
+            )
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    error::plain(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {}", uri.path()),
+        None,
+    )
+}
+
+async fn method_not_allowed() -> axum::response::Response {
+    error::plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept that method".into(),
+        None,
+    )
+}

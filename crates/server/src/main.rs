@@ -1,1 +1,209 @@
-fn main(){}
+//! `postern`: serve, migrate, and operator commands.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use postern::Config;
+use postern_service::accounts::Registration;
+
+#[derive(Parser)]
+#[command(
+    name = "postern",
+    version,
+    about = "A self-hostable direct-messaging server"
+)]
+struct Cli {
+    /// Configuration file (default: ./postern.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Where data lives (default ./postern-data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (default sqlite://DATA_DIR/postern.db).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Per-user send limits; `off` for load tests.
+        #[arg(long, value_enum)]
+        rate_limits: Option<Switch>,
+    },
+    /// Create or upgrade the database, then exit.
+    Migrate,
+    /// Operator commands.
+    Admin {
+        #[command(subcommand)]
+        command: Admin,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Create {
+        screen_name: String,
+        #[arg(long, env = "POSTERN_PASSWORD")]
+        password: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        verified: bool,
+    },
+    /// Mark an account verified (or not, with --off).
+    Verify {
+        screen_name: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Issue a personal access token and print it.
+    Token {
+        screen_name: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        config.storage.data_dir = dir;
+    }
+    if let Some(url) = cli.database_url {
+        config.database.url = url;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            rate_limits,
+        } => {
+            if let Some(addr) = listen {
+                config.server.listen = addr;
+            }
+            if let Some(switch) = rate_limits {
+                config.server.rate_limits = matches!(switch, Switch::On);
+            }
+            init_logging(&config)?;
+            runtime.block_on(serve(config))
+        }
+        Command::Migrate => {
+            postern::services(&config)?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Admin {
+            command: Admin::User { command },
+        } => runtime.block_on(admin(config, command)),
+    }
+}
+
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log.filter))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log.format.as_str() {
+        "json" => builder.json().init(),
+        "text" => builder.init(),
+        other => anyhow::bail!("log.format must be `text` or `json`, not `{other}`"),
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("cannot install the metrics recorder")?;
+    let running = postern::start(&config, Some(metrics)).await?;
+    tracing::info!(addr = %running.addr, data_dir = %config.storage.data_dir.display(), "postern is listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining requests and streams");
+    running
+        .stop(Duration::from_secs(config.server.shutdown_grace_secs))
+        .await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn admin(config: Config, command: UserCommand) -> anyhow::Result<()> {
+    let services = postern::services(&config)?;
+    match command {
+        UserCommand::Create {
+            screen_name,
+            password,
+            name,
+            verified,
+        } => {
+            let (user, _) = services
+                .register(Registration {
+                    screen_name,
+                    password,
+                    name,
+                    verified,
+                })
+                .await?;
+            println!("created @{} (id {})", user.screen_name, user.id);
+        }
+        UserCommand::Verify { screen_name, off } => {
+            let user = services.user_by_screen_name(&screen_name).await?;
+            services.set_verified(user.id, !off).await?;
+            println!(
+                "@{} is {}verified",
+                user.screen_name,
+                if off { "not " } else { "" }
+            );
+        }
+        UserCommand::Token { screen_name, name } => {
+            let user = services.user_by_screen_name(&screen_name).await?;
+            let issued = services.create_personal_token(user.id, name).await?;
+            println!("{}", issued.secret);
+        }
+    }
+    Ok(())
+}

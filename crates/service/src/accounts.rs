@@ -3,11 +3,11 @@
 use chrono::Utc;
 use postern_core::limits::{DESCRIPTION_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN};
 use postern_core::model::{Settings, User};
-use postern_core::{text, Error, Result, UserId};
+use postern_core::{Error, Result, UserId, text};
 use postern_store::{NewUser, ProfilePatch, SettingsPatch, TokenKind, UserWithSettings};
 
-use crate::auth::Issued;
 use crate::Services;
+use crate::auth::Issued;
 
 pub struct Registration {
     pub screen_name: String,
@@ -48,13 +48,20 @@ impl Services {
                 created_at: Utc::now(),
             })
             .await?;
-        let token = self.issue_token(user.id, TokenKind::Personal, Some("registration".into())).await?;
+        let token = self
+            .issue_token(user.id, TokenKind::Personal, Some("registration".into()))
+            .await?;
         Ok((user, token))
     }
 
     /// Checks a screen name and password; `session` issues a browser session (cookie and
     /// CSRF token) instead of a bearer token.
-    pub async fn login(&self, screen_name: &str, password: String, session: bool) -> Result<(User, Issued)> {
+    pub async fn login(
+        &self,
+        screen_name: &str,
+        password: String,
+        session: bool,
+    ) -> Result<(User, Issued)> {
         let Some((id, hash)) = self.store.credentials(screen_name).await? else {
             // Spend the same effort as a real check so timing does not reveal which names exist.
             let _ = self.hash_password(password).await;
@@ -64,7 +71,11 @@ impl Services {
             return Err(Error::BadCredentials);
         }
         let user = self.user(id).await?;
-        let kind = if session { TokenKind::Session } else { TokenKind::Personal };
+        let kind = if session {
+            TokenKind::Session
+        } else {
+            TokenKind::Personal
+        };
         let token = self.issue_token(id, kind, Some("login".into())).await?;
         Ok((user, token))
     }
@@ -78,21 +89,37 @@ impl Services {
     }
 
     pub async fn user_by_screen_name(&self, screen_name: &str) -> Result<User> {
-        self.store.user_by_screen_name(screen_name).await?.ok_or(Error::NotFound("user"))
+        self.store
+            .user_by_screen_name(screen_name)
+            .await?
+            .ok_or(Error::NotFound("user"))
     }
 
     pub async fn search_users(&self, q: &str, limit: usize) -> Result<Vec<User>> {
         let prefix = q.trim().trim_start_matches('@');
-        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if prefix.is_empty()
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             return Ok(Vec::new());
         }
         self.store.search_users(prefix, limit).await
     }
 
-    pub async fn update_profile(&self, id: UserId, name: Option<String>, description: Option<String>) -> Result<User> {
+    pub async fn update_profile(
+        &self,
+        id: UserId,
+        name: Option<String>,
+        description: Option<String>,
+    ) -> Result<User> {
         let patch = ProfilePatch {
-            name: name.map(|n| text::single_line("name", &n, NAME_MAX)).transpose()?,
-            description: description.map(|d| text::free_text("description", &d, DESCRIPTION_MAX)).transpose()?,
+            name: name
+                .map(|n| text::single_line("name", &n, NAME_MAX))
+                .transpose()?,
+            description: description
+                .map(|d| text::free_text("description", &d, DESCRIPTION_MAX))
+                .transpose()?,
             avatar_url: None,
         };
         if patch.name.as_deref() == Some("") {

@@ -60,8 +60,13 @@ fn random_secret(prefix: &str) -> String {
 
 impl Services {
     fn argon2(&self) -> Result<Argon2<'static>> {
-        let params = Params::new(self.config.argon2_memory_kib, self.config.argon2_iterations, 1, None)
-            .map_err(Error::internal)?;
+        let params = Params::new(
+            self.config.argon2_memory_kib,
+            self.config.argon2_iterations,
+            1,
+            None,
+        )
+        .map_err(Error::internal)?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -71,7 +76,10 @@ impl Services {
             let mut salt = [0u8; 16];
             rand::rng().fill_bytes(&mut salt);
             let salt = SaltString::encode_b64(&salt).map_err(Error::internal)?;
-            argon2.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::internal)
+            argon2
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(Error::internal)
         })
         .await
         .map_err(Error::internal)?
@@ -88,7 +96,12 @@ impl Services {
     }
 
     /// Issues and stores a new token for `user`.
-    pub(crate) async fn issue_token(&self, user: UserId, kind: TokenKind, name: Option<String>) -> Result<Issued> {
+    pub(crate) async fn issue_token(
+        &self,
+        user: UserId,
+        kind: TokenKind,
+        name: Option<String>,
+    ) -> Result<Issued> {
         let (prefix, expires_at, csrf) = match kind {
             TokenKind::Session => (
                 "pss_",
@@ -122,25 +135,37 @@ impl Services {
                 return Ok(record.clone());
             }
         }
-        let record = self.store.token_by_hash(&hash).await?.ok_or(Error::Unauthenticated)?;
+        let record = self
+            .store
+            .token_by_hash(&hash)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
         if self.tokens.entries.len() >= CACHE_MAX {
             self.tokens.entries.clear();
         }
-        self.tokens.entries.insert(hash, (record.clone(), Instant::now()));
+        self.tokens
+            .entries
+            .insert(hash, (record.clone(), Instant::now()));
         Ok(record)
     }
 
     /// A caller from a bearer token.
     pub async fn authenticate_bearer(&self, secret: &str) -> Result<Caller> {
         let t = self.token(secret).await?;
-        Ok(Caller { user_id: t.user_id, credential: Credential::Bearer })
+        Ok(Caller {
+            user_id: t.user_id,
+            credential: Credential::Bearer,
+        })
     }
 
     /// A caller from the session cookie; only session tokens are valid there.
     pub async fn authenticate_cookie(&self, secret: &str) -> Result<Caller> {
         let t = self.token(secret).await?;
         match (t.kind, t.csrf) {
-            (TokenKind::Session, Some(csrf)) => Ok(Caller { user_id: t.user_id, credential: Credential::Cookie { csrf } }),
+            (TokenKind::Session, Some(csrf)) => Ok(Caller {
+                user_id: t.user_id,
+                credential: Credential::Cookie { csrf },
+            }),
             _ => Err(Error::Unauthenticated),
         }
     }
@@ -157,8 +182,14 @@ impl Services {
         Ok(())
     }
 
-    pub async fn create_personal_token(&self, user: UserId, name: Option<String>) -> Result<Issued> {
-        let name = name.map(|n| postern_core::text::single_line("name", &n, 100)).transpose()?;
+    pub async fn create_personal_token(
+        &self,
+        user: UserId,
+        name: Option<String>,
+    ) -> Result<Issued> {
+        let name = name
+            .map(|n| postern_core::text::single_line("name", &n, 100))
+            .transpose()?;
         self.issue_token(user, TokenKind::Personal, name).await
     }
 
@@ -168,7 +199,10 @@ impl Services {
 
     pub async fn revoke_token(&self, user: UserId, id: ObjectId) -> Result<()> {
         let tokens = self.store.tokens(user, TokenKind::Personal).await?;
-        let token = tokens.into_iter().find(|t| t.id == id).ok_or(Error::NotFound("token"))?;
+        let token = tokens
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(Error::NotFound("token"))?;
         self.tokens.entries.remove(&token.hash);
         self.store.delete_token(user, id).await?;
         Ok(())

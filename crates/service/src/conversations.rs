@@ -3,9 +3,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use postern_core::model::{Conversation, ConversationEvent, ConversationKind, InboxBox, ReadMark, User};
+use postern_core::model::{
+    Conversation, ConversationEvent, ConversationKind, InboxBox, ReadMark, User,
+};
 use postern_core::stream::StreamEvent;
-use postern_core::{text, ConversationId, Error, EventId, ObjectId, Result, UserId};
+use postern_core::{ConversationId, Error, EventId, ObjectId, Result, UserId, text};
 use postern_store::{
     Fanout, InboxEntry, InboxQuery, NewGroup, Page, ParticipantPatch, ParticipantRecord,
 };
@@ -31,51 +33,123 @@ pub struct ConversationPatch {
 impl Services {
     /// The caller's membership, current or former; `NotFound` for outsiders so that
     /// conversation ids reveal nothing.
-    pub(crate) async fn member(&self, me: UserId, id: &ConversationId) -> Result<ParticipantRecord> {
-        self.store.participant(id, me).await?.ok_or(Error::NotFound("conversation"))
+    pub(crate) async fn member(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+    ) -> Result<ParticipantRecord> {
+        self.store
+            .participant(id, me)
+            .await?
+            .ok_or(Error::NotFound("conversation"))
     }
 
-    pub(crate) async fn active_member(&self, me: UserId, id: &ConversationId) -> Result<ParticipantRecord> {
+    pub(crate) async fn active_member(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+    ) -> Result<ParticipantRecord> {
         let p = self.member(me, id).await?;
         if !p.active {
-            return Err(Error::Forbidden("you are no longer a participant of this conversation"));
+            return Err(Error::Forbidden(
+                "you are no longer a participant of this conversation",
+            ));
         }
         Ok(p)
     }
 
     /// Active members of a conversation.
     pub(crate) async fn active_ids(&self, id: &ConversationId) -> Result<Vec<UserId>> {
-        Ok(self.store.participants(id).await?.into_iter().filter(|p| p.active).map(|p| p.user_id).collect())
+        Ok(self
+            .store
+            .participants(id)
+            .await?
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| p.user_id)
+            .collect())
     }
 
     /// An event the caller may see (inside their membership window, not deleted for them).
-    pub(crate) async fn visible_event(&self, me: UserId, id: &ConversationId, event: EventId) -> Result<ConversationEvent> {
+    pub(crate) async fn visible_event(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        event: EventId,
+    ) -> Result<ConversationEvent> {
         let p = self.member(me, id).await?;
-        let inside = p.visible_after.is_none_or(|a| event > a) && p.left_at_event.is_none_or(|l| event <= l);
-        let found = if inside { self.store.event(id, event).await? } else { None };
+        let inside =
+            p.visible_after.is_none_or(|a| event > a) && p.left_at_event.is_none_or(|l| event <= l);
+        let found = if inside {
+            self.store.event(id, event).await?
+        } else {
+            None
+        };
         found.ok_or(Error::NotFound("message"))
     }
 
-    pub async fn inbox(&self, me: UserId, view: InboxView, cursor: Option<String>, limit: usize) -> Result<Page<Conversation>> {
+    pub async fn inbox(
+        &self,
+        me: UserId,
+        view: InboxView,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Conversation>> {
         let inbox = match view {
             InboxView::Box(b) => Some(b),
             InboxView::Archived => None,
         };
-        let page = self.store.inbox(InboxQuery { user: me, inbox, cursor, limit }).await?;
+        let page = self
+            .store
+            .inbox(InboxQuery {
+                user: me,
+                inbox,
+                cursor,
+                limit,
+            })
+            .await?;
         let items = self.views(me, page.items).await?;
-        Ok(Page { items, next_cursor: page.next_cursor })
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
     }
 
     pub async fn conversation(&self, me: UserId, id: &ConversationId) -> Result<Conversation> {
-        let entry = self.store.inbox_entry(id, me).await?.ok_or(Error::NotFound("conversation"))?;
-        self.views(me, vec![entry]).await?.into_iter().next().ok_or(Error::NotFound("conversation"))
+        let entry = self
+            .store
+            .inbox_entry(id, me)
+            .await?
+            .ok_or(Error::NotFound("conversation"))?;
+        self.views(me, vec![entry])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound("conversation"))
     }
 
     /// Renders inbox entries for the viewer, applying the reciprocal read-receipt rule.
     async fn views(&self, me: UserId, entries: Vec<InboxEntry>) -> Result<Vec<Conversation>> {
-        let ids: Vec<UserId> = entries.iter().flat_map(|e| e.member_ids.iter().copied()).chain([me]).collect::<HashSet<_>>().into_iter().collect();
-        let users: HashMap<UserId, User> = self.store.users(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
-        let receipts: HashSet<UserId> = self.store.with_read_receipts(&ids).await?.into_iter().collect();
+        let ids: Vec<UserId> = entries
+            .iter()
+            .flat_map(|e| e.member_ids.iter().copied())
+            .chain([me])
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let users: HashMap<UserId, User> = self
+            .store
+            .users(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let receipts: HashSet<UserId> = self
+            .store
+            .with_read_receipts(&ids)
+            .await?
+            .into_iter()
+            .collect();
         Ok(entries
             .into_iter()
             .map(|e| {
@@ -84,14 +158,24 @@ impl Services {
                     .read_marks
                     .iter()
                     .filter(|(u, _)| sees_receipts && receipts.contains(u))
-                    .map(|(u, at)| ReadMark { user_id: *u, last_read_event_id: *at })
+                    .map(|(u, at)| ReadMark {
+                        user_id: *u,
+                        last_read_event_id: *at,
+                    })
                     .collect();
                 Conversation {
                     kind: e.conversation.kind,
                     name: e.conversation.name,
-                    participants: e.member_ids.iter().filter_map(|id| users.get(id).cloned()).collect(),
+                    participants: e
+                        .member_ids
+                        .iter()
+                        .filter_map(|id| users.get(id).cloned())
+                        .collect(),
                     created_at: e.conversation.created_at,
-                    last_activity_at: e.last_event.as_ref().map_or(e.conversation.created_at, event_time),
+                    last_activity_at: e
+                        .last_event
+                        .as_ref()
+                        .map_or(e.conversation.created_at, event_time),
                     last_message: e.last_event,
                     unread_count: e.me.unread_count,
                     inbox: e.me.inbox,
@@ -111,7 +195,12 @@ impl Services {
     pub async fn one_to_one(&self, me: UserId, other: UserId) -> Result<Conversation> {
         let id = ConversationId::one_to_one(me, other);
         if let Some(entry) = self.store.inbox_entry(&id, me).await? {
-            return self.views(me, vec![entry]).await?.into_iter().next().ok_or(Error::NotFound("conversation"));
+            return self
+                .views(me, vec![entry])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(Error::NotFound("conversation"));
         }
         self.dm_permission(me, other).await?;
         let now = Utc::now();
@@ -134,7 +223,12 @@ impl Services {
     }
 
     /// Creates a group with 2–49 others (configurable), each admitted by SPEC §3.3.
-    pub async fn create_group(&self, me: UserId, participant_ids: Vec<UserId>, name: Option<String>) -> Result<Conversation> {
+    pub async fn create_group(
+        &self,
+        me: UserId,
+        participant_ids: Vec<UserId>,
+        name: Option<String>,
+    ) -> Result<Conversation> {
         let limits = &self.config.limits;
         let mut others: Vec<UserId> = Vec::new();
         for id in participant_ids {
@@ -142,7 +236,12 @@ impl Services {
                 others.push(id);
             }
         }
-        let (min, max) = (limits.group_create_min_others, limits.group_create_max_others.min(limits.group_size.saturating_sub(1)));
+        let (min, max) = (
+            limits.group_create_min_others,
+            limits
+                .group_create_max_others
+                .min(limits.group_size.saturating_sub(1)),
+        );
         if !(min..=max).contains(&others.len()) {
             return Err(Error::invalid(
                 "participant_ids",
@@ -152,31 +251,75 @@ impl Services {
         let name = self.group_name(name)?;
         let mut members = Vec::with_capacity(others.len());
         for other in &others {
-            self.store.user(*other).await?.ok_or(Error::NotFound("user"))?;
-            members.push((*other, self.admit(me, *other).await?.inbox.unwrap_or_default()));
+            self.store
+                .user(*other)
+                .await?
+                .ok_or(Error::NotFound("user"))?;
+            members.push((
+                *other,
+                self.admit(me, *other).await?.inbox.unwrap_or_default(),
+            ));
         }
         let id = ConversationId::group(ObjectId(self.ids.next_id()));
         let fanout = members.iter().fold(
-            Fanout::default().to(vec![me], StreamEvent::ConversationCreated { conversation_id: id.clone(), inbox: InboxBox::Primary }),
-            |f, (u, inbox)| f.to(vec![*u], StreamEvent::ConversationCreated { conversation_id: id.clone(), inbox: *inbox }),
+            Fanout::default().to(
+                vec![me],
+                StreamEvent::ConversationCreated {
+                    conversation_id: id.clone(),
+                    inbox: InboxBox::Primary,
+                },
+            ),
+            |f, (u, inbox)| {
+                f.to(
+                    vec![*u],
+                    StreamEvent::ConversationCreated {
+                        conversation_id: id.clone(),
+                        inbox: *inbox,
+                    },
+                )
+            },
         );
-        let (_, deliveries) = self.store.create_group(NewGroup { id: id.clone(), creator: me, name, members }, fanout).await?;
+        let (_, deliveries) = self
+            .store
+            .create_group(
+                NewGroup {
+                    id: id.clone(),
+                    creator: me,
+                    name,
+                    members,
+                },
+                fanout,
+            )
+            .await?;
         self.publish(deliveries).await;
         self.conversation(me, &id).await
     }
 
     fn group_name(&self, name: Option<String>) -> Result<Option<String>> {
-        let name = name.map(|n| text::single_line("name", &n, self.config.limits.group_name)).transpose()?;
+        let name = name
+            .map(|n| text::single_line("name", &n, self.config.limits.group_name))
+            .transpose()?;
         Ok(name.filter(|n| !n.is_empty()))
     }
 
     /// Adds someone to a group; the adder must be admitted to them (SPEC §3.4).
-    pub async fn add_participant(&self, me: UserId, id: &ConversationId, user: UserId) -> Result<ConversationEvent> {
+    pub async fn add_participant(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        user: UserId,
+    ) -> Result<ConversationEvent> {
         if !id.is_group() {
-            return Err(Error::invalid("conversation_id", "people can only be added to group conversations"));
+            return Err(Error::invalid(
+                "conversation_id",
+                "people can only be added to group conversations",
+            ));
         }
         self.active_member(me, id).await?;
-        self.store.user(user).await?.ok_or(Error::NotFound("user"))?;
+        self.store
+            .user(user)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
         let active = self.active_ids(id).await?;
         if active.contains(&user) {
             return Err(Error::Conflict("already a participant"));
@@ -184,24 +327,46 @@ impl Services {
         if active.len() >= self.config.limits.group_size {
             return Err(Error::invalid(
                 "user_id",
-                format!("the group is full: at most {} participants", self.config.limits.group_size),
+                format!(
+                    "the group is full: at most {} participants",
+                    self.config.limits.group_size
+                ),
             ));
         }
         let inbox = self.admit(me, user).await?.inbox.unwrap_or_default();
         let notify: Vec<UserId> = active.into_iter().chain([user]).collect();
-        let fanout = Fanout::default().to(vec![user], StreamEvent::ConversationCreated { conversation_id: id.clone(), inbox });
-        let (event, deliveries) = self.store.add_participants(id, me, vec![(user, inbox)], notify, fanout).await?;
+        let fanout = Fanout::default().to(
+            vec![user],
+            StreamEvent::ConversationCreated {
+                conversation_id: id.clone(),
+                inbox,
+            },
+        );
+        let (event, deliveries) = self
+            .store
+            .add_participants(id, me, vec![(user, inbox)], notify, fanout)
+            .await?;
         self.publish(deliveries).await;
         Ok(event)
     }
 
     /// Leaves a group. Nobody can remove someone else.
-    pub async fn leave(&self, me: UserId, id: &ConversationId, user: UserId) -> Result<ConversationEvent> {
+    pub async fn leave(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        user: UserId,
+    ) -> Result<ConversationEvent> {
         if user != me {
-            return Err(Error::Forbidden("you can only remove yourself from a group"));
+            return Err(Error::Forbidden(
+                "you can only remove yourself from a group",
+            ));
         }
         if !id.is_group() {
-            return Err(Error::invalid("conversation_id", "a one-to-one conversation cannot be left; delete it instead"));
+            return Err(Error::invalid(
+                "conversation_id",
+                "a one-to-one conversation cannot be left; delete it instead",
+            ));
         }
         self.active_member(me, id).await?;
         let notify = self.active_ids(id).await?;
@@ -210,27 +375,53 @@ impl Services {
         Ok(event)
     }
 
-    pub async fn update_conversation(&self, me: UserId, id: &ConversationId, patch: ConversationPatch) -> Result<Conversation> {
+    pub async fn update_conversation(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        patch: ConversationPatch,
+    ) -> Result<Conversation> {
         let p = self.active_member(me, id).await?;
         if let Some(name) = patch.name {
             if !id.is_group() {
-                return Err(Error::invalid("name", "only group conversations have a name"));
+                return Err(Error::invalid(
+                    "name",
+                    "only group conversations have a name",
+                ));
             }
             let name = self.group_name(Some(name))?;
             let notify = self.active_ids(id).await?;
-            let fanout = Fanout::default().to(notify, StreamEvent::ConversationUpdated { conversation_id: id.clone() });
+            let fanout = Fanout::default().to(
+                notify,
+                StreamEvent::ConversationUpdated {
+                    conversation_id: id.clone(),
+                },
+            );
             let deliveries = self.store.rename(id, name, fanout).await?;
             self.publish(deliveries).await;
         }
         if patch.pinned == Some(true) && !p.pinned {
             let max = self.config.limits.pinned_conversations;
             if self.store.pinned_count(me).await? >= max {
-                return Err(Error::invalid("pinned", format!("at most {max} conversations can be pinned")));
+                return Err(Error::invalid(
+                    "pinned",
+                    format!("at most {max} conversations can be pinned"),
+                ));
             }
         }
-        let state = ParticipantPatch { muted: patch.muted, pinned: patch.pinned, archived: patch.archived, ..Default::default() };
+        let state = ParticipantPatch {
+            muted: patch.muted,
+            pinned: patch.pinned,
+            archived: patch.archived,
+            ..Default::default()
+        };
         if state.muted.is_some() || state.pinned.is_some() || state.archived.is_some() {
-            let fanout = Fanout::default().to(vec![me], StreamEvent::ConversationUpdated { conversation_id: id.clone() });
+            let fanout = Fanout::default().to(
+                vec![me],
+                StreamEvent::ConversationUpdated {
+                    conversation_id: id.clone(),
+                },
+            );
             let (_, deliveries) = self.store.update_participant(id, me, state, fanout).await?;
             self.publish(deliveries).await;
         }
@@ -243,8 +434,18 @@ impl Services {
         let p = self.active_member(me, id).await?;
         if !p.accepted {
             let notify = self.active_ids(id).await?;
-            let patch = ParticipantPatch { inbox: Some(InboxBox::Primary), accepted: Some(true), ..Default::default() };
-            let fanout = Fanout::default().to(notify, StreamEvent::RequestAccepted { conversation_id: id.clone(), user_id: me });
+            let patch = ParticipantPatch {
+                inbox: Some(InboxBox::Primary),
+                accepted: Some(true),
+                ..Default::default()
+            };
+            let fanout = Fanout::default().to(
+                notify,
+                StreamEvent::RequestAccepted {
+                    conversation_id: id.clone(),
+                    user_id: me,
+                },
+            );
             let (_, deliveries) = self.store.update_participant(id, me, patch, fanout).await?;
             self.publish(deliveries).await;
         }
@@ -255,8 +456,16 @@ impl Services {
     /// it leaves their inbox until someone writes again.
     pub async fn delete_conversation(&self, me: UserId, id: &ConversationId) -> Result<()> {
         self.member(me, id).await?;
-        let patch = ParticipantPatch { delete_history: true, ..Default::default() };
-        let fanout = Fanout::default().to(vec![me], StreamEvent::ConversationDeleted { conversation_id: id.clone() });
+        let patch = ParticipantPatch {
+            delete_history: true,
+            ..Default::default()
+        };
+        let fanout = Fanout::default().to(
+            vec![me],
+            StreamEvent::ConversationDeleted {
+                conversation_id: id.clone(),
+            },
+        );
         let (_, deliveries) = self.store.update_participant(id, me, patch, fanout).await?;
         self.publish(deliveries).await;
         Ok(())
@@ -266,6 +475,8 @@ impl Services {
 fn event_time(e: &ConversationEvent) -> chrono::DateTime<Utc> {
     match e {
         ConversationEvent::Message(m) => m.created_at,
-        ConversationEvent::ParticipantsJoin(c) | ConversationEvent::ParticipantsLeave(c) => c.created_at,
+        ConversationEvent::ParticipantsJoin(c) | ConversationEvent::ParticipantsLeave(c) => {
+            c.created_at
+        }
     }
 }

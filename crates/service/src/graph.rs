@@ -4,8 +4,8 @@ use chrono::Utc;
 use postern_core::admission::{self, AdmissionFacts, Decision};
 use postern_core::limits::REPORT_REASON_MAX;
 use postern_core::model::{Relationship, ReportTarget, User};
-use postern_core::{text, ConversationId, Error, EventId, ObjectId, Result, UserId};
-use postern_store::{NewReport, Page, ParticipantPatch, Fanout};
+use postern_core::{ConversationId, Error, EventId, ObjectId, Result, UserId, text};
+use postern_store::{Fanout, NewReport, Page, ParticipantPatch};
 
 use crate::Services;
 
@@ -21,9 +21,15 @@ pub enum EdgeList {
 impl Services {
     async fn require_other_user(&self, me: UserId, other: UserId) -> Result<()> {
         if me == other {
-            return Err(Error::invalid("user_id", "must be another user, not yourself"));
+            return Err(Error::invalid(
+                "user_id",
+                "must be another user, not yourself",
+            ));
         }
-        self.store.user(other).await?.ok_or(Error::NotFound("user"))?;
+        self.store
+            .user(other)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
         Ok(())
     }
 
@@ -66,7 +72,13 @@ impl Services {
 
     /// Pages through a user's followers or followings (anyone's), or the caller's own blocks
     /// and mutes.
-    pub async fn edges(&self, user: UserId, list: EdgeList, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+    pub async fn edges(
+        &self,
+        user: UserId,
+        list: EdgeList,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>> {
         match list {
             EdgeList::Followers => self.store.followers(user, cursor, limit).await,
             EdgeList::Following => self.store.following(user, cursor, limit).await,
@@ -77,37 +89,63 @@ impl Services {
 
     /// Reports a user, message or conversation. Reporting a conversation also hides it and
     /// silences it until the reporter writes there again.
-    pub async fn report(&self, me: UserId, target: ReportTarget, target_id: &str, reason: &str) -> Result<ObjectId> {
+    pub async fn report(
+        &self,
+        me: UserId,
+        target: ReportTarget,
+        target_id: &str,
+        reason: &str,
+    ) -> Result<ObjectId> {
         let reason = text::free_text("reason", reason, REPORT_REASON_MAX)?;
         if reason.is_empty() {
             return Err(Error::invalid("reason", "must not be empty"));
         }
         match target {
             ReportTarget::User => {
-                let id = target_id.parse().map_err(|_| Error::invalid("target_id", "must be a user id"))?;
+                let id = target_id
+                    .parse()
+                    .map_err(|_| Error::invalid("target_id", "must be a user id"))?;
                 self.require_other_user(me, UserId(id)).await?;
             }
             ReportTarget::Message => {
                 let (conversation, message) = target_id
                     .rsplit_once(':')
                     .and_then(|(c, m)| Some((ConversationId::parse(c)?, EventId(m.parse().ok()?))))
-                    .ok_or_else(|| Error::invalid("target_id", "must be CONVERSATION_ID:MESSAGE_ID"))?;
+                    .ok_or_else(|| {
+                        Error::invalid("target_id", "must be CONVERSATION_ID:MESSAGE_ID")
+                    })?;
                 self.visible_event(me, &conversation, message).await?;
             }
             ReportTarget::Conversation => {
                 let conversation = ConversationId::parse(target_id)
                     .ok_or_else(|| Error::invalid("target_id", "must be a conversation id"))?;
                 self.member(me, &conversation).await?;
-                let patch = ParticipantPatch { reported: Some(true), ..Default::default() };
-                self.store.update_participant(&conversation, me, patch, Fanout::default()).await?;
+                let patch = ParticipantPatch {
+                    reported: Some(true),
+                    ..Default::default()
+                };
+                self.store
+                    .update_participant(&conversation, me, patch, Fanout::default())
+                    .await?;
             }
         }
         let id = ObjectId(self.ids.next_id());
         let stored_id = match target {
-            ReportTarget::Message => target_id.rsplit_once(':').map(|(_, m)| m.to_owned()).unwrap_or_default(),
+            ReportTarget::Message => target_id
+                .rsplit_once(':')
+                .map(|(_, m)| m.to_owned())
+                .unwrap_or_default(),
             _ => target_id.to_owned(),
         };
-        self.store.insert_report(NewReport { id, reporter: me, target, target_id: stored_id, reason }).await?;
+        self.store
+            .insert_report(NewReport {
+                id,
+                reporter: me,
+                target,
+                target_id: stored_id,
+                reason,
+            })
+            .await?;
         Ok(id)
     }
 
@@ -125,8 +163,11 @@ impl Services {
             .is_some_and(|at| Utc::now() - at < chrono::Duration::days(limits.young_account_days));
         // A young account alone is not spam; a young account whose requests go unanswered
         // reaches the threshold four times sooner.
-        let unanswered_threshold =
-            if young { limits.spam_unanswered_requests.div_ceil(4) } else { limits.spam_unanswered_requests };
+        let unanswered_threshold = if young {
+            limits.spam_unanswered_requests.div_ceil(4)
+        } else {
+            limits.spam_unanswered_requests
+        };
         let looks_like_spam = i.sender_unanswered_requests >= unanswered_threshold
             || i.sender_reports_against >= limits.spam_reports;
         Ok(admission::decide(&AdmissionFacts {

@@ -21,9 +21,9 @@ pub mod stream;
 use std::sync::Arc;
 
 use postern_bus::Bus;
+use postern_core::IdGenerator;
 use postern_core::limits::Limits;
 use postern_core::stream::Delivery;
-use postern_core::IdGenerator;
 use postern_store::Store;
 
 pub use auth::{Caller, Credential};
@@ -65,9 +65,21 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, ids: Arc<IdGenerator>, config: ServiceConfig) -> Arc<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        ids: Arc<IdGenerator>,
+        config: ServiceConfig,
+    ) -> Arc<Self> {
         let rate = rate::SendLimits::new(&config);
-        Arc::new(Services { store, bus, ids, config, rate, tokens: auth::TokenCache::default() })
+        Arc::new(Services {
+            store,
+            bus,
+            ids,
+            config,
+            rate,
+            tokens: auth::TokenCache::default(),
+        })
     }
 
     pub fn config(&self) -> &ServiceConfig {

@@ -7,7 +7,7 @@ use chrono::Utc;
 use postern_core::entities::{self, Entities};
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, EventBody, ReactionChange, StreamEvent};
-use postern_core::{text, ConversationId, Error, EventId, Result, UserId};
+use postern_core::{ConversationId, Error, EventId, Result, UserId, text};
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
@@ -62,7 +62,11 @@ impl Services {
         }
         let mut entities = entities::extract(&text);
         for mention in &mut entities.mentions {
-            mention.user_id = self.store.user_by_screen_name(&mention.screen_name).await?.map(|u| u.id);
+            mention.user_id = self
+                .store
+                .user_by_screen_name(&mention.screen_name)
+                .await?
+                .map(|u| u.id);
         }
         Ok((text, entities))
     }
@@ -70,14 +74,22 @@ impl Services {
     /// `POST /messages/with/{user_id}`: the one-to-one conversation is created on first contact.
     pub async fn send_to_user(&self, me: UserId, recipient: UserId, draft: Draft) -> Result<Sent> {
         if me == recipient {
-            return Err(Error::invalid("recipient_id", "must be another user, not yourself"));
+            return Err(Error::invalid(
+                "recipient_id",
+                "must be another user, not yourself",
+            ));
         }
         let id = ConversationId::one_to_one(me, recipient);
         self.send(me, id, Some(recipient), draft).await
     }
 
     /// `POST /conversations/{id}/messages`.
-    pub async fn send_to_conversation(&self, me: UserId, id: &ConversationId, draft: Draft) -> Result<Sent> {
+    pub async fn send_to_conversation(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        draft: Draft,
+    ) -> Result<Sent> {
         let recipient = match id.pair() {
             Some((a, b)) if a == me => Some(b),
             Some((a, b)) if b == me => Some(a),
@@ -90,7 +102,13 @@ impl Services {
         self.send(me, id.clone(), recipient, draft).await
     }
 
-    async fn send(&self, me: UserId, id: ConversationId, recipient: Option<UserId>, draft: Draft) -> Result<Sent> {
+    async fn send(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        recipient: Option<UserId>,
+        draft: Draft,
+    ) -> Result<Sent> {
         if let Some(key) = &draft.client_key {
             check_client_key(key)?;
         }
@@ -98,7 +116,10 @@ impl Services {
         let (setup, notify) = match recipient {
             Some(recipient) => {
                 let decision = self.admit(me, recipient).await?;
-                let setup = OneToOneSetup { recipient, recipient_box: decision.inbox.unwrap_or_default() };
+                let setup = OneToOneSetup {
+                    recipient,
+                    recipient_box: decision.inbox.unwrap_or_default(),
+                };
                 (Some(setup), vec![me, recipient])
             }
             None => (None, self.active_ids(&id).await?),
@@ -106,12 +127,18 @@ impl Services {
         if let Some(reply_to) = draft.reply_to_id {
             match self.visible_event(me, &id, reply_to).await {
                 Ok(ConversationEvent::Message(m)) if !m.deleted => {}
-                _ => return Err(Error::invalid("reply_to_id", "must be a message in this conversation")),
+                _ => {
+                    return Err(Error::invalid(
+                        "reply_to_id",
+                        "must be a message in this conversation",
+                    ));
+                }
             }
         }
         self.rate.check_send(me)?;
         if let Some(setup) = &setup {
-            self.check_young_first_contact(me, setup.recipient, &id).await?;
+            self.check_young_first_contact(me, setup.recipient, &id)
+                .await?;
         }
         let new = NewMessage {
             conversation_id: id,
@@ -120,7 +147,8 @@ impl Services {
             entities,
             reply_to_id: draft.reply_to_id,
             client_key: draft.client_key,
-            idempotent_since: Utc::now() - chrono::Duration::hours(self.config.limits.idempotency_hours),
+            idempotent_since: Utc::now()
+                - chrono::Duration::hours(self.config.limits.idempotency_hours),
             setup,
             notify,
             also: Fanout::default(),
@@ -128,17 +156,29 @@ impl Services {
         let appended = self.store.append_message(new).await?;
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
-        Ok(Sent { message: appended.message, created: !appended.duplicate })
+        Ok(Sent {
+            message: appended.message,
+            created: !appended.duplicate,
+        })
     }
 
     /// Young accounts may open only a few new conversations with non-followers per day.
-    async fn check_young_first_contact(&self, me: UserId, recipient: UserId, id: &ConversationId) -> Result<()> {
+    async fn check_young_first_contact(
+        &self,
+        me: UserId,
+        recipient: UserId,
+        id: &ConversationId,
+    ) -> Result<()> {
         if !self.config.rate_limits {
             return Ok(());
         }
         let sender = self.user(me).await?;
-        let young = Utc::now() - sender.created_at < chrono::Duration::days(self.config.limits.young_account_days);
-        if !young || self.store.conversation(id).await?.is_some() || self.relationship(recipient, me).await?.following {
+        let young = Utc::now() - sender.created_at
+            < chrono::Duration::days(self.config.limits.young_account_days);
+        if !young
+            || self.store.conversation(id).await?.is_some()
+            || self.relationship(recipient, me).await?.following
+        {
             return Ok(());
         }
         self.rate.check_young_new_conversation(me)
@@ -146,7 +186,13 @@ impl Services {
 
     /// A page of history. `before`/default pages run newest first; `after` pages run oldest
     /// first; the cursor continues in the same direction.
-    pub async fn history(&self, me: UserId, id: &ConversationId, direction: HistoryDirection, limit: usize) -> Result<History> {
+    pub async fn history(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        direction: HistoryDirection,
+        limit: usize,
+    ) -> Result<History> {
         let p = self.member(me, id).await?;
         let events = self
             .store
@@ -169,43 +215,79 @@ impl Services {
         } else {
             None
         };
-        Ok(History { events, next_cursor })
+        Ok(History {
+            events,
+            next_cursor,
+        })
     }
 
     /// The sender's own, not deleted message, for edits and deletes.
-    async fn own_message(&self, me: UserId, id: &ConversationId, message: EventId) -> Result<Message> {
+    async fn own_message(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        message: EventId,
+    ) -> Result<Message> {
         match self.visible_event(me, id, message).await? {
-            ConversationEvent::Message(m) if m.deleted => Err(Error::Conflict("the message was deleted")),
+            ConversationEvent::Message(m) if m.deleted => {
+                Err(Error::Conflict("the message was deleted"))
+            }
             ConversationEvent::Message(m) if m.sender_id == me => Ok(m),
-            ConversationEvent::Message(_) => Err(Error::Forbidden("only the sender can change a message")),
+            ConversationEvent::Message(_) => {
+                Err(Error::Forbidden("only the sender can change a message"))
+            }
             _ => Err(Error::NotFound("message")),
         }
     }
 
-    pub async fn edit(&self, me: UserId, id: &ConversationId, message: EventId, raw: &str) -> Result<Message> {
+    pub async fn edit(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        message: EventId,
+        raw: &str,
+    ) -> Result<Message> {
         self.active_member(me, id).await?;
         let before = self.own_message(me, id, message).await?;
         let max = self.config.limits.edits_per_message;
         if before.edit_count >= max {
-            return Err(Error::invalid("text", format!("a message can be edited at most {max} times")));
+            return Err(Error::invalid(
+                "text",
+                format!("a message can be edited at most {max} times"),
+            ));
         }
         let (text, entities) = self.compose(raw).await?;
         let notify = self.active_ids(id).await?;
-        let (after, deliveries) = self.store.edit_message(id, message, text, entities, max, notify).await?;
+        let (after, deliveries) = self
+            .store
+            .edit_message(id, message, text, entities, max, notify)
+            .await?;
         self.publish(deliveries).await;
         Ok(after)
     }
 
     /// Deletes for everyone (the sender only; a tombstone remains) or just for the caller.
-    pub async fn delete_message(&self, me: UserId, id: &ConversationId, message: EventId, for_everyone: bool) -> Result<()> {
-        let event = StreamEvent::MessageDeleted { conversation_id: id.clone(), message_id: message, for_everyone };
+    pub async fn delete_message(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        message: EventId,
+        for_everyone: bool,
+    ) -> Result<()> {
+        let event = StreamEvent::MessageDeleted {
+            conversation_id: id.clone(),
+            message_id: message,
+            for_everyone,
+        };
         let deliveries = if for_everyone {
             self.own_message(me, id, message).await?;
             let fanout = Fanout::default().to(self.active_ids(id).await?, event);
             self.store.delete_for_everyone(id, message, fanout).await?
         } else {
             self.visible_event(me, id, message).await?;
-            self.store.delete_for_me(id, message, me, Fanout::default().to(vec![me], event)).await?
+            self.store
+                .delete_for_me(id, message, me, Fanout::default().to(vec![me], event))
+                .await?
         };
         self.publish(deliveries).await;
         Ok(())
@@ -213,17 +295,34 @@ impl Services {
 
     /// Sets the caller's reaction (one per user per message; a new emoji replaces the old),
     /// or removes it when `emoji` is `None`.
-    pub async fn react(&self, me: UserId, id: &ConversationId, message: EventId, emoji: Option<String>) -> Result<()> {
+    pub async fn react(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        message: EventId,
+        emoji: Option<String>,
+    ) -> Result<()> {
         if let Some(e) = &emoji {
             check_emoji(e)?;
         }
         self.active_member(me, id).await?;
         let previous = match self.visible_event(me, id, message).await? {
-            ConversationEvent::Message(m) if !m.deleted => m.reactions.into_iter().find(|g| g.user_ids.contains(&me)).map(|g| g.emoji),
-            ConversationEvent::Message(_) => return Err(Error::Conflict("the message was deleted")),
+            ConversationEvent::Message(m) if !m.deleted => m
+                .reactions
+                .into_iter()
+                .find(|g| g.user_ids.contains(&me))
+                .map(|g| g.emoji),
+            ConversationEvent::Message(_) => {
+                return Err(Error::Conflict("the message was deleted"));
+            }
             _ => return Err(Error::NotFound("message")),
         };
-        let change = |emoji: String| ReactionChange { conversation_id: id.clone(), message_id: message, user_id: me, emoji };
+        let change = |emoji: String| ReactionChange {
+            conversation_id: id.clone(),
+            message_id: message,
+            user_id: me,
+            emoji,
+        };
         let notify = self.active_ids(id).await?;
         let mut fanout = Fanout::default();
         if let Some(old) = previous.filter(|old| emoji.as_ref() != Some(old)) {
@@ -232,7 +331,10 @@ impl Services {
         if let Some(new) = &emoji {
             fanout = fanout.to(notify, StreamEvent::ReactionAdded(change(new.clone())));
         }
-        let (_, deliveries) = self.store.set_reaction(id, message, me, emoji, fanout).await?;
+        let (_, deliveries) = self
+            .store
+            .set_reaction(id, message, me, emoji, fanout)
+            .await?;
         self.publish(deliveries).await;
         Ok(())
     }
@@ -240,28 +342,53 @@ impl Services {
     /// Marks the conversation read up to `up_to` (default: its latest event). Receipts reach
     /// others only when both sides have read receipts on and the reader has accepted the
     /// conversation; the reader's own devices always hear.
-    pub async fn mark_read(&self, me: UserId, id: &ConversationId, up_to: Option<EventId>) -> Result<()> {
+    pub async fn mark_read(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        up_to: Option<EventId>,
+    ) -> Result<()> {
         let p = self.active_member(me, id).await?;
         let up_to = match up_to {
             Some(e) => {
                 self.visible_event(me, id, e).await?;
                 e
             }
-            None => match self.store.conversation(id).await?.and_then(|c| c.last_event_id) {
+            None => match self
+                .store
+                .conversation(id)
+                .await?
+                .and_then(|c| c.last_event_id)
+            {
                 Some(e) => e,
                 None => return Ok(()),
             },
         };
-        let others: Vec<UserId> = self.active_ids(id).await?.into_iter().filter(|u| *u != me).collect();
+        let others: Vec<UserId> = self
+            .active_ids(id)
+            .await?
+            .into_iter()
+            .filter(|u| *u != me)
+            .collect();
         let mut notify = vec![me];
         if p.accepted {
-            let on = self.store.with_read_receipts(&others.iter().copied().chain([me]).collect::<Vec<_>>()).await?;
+            let on = self
+                .store
+                .with_read_receipts(&others.iter().copied().chain([me]).collect::<Vec<_>>())
+                .await?;
             if on.contains(&me) {
                 notify.extend(others.into_iter().filter(|u| on.contains(u)));
             }
         }
-        let event = StreamEvent::ConversationRead { conversation_id: id.clone(), user_id: me, last_read_event_id: up_to };
-        let (_, deliveries) = self.store.mark_read(id, me, up_to, Fanout::default().to(notify, event)).await?;
+        let event = StreamEvent::ConversationRead {
+            conversation_id: id.clone(),
+            user_id: me,
+            last_read_event_id: up_to,
+        };
+        let (_, deliveries) = self
+            .store
+            .mark_read(id, me, up_to, Fanout::default().to(notify, event))
+            .await?;
         self.publish(deliveries).await;
         Ok(())
     }
@@ -272,20 +399,33 @@ impl Services {
         if !p.accepted {
             return Ok(());
         }
-        let body = Arc::new(EventBody::render(&StreamEvent::Typing { conversation_id: id.clone(), user_id: me }));
+        let body = Arc::new(EventBody::render(&StreamEvent::Typing {
+            conversation_id: id.clone(),
+            user_id: me,
+        }));
         let deliveries = self
             .store
             .participants(id)
             .await?
             .into_iter()
             .filter(|o| o.active && o.accepted && !o.reported && o.user_id != me)
-            .map(|o| Delivery { user_id: o.user_id, position: None, body: body.clone() })
+            .map(|o| Delivery {
+                user_id: o.user_id,
+                position: None,
+                body: body.clone(),
+            })
             .collect();
         self.publish(deliveries).await;
         Ok(())
     }
 
-    pub async fn search_messages(&self, me: UserId, q: &str, cursor: Option<String>, limit: usize) -> Result<Page<Message>> {
+    pub async fn search_messages(
+        &self,
+        me: UserId,
+        q: &str,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
         let q = q.trim();
         if q.is_empty() {
             return Err(Error::invalid("q", "must not be empty"));

@@ -23,7 +23,9 @@ pub struct SendLimits {
 fn per_day(n: u32) -> Quota {
     let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
     let period = Duration::from_secs(86_400) / n.get();
-    Quota::with_period(period).unwrap_or_else(|| Quota::per_second(n)).allow_burst(n)
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(n))
+        .allow_burst(n)
 }
 
 impl SendLimits {
@@ -31,7 +33,9 @@ impl SendLimits {
         SendLimits {
             enabled: config.rate_limits,
             sends: RateLimiter::dashmap(per_day(config.limits.dm_sends_per_day)),
-            young_new_conversations: RateLimiter::dashmap(per_day(config.limits.young_account_new_conversations_per_day)),
+            young_new_conversations: RateLimiter::dashmap(per_day(
+                config.limits.young_account_new_conversations_per_day,
+            )),
         }
     }
 
@@ -40,16 +44,22 @@ impl SendLimits {
     }
 
     pub fn check_young_new_conversation(&self, user: UserId) -> Result<()> {
-        self.check(&self.young_new_conversations, user, "new conversations with non-followers per day for new accounts")
+        self.check(
+            &self.young_new_conversations,
+            user,
+            "new conversations with non-followers per day for new accounts",
+        )
     }
 
     fn check(&self, limiter: &Keyed, user: UserId, what: &'static str) -> Result<()> {
         if !self.enabled {
             return Ok(());
         }
-        limiter.check_key(&user).map_err(|not_until| Error::RateLimited {
-            what,
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
-        })
+        limiter
+            .check_key(&user)
+            .map_err(|not_until| Error::RateLimited {
+                what,
+                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+            })
     }
 }

@@ -35,15 +35,28 @@ impl Services {
     /// Opens the user's stream. With `since`, every stored event after that position is
     /// replayed first; without it, the stream starts at the current position. Either way
     /// the first frame after any replay is `{"type":"ready","position":…}`.
-    pub async fn open_stream(self: &Arc<Self>, user: UserId, since: Option<i64>) -> Result<EventStream> {
+    pub async fn open_stream(
+        self: &Arc<Self>,
+        user: UserId,
+        since: Option<i64>,
+    ) -> Result<EventStream> {
         let live = self.bus.subscribe(user).await;
         let last = match since {
             Some(p) => p.max(0),
             None => self.store.stream_position(user).await?,
         };
-        let mut stream = EventStream { services: self.clone(), user, last, live, pending: VecDeque::new() };
+        let mut stream = EventStream {
+            services: self.clone(),
+            user,
+            last,
+            live,
+            pending: VecDeque::new(),
+        };
         stream.catch_up().await?;
-        let ready = EventBody { kind: "ready".into(), data: "{}".into() };
+        let ready = EventBody {
+            kind: "ready".into(),
+            data: "{}".into(),
+        };
         stream.pending.push_back(ready.frame(Some(stream.last)));
         metrics::gauge!("postern_stream_connections").increment(1);
         Ok(stream)
@@ -86,7 +99,11 @@ impl EventStream {
     /// Queues every stored event after the last position seen.
     async fn catch_up(&mut self) -> Result<()> {
         loop {
-            let page = self.services.store.stream_since(self.user, self.last, REPLAY_PAGE).await?;
+            let page = self
+                .services
+                .store
+                .stream_since(self.user, self.last, REPLAY_PAGE)
+                .await?;
             let full = page.len() == REPLAY_PAGE;
             for r in page {
                 self.last = r.position;

@@ -3,11 +3,13 @@
 use async_trait::async_trait;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
-use postern_store::{AccountStore, NewUser, ProfilePatch, SettingsPatch, TokenKind, TokenRecord, UserWithSettings};
+use postern_store::{
+    AccountStore, NewUser, ProfilePatch, SettingsPatch, TokenKind, TokenRecord, UserWithSettings,
+};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use crate::rows::{self, Db, USER_COLS, now_ms, to_time};
 use crate::SqliteStore;
+use crate::rows::{self, Db, USER_COLS, now_ms, to_time};
 
 fn settings(r: &Row<'_>, at: usize) -> rusqlite::Result<Settings> {
     let allow: String = r.get(at)?;
@@ -19,10 +21,17 @@ fn settings(r: &Row<'_>, at: usize) -> rusqlite::Result<Settings> {
 }
 
 fn load_user(conn: &Connection, id: UserId) -> Result<Option<UserWithSettings>> {
-    let sql = format!("SELECT {USER_COLS}, allow_dms_from, read_receipts, quality_filter FROM users WHERE id = ?1");
+    let sql = format!(
+        "SELECT {USER_COLS}, allow_dms_from, read_receipts, quality_filter FROM users WHERE id = ?1"
+    );
     conn.prepare_cached(&sql)
         .db()?
-        .query_row([id.0], |r| Ok(UserWithSettings { user: rows::user(r)?, settings: settings(r, 7)? }))
+        .query_row([id.0], |r| {
+            Ok(UserWithSettings {
+                user: rows::user(r)?,
+                settings: settings(r, 7)?,
+            })
+        })
         .optional()
         .db()
 }
@@ -39,7 +48,11 @@ fn token(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     Ok(TokenRecord {
         id: ObjectId(r.get(0)?),
         user_id: UserId(r.get(1)?),
-        kind: if kind == "session" { TokenKind::Session } else { TokenKind::Personal },
+        kind: if kind == "session" {
+            TokenKind::Session
+        } else {
+            TokenKind::Personal
+        },
         hash: r.get(3)?,
         name: r.get(4)?,
         csrf: r.get(5)?,
@@ -91,7 +104,11 @@ impl AccountStore for SqliteStore {
         let key = screen_name.to_lowercase();
         self.read(move |c| {
             let sql = format!("SELECT {USER_COLS} FROM users WHERE screen_name_key = ?1");
-            c.prepare_cached(&sql).db()?.query_row([key], rows::user).optional().db()
+            c.prepare_cached(&sql)
+                .db()?
+                .query_row([key], rows::user)
+                .optional()
+                .db()
         })
         .await
     }
@@ -128,15 +145,26 @@ impl AccountStore for SqliteStore {
     async fn update_profile(&self, id: UserId, patch: ProfilePatch) -> Result<User> {
         self.write(move |c| {
             if let Some(name) = &patch.name {
-                c.execute("UPDATE users SET name = ?1 WHERE id = ?2", (name, id.0)).db()?;
+                c.execute("UPDATE users SET name = ?1 WHERE id = ?2", (name, id.0))
+                    .db()?;
             }
             if let Some(description) = &patch.description {
-                c.execute("UPDATE users SET description = ?1 WHERE id = ?2", (description, id.0)).db()?;
+                c.execute(
+                    "UPDATE users SET description = ?1 WHERE id = ?2",
+                    (description, id.0),
+                )
+                .db()?;
             }
             if let Some(avatar) = &patch.avatar_url {
-                c.execute("UPDATE users SET avatar_url = ?1 WHERE id = ?2", (avatar, id.0)).db()?;
+                c.execute(
+                    "UPDATE users SET avatar_url = ?1 WHERE id = ?2",
+                    (avatar, id.0),
+                )
+                .db()?;
             }
-            load_user(c, id)?.map(|u| u.user).ok_or(Error::NotFound("user"))
+            load_user(c, id)?
+                .map(|u| u.user)
+                .ok_or(Error::NotFound("user"))
         })
         .await
     }
@@ -144,23 +172,46 @@ impl AccountStore for SqliteStore {
     async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings> {
         self.write(move |c| {
             if let Some(allow) = patch.allow_dms_from {
-                c.execute("UPDATE users SET allow_dms_from = ?1 WHERE id = ?2", (allow.as_str(), id.0)).db()?;
+                c.execute(
+                    "UPDATE users SET allow_dms_from = ?1 WHERE id = ?2",
+                    (allow.as_str(), id.0),
+                )
+                .db()?;
             }
             if let Some(on) = patch.read_receipts {
-                c.execute("UPDATE users SET read_receipts = ?1 WHERE id = ?2", (on, id.0)).db()?;
+                c.execute(
+                    "UPDATE users SET read_receipts = ?1 WHERE id = ?2",
+                    (on, id.0),
+                )
+                .db()?;
             }
             if let Some(on) = patch.quality_filter {
-                c.execute("UPDATE users SET quality_filter = ?1 WHERE id = ?2", (on, id.0)).db()?;
+                c.execute(
+                    "UPDATE users SET quality_filter = ?1 WHERE id = ?2",
+                    (on, id.0),
+                )
+                .db()?;
             }
-            load_user(c, id)?.map(|u| u.settings).ok_or(Error::NotFound("user"))
+            load_user(c, id)?
+                .map(|u| u.settings)
+                .ok_or(Error::NotFound("user"))
         })
         .await
     }
 
     async fn set_verified(&self, id: UserId, verified: bool) -> Result<()> {
         self.write(move |c| {
-            let n = c.execute("UPDATE users SET verified = ?1 WHERE id = ?2", (verified, id.0)).db()?;
-            if n == 0 { Err(Error::NotFound("user")) } else { Ok(()) }
+            let n = c
+                .execute(
+                    "UPDATE users SET verified = ?1 WHERE id = ?2",
+                    (verified, id.0),
+                )
+                .db()?;
+            if n == 0 {
+                Err(Error::NotFound("user"))
+            } else {
+                Ok(())
+            }
         })
         .await
     }
@@ -168,9 +219,16 @@ impl AccountStore for SqliteStore {
     async fn with_read_receipts(&self, ids: &[UserId]) -> Result<Vec<UserId>> {
         let ids = ids.to_vec();
         self.read(move |c| {
-            let sql = format!("SELECT id FROM users WHERE read_receipts = 1 AND id IN ({})", rows::placeholders(ids.len()));
+            let sql = format!(
+                "SELECT id FROM users WHERE read_receipts = 1 AND id IN ({})",
+                rows::placeholders(ids.len())
+            );
             let mut stmt = c.prepare_cached(&sql).db()?;
-            let found = stmt.query_map(rusqlite::params_from_iter(ids.iter().map(|i| i.0)), |r| Ok(UserId(r.get(0)?))).db()?;
+            let found = stmt
+                .query_map(rusqlite::params_from_iter(ids.iter().map(|i| i.0)), |r| {
+                    Ok(UserId(r.get(0)?))
+                })
+                .db()?;
             found.collect::<rusqlite::Result<Vec<_>>>().db()
         })
         .await
@@ -210,7 +268,9 @@ impl AccountStore for SqliteStore {
 
     async fn tokens(&self, user: UserId, kind: TokenKind) -> Result<Vec<TokenRecord>> {
         self.read(move |c| {
-            let sql = format!("SELECT {TOKEN_COLS} FROM tokens WHERE user_id = ?1 AND kind = ?2 ORDER BY id DESC");
+            let sql = format!(
+                "SELECT {TOKEN_COLS} FROM tokens WHERE user_id = ?1 AND kind = ?2 ORDER BY id DESC"
+            );
             let mut stmt = c.prepare_cached(&sql).db()?;
             let found = stmt.query_map((user.0, token_kind(kind)), token).db()?;
             found.collect::<rusqlite::Result<Vec<_>>>().db()
@@ -219,7 +279,14 @@ impl AccountStore for SqliteStore {
     }
 
     async fn delete_token(&self, user: UserId, id: ObjectId) -> Result<bool> {
-        self.write(move |c| Ok(c.execute("DELETE FROM tokens WHERE id = ?1 AND user_id = ?2", (id.0, user.0)).db()? > 0))
-            .await
+        self.write(move |c| {
+            Ok(c.execute(
+                "DELETE FROM tokens WHERE id = ?1 AND user_id = ?2",
+                (id.0, user.0),
+            )
+            .db()?
+                > 0)
+        })
+        .await
     }
 }

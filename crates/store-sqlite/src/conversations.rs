@@ -5,8 +5,8 @@ use postern_core::model::{ConversationEvent, InboxBox, MembershipChange};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
 use postern_store::{
-    ConversationRecord, ConversationStore, Fanout, InboxEntry, InboxQuery, NewGroup, Page, ParticipantPatch,
-    ParticipantRecord,
+    ConversationRecord, ConversationStore, Fanout, InboxEntry, InboxQuery, NewGroup, Page,
+    ParticipantPatch, ParticipantRecord,
 };
 use rusqlite::Connection;
 
@@ -43,7 +43,13 @@ pub(crate) struct EventRow<'a> {
 }
 
 impl<'a> EventRow<'a> {
-    fn membership(conversation: &'a ConversationId, kind: i64, sender: UserId, users: &[UserId], created_at: i64) -> Self {
+    fn membership(
+        conversation: &'a ConversationId,
+        kind: i64,
+        sender: UserId,
+        users: &[UserId],
+        created_at: i64,
+    ) -> Self {
         EventRow {
             conversation,
             kind,
@@ -61,7 +67,13 @@ impl<'a> EventRow<'a> {
 /// Moves every active member's inbox position to `event`; for a message, counts it unread
 /// for everyone but its sender (and those who reported the conversation), and marks it read
 /// for the sender.
-pub(crate) fn touch_members(c: &Connection, conversation: &ConversationId, event: i64, sender: UserId, is_message: bool) -> Result<()> {
+pub(crate) fn touch_members(
+    c: &Connection,
+    conversation: &ConversationId,
+    event: i64,
+    sender: UserId,
+    is_message: bool,
+) -> Result<()> {
     c.prepare_cached(
         "UPDATE participants SET activity = ?2,
             unread_count = CASE WHEN NOT ?4 THEN unread_count WHEN user_id = ?3 THEN 0
@@ -75,7 +87,15 @@ pub(crate) fn touch_members(c: &Connection, conversation: &ConversationId, event
     Ok(())
 }
 
-pub(crate) fn insert_participant(c: &Connection, conversation: &ConversationId, user: UserId, inbox: InboxBox, accepted: bool, visible_after: Option<i64>, seq: i64) -> Result<()> {
+pub(crate) fn insert_participant(
+    c: &Connection,
+    conversation: &ConversationId,
+    user: UserId,
+    inbox: InboxBox,
+    accepted: bool,
+    visible_after: Option<i64>,
+    seq: i64,
+) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO participants (conversation_id, user_id, active, box, visible_after, left_at_event, unread_count,
                                    accepted, activity, joined_seq, last_read_event_id)
@@ -105,13 +125,34 @@ fn require_conversation(c: &Connection, id: &ConversationId) -> Result<Conversat
     rows::conversation_by_id(c, id)?.ok_or(Error::NotFound("conversation"))
 }
 
-fn membership_event(kind: i64, id: i64, conversation: &ConversationId, sender: UserId, users: Vec<UserId>, at: i64) -> ConversationEvent {
-    let change = MembershipChange { id: EventId(id), conversation_id: conversation.clone(), sender_id: sender, user_ids: users, created_at: to_time(at) };
-    if kind == KIND_JOIN { ConversationEvent::ParticipantsJoin(change) } else { ConversationEvent::ParticipantsLeave(change) }
+fn membership_event(
+    kind: i64,
+    id: i64,
+    conversation: &ConversationId,
+    sender: UserId,
+    users: Vec<UserId>,
+    at: i64,
+) -> ConversationEvent {
+    let change = MembershipChange {
+        id: EventId(id),
+        conversation_id: conversation.clone(),
+        sender_id: sender,
+        user_ids: users,
+        created_at: to_time(at),
+    };
+    if kind == KIND_JOIN {
+        ConversationEvent::ParticipantsJoin(change)
+    } else {
+        ConversationEvent::ParticipantsLeave(change)
+    }
 }
 
 /// Everything the inbox shows about one conversation for one member.
-fn entry(c: &Connection, conversation: ConversationRecord, me: ParticipantRecord) -> Result<InboxEntry> {
+fn entry(
+    c: &Connection,
+    conversation: ConversationRecord,
+    me: ParticipantRecord,
+) -> Result<InboxEntry> {
     let members = rows::participants_of(c, &conversation.id)?;
     let upper = me.left_at_event.map_or(i64::MAX, |e| e.0);
     let lower = me.visible_after.map_or(i64::MIN, |e| e.0);
@@ -121,7 +162,15 @@ fn entry(c: &Connection, conversation: ConversationRecord, me: ParticipantRecord
          ORDER BY id DESC LIMIT 1"
     );
     use rusqlite::OptionalExtension;
-    let last = c.prepare_cached(&sql).db()?.query_row((conversation.id.as_str(), upper, lower, me.user_id.0), rows::event).optional().db()?;
+    let last = c
+        .prepare_cached(&sql)
+        .db()?
+        .query_row(
+            (conversation.id.as_str(), upper, lower, me.user_id.0),
+            rows::event,
+        )
+        .optional()
+        .db()?;
     let last_event = match last {
         Some(e) => {
             let mut one = [e];
@@ -132,7 +181,11 @@ fn entry(c: &Connection, conversation: ConversationRecord, me: ParticipantRecord
         None => None,
     };
     Ok(InboxEntry {
-        member_ids: members.iter().filter(|p| p.active).map(|p| p.user_id).collect(),
+        member_ids: members
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| p.user_id)
+            .collect(),
         read_marks: members
             .iter()
             .filter(|p| p.active && p.accepted && p.user_id != me.user_id)
@@ -158,12 +211,17 @@ const INBOX_SELECT: &str = "SELECT c.id, c.kind, c.name, c.created_by, c.created
 
 /// Shown in a list: still a member, not reported away, and something happened since they
 /// last deleted the conversation.
-const LISTED: &str = "p.active = 1 AND p.reported = 0 AND (p.visible_after IS NULL OR p.activity > p.visible_after)";
+const LISTED: &str =
+    "p.active = 1 AND p.reported = 0 AND (p.visible_after IS NULL OR p.activity > p.visible_after)";
 
 type InboxRow = (ConversationRecord, ParticipantRecord, i64);
 
 fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
-    Ok((rows::conversation(r)?, rows::participant_at(r, 7)?, r.get(20)?))
+    Ok((
+        rows::conversation(r)?,
+        rows::participant_at(r, 7)?,
+        r.get(20)?,
+    ))
 }
 
 fn inbox_page(c: &Connection, q: &InboxQuery) -> Result<Page<InboxEntry>> {
@@ -179,7 +237,10 @@ fn inbox_page(c: &Connection, q: &InboxQuery) -> Result<Page<InboxEntry>> {
         listed.extend(found.collect::<rusqlite::Result<Vec<_>>>().db()?);
     }
     let filter = match q.inbox {
-        Some(b) => format!("p.box = '{}' AND p.archived = 0 AND p.pinned_at IS NULL", b.as_str()),
+        Some(b) => format!(
+            "p.box = '{}' AND p.archived = 0 AND p.pinned_at IS NULL",
+            b.as_str()
+        ),
         None => "p.archived = 1".to_owned(),
     };
     // Keyset paging on (activity, id), newest first; U+10FFFF sorts after every id.
@@ -192,20 +253,30 @@ fn inbox_page(c: &Connection, q: &InboxQuery) -> Result<Page<InboxEntry>> {
          ORDER BY p.activity DESC, p.conversation_id DESC LIMIT ?4"
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
-    let found = stmt.query_map((q.user.0, activity, id, q.limit + 1), inbox_row).db()?;
+    let found = stmt
+        .query_map((q.user.0, activity, id, q.limit + 1), inbox_row)
+        .db()?;
     let mut page = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
     let next_cursor = if page.len() > q.limit {
         page.truncate(q.limit);
-        page.last().map(|(conv, _, activity)| format!("{activity}_{}", conv.id))
+        page.last()
+            .map(|(conv, _, activity)| format!("{activity}_{}", conv.id))
     } else {
         None
     };
     listed.extend(page);
-    let items = listed.into_iter().map(|(conv, me, _)| entry(c, conv, me)).collect::<Result<Vec<_>>>()?;
+    let items = listed
+        .into_iter()
+        .map(|(conv, me, _)| entry(c, conv, me))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page { items, next_cursor })
 }
 
-fn record_membership(c: &Connection, notify: &[UserId], event: &ConversationEvent) -> Result<Vec<Delivery>> {
+fn record_membership(
+    c: &Connection,
+    notify: &[UserId],
+    event: &ConversationEvent,
+) -> Result<Vec<Delivery>> {
     let stream_event = match event {
         ConversationEvent::ParticipantsJoin(m) => StreamEvent::ParticipantsJoined(m.clone()),
         ConversationEvent::ParticipantsLeave(m) => StreamEvent::ParticipantsLeft(m.clone()),
@@ -226,12 +297,20 @@ impl ConversationStore for SqliteStore {
         self.read(move |c| rows::participants_of(c, &id)).await
     }
 
-    async fn participant(&self, id: &ConversationId, user: UserId) -> Result<Option<ParticipantRecord>> {
+    async fn participant(
+        &self,
+        id: &ConversationId,
+        user: UserId,
+    ) -> Result<Option<ParticipantRecord>> {
         let id = id.clone();
         self.read(move |c| rows::participant_of(c, &id, user)).await
     }
 
-    async fn create_group(&self, group: NewGroup, fanout: Fanout) -> Result<(ConversationRecord, Vec<Delivery>)> {
+    async fn create_group(
+        &self,
+        group: NewGroup,
+        fanout: Fanout,
+    ) -> Result<(ConversationRecord, Vec<Delivery>)> {
         let ids = self.ids.clone();
         self.write(move |c| {
             let at = now_ms();
@@ -270,9 +349,21 @@ impl ConversationStore for SqliteStore {
             let users: Vec<UserId> = members.iter().map(|(u, _)| *u).collect();
             for (member, inbox) in &members {
                 // They see their own join and what follows, nothing before it.
-                insert_participant(c, &conversation, *member, *inbox, *inbox == InboxBox::Primary, Some(id - 1), ids.next_id())?;
+                insert_participant(
+                    c,
+                    &conversation,
+                    *member,
+                    *inbox,
+                    *inbox == InboxBox::Primary,
+                    Some(id - 1),
+                    ids.next_id(),
+                )?;
             }
-            insert_event(c, id, EventRow::membership(&conversation, KIND_JOIN, by, &users, at))?;
+            insert_event(
+                c,
+                id,
+                EventRow::membership(&conversation, KIND_JOIN, by, &users, at),
+            )?;
             touch_members(c, &conversation, id, by, false)?;
             member_count(c, &conversation)?;
             let event = membership_event(KIND_JOIN, id, &conversation, by, users, at);
@@ -283,7 +374,12 @@ impl ConversationStore for SqliteStore {
         .await
     }
 
-    async fn leave(&self, id: &ConversationId, user: UserId, notify: Vec<UserId>) -> Result<(ConversationEvent, Vec<Delivery>)> {
+    async fn leave(
+        &self,
+        id: &ConversationId,
+        user: UserId,
+        notify: Vec<UserId>,
+    ) -> Result<(ConversationEvent, Vec<Delivery>)> {
         let (conversation, ids) = (id.clone(), self.ids.clone());
         self.write(move |c| {
             let (id, at) = (ids.next_id(), now_ms());
@@ -307,10 +403,19 @@ impl ConversationStore for SqliteStore {
         .await
     }
 
-    async fn rename(&self, id: &ConversationId, name: Option<String>, fanout: Fanout) -> Result<Vec<Delivery>> {
+    async fn rename(
+        &self,
+        id: &ConversationId,
+        name: Option<String>,
+        fanout: Fanout,
+    ) -> Result<Vec<Delivery>> {
         let conversation = id.clone();
         self.write(move |c| {
-            c.execute("UPDATE conversations SET name = ?2 WHERE id = ?1", (conversation.as_str(), &name)).db()?;
+            c.execute(
+                "UPDATE conversations SET name = ?2 WHERE id = ?1",
+                (conversation.as_str(), &name),
+            )
+            .db()?;
             fanout::record(c, &fanout)
         })
         .await
@@ -379,8 +484,12 @@ impl ConversationStore for SqliteStore {
     async fn inbox_entry(&self, id: &ConversationId, user: UserId) -> Result<Option<InboxEntry>> {
         let id = id.clone();
         self.read(move |c| {
-            let Some(conversation) = rows::conversation_by_id(c, &id)? else { return Ok(None) };
-            let Some(me) = rows::participant_of(c, &id, user)? else { return Ok(None) };
+            let Some(conversation) = rows::conversation_by_id(c, &id)? else {
+                return Ok(None);
+            };
+            let Some(me) = rows::participant_of(c, &id, user)? else {
+                return Ok(None);
+            };
             entry(c, conversation, me).map(Some)
         })
         .await

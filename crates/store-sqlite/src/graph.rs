@@ -6,8 +6,8 @@ use postern_core::{ConversationId, Error, Result, UserId};
 use postern_store::{AdmissionInputs, GraphStore, NewReport, Page};
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::rows::{self, Db, now_ms, to_time};
 use crate::SqliteStore;
+use crate::rows::{self, Db, now_ms, to_time};
 
 /// An edge table and its two columns: (table, from, to).
 type Edge = (&'static str, &'static str, &'static str);
@@ -15,7 +15,13 @@ const FOLLOWS: Edge = ("follows", "follower_id", "followee_id");
 const BLOCKS: Edge = ("blocks", "blocker_id", "blocked_id");
 const MUTES: Edge = ("mutes", "muter_id", "muted_id");
 
-fn add_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId, seq: i64) -> Result<bool> {
+fn add_edge(
+    c: &Connection,
+    (table, from, to): Edge,
+    a: UserId,
+    b: UserId,
+    seq: i64,
+) -> Result<bool> {
     let exists: bool = c
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)")
         .db()?
@@ -35,10 +41,19 @@ fn remove_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId) ->
 
 /// Lists the users at the other end of `user`'s edges (or, `reverse`, pointing at `user`),
 /// newest first; the cursor is the edge's `seq`.
-fn list_edges(c: &Connection, (table, from, to): Edge, reverse: bool, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
+fn list_edges(
+    c: &Connection,
+    (table, from, to): Edge,
+    reverse: bool,
+    user: UserId,
+    cursor: Option<String>,
+    limit: usize,
+) -> Result<Page<User>> {
     let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
     let before = match cursor {
-        Some(c) => c.parse::<i64>().map_err(|_| Error::invalid("cursor", "is not a cursor this list returned"))?,
+        Some(c) => c
+            .parse::<i64>()
+            .map_err(|_| Error::invalid("cursor", "is not a cursor this list returned"))?,
         None => i64::MAX,
     };
     let sql = format!(
@@ -47,7 +62,11 @@ fn list_edges(c: &Connection, (table, from, to): Edge, reverse: bool, user: User
          WHERE e.{mine} = ?1 AND e.seq < ?2 ORDER BY e.seq DESC LIMIT ?3"
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
-    let found = stmt.query_map((user.0, before, limit + 1), |r| Ok((rows::user(r)?, r.get::<_, i64>(7)?))).db()?;
+    let found = stmt
+        .query_map((user.0, before, limit + 1), |r| {
+            Ok((rows::user(r)?, r.get::<_, i64>(7)?))
+        })
+        .db()?;
     let mut found = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
     let next_cursor = if found.len() > limit {
         found.truncate(limit);
@@ -55,23 +74,31 @@ fn list_edges(c: &Connection, (table, from, to): Edge, reverse: bool, user: User
     } else {
         None
     };
-    Ok(Page { items: found.into_iter().map(|(u, _)| u).collect(), next_cursor })
+    Ok(Page {
+        items: found.into_iter().map(|(u, _)| u).collect(),
+        next_cursor,
+    })
 }
 
 fn has_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId) -> Result<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {from} = ?1 AND {to} = ?2)");
-    c.prepare_cached(&sql).db()?.query_row((a.0, b.0), |r| r.get(0)).db()
+    c.prepare_cached(&sql)
+        .db()?
+        .query_row((a.0, b.0), |r| r.get(0))
+        .db()
 }
 
 #[async_trait]
 impl GraphStore for SqliteStore {
     async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool> {
         let seq = self.ids.next_id();
-        self.write(move |c| add_edge(c, FOLLOWS, follower, followee, seq)).await
+        self.write(move |c| add_edge(c, FOLLOWS, follower, followee, seq))
+            .await
     }
 
     async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool> {
-        self.write(move |c| remove_edge(c, FOLLOWS, follower, followee)).await
+        self.write(move |c| remove_edge(c, FOLLOWS, follower, followee))
+            .await
     }
 
     async fn block(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
@@ -86,16 +113,19 @@ impl GraphStore for SqliteStore {
     }
 
     async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
-        self.write(move |c| remove_edge(c, BLOCKS, blocker, blocked)).await
+        self.write(move |c| remove_edge(c, BLOCKS, blocker, blocked))
+            .await
     }
 
     async fn mute(&self, muter: UserId, muted: UserId) -> Result<bool> {
         let seq = self.ids.next_id();
-        self.write(move |c| add_edge(c, MUTES, muter, muted, seq)).await
+        self.write(move |c| add_edge(c, MUTES, muter, muted, seq))
+            .await
     }
 
     async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool> {
-        self.write(move |c| remove_edge(c, MUTES, muter, muted)).await
+        self.write(move |c| remove_edge(c, MUTES, muter, muted))
+            .await
     }
 
     async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>> {
@@ -117,20 +147,44 @@ impl GraphStore for SqliteStore {
         .await
     }
 
-    async fn followers(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
-        self.read(move |c| list_edges(c, FOLLOWS, true, user, cursor, limit)).await
+    async fn followers(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, FOLLOWS, true, user, cursor, limit))
+            .await
     }
 
-    async fn following(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
-        self.read(move |c| list_edges(c, FOLLOWS, false, user, cursor, limit)).await
+    async fn following(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, FOLLOWS, false, user, cursor, limit))
+            .await
     }
 
-    async fn blocked(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
-        self.read(move |c| list_edges(c, BLOCKS, false, user, cursor, limit)).await
+    async fn blocked(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, BLOCKS, false, user, cursor, limit))
+            .await
     }
 
-    async fn muted(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>> {
-        self.read(move |c| list_edges(c, MUTES, false, user, cursor, limit)).await
+    async fn muted(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>> {
+        self.read(move |c| list_edges(c, MUTES, false, user, cursor, limit))
+            .await
     }
 
     async fn insert_report(&self, r: NewReport) -> Result<()> {

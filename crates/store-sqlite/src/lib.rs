@@ -50,9 +50,18 @@ impl SqliteStore {
         ids.observe(newest);
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|c| c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;"));
-        let readers = r2d2::Pool::builder().max_size(8).build(manager).map_err(Error::internal)?;
-        Ok(SqliteStore { writer: Writer::start(conn).map_err(Error::internal)?, readers, ids })
+            .with_init(|c| {
+                c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;")
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(8)
+            .build(manager)
+            .map_err(Error::internal)?;
+        Ok(SqliteStore {
+            writer: Writer::start(conn).map_err(Error::internal)?,
+            readers,
+            ids,
+        })
     }
 
     /// Runs a read on a pooled connection off the async threads.
@@ -97,11 +106,15 @@ fn configure(conn: &Connection) -> Result<()> {
 /// Small enough not to warrant a migration framework; the writer is the only other
 /// connection that writes, and it starts after this returns.
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::internal)?;
+    let done: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(Error::internal)?;
     for (n, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         let tx = conn.transaction().map_err(Error::internal)?;
-        tx.execute_batch(sql).map_err(|e| Error::internal(format!("migration {}: {e}", n + 1)))?;
-        tx.pragma_update(None, "user_version", n + 1).map_err(Error::internal)?;
+        tx.execute_batch(sql)
+            .map_err(|e| Error::internal(format!("migration {}: {e}", n + 1)))?;
+        tx.pragma_update(None, "user_version", n + 1)
+            .map_err(Error::internal)?;
         tx.commit().map_err(Error::internal)?;
     }
     Ok(())
@@ -114,6 +127,10 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(Error::internal)).await
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(Error::internal)
+        })
+        .await
     }
 }

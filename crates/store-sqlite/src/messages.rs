@@ -5,7 +5,9 @@ use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
-use postern_store::{Appended, Fanout, HistoryDirection, HistoryQuery, MessageStore, NewMessage, Page};
+use postern_store::{
+    Appended, Fanout, HistoryDirection, HistoryQuery, MessageStore, NewMessage, Page,
+};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::conversations::{EventRow, insert_event, insert_participant, touch_members};
@@ -14,17 +16,26 @@ use crate::{SqliteStore, fanout};
 
 /// The message an idempotency key already produced, if it is still within its window.
 fn existing_send(c: &Connection, new: &NewMessage) -> Result<Option<Message>> {
-    let Some(key) = &new.client_key else { return Ok(None) };
+    let Some(key) = &new.client_key else {
+        return Ok(None);
+    };
     let found: Option<(i64, i64)> = c
-        .prepare_cached("SELECT event_id, created_at FROM idempotency WHERE sender_id = ?1 AND client_key = ?2")
+        .prepare_cached(
+            "SELECT event_id, created_at FROM idempotency WHERE sender_id = ?1 AND client_key = ?2",
+        )
         .db()?
         .query_row((new.sender_id.0, key), |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .db()?;
     match found {
         Some((id, at)) if at >= new.idempotent_since.timestamp_millis() => {
-            let conversation: String =
-                c.query_row("SELECT conversation_id FROM events WHERE id = ?1", [id], |r| r.get(0)).db()?;
+            let conversation: String = c
+                .query_row(
+                    "SELECT conversation_id FROM events WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .db()?;
             rows::load_message(c, &ConversationId::from_stored(conversation), EventId(id)).map(Some)
         }
         _ => Ok(None),
@@ -34,7 +45,9 @@ fn existing_send(c: &Connection, new: &NewMessage) -> Result<Option<Message>> {
 /// Creates the one-to-one conversation on first contact: the sender in primary, the
 /// recipient in the box admission chose.
 fn ensure_one_to_one(c: &Connection, new: &NewMessage, seq: i64) -> Result<bool> {
-    let Some(setup) = &new.setup else { return Ok(false) };
+    let Some(setup) = &new.setup else {
+        return Ok(false);
+    };
     let created = c
         .prepare_cached(
             "INSERT OR IGNORE INTO conversations (id, kind, created_by, created_at, member_count)
@@ -45,21 +58,44 @@ fn ensure_one_to_one(c: &Connection, new: &NewMessage, seq: i64) -> Result<bool>
         .db()?
         > 0;
     if created {
-        insert_participant(c, &new.conversation_id, new.sender_id, InboxBox::Primary, true, None, seq)?;
-        insert_participant(c, &new.conversation_id, setup.recipient, setup.recipient_box, false, None, seq + 1)?;
+        insert_participant(
+            c,
+            &new.conversation_id,
+            new.sender_id,
+            InboxBox::Primary,
+            true,
+            None,
+            seq,
+        )?;
+        insert_participant(
+            c,
+            &new.conversation_id,
+            setup.recipient,
+            setup.recipient_box,
+            false,
+            None,
+            seq + 1,
+        )?;
     }
     Ok(created)
 }
 
 fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended> {
     if let Some(message) = existing_send(c, &new)? {
-        return Ok(Appended { message, duplicate: true, deliveries: Vec::new() });
+        return Ok(Appended {
+            message,
+            duplicate: true,
+            deliveries: Vec::new(),
+        });
     }
     let created = ensure_one_to_one(c, &new, seq)?;
     let mut deliveries = Vec::new();
     if created {
         for p in rows::participants_of(c, &new.conversation_id)? {
-            let event = StreamEvent::ConversationCreated { conversation_id: new.conversation_id.clone(), inbox: p.inbox };
+            let event = StreamEvent::ConversationCreated {
+                conversation_id: new.conversation_id.clone(),
+                inbox: p.inbox,
+            };
             deliveries.extend(fanout::record_one(c, &[p.user_id], &event)?);
         }
     }
@@ -87,7 +123,10 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
             created_at: at,
         },
     )?;
-    c.prepare_cached("INSERT INTO events_fts (rowid, text) VALUES (?1, ?2)").db()?.execute((id, &new.text)).db()?;
+    c.prepare_cached("INSERT INTO events_fts (rowid, text) VALUES (?1, ?2)")
+        .db()?
+        .execute((id, &new.text))
+        .db()?;
     touch_members(c, &new.conversation_id, id, new.sender_id, true)?;
     if let Some(key) = &new.client_key {
         c.prepare_cached(
@@ -119,10 +158,23 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
         .filter(|p| p.reported)
         .map(|p| p.user_id)
         .collect();
-    let notify: Vec<UserId> = new.notify.iter().copied().filter(|u| !silenced.contains(u)).collect();
-    deliveries.extend(fanout::record_one(c, &notify, &StreamEvent::MessageCreated(message.clone()))?);
+    let notify: Vec<UserId> = new
+        .notify
+        .iter()
+        .copied()
+        .filter(|u| !silenced.contains(u))
+        .collect();
+    deliveries.extend(fanout::record_one(
+        c,
+        &notify,
+        &StreamEvent::MessageCreated(message.clone()),
+    )?);
     deliveries.extend(fanout::record(c, &new.also)?);
-    Ok(Appended { message, duplicate: false, deliveries })
+    Ok(Appended {
+        message,
+        duplicate: false,
+        deliveries,
+    })
 }
 
 fn history(c: &Connection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
@@ -141,13 +193,28 @@ fn history(c: &Connection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
          ORDER BY id {order} LIMIT ?5"
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
-    let found = stmt.query_map((q.conversation_id.as_str(), q.viewer.0, lower, upper, q.limit), rows::event).db()?;
+    let found = stmt
+        .query_map(
+            (
+                q.conversation_id.as_str(),
+                q.viewer.0,
+                lower,
+                upper,
+                q.limit,
+            ),
+            rows::event,
+        )
+        .db()?;
     let mut events = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
     rows::decorate(c, &mut events)?;
     Ok(events)
 }
 
-fn require_live_message(c: &Connection, conversation: &ConversationId, id: EventId) -> Result<Message> {
+fn require_live_message(
+    c: &Connection,
+    conversation: &ConversationId,
+    id: EventId,
+) -> Result<Message> {
     let m = rows::load_message(c, conversation, id)?;
     if m.deleted {
         return Err(Error::Conflict("the message was deleted"));
@@ -168,9 +235,14 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn event(&self, conversation: &ConversationId, id: EventId) -> Result<Option<ConversationEvent>> {
+    async fn event(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+    ) -> Result<Option<ConversationEvent>> {
         let conversation = conversation.clone();
-        self.read(move |c| rows::load_event(c, &conversation, id)).await
+        self.read(move |c| rows::load_event(c, &conversation, id))
+            .await
     }
 
     async fn history(&self, query: HistoryQuery) -> Result<Vec<ConversationEvent>> {
@@ -213,7 +285,12 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn delete_for_everyone(&self, conversation: &ConversationId, id: EventId, fanout: Fanout) -> Result<Vec<Delivery>> {
+    async fn delete_for_everyone(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        fanout: Fanout,
+    ) -> Result<Vec<Delivery>> {
         let conversation = conversation.clone();
         self.write(move |c| {
             let before = require_live_message(c, &conversation, id)?;
@@ -238,7 +315,13 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn delete_for_me(&self, conversation: &ConversationId, id: EventId, user: UserId, fanout: Fanout) -> Result<Vec<Delivery>> {
+    async fn delete_for_me(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        user: UserId,
+        fanout: Fanout,
+    ) -> Result<Vec<Delivery>> {
         let conversation = conversation.clone();
         self.write(move |c| {
             rows::load_event(c, &conversation, id)?.ok_or(Error::NotFound("message"))?;
@@ -280,7 +363,13 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn mark_read(&self, conversation: &ConversationId, user: UserId, up_to: EventId, fanout: Fanout) -> Result<(bool, Vec<Delivery>)> {
+    async fn mark_read(
+        &self,
+        conversation: &ConversationId,
+        user: UserId,
+        up_to: EventId,
+        fanout: Fanout,
+    ) -> Result<(bool, Vec<Delivery>)> {
         let conversation = conversation.clone();
         self.write(move |c| {
             let moved = c
@@ -299,15 +388,28 @@ impl MessageStore for SqliteStore {
         .await
     }
 
-    async fn search_messages(&self, user: UserId, query: &str, cursor: Option<String>, limit: usize) -> Result<Page<Message>> {
+    async fn search_messages(
+        &self,
+        user: UserId,
+        query: &str,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
         // Each word becomes a quoted FTS5 prefix term, so user input cannot inject syntax.
-        let terms: Vec<String> =
-            query.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect();
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect();
         if terms.is_empty() {
-            return Ok(Page { items: Vec::new(), next_cursor: None });
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
         }
         let before = match cursor {
-            Some(c) => c.parse::<i64>().map_err(|_| Error::invalid("cursor", "is not a cursor this search returned"))?,
+            Some(c) => c
+                .parse::<i64>()
+                .map_err(|_| Error::invalid("cursor", "is not a cursor this search returned"))?,
             None => i64::MAX,
         };
         let match_expr = terms.join(" ");

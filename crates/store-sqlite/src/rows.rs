@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use postern_core::model::{
-    ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message, ReactionGroup, User,
+    ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
+    ReactionGroup, User,
 };
 use postern_core::{ConversationId, Error, EventId, UserId};
 use postern_store::{ConversationRecord, ParticipantRecord};
@@ -18,7 +19,9 @@ pub trait Db<T> {
 impl<T> Db<T> for rusqlite::Result<T> {
     fn db(self) -> Result<T, Error> {
         self.map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
                 Error::Conflict("already exists")
             }
             other => Error::internal(other),
@@ -53,7 +56,10 @@ pub fn users_by_ids(conn: &Connection, ids: &[UserId]) -> Result<Vec<User>, Erro
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT {USER_COLS} FROM users WHERE id IN ({})", placeholders(ids.len()));
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users WHERE id IN ({})",
+        placeholders(ids.len())
+    );
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let found: HashMap<UserId, User> = stmt
         .query_map(params_from_iter(ids.iter().map(|i| i.0)), user)
@@ -70,13 +76,18 @@ pub fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 
-pub const CONVERSATION_COLS: &str = "id, kind, name, created_by, created_at, last_event_id, member_count";
+pub const CONVERSATION_COLS: &str =
+    "id, kind, name, created_by, created_at, last_event_id, member_count";
 
 pub fn conversation(r: &Row<'_>) -> rusqlite::Result<ConversationRecord> {
     let kind: String = r.get(1)?;
     Ok(ConversationRecord {
         id: ConversationId::from_stored(r.get(0)?),
-        kind: if kind == "group" { ConversationKind::Group } else { ConversationKind::OneToOne },
+        kind: if kind == "group" {
+            ConversationKind::Group
+        } else {
+            ConversationKind::OneToOne
+        },
         name: r.get(2)?,
         created_by: UserId(r.get(3)?),
         created_at: to_time(r.get(4)?),
@@ -128,8 +139,16 @@ pub fn event(r: &Row<'_>) -> rusqlite::Result<ConversationEvent> {
     let created_at = to_time(r.get(12)?);
     if kind != KIND_MESSAGE {
         let user_ids: Option<String> = r.get(11)?;
-        let user_ids = user_ids.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
-        let change = MembershipChange { id, conversation_id, sender_id, user_ids, created_at };
+        let user_ids = user_ids
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        let change = MembershipChange {
+            id,
+            conversation_id,
+            sender_id,
+            user_ids,
+            created_at,
+        };
         return Ok(if kind == KIND_JOIN {
             ConversationEvent::ParticipantsJoin(change)
         } else {
@@ -142,7 +161,9 @@ pub fn event(r: &Row<'_>) -> rusqlite::Result<ConversationEvent> {
         conversation_id,
         sender_id,
         text: r.get(4)?,
-        entities: entities.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default(),
+        entities: entities
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
         created_at,
         reply_to_id: r.get::<_, Option<i64>>(6)?.map(EventId),
         client_message_id: r.get(7)?,
@@ -172,7 +193,15 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let mut reactions: HashMap<i64, Vec<ReactionGroup>> = HashMap::new();
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))).db()?;
+    let rows = stmt
+        .query_map(params_from_iter(ids.iter()), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .db()?;
     for row in rows {
         let (mid, emoji, uid) = row.db()?;
         let groups = reactions.entry(mid).or_default();
@@ -181,7 +210,11 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
                 g.count += 1;
                 g.user_ids.push(UserId(uid));
             }
-            None => groups.push(ReactionGroup { emoji, count: 1, user_ids: vec![UserId(uid)] }),
+            None => groups.push(ReactionGroup {
+                emoji,
+                count: 1,
+                user_ids: vec![UserId(uid)],
+            }),
         }
     }
     let edited: Vec<i64> = events
@@ -198,10 +231,21 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
             placeholders(edited.len())
         );
         let mut stmt = conn.prepare_cached(&sql).db()?;
-        let rows = stmt.query_map(params_from_iter(edited.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))).db()?;
+        let rows = stmt
+            .query_map(params_from_iter(edited.iter()), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .db()?;
         for row in rows {
             let (mid, text, at) = row.db()?;
-            history.entry(mid).or_default().push(EditRecord { text, edited_at: to_time(at) });
+            history.entry(mid).or_default().push(EditRecord {
+                text,
+                edited_at: to_time(at),
+            });
         }
     }
     for e in events.iter_mut() {
@@ -214,10 +258,19 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
 }
 
 /// Loads one event with its decorations.
-pub fn load_event(conn: &Connection, conversation: &ConversationId, id: EventId) -> Result<Option<ConversationEvent>, Error> {
+pub fn load_event(
+    conn: &Connection,
+    conversation: &ConversationId,
+    id: EventId,
+) -> Result<Option<ConversationEvent>, Error> {
     use rusqlite::OptionalExtension;
     let sql = format!("SELECT {EVENT_COLS} FROM events WHERE id = ?1 AND conversation_id = ?2");
-    let found = conn.prepare_cached(&sql).db()?.query_row((id.0, conversation.as_str()), event).optional().db()?;
+    let found = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row((id.0, conversation.as_str()), event)
+        .optional()
+        .db()?;
     let Some(found) = found else { return Ok(None) };
     let mut one = [found];
     decorate(conn, &mut one)?;
@@ -225,28 +278,54 @@ pub fn load_event(conn: &Connection, conversation: &ConversationId, id: EventId)
     Ok(Some(found))
 }
 
-pub fn load_message(conn: &Connection, conversation: &ConversationId, id: EventId) -> Result<Message, Error> {
+pub fn load_message(
+    conn: &Connection,
+    conversation: &ConversationId,
+    id: EventId,
+) -> Result<Message, Error> {
     match load_event(conn, conversation, id)? {
         Some(ConversationEvent::Message(m)) => Ok(m),
         _ => Err(Error::NotFound("message")),
     }
 }
 
-pub fn participants_of(conn: &Connection, conversation: &ConversationId) -> Result<Vec<ParticipantRecord>, Error> {
-    let sql = format!("SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = ?1 ORDER BY joined_seq");
+pub fn participants_of(
+    conn: &Connection,
+    conversation: &ConversationId,
+) -> Result<Vec<ParticipantRecord>, Error> {
+    let sql = format!(
+        "SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = ?1 ORDER BY joined_seq"
+    );
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let rows = stmt.query_map([conversation.as_str()], participant).db()?;
     rows.collect::<rusqlite::Result<Vec<_>>>().db()
 }
 
-pub fn participant_of(conn: &Connection, conversation: &ConversationId, user: UserId) -> Result<Option<ParticipantRecord>, Error> {
+pub fn participant_of(
+    conn: &Connection,
+    conversation: &ConversationId,
+    user: UserId,
+) -> Result<Option<ParticipantRecord>, Error> {
     use rusqlite::OptionalExtension;
-    let sql = format!("SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = ?1 AND user_id = ?2");
-    conn.prepare_cached(&sql).db()?.query_row((conversation.as_str(), user.0), participant).optional().db()
+    let sql = format!(
+        "SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = ?1 AND user_id = ?2"
+    );
+    conn.prepare_cached(&sql)
+        .db()?
+        .query_row((conversation.as_str(), user.0), participant)
+        .optional()
+        .db()
 }
 
-pub fn conversation_by_id(conn: &Connection, id: &ConversationId) -> Result<Option<ConversationRecord>, Error> {
+pub fn conversation_by_id(
+    conn: &Connection,
+    id: &ConversationId,
+) -> Result<Option<ConversationRecord>, Error> {
     use rusqlite::OptionalExtension;
     let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1");
-    conn.prepare_cached(&sql).db()?.query_row([id.as_str()], conversation).optional().db()
+    conn.prepare_cached(&sql)
+        .db()?
+        .query_row([id.as_str()], conversation)
+        .optional()
+        .db()
 }

@@ -32,7 +32,10 @@ impl StreamStore for SqliteStore {
 
     async fn stream_position(&self, user: UserId) -> Result<i64> {
         self.read(move |c| {
-            c.prepare_cached("SELECT stream_position FROM users WHERE id = ?1").db()?.query_row([user.0], |r| r.get(0)).db()
+            c.prepare_cached("SELECT stream_position FROM users WHERE id = ?1")
+                .db()?
+                .query_row([user.0], |r| r.get(0))
+                .db()
         })
         .await
     }

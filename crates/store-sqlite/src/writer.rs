@@ -27,7 +27,9 @@ pub struct Writer {
 impl Writer {
     pub fn start(conn: Connection) -> std::io::Result<Writer> {
         let (jobs, rx) = mpsc::channel::<Job>();
-        thread::Builder::new().name("postern-sqlite-writer".into()).spawn(move || run(conn, rx))?;
+        thread::Builder::new()
+            .name("postern-sqlite-writer".into())
+            .spawn(move || run(conn, rx))?;
         Ok(Writer { jobs })
     }
 
@@ -53,15 +55,23 @@ impl Writer {
                 let _ = tx.send(answer);
             })
         });
-        self.jobs.send(job).map_err(|_| Error::internal("the database writer has stopped"))?;
-        rx.await.map_err(|_| Error::internal("the database writer has stopped"))?
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::internal("the database writer has stopped"))?;
+        rx.await
+            .map_err(|_| Error::internal("the database writer has stopped"))?
     }
 }
 
 fn in_savepoint<R>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-    conn.execute_batch("SAVEPOINT job").map_err(Error::internal)?;
+    conn.execute_batch("SAVEPOINT job")
+        .map_err(Error::internal)?;
     let result = f(conn);
-    let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+    let end = if result.is_ok() {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
     conn.execute_batch(end).map_err(Error::internal)?;
     result
 }

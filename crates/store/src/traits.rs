@@ -48,10 +48,26 @@ pub trait GraphStore: Send + Sync {
     async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool>;
     /// How `viewer` relates to each of `others`, in the same order.
     async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>>;
-    async fn followers(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
-    async fn following(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
-    async fn blocked(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
-    async fn muted(&self, user: UserId, cursor: Option<String>, limit: usize) -> Result<Page<User>>;
+    async fn followers(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>>;
+    async fn following(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>>;
+    async fn blocked(
+        &self,
+        user: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<User>>;
+    async fn muted(&self, user: UserId, cursor: Option<String>, limit: usize)
+    -> Result<Page<User>>;
     async fn insert_report(&self, report: NewReport) -> Result<()>;
     /// Everything SPEC §3.3 needs for `sender` writing to `recipient`.
     async fn admission_inputs(&self, sender: UserId, recipient: UserId) -> Result<AdmissionInputs>;
@@ -62,8 +78,16 @@ pub trait ConversationStore: Send + Sync {
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>>;
     /// Current and former members, in join order.
     async fn participants(&self, id: &ConversationId) -> Result<Vec<ParticipantRecord>>;
-    async fn participant(&self, id: &ConversationId, user: UserId) -> Result<Option<ParticipantRecord>>;
-    async fn create_group(&self, group: NewGroup, fanout: Fanout) -> Result<(ConversationRecord, Vec<Delivery>)>;
+    async fn participant(
+        &self,
+        id: &ConversationId,
+        user: UserId,
+    ) -> Result<Option<ParticipantRecord>>;
+    async fn create_group(
+        &self,
+        group: NewGroup,
+        fanout: Fanout,
+    ) -> Result<(ConversationRecord, Vec<Delivery>)>;
     /// Adds members (re-activating former ones) and records a `participants_join` event;
     /// `notify` receives `participants.joined` after the event id is known.
     async fn add_participants(
@@ -75,8 +99,18 @@ pub trait ConversationStore: Send + Sync {
         fanout: Fanout,
     ) -> Result<(ConversationEvent, Vec<Delivery>)>;
     /// Records a `participants_leave` event and ends the membership.
-    async fn leave(&self, id: &ConversationId, user: UserId, notify: Vec<UserId>) -> Result<(ConversationEvent, Vec<Delivery>)>;
-    async fn rename(&self, id: &ConversationId, name: Option<String>, fanout: Fanout) -> Result<Vec<Delivery>>;
+    async fn leave(
+        &self,
+        id: &ConversationId,
+        user: UserId,
+        notify: Vec<UserId>,
+    ) -> Result<(ConversationEvent, Vec<Delivery>)>;
+    async fn rename(
+        &self,
+        id: &ConversationId,
+        name: Option<String>,
+        fanout: Fanout,
+    ) -> Result<Vec<Delivery>>;
     async fn update_participant(
         &self,
         id: &ConversationId,
@@ -94,7 +128,11 @@ pub trait MessageStore: Send + Sync {
     /// Appends a message, creating a one-to-one conversation on first contact; idempotent on
     /// `(sender, client_key)` within the idempotency window.
     async fn append_message(&self, new: NewMessage) -> Result<Appended>;
-    async fn event(&self, conversation: &ConversationId, id: EventId) -> Result<Option<ConversationEvent>>;
+    async fn event(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+    ) -> Result<Option<ConversationEvent>>;
     async fn history(&self, query: HistoryQuery) -> Result<Vec<ConversationEvent>>;
     /// Replaces the text, keeping the old version; refuses past `max_edits` edits.
     async fn edit_message(
@@ -107,8 +145,19 @@ pub trait MessageStore: Send + Sync {
         notify: Vec<UserId>,
     ) -> Result<(postern_core::model::Message, Vec<Delivery>)>;
     /// Leaves a tombstone: text, entities and reactions are removed.
-    async fn delete_for_everyone(&self, conversation: &ConversationId, id: EventId, fanout: Fanout) -> Result<Vec<Delivery>>;
-    async fn delete_for_me(&self, conversation: &ConversationId, id: EventId, user: UserId, fanout: Fanout) -> Result<Vec<Delivery>>;
+    async fn delete_for_everyone(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        fanout: Fanout,
+    ) -> Result<Vec<Delivery>>;
+    async fn delete_for_me(
+        &self,
+        conversation: &ConversationId,
+        id: EventId,
+        user: UserId,
+        fanout: Fanout,
+    ) -> Result<Vec<Delivery>>;
     /// Sets `user`'s one reaction on a message (replacing another emoji); `None` removes it.
     /// Returns whether anything changed.
     async fn set_reaction(
@@ -120,9 +169,21 @@ pub trait MessageStore: Send + Sync {
         fanout: Fanout,
     ) -> Result<(bool, Vec<Delivery>)>;
     /// Moves the read mark forward (never back) and recounts unread messages.
-    async fn mark_read(&self, conversation: &ConversationId, user: UserId, up_to: EventId, fanout: Fanout) -> Result<(bool, Vec<Delivery>)>;
+    async fn mark_read(
+        &self,
+        conversation: &ConversationId,
+        user: UserId,
+        up_to: EventId,
+        fanout: Fanout,
+    ) -> Result<(bool, Vec<Delivery>)>;
     /// Full-text search over the messages `user` can see, newest first.
-    async fn search_messages(&self, user: UserId, query: &str, cursor: Option<String>, limit: usize) -> Result<Page<postern_core::model::Message>>;
+    async fn search_messages(
+        &self,
+        user: UserId,
+        query: &str,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<postern_core::model::Message>>;
 }
 
 #[async_trait]
@@ -135,7 +196,9 @@ pub trait StreamStore: Send + Sync {
 
 /// The whole store, as the service holds it.
 #[async_trait]
-pub trait Store: AccountStore + GraphStore + ConversationStore + MessageStore + StreamStore {
+pub trait Store:
+    AccountStore + GraphStore + ConversationStore + MessageStore + StreamStore
+{
     fn backend_name(&self) -> &'static str;
     /// Readiness: whether the store answers a trivial query now.
     async fn ping(&self) -> Result<()>;

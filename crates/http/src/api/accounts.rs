@@ -1,0 +1,263 @@
+//! Accounts, sessions, profile, settings and tokens.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
+use postern_core::model::{AllowDmsFrom, Settings, User};
+use postern_core::{Error, ObjectId};
+use postern_service::accounts::Registration;
+use postern_store::SettingsPatch;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::AppState;
+use crate::auth::{Auth, SESSION_COOKIE, presented_secret};
+use crate::error::{ApiResult, Json, Path};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me, update_me))
+        .routes(routes!(settings, update_settings))
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(delete_token))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    screen_name: String,
+    password: String,
+    name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionResponse {
+    user: User,
+    /// Bearer token for API clients (absent for browser sessions, which use the cookie).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    /// For browser sessions: send it back in `X-CSRF-Token` on changing requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csrf_token: Option<String>,
+}
+
+/// `POST /api/v1/accounts`: register; returns the user and a bearer token.
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = RegisterRequest,
+    responses((status = 201, body = SessionResponse), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn register(
+    State(s): State<AppState>,
+    Json(r): Json<RegisterRequest>,
+) -> ApiResult<Response> {
+    let (user, token) = s
+        .services
+        .register(Registration {
+            screen_name: r.screen_name,
+            password: r.password,
+            name: r.name,
+            verified: false,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionResponse {
+            user,
+            token: Some(token.secret),
+            csrf_token: None,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    screen_name: String,
+    password: String,
+    /// `true` for a browser session: an HttpOnly cookie plus a CSRF token.
+    #[serde(default)]
+    session: bool,
+}
+
+/// `POST /api/v1/sessions`: log in.
+#[utoipa::path(post, path = "/sessions", tag = "accounts", request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+async fn login(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    Json(r): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let (user, issued) = s
+        .services
+        .login(&r.screen_name, r.password, r.session)
+        .await?;
+    if r.session {
+        let cookie = Cookie::build((SESSION_COOKIE, issued.secret))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(time_days(s.services.config().session_days))
+            .build();
+        let body = SessionResponse {
+            user,
+            token: None,
+            csrf_token: issued.record.csrf,
+        };
+        return Ok((jar.add(cookie), Json(body)).into_response());
+    }
+    Ok(Json(SessionResponse {
+        user,
+        token: Some(issued.secret),
+        csrf_token: None,
+    })
+    .into_response())
+}
+
+fn time_days(days: i64) -> cookie::time::Duration {
+    cookie::time::Duration::days(days)
+}
+
+/// `DELETE /api/v1/sessions/current`: log out (revokes the presented token or cookie).
+#[utoipa::path(delete, path = "/sessions/current", tag = "accounts", responses((status = 204)))]
+async fn logout(
+    State(s): State<AppState>,
+    Auth(caller): Auth,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> ApiResult<Response> {
+    if let Some(secret) = presented_secret(&headers) {
+        s.services.revoke_secret(caller.user_id, &secret).await?;
+    }
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/me`.
+#[utoipa::path(get, path = "/me", tag = "accounts", responses((status = 200, body = User)))]
+async fn me(State(s): State<AppState>, Auth(c): Auth) -> ApiResult<Json<User>> {
+    Ok(Json(s.services.user(c.user_id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProfileRequest {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+/// `PATCH /api/v1/me`: name and description.
+#[utoipa::path(patch, path = "/me", tag = "accounts", request_body = ProfileRequest, responses((status = 200, body = User)))]
+async fn update_me(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(r): Json<ProfileRequest>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        s.services
+            .update_profile(c.user_id, r.name, r.description)
+            .await?,
+    ))
+}
+
+/// `GET /api/v1/me/settings`.
+#[utoipa::path(get, path = "/me/settings", tag = "accounts", responses((status = 200, body = Settings)))]
+async fn settings(State(s): State<AppState>, Auth(c): Auth) -> ApiResult<Json<Settings>> {
+    Ok(Json(s.services.settings(c.user_id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsRequest {
+    allow_dms_from: Option<AllowDmsFrom>,
+    read_receipts: Option<bool>,
+    quality_filter: Option<bool>,
+}
+
+/// `PATCH /api/v1/me/settings`.
+#[utoipa::path(patch, path = "/me/settings", tag = "accounts", request_body = SettingsRequest, responses((status = 200, body = Settings)))]
+async fn update_settings(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(r): Json<SettingsRequest>,
+) -> ApiResult<Json<Settings>> {
+    let patch = SettingsPatch {
+        allow_dms_from: r.allow_dms_from,
+        read_receipts: r.read_receipts,
+        quality_filter: r.quality_filter,
+    };
+    Ok(Json(s.services.update_settings(c.user_id, patch).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenInfo {
+    id: ObjectId,
+    name: Option<String>,
+    created_at: DateTime<Utc>,
+    /// Only in the response that created it; never shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+/// `POST /api/v1/me/tokens`: a new personal access token.
+#[utoipa::path(post, path = "/me/tokens", tag = "accounts", request_body = TokenRequest, responses((status = 201, body = TokenInfo)))]
+async fn create_token(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(r): Json<TokenRequest>,
+) -> ApiResult<Response> {
+    let issued = s.services.create_personal_token(c.user_id, r.name).await?;
+    let info = TokenInfo {
+        id: issued.record.id,
+        name: issued.record.name,
+        created_at: issued.record.created_at,
+        token: Some(issued.secret),
+    };
+    Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    tokens: Vec<TokenInfo>,
+}
+
+/// `GET /api/v1/me/tokens`.
+#[utoipa::path(get, path = "/me/tokens", tag = "accounts", responses((status = 200, body = TokenList)))]
+async fn list_tokens(State(s): State<AppState>, Auth(c): Auth) -> ApiResult<Json<TokenList>> {
+    let tokens = s.services.personal_tokens(c.user_id).await?;
+    let tokens = tokens
+        .into_iter()
+        .map(|t| TokenInfo {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            token: None,
+        })
+        .collect();
+    Ok(Json(TokenList { tokens }))
+}
+
+/// `DELETE /api/v1/me/tokens/{id}`.
+#[utoipa::path(delete, path = "/me/tokens/{id}", tag = "accounts", responses((status = 204)))]
+async fn delete_token(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = id
+        .parse()
+        .map(ObjectId)
+        .map_err(|_| Error::invalid("id", "must be a token id"))?;
+    s.services.revoke_token(c.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,85 @@
+//! The native JSON API (SPEC §5.1). Handlers are thin: parse, call one service method,
+//! render. Every route is collected into the OpenAPI document served at `/openapi.json`.
+
+mod accounts;
+mod conversations;
+mod graph;
+mod messages;
+
+use postern_core::{ConversationId, Error, EventId, UserId};
+use serde::Deserialize;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Postern native API", description = "Direct messages with Twitter/X semantics."),
+    servers((url = "/api/v1")),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(accounts::router())
+        .merge(graph::router())
+        .merge(conversations::router())
+        .merge(messages::router())
+}
+
+/// `cursor` and `limit`, shared by every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    pub cursor: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<usize>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> Result<usize, Error> {
+        limit(self.limit, 20)
+    }
+}
+
+pub fn limit(raw: Option<usize>, default: usize) -> Result<usize, Error> {
+    let max = postern_core::limits::PAGE_LIMIT_MAX;
+    match raw {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {max}, got {n}"),
+        )),
+    }
+}
+
+pub fn user_id(raw: &str) -> Result<UserId, Error> {
+    raw.parse()
+        .map_err(|_| Error::invalid("user_id", "must be a numeric user id"))
+}
+
+pub fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
+    ConversationId::parse(raw)
+        .ok_or_else(|| Error::invalid("conversation_id", "must be a conversation id"))
+}
+
+pub fn event_id(field: &str, raw: &str) -> Result<EventId, Error> {
+    raw.parse()
+        .map_err(|_| Error::invalid(field, "must be a numeric id"))
+}

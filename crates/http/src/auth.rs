@@ -1,0 +1,60 @@
+//! The `Auth` extractor: a bearer token (API clients) or the session cookie (browsers). A
+//! cookie-authenticated request that changes something must carry the session's CSRF token
+//! in `X-CSRF-Token`, so another site cannot make a browser act on its user's behalf.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum_extra::extract::CookieJar;
+use postern_core::Error;
+use postern_service::{Caller, Credential};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "postern_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+pub struct Auth(pub Caller);
+
+/// The raw secret presented, for logout.
+pub fn presented_secret(headers: &HeaderMap) -> Option<String> {
+    if let Some(bearer) = bearer(headers) {
+        return Some(bearer.to_owned());
+    }
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = bearer(&parts.headers) {
+            return Ok(Auth(state.services.authenticate_bearer(token).await?));
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let cookie = jar.get(SESSION_COOKIE).ok_or(Error::Unauthenticated)?;
+        let caller = state.services.authenticate_cookie(cookie.value()).await?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if let Credential::Cookie { csrf } = &caller.credential {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if !safe && sent != Some(csrf.as_str()) {
+                return Err(Error::Forbidden("missing or wrong X-CSRF-Token header").into());
+            }
+        }
+        Ok(Auth(caller))
+    }
+}

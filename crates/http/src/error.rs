@@ -1,0 +1,196 @@
+//! The native API's error shape, `{"error":{"code","message","field"?}}`, and extractors
+//! whose rejections use it, so malformed JSON, wrong types and bad paths answer like every
+//! other refusal.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use postern_core::Error;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable, snake_case.
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Every domain error, mapped once: status and native code.
+pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
+    match e {
+        Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+        Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
+        Error::RecipientNotAccepting => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
+        Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = status_and_code(&self.0);
+        let (message, field) = match &self.0 {
+            Error::Invalid(i) => (format!("{}: {}", i.field, i.message), Some(i.field.clone())),
+            Error::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ("something went wrong on our side".to_owned(), None)
+            }
+            other => (other.to_string(), None),
+        };
+        let mut response = (
+            status,
+            axum::Json(ErrorBody {
+                error: ErrorDetail {
+                    code,
+                    message,
+                    field,
+                },
+            }),
+        )
+            .into_response();
+        if let Error::RateLimited { retry_after, .. } = &self.0 {
+            let secs = retry_after.as_secs().max(1);
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+/// A bare error response for rejections that are not domain errors.
+pub fn plain(
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+) -> Response {
+    (
+        status,
+        axum::Json(ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                field,
+            },
+        }),
+    )
+        .into_response()
+}
+
+pub struct Rejection(Response);
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<JsonRejection> for Rejection {
+    fn from(r: JsonRejection) -> Self {
+        let text = r.body_text();
+        Rejection(match r {
+            JsonRejection::MissingJsonContentType(_) => plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected Content-Type: application/json".into(),
+                None,
+            ),
+            JsonRejection::JsonSyntaxError(_) => {
+                plain(StatusCode::BAD_REQUEST, "malformed_json", text, None)
+            }
+            JsonRejection::JsonDataError(_) => {
+                // axum reports "...target type: <path>: <problem>"; the path names the field.
+                let detail = text
+                    .split_once("target type: ")
+                    .map_or(text.as_str(), |(_, d)| d);
+                let field = detail
+                    .split_once(": ")
+                    .map(|(f, _)| f.to_owned())
+                    .filter(|f| !f.contains(' '));
+                let field = field.or_else(|| detail.split('`').nth(1).map(str::to_owned));
+                plain(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    detail.to_owned(),
+                    field,
+                )
+            }
+            _ => plain(StatusCode::BAD_REQUEST, "invalid_request", text, None),
+        })
+    }
+}
+
+impl From<QueryRejection> for Rejection {
+    fn from(r: QueryRejection) -> Self {
+        let text = r.body_text();
+        let detail = text
+            .split_once("query string: ")
+            .map_or(text.as_str(), |(_, d)| d)
+            .to_owned();
+        let field = detail
+            .split_once(": ")
+            .map(|(f, _)| f.to_owned())
+            .filter(|f| !f.contains(' '));
+        Rejection(plain(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            detail,
+            field,
+        ))
+    }
+}
+
+impl From<PathRejection> for Rejection {
+    fn from(r: PathRejection) -> Self {
+        Rejection(plain(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            r.body_text(),
+            None,
+        ))
+    }
+}
+
+/// `Json` whose rejections use our error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(Rejection))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Rejection))]
+pub struct Query<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Rejection))]
+pub struct Path<T>(pub T);
+
+pub type ApiResult<T> = Result<T, ApiError>;

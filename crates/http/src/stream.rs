@@ -1,0 +1,153 @@
+//! The real-time stream: `GET /api/v1/stream` (WebSocket) and `GET /api/v1/stream/sse`.
+//! Both carry the frames of [`postern_service::stream::EventStream`]; `?since=POSITION`
+//! replays everything after it first.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::{SinkExt, StreamExt};
+use postern_core::Error;
+use postern_service::stream::EventStream;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiResult, Query};
+
+/// WebSocket buffer sizes. axum's defaults (128 KiB write buffer, 64 KiB read buffer
+/// reserved up front) cost ~134 KiB per idle connection; frames here are small JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamConfig {
+    pub read_buffer: usize,
+    pub write_buffer: usize,
+    pub max_message: usize,
+    pub ping_every: Duration,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            read_buffer: 4096,
+            write_buffer: 0,
+            max_message: 64 * 1024,
+            ping_every: Duration::from_secs(30),
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/stream", get(websocket))
+        .route("/stream/sse", get(sse))
+}
+
+#[derive(Deserialize)]
+pub struct StreamParams {
+    /// Resume after this position.
+    since: Option<String>,
+}
+
+fn since(p: &StreamParams) -> Result<Option<i64>, Error> {
+    p.since
+        .as_deref()
+        .map(|s| {
+            s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                Error::invalid(
+                    "since",
+                    "must be a stream position (a non-negative integer)",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// `GET /api/v1/stream` (WebSocket upgrade).
+async fn websocket(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Query(p): Query<StreamParams>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let stream = s.services.open_stream(c.user_id, since(&p)?).await?;
+    let cfg = s.stream;
+    Ok(ws
+        .read_buffer_size(cfg.read_buffer)
+        .write_buffer_size(cfg.write_buffer)
+        .max_write_buffer_size(cfg.max_message.max(cfg.write_buffer + 1))
+        .max_message_size(cfg.max_message)
+        .on_upgrade(move |socket| pump(socket, stream, cfg.ping_every))
+        .into_response())
+}
+
+/// Forwards frames until either side goes away. Client messages are ignored (the stream is
+/// one-way), but reading them is how closes and pongs are noticed.
+async fn pump(socket: WebSocket, mut stream: EventStream, ping_every: Duration) {
+    let (mut tx, mut rx) = socket.split();
+    let mut ping = tokio::time::interval(ping_every);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            frame = stream.next_frame() => match frame {
+                Ok(Some(text)) => {
+                    if tx.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "stream failed; closing so the client resumes");
+                    break;
+                }
+            },
+            incoming = rx.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if tx.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = tx.close().await;
+}
+
+/// `GET /api/v1/stream/sse`: the same frames as Server-Sent Events; the SSE `id` is the
+/// position, so `Last-Event-ID` also resumes.
+async fn sse(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    headers: axum::http::HeaderMap,
+    Query(p): Query<StreamParams>,
+) -> ApiResult<Response> {
+    let last_event_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let resume = match since(&p)? {
+        Some(p) => Some(p),
+        None => last_event_id.and_then(|v| v.parse().ok()),
+    };
+    let stream = s.services.open_stream(c.user_id, resume).await?;
+    let events = futures::stream::unfold(stream, |mut stream| async move {
+        match stream.next_frame().await {
+            Ok(Some(frame)) => {
+                let event = Event::default()
+                    .id(stream.position().to_string())
+                    .data(frame);
+                Some((Ok::<_, Infallible>(event), stream))
+            }
+            _ => None,
+        }
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}

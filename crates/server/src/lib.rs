@@ -1,0 +1,92 @@
+//! The `postern` binary's library: configuration, wiring and the running server, kept apart
+//! from `main` so tests boot real servers in-process (several at once: no globals).
+
+pub mod config;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+use postern_bus::MemoryBus;
+use postern_core::IdGenerator;
+use postern_http::{AppState, stream::StreamConfig};
+use postern_service::{ServiceConfig, Services};
+use postern_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::Config;
+
+/// Builds the services for a configuration: store, bus and rules.
+pub fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
+    std::fs::create_dir_all(&config.storage.data_dir).with_context(|| {
+        format!(
+            "cannot create data directory {}",
+            config.storage.data_dir.display()
+        )
+    })?;
+    let path = config.sqlite_path()?;
+    let ids = Arc::new(IdGenerator::new(config.server.node_id));
+    let store = SqliteStore::open(&path, ids.clone())
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+    let service_config = ServiceConfig {
+        limits: config.limits.clone(),
+        rate_limits: config.server.rate_limits,
+        argon2_memory_kib: config.auth.argon2_memory_kib,
+        argon2_iterations: config.auth.argon2_iterations,
+        session_days: config.auth.session_days,
+    };
+    Ok(Services::new(
+        Arc::new(store),
+        Arc::new(MemoryBus::new()),
+        ids,
+        service_config,
+    ))
+}
+
+/// A server that is accepting connections.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Arc<Services>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits (up to the grace period).
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.shutdown.send(true);
+        let _ = tokio::time::timeout(grace, self.task).await;
+    }
+}
+
+/// Binds and serves `config` until [`Running::stop`].
+pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<Running> {
+    let services = services(config)?;
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        services: services.clone(),
+        metrics,
+        stream: StreamConfig::default(),
+    };
+    let app = postern_http::app(state);
+    let (shutdown, mut rx) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        services,
+        shutdown,
+        task,
+    })
+}

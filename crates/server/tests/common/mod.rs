@@ -1,0 +1,149 @@
+//! A real server on an ephemeral port with a throwaway data directory, and a small client.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use postern::{Config, Running};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+pub struct TestServer {
+    pub base: String,
+    pub running: Option<Running>,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".parse().unwrap_or(config.server.listen);
+    config.storage.data_dir = dir.to_path_buf();
+    // Cheap hashing keeps registration fast in tests; production uses the defaults.
+    config.auth.argon2_memory_kib = 64;
+    config.auth.argon2_iterations = 1;
+    config
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let mut config = test_config(dir.path());
+        tweak(&mut config);
+        let running = postern::start(&config, None).await.unwrap_or_else(|e| panic!("start: {e:#}"));
+        TestServer { base: format!("http://{}", running.addr), running: Some(running), _dir: dir, http: reqwest::Client::new() }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let (status, _, value) = self.call_full(method, path, token, body, &[]).await;
+        (status, value)
+    }
+
+    pub async fn call_full(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("request failed: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, headers, value)
+    }
+
+    /// Registers a user; returns (id, token).
+    pub async fn user(&self, name: &str) -> (String, String) {
+        let (status, body) =
+            self.call("POST", "/api/v1/accounts", None, Some(json!({"screen_name": name, "password": "correct horse"}))).await;
+        assert_eq!(status, 201, "register {name}: {body}");
+        (s(&body["user"]["id"]), s(&body["token"]))
+    }
+
+    pub async fn follow(&self, token: &str, user: &str) {
+        let (status, body) = self.call("PUT", &format!("/api/v1/me/following/{user}"), Some(token), None).await;
+        assert_eq!(status, 204, "follow: {body}");
+    }
+
+    pub async fn open_to_everyone(&self, token: &str) {
+        let (status, body) =
+            self.call("PATCH", "/api/v1/me/settings", Some(token), Some(json!({"allow_dms_from": "everyone"}))).await;
+        assert_eq!(status, 200, "settings: {body}");
+    }
+
+    /// Sends a DM to a user, asserting success; returns the message.
+    pub async fn dm(&self, token: &str, to: &str, text: &str) -> Value {
+        let (status, body) =
+            self.call("POST", &format!("/api/v1/messages/with/{to}"), Some(token), Some(json!({"text": text}))).await;
+        assert_eq!(status, 201, "send: {body}");
+        body
+    }
+
+    pub async fn ws(&self, token: &str, since: Option<&str>) -> Ws {
+        let query = since.map(|s| format!("?since={s}")).unwrap_or_default();
+        let url = format!("{}/api/v1/stream{query}", self.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap_or_else(|e| panic!("ws request: {e}"));
+        let auth = format!("Bearer {token}").parse().unwrap_or_else(|e| panic!("header: {e}"));
+        req.headers_mut().insert("authorization", auth);
+        let (socket, _) = tokio_tungstenite::connect_async(req).await.unwrap_or_else(|e| panic!("ws connect: {e}"));
+        Ws { socket }
+    }
+}
+
+pub struct Ws {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl Ws {
+    /// The next JSON frame, or panics after a few seconds.
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("no frame within 5 s"))
+                .unwrap_or_else(|| panic!("stream closed"))
+                .unwrap_or_else(|e| panic!("ws error: {e}"));
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+                return serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}"));
+            }
+        }
+    }
+
+    /// The next frame of the given type, skipping others.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let f = self.next().await;
+            if f["type"] == kind {
+                return f;
+            }
+        }
+    }
+
+    /// Whether a frame arrives within `ms`.
+    pub async fn quiet_for(&mut self, ms: u64) -> bool {
+        tokio::time::timeout(Duration::from_millis(ms), self.socket.next()).await.is_err()
+    }
+}
+
+pub fn s(v: &Value) -> String {
+    v.as_str().map(str::to_owned).unwrap_or_else(|| panic!("expected a string, got {v}"))
+}

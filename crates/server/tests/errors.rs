@@ -10,16 +10,38 @@ async fn malformed_input_and_unknown_routes_use_the_error_shape() {
     let srv = TestServer::start().await;
     let (_, token) = srv.user("alice").await;
     let (status, body) = srv.call("GET", "/api/v1/nowhere", Some(&token), None).await;
-    assert_eq!((status, body["error"]["code"].clone()), (404, json!("not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (404, json!("not_found"))
+    );
     let (status, _, body) = srv
-        .call_full("POST", "/api/v1/conversations", Some(&token), None, &[("content-type", "application/json")])
+        .call_full(
+            "POST",
+            "/api/v1/conversations",
+            Some(&token),
+            None,
+            &[("content-type", "application/json")],
+        )
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "malformed_json");
-    let (status, body) = srv.call("POST", "/api/v1/accounts", None, Some(json!({"screen_name": 5, "password": "x"}))).await;
-    assert_eq!((status, body["error"]["field"].clone()), (400, json!("screen_name")));
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            None,
+            Some(json!({"screen_name": 5, "password": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("screen_name"))
+    );
     let (status, body) = srv.call("GET", "/api/v1/me", None, None).await;
-    assert_eq!((status, body["error"]["code"].clone()), (401, json!("unauthenticated")));
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (401, json!("unauthenticated"))
+    );
 }
 
 #[tokio::test]
@@ -27,17 +49,51 @@ async fn registration_validates_each_field() {
     let srv = TestServer::start().await;
     srv.user("taken").await;
     for (body, field, status) in [
-        (json!({"screen_name": "has space", "password": "long enough"}), "screen_name", 400),
-        (json!({"screen_name": "sixteen_chars_xx", "password": "long enough"}), "screen_name", 400),
-        (json!({"screen_name": "ok", "password": "short"}), "password", 400),
-        (json!({"screen_name": "ok", "password": "long enough", "name": "x".repeat(51)}), "name", 400),
+        (
+            json!({"screen_name": "has space", "password": "long enough"}),
+            "screen_name",
+            400,
+        ),
+        (
+            json!({"screen_name": "sixteen_chars_xx", "password": "long enough"}),
+            "screen_name",
+            400,
+        ),
+        (
+            json!({"screen_name": "ok", "password": "short"}),
+            "password",
+            400,
+        ),
+        (
+            json!({"screen_name": "ok", "password": "long enough", "name": "x".repeat(51)}),
+            "name",
+            400,
+        ),
     ] {
         let (got, resp) = srv.call("POST", "/api/v1/accounts", None, Some(body)).await;
-        assert_eq!((got, resp["error"]["field"].clone()), (status, json!(field)), "{resp}");
+        assert_eq!(
+            (got, resp["error"]["field"].clone()),
+            (status, json!(field)),
+            "{resp}"
+        );
     }
-    let (status, _) = srv.call("POST", "/api/v1/accounts", None, Some(json!({"screen_name": "TAKEN", "password": "long enough"}))).await;
+    let (status, _) = srv
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            None,
+            Some(json!({"screen_name": "TAKEN", "password": "long enough"})),
+        )
+        .await;
     assert_eq!(status, 409, "screen names are unique ignoring case");
-    let (status, _) = srv.call("POST", "/api/v1/sessions", None, Some(json!({"screen_name": "taken", "password": "wrong one!"}))).await;
+    let (status, _) = srv
+        .call(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            Some(json!({"screen_name": "taken", "password": "wrong one!"})),
+        )
+        .await;
     assert_eq!(status, 401);
 }
 
@@ -48,16 +104,52 @@ async fn text_limits_name_the_field_and_the_limit() {
     let (bob_id, bob) = srv.user("bob").await;
     srv.follow(&bob, &alice_id).await;
     let too_long = "é".repeat(10_001);
-    let (status, body) = srv.call("POST", &format!("/api/v1/messages/with/{bob_id}"), Some(&alice), Some(json!({"text": too_long}))).await;
+    let (status, body) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{bob_id}"),
+            Some(&alice),
+            Some(json!({"text": too_long})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "text");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("10000")), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("10000")),
+        "{body}"
+    );
     srv.dm(&alice, &bob_id, &"é".repeat(10_000)).await;
-    let (status, body) = srv.call("POST", &format!("/api/v1/messages/with/{bob_id}"), Some(&alice), Some(json!({"text": "bell\u{7}"}))).await;
-    assert_eq!((status, body["error"]["field"].clone()), (400, json!("text")));
-    let (status, _) = srv.call("POST", &format!("/api/v1/messages/with/{bob_id}"), Some(&alice), Some(json!({"text": "  "}))).await;
+    let (status, body) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{bob_id}"),
+            Some(&alice),
+            Some(json!({"text": "bell\u{7}"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("text"))
+    );
+    let (status, _) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{bob_id}"),
+            Some(&alice),
+            Some(json!({"text": "  "})),
+        )
+        .await;
     assert_eq!(status, 400);
-    let (status, _) = srv.call("POST", &format!("/api/v1/messages/with/{alice_id}"), Some(&alice), Some(json!({"text": "me"}))).await;
+    let (status, _) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{alice_id}"),
+            Some(&alice),
+            Some(json!({"text": "me"})),
+        )
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -70,10 +162,24 @@ async fn the_daily_send_limit_answers_429_with_retry_after() {
     for i in 0..3 {
         srv.dm(&alice, &bob_id, &format!("m{i}")).await;
     }
-    let (status, headers, body) =
-        srv.call_full("POST", &format!("/api/v1/messages/with/{bob_id}"), Some(&alice), Some(json!({"text": "one too many"})), &[]).await;
-    assert_eq!((status, body["error"]["code"].clone()), (429, json!("rate_limited")));
-    let retry: u64 = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let (status, headers, body) = srv
+        .call_full(
+            "POST",
+            &format!("/api/v1/messages/with/{bob_id}"),
+            Some(&alice),
+            Some(json!({"text": "one too many"})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (429, json!("rate_limited"))
+    );
+    let retry: u64 = headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     assert!(retry > 0, "Retry-After is set");
     let unlimited = TestServer::with(|c| {
         c.limits.dm_sends_per_day = 1;

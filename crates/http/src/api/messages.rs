@@ -143,7 +143,9 @@ async fn history(
         (None, None, Some(a)) => HistoryDirection::After(event_id("after", a)?),
         (None, None, None) => HistoryDirection::Before(None),
         _ => {
-            return Err(Error::invalid("cursor", "use only one of cursor, before and after").into());
+            return Err(
+                Error::invalid("cursor", "use only one of cursor, before and after").into(),
+            );
         }
     };
     let page = s

@@ -35,11 +35,24 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let mut config = test_config(dir.path());
         tweak(&mut config);
-        let running = postern::start(&config, None).await.unwrap_or_else(|e| panic!("start: {e:#}"));
-        TestServer { base: format!("http://{}", running.addr), running: Some(running), _dir: dir, http: reqwest::Client::new() }
+        let running = postern::start(&config, None)
+            .await
+            .unwrap_or_else(|e| panic!("start: {e:#}"));
+        TestServer {
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            _dir: dir,
+            http: reqwest::Client::new(),
+        }
     }
 
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let (status, _, value) = self.call_full(method, path, token, body, &[]).await;
         (status, value)
     }
@@ -63,54 +76,97 @@ impl TestServer {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.unwrap_or_else(|e| panic!("request failed: {e}"));
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, headers, value)
     }
 
     /// Registers a user; returns (id, token).
     pub async fn user(&self, name: &str) -> (String, String) {
-        let (status, body) =
-            self.call("POST", "/api/v1/accounts", None, Some(json!({"screen_name": name, "password": "correct horse"}))).await;
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/v1/accounts",
+                None,
+                Some(json!({"screen_name": name, "password": "correct horse"})),
+            )
+            .await;
         assert_eq!(status, 201, "register {name}: {body}");
         (s(&body["user"]["id"]), s(&body["token"]))
     }
 
     pub async fn follow(&self, token: &str, user: &str) {
-        let (status, body) = self.call("PUT", &format!("/api/v1/me/following/{user}"), Some(token), None).await;
+        let (status, body) = self
+            .call(
+                "PUT",
+                &format!("/api/v1/me/following/{user}"),
+                Some(token),
+                None,
+            )
+            .await;
         assert_eq!(status, 204, "follow: {body}");
     }
 
     pub async fn open_to_everyone(&self, token: &str) {
-        let (status, body) =
-            self.call("PATCH", "/api/v1/me/settings", Some(token), Some(json!({"allow_dms_from": "everyone"}))).await;
+        let (status, body) = self
+            .call(
+                "PATCH",
+                "/api/v1/me/settings",
+                Some(token),
+                Some(json!({"allow_dms_from": "everyone"})),
+            )
+            .await;
         assert_eq!(status, 200, "settings: {body}");
     }
 
     /// Sends a DM to a user, asserting success; returns the message.
     pub async fn dm(&self, token: &str, to: &str, text: &str) -> Value {
-        let (status, body) =
-            self.call("POST", &format!("/api/v1/messages/with/{to}"), Some(token), Some(json!({"text": text}))).await;
+        let (status, body) = self
+            .call(
+                "POST",
+                &format!("/api/v1/messages/with/{to}"),
+                Some(token),
+                Some(json!({"text": text})),
+            )
+            .await;
         assert_eq!(status, 201, "send: {body}");
         body
     }
 
     pub async fn ws(&self, token: &str, since: Option<&str>) -> Ws {
         let query = since.map(|s| format!("?since={s}")).unwrap_or_default();
-        let url = format!("{}/api/v1/stream{query}", self.base.replace("http://", "ws://"));
-        let mut req = url.into_client_request().unwrap_or_else(|e| panic!("ws request: {e}"));
-        let auth = format!("Bearer {token}").parse().unwrap_or_else(|e| panic!("header: {e}"));
+        let url = format!(
+            "{}/api/v1/stream{query}",
+            self.base.replace("http://", "ws://")
+        );
+        let mut req = url
+            .into_client_request()
+            .unwrap_or_else(|e| panic!("ws request: {e}"));
+        let auth = format!("Bearer {token}")
+            .parse()
+            .unwrap_or_else(|e| panic!("header: {e}"));
         req.headers_mut().insert("authorization", auth);
-        let (socket, _) = tokio_tungstenite::connect_async(req).await.unwrap_or_else(|e| panic!("ws connect: {e}"));
+        let (socket, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .unwrap_or_else(|e| panic!("ws connect: {e}"));
         Ws { socket }
     }
 }
 
 pub struct Ws {
-    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 impl Ws {
@@ -140,10 +196,14 @@ impl Ws {
 
     /// Whether a frame arrives within `ms`.
     pub async fn quiet_for(&mut self, ms: u64) -> bool {
-        tokio::time::timeout(Duration::from_millis(ms), self.socket.next()).await.is_err()
+        tokio::time::timeout(Duration::from_millis(ms), self.socket.next())
+            .await
+            .is_err()
     }
 }
 
 pub fn s(v: &Value) -> String {
-    v.as_str().map(str::to_owned).unwrap_or_else(|| panic!("expected a string, got {v}"))
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
 }

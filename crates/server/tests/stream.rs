@@ -30,13 +30,15 @@ async fn messages_reads_and_typing_arrive_live_on_every_connection() {
         "the sender's devices too"
     );
     let conv = s(&m["conversation_id"]);
-    srv.call(
-        "POST",
-        &format!("/api/v1/conversations/{conv}/typing"),
-        Some(&bob),
-        None,
-    )
-    .await;
+    let (status, body) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/conversations/{conv}/typing"),
+            Some(&bob),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
     let typing = alice_ws.next_of("typing").await;
     assert_eq!(typing["data"]["user_id"], bob_id.as_str());
     assert!(typing.get("position").is_none(), "typing is ephemeral");

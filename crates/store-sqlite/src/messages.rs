@@ -72,7 +72,9 @@ fn ensure_one_to_one(c: &Connection, new: &NewMessage, seq: i64) -> Result<bool>
             &new.conversation_id,
             setup.recipient,
             setup.recipient_box,
-            false,
+            // Landing in primary (they follow the sender) counts as accepting; a request
+            // does not.
+            setup.recipient_box == InboxBox::Primary,
             None,
             seq + 1,
         )?;

@@ -125,6 +125,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(clippy::indexing_slicing, reason = "Value indexing by key yields Null")]
     fn frames_carry_type_position_and_data() -> Result<(), serde_json::Error> {
         let ev = StreamEvent::Typing {
             conversation_id: ConversationId::one_to_one(UserId(1), UserId(2)),

@@ -1,5 +1,10 @@
 //! Sending, replies, reactions, edits, deletes, idempotency, unread counts and cursors.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
 mod common;
 
 use common::{TestServer, s};

@@ -174,10 +174,10 @@ impl Services {
     pub async fn revoke_secret(&self, user: UserId, secret: &str) -> Result<()> {
         let hash = hash_secret(secret);
         self.tokens.entries.remove(&hash);
-        if let Some(t) = self.store.token_by_hash(&hash).await? {
-            if t.user_id == user {
-                self.store.delete_token(user, t.id).await?;
-            }
+        if let Some(t) = self.store.token_by_hash(&hash).await?
+            && t.user_id == user
+        {
+            self.store.delete_token(user, t.id).await?;
         }
         Ok(())
     }

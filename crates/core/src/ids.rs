@@ -197,12 +197,6 @@ impl IdGenerator {
     pub fn observe(&self, id: i64) {
         self.last.fetch_max(id, Ordering::Relaxed);
     }
-
-    /// The id that a generator would have produced at `ms` (Unix milliseconds); used to turn
-    /// a point in time into a lower bound for id ranges.
-    pub fn floor_for_unix_ms(ms: i64) -> i64 {
-        (ms - EPOCH_MS).max(0) << (NODE_BITS + SEQ_BITS)
-    }
 }
 
 #[cfg(test)]

@@ -171,15 +171,7 @@ fn entry(
         )
         .optional()
         .db()?;
-    let last_event = match last {
-        Some(e) => {
-            let mut one = [e];
-            rows::decorate(c, &mut one)?;
-            let [e] = one;
-            Some(e)
-        }
-        None => None,
-    };
+    let last_event = last.map(|e| rows::decorate_one(c, e)).transpose()?;
     Ok(InboxEntry {
         member_ids: members
             .iter()

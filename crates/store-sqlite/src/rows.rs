@@ -187,23 +187,9 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
     if ids.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({}) ORDER BY created_at",
-        placeholders(ids.len())
-    );
-    let mut stmt = conn.prepare_cached(&sql).db()?;
     let mut reactions: HashMap<i64, Vec<ReactionGroup>> = HashMap::new();
-    let rows = stmt
-        .query_map(params_from_iter(ids.iter()), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
-        .db()?;
-    for row in rows {
-        let (mid, emoji, uid) = row.db()?;
+    let select = "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN";
+    for (mid, emoji, uid) in per_message(conn, select, "created_at", &ids)? {
         let groups = reactions.entry(mid).or_default();
         match groups.iter_mut().find(|g| g.emoji == emoji) {
             Some(g) => {
@@ -225,28 +211,12 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
         })
         .collect();
     let mut history: HashMap<i64, Vec<EditRecord>> = HashMap::new();
-    if !edited.is_empty() {
-        let sql = format!(
-            "SELECT message_id, text, edited_at FROM message_edits WHERE message_id IN ({}) ORDER BY message_id, seq",
-            placeholders(edited.len())
-        );
-        let mut stmt = conn.prepare_cached(&sql).db()?;
-        let rows = stmt
-            .query_map(params_from_iter(edited.iter()), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .db()?;
-        for row in rows {
-            let (mid, text, at) = row.db()?;
-            history.entry(mid).or_default().push(EditRecord {
-                text,
-                edited_at: to_time(at),
-            });
-        }
+    let select = "SELECT message_id, text, edited_at FROM message_edits WHERE message_id IN";
+    for (mid, text, at) in per_message(conn, select, "message_id, seq", &edited)? {
+        history.entry(mid).or_default().push(EditRecord {
+            text,
+            edited_at: to_time(at),
+        });
     }
     for e in events.iter_mut() {
         if let ConversationEvent::Message(m) = e {
@@ -255,6 +225,37 @@ pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Rows of `(message_id, text, integer)` for a set of messages; `select` ends with `IN`.
+fn per_message(
+    conn: &Connection,
+    select: &str,
+    order: &str,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, i64)>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{select} ({}) ORDER BY {order}", placeholders(ids.len()));
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt
+        .query_map(params_from_iter(ids.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .db()?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().db()
+}
+
+/// [`decorate`] for a single event.
+pub fn decorate_one(
+    conn: &Connection,
+    event: ConversationEvent,
+) -> Result<ConversationEvent, Error> {
+    let mut one = [event];
+    decorate(conn, &mut one)?;
+    let [event] = one;
+    Ok(event)
 }
 
 /// Loads one event with its decorations.
@@ -271,11 +272,7 @@ pub fn load_event(
         .query_row((id.0, conversation.as_str()), event)
         .optional()
         .db()?;
-    let Some(found) = found else { return Ok(None) };
-    let mut one = [found];
-    decorate(conn, &mut one)?;
-    let [found] = one;
-    Ok(Some(found))
+    found.map(|e| decorate_one(conn, e)).transpose()
 }
 
 pub fn load_message(

@@ -1,6 +1,6 @@
 //! The storage traits. They speak the domain ("append a message to a conversation,
 //! idempotent on the client key"), never SQL; every backend implements all of them and
-//! passes the same conformance suite.
+//! must behave identically, so one test suite can prove any of them.
 //!
 //! Writes that clients watch in real time take the stream events to record with them, so
 //! the write and its events commit together and every event gets the next position in each

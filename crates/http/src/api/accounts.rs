@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId};
 use postern_service::accounts::Registration;
-use postern_store::SettingsPatch;
+use postern_store::{SettingsPatch, TokenRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -218,12 +218,21 @@ async fn create_token(
 ) -> ApiResult<Response> {
     let issued = s.services.create_personal_token(c.user_id, r.name).await?;
     let info = TokenInfo {
-        id: issued.record.id,
-        name: issued.record.name,
-        created_at: issued.record.created_at,
         token: Some(issued.secret),
+        ..TokenInfo::from(issued.record)
     };
     Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+impl From<TokenRecord> for TokenInfo {
+    fn from(t: TokenRecord) -> Self {
+        TokenInfo {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            token: None,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -235,15 +244,7 @@ pub struct TokenList {
 #[utoipa::path(get, path = "/me/tokens", tag = "accounts", responses((status = 200, body = TokenList)))]
 async fn list_tokens(State(s): State<AppState>, Auth(c): Auth) -> ApiResult<Json<TokenList>> {
     let tokens = s.services.personal_tokens(c.user_id).await?;
-    let tokens = tokens
-        .into_iter()
-        .map(|t| TokenInfo {
-            id: t.id,
-            name: t.name,
-            created_at: t.created_at,
-            token: None,
-        })
-        .collect();
+    let tokens = tokens.into_iter().map(TokenInfo::from).collect();
     Ok(Json(TokenList { tokens }))
 }
 

@@ -14,6 +14,8 @@ use postern_store::{
 
 use crate::Services;
 
+const NOT_A_PARTICIPANT: &str = "you are no longer a participant of this conversation";
+
 /// Which list the inbox shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InboxView {
@@ -51,11 +53,28 @@ impl Services {
     ) -> Result<ParticipantRecord> {
         let p = self.member(me, id).await?;
         if !p.active {
-            return Err(Error::Forbidden(
-                "you are no longer a participant of this conversation",
-            ));
+            return Err(Error::Forbidden(NOT_A_PARTICIPANT));
         }
         Ok(p)
+    }
+
+    /// Active members of a conversation the caller is an active member of, from one read.
+    pub(crate) async fn audience_as_member(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+    ) -> Result<Vec<UserId>> {
+        let members = self.store.participants(id).await?;
+        match members.iter().find(|p| p.user_id == me) {
+            None => return Err(Error::NotFound("conversation")),
+            Some(p) if !p.active => return Err(Error::Forbidden(NOT_A_PARTICIPANT)),
+            Some(_) => {}
+        }
+        Ok(members
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| p.user_id)
+            .collect())
     }
 
     /// Active members of a conversation.
@@ -257,7 +276,11 @@ impl Services {
                 .ok_or(Error::NotFound("user"))?;
             members.push((
                 *other,
-                self.admit(me, *other).await?.inbox.unwrap_or_default(),
+                self.admit(me, *other)
+                    .await?
+                    .decision
+                    .inbox
+                    .unwrap_or_default(),
             ));
         }
         let id = ConversationId::group(ObjectId(self.ids.next_id()));
@@ -333,7 +356,12 @@ impl Services {
                 ),
             ));
         }
-        let inbox = self.admit(me, user).await?.inbox.unwrap_or_default();
+        let inbox = self
+            .admit(me, user)
+            .await?
+            .decision
+            .inbox
+            .unwrap_or_default();
         let notify: Vec<UserId> = active.into_iter().chain([user]).collect();
         let fanout = Fanout::default().to(
             vec![user],

@@ -1,13 +1,20 @@
 //! The social graph (SPEC §3.2) and who may message whom (SPEC §3.3).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use postern_core::admission::{self, AdmissionFacts, Decision};
 use postern_core::limits::REPORT_REASON_MAX;
 use postern_core::model::{Relationship, ReportTarget, User};
 use postern_core::{ConversationId, Error, EventId, ObjectId, Result, UserId, text};
-use postern_store::{Fanout, NewReport, Page, ParticipantPatch};
+use postern_store::{AdmissionInputs, Fanout, NewReport, Page, ParticipantPatch};
 
 use crate::Services;
+
+/// An admission decision and the facts it was made from, which the send path reuses
+/// rather than reading them again.
+pub(crate) struct Admission {
+    pub decision: Decision,
+    pub inputs: AdmissionInputs,
+}
 
 /// Which list of a user's edges to page through.
 #[derive(Debug, Clone, Copy)]
@@ -152,15 +159,19 @@ impl Services {
     /// The admission decision for `sender` writing to `recipient` (SPEC §3.3).
     pub async fn dm_permission(&self, sender: UserId, recipient: UserId) -> Result<Decision> {
         self.require_other_user(sender, recipient).await?;
-        self.admission(sender, recipient).await
+        Ok(self.admission(sender, recipient).await?.decision)
     }
 
-    pub(crate) async fn admission(&self, sender: UserId, recipient: UserId) -> Result<Decision> {
+    /// Whether an account created at `created_at` is still young (SPEC §6).
+    pub(crate) fn is_young(&self, created_at: Option<DateTime<Utc>>) -> bool {
+        let days = chrono::Duration::days(self.config.limits.young_account_days);
+        created_at.is_some_and(|at| Utc::now() - at < days)
+    }
+
+    pub(crate) async fn admission(&self, sender: UserId, recipient: UserId) -> Result<Admission> {
         let i = self.store.admission_inputs(sender, recipient).await?;
         let limits = &self.config.limits;
-        let young = i
-            .sender_created_at
-            .is_some_and(|at| Utc::now() - at < chrono::Duration::days(limits.young_account_days));
+        let young = self.is_young(i.sender_created_at);
         // A young account alone is not spam; a young account whose requests go unanswered
         // reaches the threshold four times sooner.
         let unanswered_threshold = if young {
@@ -170,7 +181,7 @@ impl Services {
         };
         let looks_like_spam = i.sender_unanswered_requests >= unanswered_threshold
             || i.sender_reports_against >= limits.spam_reports;
-        Ok(admission::decide(&AdmissionFacts {
+        let decision = admission::decide(&AdmissionFacts {
             either_blocks: i.either_blocks,
             recipient_follows_sender: i.recipient_follows_sender,
             recipient_accepted_sender: i.recipient_accepted_sender,
@@ -180,14 +191,18 @@ impl Services {
             recipient_quality_filter: i.recipient_quality_filter,
             sender_verified: i.sender_verified,
             sender_looks_like_spam: looks_like_spam,
-        }))
+        });
+        Ok(Admission {
+            decision,
+            inputs: i,
+        })
     }
 
     /// The decision, or the refusal error it implies.
-    pub(crate) async fn admit(&self, sender: UserId, recipient: UserId) -> Result<Decision> {
-        let d = self.admission(sender, recipient).await?;
-        match d.rule {
-            _ if d.allowed => Ok(d),
+    pub(crate) async fn admit(&self, sender: UserId, recipient: UserId) -> Result<Admission> {
+        let a = self.admission(sender, recipient).await?;
+        match a.decision.rule {
+            _ if a.decision.allowed => Ok(a),
             admission::Rule::Blocked => Err(Error::CannotMessageUser),
             _ => Err(Error::RecipientNotAccepting),
         }

@@ -22,6 +22,13 @@ pub struct Draft {
     pub client_key: Option<String>,
 }
 
+/// Who a send reaches: the other person of a one-to-one conversation (admission applies),
+/// or a group's active members.
+enum Audience {
+    OneToOne(UserId),
+    Group(Vec<UserId>),
+}
+
 /// The outcome of a send: `created` is false when an idempotency key matched.
 pub struct Sent {
     pub message: Message,
@@ -80,7 +87,8 @@ impl Services {
             ));
         }
         let id = ConversationId::one_to_one(me, recipient);
-        self.send(me, id, Some(recipient), draft).await
+        self.send(me, id, Audience::OneToOne(recipient), draft)
+            .await
     }
 
     /// `POST /conversations/{id}/messages`.
@@ -90,39 +98,40 @@ impl Services {
         id: &ConversationId,
         draft: Draft,
     ) -> Result<Sent> {
-        let recipient = match id.pair() {
-            Some((a, b)) if a == me => Some(b),
-            Some((a, b)) if b == me => Some(a),
+        let audience = match id.pair() {
+            Some((a, b)) if a == me => Audience::OneToOne(b),
+            Some((a, b)) if b == me => Audience::OneToOne(a),
             Some(_) => return Err(Error::NotFound("conversation")),
-            None => {
-                self.active_member(me, id).await?;
-                None
-            }
+            None => Audience::Group(self.audience_as_member(me, id).await?),
         };
-        self.send(me, id.clone(), recipient, draft).await
+        self.send(me, id.clone(), audience, draft).await
     }
 
     async fn send(
         &self,
         me: UserId,
         id: ConversationId,
-        recipient: Option<UserId>,
+        audience: Audience,
         draft: Draft,
     ) -> Result<Sent> {
         if let Some(key) = &draft.client_key {
             check_client_key(key)?;
         }
         let (text, entities) = self.compose(&draft.text).await?;
-        let (setup, notify) = match recipient {
-            Some(recipient) => {
-                let decision = self.admit(me, recipient).await?;
+        let (setup, notify, first_contact_limited) = match audience {
+            Audience::OneToOne(recipient) => {
+                let admission = self.admit(me, recipient).await?;
                 let setup = OneToOneSetup {
                     recipient,
-                    recipient_box: decision.inbox.unwrap_or_default(),
+                    recipient_box: admission.decision.inbox.unwrap_or_default(),
                 };
-                (Some(setup), vec![me, recipient])
+                let inputs = &admission.inputs;
+                let limited = self.config.rate_limits
+                    && self.is_young(inputs.sender_created_at)
+                    && !inputs.recipient_follows_sender;
+                (Some(setup), vec![me, recipient], limited)
             }
-            None => (None, self.active_ids(&id).await?),
+            Audience::Group(members) => (None, members, false),
         };
         if let Some(reply_to) = draft.reply_to_id {
             match self.visible_event(me, &id, reply_to).await {
@@ -136,9 +145,9 @@ impl Services {
             }
         }
         self.rate.check_send(me)?;
-        if let Some(setup) = &setup {
-            self.check_young_first_contact(me, setup.recipient, &id)
-                .await?;
+        // Young accounts may open only a few new conversations with non-followers a day.
+        if first_contact_limited && self.store.conversation(&id).await?.is_none() {
+            self.rate.check_young_new_conversation(me)?;
         }
         let new = NewMessage {
             conversation_id: id,
@@ -160,28 +169,6 @@ impl Services {
             message: appended.message,
             created: !appended.duplicate,
         })
-    }
-
-    /// Young accounts may open only a few new conversations with non-followers per day.
-    async fn check_young_first_contact(
-        &self,
-        me: UserId,
-        recipient: UserId,
-        id: &ConversationId,
-    ) -> Result<()> {
-        if !self.config.rate_limits {
-            return Ok(());
-        }
-        let sender = self.user(me).await?;
-        let young = Utc::now() - sender.created_at
-            < chrono::Duration::days(self.config.limits.young_account_days);
-        if !young
-            || self.store.conversation(id).await?.is_some()
-            || self.relationship(recipient, me).await?.following
-        {
-            return Ok(());
-        }
-        self.rate.check_young_new_conversation(me)
     }
 
     /// A page of history. `before`/default pages run newest first; `after` pages run oldest

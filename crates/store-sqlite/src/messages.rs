@@ -155,16 +155,20 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
         deleted: false,
     };
     // Someone who reported the conversation hears nothing more from it until they write.
-    let silenced: Vec<UserId> = rows::participants_of(c, &message.conversation_id)?
-        .into_iter()
-        .filter(|p| p.reported)
-        .map(|p| p.user_id)
-        .collect();
+    let silenced: Vec<i64> = c
+        .prepare_cached(
+            "SELECT user_id FROM participants WHERE conversation_id = ?1 AND reported = 1",
+        )
+        .db()?
+        .query_map([message.conversation_id.as_str()], |r| r.get(0))
+        .db()?
+        .collect::<rusqlite::Result<_>>()
+        .db()?;
     let notify: Vec<UserId> = new
         .notify
         .iter()
         .copied()
-        .filter(|u| !silenced.contains(u))
+        .filter(|u| !silenced.contains(&u.0))
         .collect();
     deliveries.extend(fanout::record_one(
         c,

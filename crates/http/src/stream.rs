@@ -94,8 +94,8 @@ async fn pump(socket: WebSocket, mut stream: EventStream, ping_every: Duration) 
     loop {
         tokio::select! {
             frame = stream.next_frame() => match frame {
-                Ok(Some(text)) => {
-                    if tx.send(Message::Text(text.into())).await.is_err() {
+                Ok(Some(frame)) => {
+                    if tx.send(Message::Text(frame.text.into())).await.is_err() {
                         return;
                     }
                 }
@@ -139,9 +139,11 @@ async fn sse(
     let events = futures::stream::unfold(stream, |mut stream| async move {
         match stream.next_frame().await {
             Ok(Some(frame)) => {
-                let event = Event::default()
-                    .id(stream.position().to_string())
-                    .data(frame);
+                let event = Event::default().data(frame.text);
+                let event = match frame.position {
+                    Some(p) => event.id(p.to_string()),
+                    None => event,
+                };
                 Some((Ok::<_, Infallible>(event), stream))
             }
             _ => None,

@@ -10,18 +10,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::{Value, json};
 
-async fn pair(srv: &TestServer) -> (String, String, String, String) {
-    let (alice_id, alice) = srv.user("alice").await;
-    let (bob_id, bob) = srv.user("bob").await;
-    srv.follow(&bob, &alice_id).await;
-    srv.follow(&alice, &bob_id).await;
-    (alice_id, alice, bob_id, bob)
-}
-
 #[tokio::test]
 async fn idempotent_sends_return_the_original_once() {
     let srv = TestServer::start().await;
-    let (_, alice, bob_id, bob) = pair(&srv).await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
     let path = format!("/api/v1/messages/with/{bob_id}");
     let (first, _, a) = srv
         .call_full(
@@ -75,7 +67,7 @@ async fn idempotent_sends_return_the_original_once() {
 #[tokio::test]
 async fn unread_counts_follow_sends_and_reads() {
     let srv = TestServer::start().await;
-    let (_, alice, bob_id, bob) = pair(&srv).await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
     let mut last = Value::Null;
     for i in 0..3 {
         last = srv.dm(&alice, &bob_id, &format!("m{i}")).await;
@@ -111,7 +103,7 @@ async fn unread_counts_follow_sends_and_reads() {
 #[tokio::test]
 async fn history_pages_both_ways_without_gaps() {
     let srv = TestServer::start().await;
-    let (alice_id, alice, bob_id, bob) = pair(&srv).await;
+    let (alice_id, alice, bob_id, bob) = srv.friends().await;
     let mut ids = Vec::new();
     for i in 0..7 {
         ids.push(s(&srv.dm(&alice, &bob_id, &format!("m{i}")).await["id"]));
@@ -200,7 +192,7 @@ async fn history_pages_both_ways_without_gaps() {
 #[tokio::test]
 async fn replies_reactions_edits_and_deletes() {
     let srv = TestServer::start().await;
-    let (_, alice, bob_id, bob) = pair(&srv).await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
     let m = srv.dm(&alice, &bob_id, "first").await;
     let (conv, mid) = (s(&m["conversation_id"]), s(&m["id"]));
     let base = format!("/api/v1/conversations/{conv}/messages");
@@ -388,7 +380,7 @@ async fn replies_reactions_edits_and_deletes() {
 #[tokio::test]
 async fn search_finds_only_own_conversations() {
     let srv = TestServer::start().await;
-    let (_, alice, bob_id, bob) = pair(&srv).await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
     let (_, carol) = srv.user("carol").await;
     srv.dm(&alice, &bob_id, "the quarterly numbers are in")
         .await;
@@ -410,7 +402,7 @@ async fn search_finds_only_own_conversations() {
 #[tokio::test]
 async fn pins_are_limited_and_lead_the_inbox() {
     let srv = TestServer::with(|c| c.limits.pinned_conversations = 1).await;
-    let (alice_id, alice, bob_id, _) = pair(&srv).await;
+    let (alice_id, alice, bob_id, _) = srv.friends().await;
     let (carol_id, carol) = srv.user("carol").await;
     srv.follow(&carol, &alice_id).await;
     let with_bob = s(&srv.dm(&alice, &bob_id, "old").await["conversation_id"]);

@@ -150,3 +150,42 @@ async fn the_stream_requires_authentication_and_a_valid_position() {
         (400, json!("since"))
     );
 }
+
+#[tokio::test]
+async fn sse_resumes_from_last_event_id() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
+    srv.dm(&alice, &bob_id, "missed while away").await;
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/v1/stream/sse", srv.base))
+        .bearer_auth(&bob)
+        .header("last-event-id", "0")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("sse: {e}"));
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut resp = resp;
+    let mut text = String::new();
+    while !text.contains("\"type\":\"ready\"") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no SSE data; got {text}"))
+            .unwrap_or_else(|e| panic!("sse read: {e}"))
+            .unwrap_or_else(|| panic!("SSE ended; got {text}"));
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("missed while away"), "{text}");
+    // Each event's SSE id is its own position, so Last-Event-ID resumes exactly.
+    for block in text.split("\n\n").filter(|b| b.contains("data:")) {
+        let id = block
+            .lines()
+            .find_map(|l| l.strip_prefix("id:"))
+            .map(str::trim);
+        let data = block
+            .lines()
+            .find_map(|l| l.strip_prefix("data:"))
+            .unwrap_or_default();
+        let frame: serde_json::Value = serde_json::from_str(data.trim()).unwrap_or_default();
+        assert_eq!(id, frame["position"].as_str(), "{block}");
+    }
+}

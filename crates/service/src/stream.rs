@@ -20,8 +20,22 @@ use crate::Services;
 /// Events replayed per store read.
 const REPLAY_PAGE: usize = 500;
 
-/// One frame for the client: a JSON text.
-pub type Frame = String;
+/// One frame for the client: the JSON text and, for stored events (and `ready`), the
+/// position it carries, which SSE uses as the event id.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub text: String,
+    pub position: Option<i64>,
+}
+
+impl Frame {
+    fn new(body: &EventBody, position: Option<i64>) -> Self {
+        Frame {
+            text: body.frame(position),
+            position,
+        }
+    }
+}
 
 pub struct EventStream {
     services: Arc<Services>,
@@ -57,7 +71,9 @@ impl Services {
             kind: "ready".into(),
             data: "{}".into(),
         };
-        stream.pending.push_back(ready.frame(Some(stream.last)));
+        stream
+            .pending
+            .push_back(Frame::new(&ready, Some(stream.last)));
         metrics::gauge!("postern_stream_connections").increment(1);
         Ok(stream)
     }
@@ -70,10 +86,6 @@ impl Drop for EventStream {
 }
 
 impl EventStream {
-    pub fn position(&self) -> i64 {
-        self.last
-    }
-
     /// The next frame; `None` when the bus has shut down.
     pub async fn next_frame(&mut self) -> Result<Option<Frame>> {
         loop {
@@ -84,11 +96,11 @@ impl EventStream {
                 None => return Ok(None),
                 Some(Live::Lagged) => self.catch_up().await?,
                 Some(Live::Event(d)) => match d.position {
-                    None => return Ok(Some(d.body.frame(None))),
+                    None => return Ok(Some(Frame::new(&d.body, None))),
                     Some(p) if p <= self.last => {}
                     Some(p) if p == self.last + 1 => {
                         self.last = p;
-                        return Ok(Some(d.body.frame(Some(p))));
+                        return Ok(Some(Frame::new(&d.body, Some(p))));
                     }
                     Some(_) => self.catch_up().await?,
                 },
@@ -107,7 +119,8 @@ impl EventStream {
             let full = page.len() == REPLAY_PAGE;
             for r in page {
                 self.last = r.position;
-                self.pending.push_back(r.body.frame(Some(r.position)));
+                self.pending
+                    .push_back(Frame::new(&r.body, Some(r.position)));
             }
             if !full {
                 return Ok(());

@@ -105,6 +105,15 @@ impl TestServer {
         (s(&body["user"]["id"]), s(&body["token"]))
     }
 
+    /// Two users who follow each other: (alice_id, alice, bob_id, bob).
+    pub async fn friends(&self) -> (String, String, String, String) {
+        let (alice_id, alice) = self.user("alice").await;
+        let (bob_id, bob) = self.user("bob").await;
+        self.follow(&bob, &alice_id).await;
+        self.follow(&alice, &bob_id).await;
+        (alice_id, alice, bob_id, bob)
+    }
+
     pub async fn follow(&self, token: &str, user: &str) {
         let (status, body) = self
             .call(

@@ -400,6 +400,56 @@ async fn search_finds_only_own_conversations() {
 }
 
 #[tokio::test]
+async fn search_follows_edits_and_deletes() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
+    let m = srv.dm(&alice, &bob_id, "lunch at noon").await;
+    let base = format!(
+        "/api/v1/conversations/{}/messages",
+        s(&m["conversation_id"])
+    );
+    let mid = s(&m["id"]);
+    let hits = |q: &'static str| {
+        let srv = &srv;
+        let bob = &bob;
+        async move {
+            let (status, found) = srv
+                .call(
+                    "GET",
+                    &format!("/api/v1/search/messages?q={q}"),
+                    Some(bob),
+                    None,
+                )
+                .await;
+            assert_eq!(status, 200, "{found}");
+            found["messages"].as_array().map_or(0, Vec::len)
+        }
+    };
+    assert_eq!(hits("lunch").await, 1);
+    let (status, _) = srv
+        .call(
+            "PATCH",
+            &format!("{base}/{mid}"),
+            Some(&alice),
+            Some(json!({"text": "dinner at eight"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(hits("lunch").await, 0, "the old text is no longer indexed");
+    assert_eq!(hits("dinner").await, 1);
+    let (status, _) = srv
+        .call(
+            "DELETE",
+            &format!("{base}/{mid}?for_everyone=true"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(hits("dinner").await, 0, "deleted messages are not found");
+}
+
+#[tokio::test]
 async fn pins_are_limited_and_lead_the_inbox() {
     let srv = TestServer::with(|c| c.limits.pinned_conversations = 1).await;
     let (alice_id, alice, bob_id, _) = srv.friends().await;

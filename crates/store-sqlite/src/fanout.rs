@@ -8,6 +8,7 @@ use postern_store::Fanout;
 use rusqlite::Connection;
 
 use crate::rows::{Db, now_ms};
+use crate::stream::LAST_POSITION;
 
 pub fn record(conn: &Connection, fanout: &Fanout) -> Result<Vec<Delivery>, Error> {
     let mut out = Vec::new();
@@ -31,9 +32,8 @@ pub fn record_one(
         .execute((&body.kind, &body.data, now_ms()))
         .db()?;
     let stream_event_id = conn.last_insert_rowid();
-    let mut bump = conn
-        .prepare_cached("UPDATE users SET stream_position = stream_position + 1 WHERE id = ?1 RETURNING stream_position")
-        .db()?;
+    // Only the writer appends, so the next position cannot be taken twice.
+    let mut last = conn.prepare_cached(LAST_POSITION).db()?;
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO user_stream (user_id, position, stream_event_id) VALUES (?1, ?2, ?3)",
@@ -41,7 +41,7 @@ pub fn record_one(
         .db()?;
     let mut out = Vec::with_capacity(users.len());
     for user in users {
-        let position: i64 = bump.query_row([user.0], |r| r.get(0)).db()?;
+        let position = last.query_row([user.0], |r| r.get::<_, i64>(0)).db()? + 1;
         insert.execute((user.0, position, stream_event_id)).db()?;
         out.push(Delivery {
             user_id: *user,

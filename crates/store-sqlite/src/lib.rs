@@ -13,6 +13,7 @@ mod fanout;
 mod graph;
 mod messages;
 mod rows;
+mod search_index;
 mod stream;
 pub mod writer;
 
@@ -42,6 +43,8 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(Error::internal)?;
         configure(&conn)?;
         migrate(&mut conn)?;
+        conn.execute_batch(search_index::SETUP)
+            .map_err(Error::internal)?;
         // Seeding the generator with the newest stored id keeps ids increasing across
         // restarts even if the clock went back.
         let newest: i64 = conn
@@ -58,7 +61,8 @@ impl SqliteStore {
             .build(manager)
             .map_err(Error::internal)?;
         Ok(SqliteStore {
-            writer: Writer::start(conn).map_err(Error::internal)?,
+            writer: Writer::start(conn, wal_path(path), search_index::flush)
+                .map_err(Error::internal)?,
             readers,
             ids,
         })
@@ -88,9 +92,16 @@ impl SqliteStore {
     }
 }
 
+/// SQLite names the write-ahead log after the database file.
+fn wal_path(db: &Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
 fn configure(conn: &Connection) -> Result<()> {
-    // FULL makes every commit durable (fsync of the WAL) before a send is acknowledged;
-    // grouping commits is what keeps that fast.
+    // FULL makes every commit durable (fsync of the WAL) during migrations; the writer then
+    // switches to NORMAL and fsyncs the WAL itself before answering (see `writer`).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;

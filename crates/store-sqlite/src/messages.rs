@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::conversations::{EventRow, insert_event, insert_participant, touch_members};
 use crate::rows::{self, Db, EVENT_COLS, KIND_MESSAGE, now_ms};
-use crate::{SqliteStore, fanout};
+use crate::{SqliteStore, fanout, search_index};
 
 /// The message an idempotency key already produced, if it is still within its window.
 fn existing_send(c: &Connection, new: &NewMessage) -> Result<Option<Message>> {
@@ -102,8 +102,10 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
         }
     }
     // Writing in a conversation accepts it, and ends a report's silence.
+    // (Usually already so; the condition spares rewriting the row and its inbox entry.)
     c.prepare_cached(
-        "UPDATE participants SET accepted = 1, box = 'primary', reported = 0 WHERE conversation_id = ?1 AND user_id = ?2",
+        "UPDATE participants SET accepted = 1, box = 'primary', reported = 0
+         WHERE conversation_id = ?1 AND user_id = ?2 AND (accepted = 0 OR box != 'primary' OR reported = 1)",
     )
     .db()?
     .execute((new.conversation_id.as_str(), new.sender_id.0))
@@ -125,10 +127,7 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
             created_at: at,
         },
     )?;
-    c.prepare_cached("INSERT INTO events_fts (rowid, text) VALUES (?1, ?2)")
-        .db()?
-        .execute((id, &new.text))
-        .db()?;
+    search_index::add(c, id, &new.text)?;
     touch_members(c, &new.conversation_id, id, new.sender_id, true)?;
     if let Some(key) = &new.client_key {
         c.prepare_cached(
@@ -282,8 +281,8 @@ impl MessageStore for SqliteStore {
                 (id.0, &text, entities, at),
             )
             .db()?;
-            c.execute("INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', ?1, ?2)", (id.0, &before.text)).db()?;
-            c.execute("INSERT INTO events_fts (rowid, text) VALUES (?1, ?2)", (id.0, &text)).db()?;
+            search_index::remove(c, id.0, &before.text)?;
+            search_index::add(c, id.0, &text)?;
             let after = rows::load_message(c, &conversation, id)?;
             let deliveries = fanout::record_one(c, &notify, &StreamEvent::MessageEdited(after.clone()))?;
             Ok((after, deliveries))
@@ -300,7 +299,7 @@ impl MessageStore for SqliteStore {
         let conversation = conversation.clone();
         self.write(move |c| {
             let before = require_live_message(c, &conversation, id)?;
-            c.execute("INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', ?1, ?2)", (id.0, &before.text)).db()?;
+            search_index::remove(c, id.0, &before.text)?;
             c.execute(
                 "UPDATE events SET text = '', entities = NULL, deleted = 1, reply_to_id = NULL WHERE id = ?1",
                 [id.0],

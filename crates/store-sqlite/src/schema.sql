@@ -13,7 +13,6 @@ CREATE TABLE users (
     allow_dms_from   TEXT NOT NULL DEFAULT 'following',
     read_receipts    INTEGER NOT NULL DEFAULT 1,
     quality_filter   INTEGER NOT NULL DEFAULT 1,
-    stream_position  INTEGER NOT NULL DEFAULT 0,    -- last position handed out in the user's stream
     created_at       INTEGER NOT NULL
 );
 

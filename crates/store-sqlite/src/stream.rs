@@ -32,7 +32,7 @@ impl StreamStore for SqliteStore {
 
     async fn stream_position(&self, user: UserId) -> Result<i64> {
         self.read(move |c| {
-            c.prepare_cached("SELECT stream_position FROM users WHERE id = ?1")
+            c.prepare_cached(LAST_POSITION)
                 .db()?
                 .query_row([user.0], |r| r.get(0))
                 .db()
@@ -40,3 +40,8 @@ impl StreamStore for SqliteStore {
         .await
     }
 }
+
+/// A user's newest position: the end of their primary-key range, so no counter row has to be
+/// rewritten on every event (that row update cost a page write per recipient per commit).
+pub(crate) const LAST_POSITION: &str =
+    "SELECT coalesce(max(position), 0) FROM user_stream WHERE user_id = ?1";

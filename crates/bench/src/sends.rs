@@ -1,0 +1,233 @@
+//! `sends`: senders write into their own 1:1 conversations, closed-loop (as fast as the server
+//! acknowledges) or open-loop at a fixed total rate; with `--watch` every recipient holds a
+//! WebSocket and the time from send to the recipient's `message.created` frame is measured.
+//!
+//! Open-loop latency is measured from when each send was *scheduled*, so a server that falls
+//! behind is charged for the queue it builds (no coordinated omission).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::{Account, Api, Socket, register_many, run_tag, string};
+use crate::report::Latencies;
+
+#[derive(clap::Args)]
+pub struct SendsArgs {
+    /// Concurrent senders, each with its own recipient.
+    #[arg(long, default_value_t = 32)]
+    senders: usize,
+    /// Total target rate in messages/s; omit to send as fast as acknowledgements allow.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Measured seconds (after the warm-up).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Seconds of load before measuring starts.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Hold a WebSocket per recipient and measure send → frame latency.
+    #[arg(long)]
+    watch: bool,
+}
+
+/// The shared clock: message texts carry their send time as an offset from `base`.
+#[derive(Clone, Copy)]
+struct Clock {
+    base: Instant,
+    measure_from: Instant,
+    end: Instant,
+}
+
+#[derive(Default)]
+struct SenderResult {
+    latencies: Latencies,
+    measured: u64,
+    errors: BTreeMap<String, u64>,
+}
+
+pub async fn run(api: &Api, args: SendsArgs) -> anyhow::Result<()> {
+    let pairs = setup(api, args.senders).await?;
+    let watchers = if args.watch {
+        Some(open_watchers(api, &pairs).await?)
+    } else {
+        None
+    };
+    let start = Instant::now() + Duration::from_millis(100);
+    let measure_from = start + Duration::from_secs(args.warmup);
+    let clock = Clock {
+        base: start,
+        measure_from,
+        end: measure_from + Duration::from_secs(args.duration),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let delivery = watchers.map(|sockets| {
+        sockets
+            .into_iter()
+            .map(|socket| tokio::spawn(watch_frames(socket, clock, stopped.clone())))
+            .collect::<Vec<_>>()
+    });
+    let period = args
+        .rate
+        .map(|rate| Duration::from_secs_f64(args.senders as f64 / rate.max(f64::MIN_POSITIVE)));
+    let tasks: Vec<_> = pairs
+        .into_iter()
+        .map(|pair| tokio::spawn(send_loop(api.clone(), pair, clock, period)))
+        .collect();
+    let mut total = SenderResult::default();
+    for task in tasks {
+        let result = task.await?;
+        total.latencies.merge(&result.latencies);
+        total.measured += result.measured;
+        for (error, n) in result.errors {
+            *total.errors.entry(error).or_default() += n;
+        }
+    }
+    let seconds = args.duration as f64;
+    println!(
+        "sends: {} senders, {} target, {}s measured after {}s warm-up",
+        args.senders,
+        args.rate
+            .map_or("closed loop".to_owned(), |r| format!("{r} msg/s")),
+        args.duration,
+        args.warmup
+    );
+    println!(
+        "throughput             {:.0} msg/s acknowledged ({} messages)",
+        total.measured as f64 / seconds,
+        total.measured
+    );
+    println!("{}", total.latencies.line("send latency"));
+    for (error, n) in &total.errors {
+        println!("errors                 {n} × {error}");
+    }
+    if let Some(tasks) = delivery {
+        // Frames still in flight get a moment to land before the watchers stop.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let _ = stop.send(true);
+        let mut frames = Latencies::new();
+        for task in tasks {
+            frames.merge(&task.await??);
+        }
+        println!("{}", frames.line("send → ws frame"));
+        println!(
+            "delivered              {} of {} measured messages",
+            frames.count(),
+            total.measured
+        );
+    }
+    Ok(())
+}
+
+struct Pair {
+    sender: Account,
+    recipient: Account,
+    conversation: String,
+}
+
+/// Registers the senders and recipients, makes each pair follow each other, and opens each
+/// pair's conversation with a first message.
+async fn setup(api: &Api, senders: usize) -> anyhow::Result<Vec<Pair>> {
+    let run = run_tag();
+    eprintln!("setting up {senders} sender/recipient pairs (run {run})…");
+    let from = register_many(api, &run, 's', senders, 4).await?;
+    let to = register_many(api, &run, 'r', senders, 4).await?;
+    let mut pairs = Vec::with_capacity(senders);
+    for (sender, recipient) in from.into_iter().zip(to) {
+        api.follow(&sender, &recipient).await?;
+        api.follow(&recipient, &sender).await?;
+        let first = api.send_to_user(&sender, &recipient, "hello").await?;
+        pairs.push(Pair {
+            conversation: string(&first["conversation_id"])?,
+            sender,
+            recipient,
+        });
+    }
+    Ok(pairs)
+}
+
+async fn open_watchers(api: &Api, pairs: &[Pair]) -> anyhow::Result<Vec<Socket>> {
+    let mut sockets = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        sockets.push(api.stream(&pair.recipient).await?);
+    }
+    Ok(sockets)
+}
+
+async fn send_loop(api: Api, pair: Pair, clock: Clock, period: Option<Duration>) -> SenderResult {
+    let path = format!("/api/v1/conversations/{}/messages", pair.conversation);
+    let mut result = SenderResult::default();
+    tokio::time::sleep_until(clock.base.into()).await;
+    for k in 0u32.. {
+        let scheduled = match period {
+            Some(period) => clock.base + period * k,
+            None => Instant::now(),
+        };
+        if scheduled >= clock.end {
+            break;
+        }
+        tokio::time::sleep_until(scheduled.into()).await;
+        let measured = scheduled >= clock.measure_from;
+        // The text carries the send time and whether it counts, for the recipient's watcher.
+        let offset = clock.base.elapsed().as_nanos();
+        let tag = if measured { 'm' } else { 'w' };
+        let body = json!({ "text": format!("bench {offset} {tag} the quick brown fox jumps over the lazy dog") });
+        let outcome = api
+            .call(
+                reqwest::Method::POST,
+                &path,
+                Some(&pair.sender.token),
+                Some(&body),
+            )
+            .await;
+        match outcome {
+            Ok((201, _)) if measured => {
+                result.measured += 1;
+                result.latencies.record(scheduled.elapsed());
+            }
+            Ok((201, _)) => {}
+            Ok((status, body)) => {
+                let code = body["error"]["code"].as_str().unwrap_or("?").to_owned();
+                *result.errors.entry(format!("{status} {code}")).or_default() += 1;
+            }
+            Err(e) => *result.errors.entry(format!("{e:#}")).or_default() += 1,
+        }
+    }
+    result
+}
+
+/// Reads a recipient's frames until told to stop, timing each measured `message.created`.
+async fn watch_frames(
+    mut socket: Socket,
+    clock: Clock,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<Latencies> {
+    let mut latencies = Latencies::new();
+    loop {
+        let frame = tokio::select! {
+            frame = socket.next() => frame,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        let Some(frame) = frame else { break };
+        let Message::Text(text) = frame.context("stream error")? else {
+            continue;
+        };
+        let now = clock.base.elapsed().as_nanos();
+        let value: Value = serde_json::from_str(&text)?;
+        if value["type"] != "message.created" {
+            continue;
+        }
+        let mut words = value["data"]["text"].as_str().unwrap_or("").split(' ');
+        let sent = words.nth(1).and_then(|n| n.parse::<u128>().ok());
+        if let (Some(sent), Some("m")) = (sent, words.next()) {
+            let nanos = u64::try_from(now.saturating_sub(sent)).unwrap_or(u64::MAX);
+            latencies.record(Duration::from_nanos(nanos));
+        }
+    }
+    Ok(latencies)
+}

@@ -10,10 +10,23 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 pub struct TestServer {
-    pub base: String,
     pub running: Option<Running>,
     _dir: tempfile::TempDir,
+    client: Client,
+}
+
+/// Speaks HTTP and WebSocket to a server at `base`, in-process or not.
+pub struct Client {
+    pub base: String,
     http: reqwest::Client,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 pub fn test_config(dir: &std::path::Path) -> Config {
@@ -39,9 +52,17 @@ impl TestServer {
             .await
             .unwrap_or_else(|e| panic!("start: {e:#}"));
         TestServer {
-            base: format!("http://{}", running.addr),
+            client: Client::new(&format!("http://{}", running.addr)),
             running: Some(running),
             _dir: dir,
+        }
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
             http: reqwest::Client::new(),
         }
     }
@@ -65,6 +86,20 @@ impl TestServer {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> (u16, reqwest::header::HeaderMap, Value) {
+        self.try_call(method, path, token, body, headers)
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"))
+    }
+
+    /// Like [`Client::call_full`], but a connection failure is returned, not a panic.
+    pub async fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Result<(u16, reqwest::header::HeaderMap, Value)> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
@@ -76,19 +111,16 @@ impl TestServer {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("request failed: {e}"));
+        let resp = req.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap_or_default();
+        let text = resp.text().await?;
         let value = if text.is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        (status, headers, value)
+        Ok((status, headers, value))
     }
 
     /// Registers a user; returns (id, token).

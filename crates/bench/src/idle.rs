@@ -22,8 +22,7 @@ pub async fn run(api: &Api, args: IdleArgs) -> anyhow::Result<()> {
     let run = run_tag();
     eprintln!("registering {} accounts (run {run})…", args.connections);
     let accounts = register_many(api, &run, 'i', args.connections, 8).await?;
-    settle().await;
-    let before = resident_kib(args.pid)?;
+    let before = settle(args.pid).await?;
     eprintln!("opening {} streams…", args.connections);
     let sockets = futures::stream::iter(&accounts)
         .map(|account| api.stream(account))
@@ -32,8 +31,7 @@ pub async fn run(api: &Api, args: IdleArgs) -> anyhow::Result<()> {
         .await
         .into_iter()
         .collect::<anyhow::Result<Vec<_>>>()?;
-    settle().await;
-    let after = resident_kib(args.pid)?;
+    let after = settle(args.pid).await?;
     let grown = after.saturating_sub(before);
     println!(
         "idle: {} authenticated WebSockets; server RSS {before} KiB → {after} KiB",
@@ -47,9 +45,19 @@ pub async fn run(api: &Api, args: IdleArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Lets the server finish the work a burst started before memory is read.
-async fn settle() {
-    tokio::time::sleep(Duration::from_secs(2)).await;
+/// Waits until the server's resident memory stops moving (the allocator hands freed memory
+/// back to the system with a delay), up to half a minute.
+async fn settle(pid: u32) -> anyhow::Result<u64> {
+    let mut last = resident_kib(pid)?;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = resident_kib(pid)?;
+        if now.abs_diff(last) * 200 < last {
+            return Ok(now);
+        }
+        last = now;
+    }
+    Ok(last)
 }
 
 /// `VmRSS` from `/proc/PID/status`, in KiB.

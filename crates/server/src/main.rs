@@ -8,6 +8,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use postern::Config;
 use postern_service::accounts::Registration;
 
+// Password hashing allocates ~19 MiB per hash on whichever blocking thread runs it; glibc's
+// malloc kept those blocks in per-thread arenas (1.5 GiB resident after 1,000 sign-ups).
+// mimalloc returns freed memory to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "postern",

@@ -72,7 +72,7 @@ impl Services {
 
     pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
         let argon2 = self.argon2()?;
-        tokio::task::spawn_blocking(move || {
+        self.hashing_task(move || {
             let mut salt = [0u8; 16];
             rand::rng().fill_bytes(&mut salt);
             let salt = SaltString::encode_b64(&salt).map_err(Error::internal)?;
@@ -82,17 +82,26 @@ impl Services {
                 .map_err(Error::internal)
         })
         .await
-        .map_err(Error::internal)?
     }
 
     pub(crate) async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
         let argon2 = self.argon2()?;
-        tokio::task::spawn_blocking(move || {
+        self.hashing_task(move || {
             let parsed = PasswordHash::new(&hash).map_err(Error::internal)?;
             Ok(argon2.verify_password(password.as_bytes(), &parsed).is_ok())
         })
         .await
-        .map_err(Error::internal)?
+    }
+
+    /// Runs password work off the async threads, at most one per core at a time.
+    async fn hashing_task<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self.hashing.acquire().await.map_err(Error::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(Error::internal)?
     }
 
     /// Issues and stores a new token for `user`.

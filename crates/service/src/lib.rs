@@ -62,6 +62,10 @@ pub struct Services {
     pub(crate) config: ServiceConfig,
     pub(crate) rate: rate::SendLimits,
     pub(crate) tokens: auth::TokenCache,
+    /// Password hashes in progress at once: each takes ~19 MiB and a core for tens of
+    /// milliseconds, so a burst of sign-ups or logins queues here instead of exhausting
+    /// memory and starving message traffic.
+    pub(crate) hashing: tokio::sync::Semaphore,
 }
 
 impl Services {
@@ -79,6 +83,9 @@ impl Services {
             config,
             rate,
             tokens: auth::TokenCache::default(),
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            ),
         })
     }
 

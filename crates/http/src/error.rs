@@ -59,17 +59,7 @@ impl IntoResponse for ApiError {
             }
             other => (other.to_string(), None),
         };
-        let mut response = (
-            status,
-            axum::Json(ErrorBody {
-                error: ErrorDetail {
-                    code,
-                    message,
-                    field,
-                },
-            }),
-        )
-            .into_response();
+        let mut response = plain(status, code, message, field);
         if let Error::RateLimited { retry_after, .. } = &self.0 {
             let secs = retry_after.as_secs().max(1);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

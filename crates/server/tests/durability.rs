@@ -65,7 +65,7 @@ fn free_port() -> u16 {
 
 /// One send: where it went, its idempotency key and text.
 #[derive(Clone)]
-struct Send {
+struct Attempt {
     conversation: String,
     key: String,
     text: String,
@@ -76,7 +76,7 @@ struct Outcome {
     /// Message id by text, for every send answered 2xx.
     acknowledged: HashMap<String, String>,
     /// The send that was in flight when the connection died, if any.
-    in_doubt: Option<Send>,
+    in_doubt: Option<Attempt>,
     /// Where this client's numbering resumes.
     next_seq: usize,
 }
@@ -91,7 +91,7 @@ async fn burst(
     let mut outcome = Outcome::default();
     for seq in first_seq.. {
         outcome.next_seq = seq + 1;
-        let send = Send {
+        let send = Attempt {
             conversation: conversations[seq % 2].clone(),
             key: format!("c{index}-{seq}"),
             text: format!("client {index} message {seq}"),
@@ -111,7 +111,7 @@ async fn burst(
     outcome
 }
 
-async fn post(client: &Client, token: &str, send: &Send) -> reqwest::Result<(u16, Value)> {
+async fn post(client: &Client, token: &str, send: &Attempt) -> reqwest::Result<(u16, Value)> {
     let (status, _, body) = client
         .try_call(
             "POST",

@@ -2,8 +2,9 @@
 //! acknowledges) or open-loop at a fixed total rate; with `--watch` every recipient holds a
 //! WebSocket and the time from send to the recipient's `message.created` frame is measured.
 //!
-//! Open-loop latency is measured from when each send was *scheduled*, so a server that falls
-//! behind is charged for the queue it builds (no coordinated omission).
+//! Open-loop latency is measured from when each send was *scheduled* whenever a sender runs
+//! behind, so a server that falls behind is charged for the queue it builds (no coordinated
+//! omission); see `start_at`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -77,7 +78,16 @@ pub async fn run(api: &Api, args: SendsArgs) -> anyhow::Result<()> {
         .map(|rate| Duration::from_secs_f64(args.senders as f64 / rate.max(f64::MIN_POSITIVE)));
     let tasks: Vec<_> = pairs
         .into_iter()
-        .map(|pair| tokio::spawn(send_loop(api.clone(), pair, clock, period)))
+        .enumerate()
+        .map(|(i, pair)| {
+            // Senders take turns across the period so the load arrives evenly, not in bursts
+            // of one message per sender.
+            let schedule = period.map(|period| Schedule {
+                first: period * i as u32 / args.senders as u32,
+                period,
+            });
+            tokio::spawn(send_loop(api.clone(), pair, clock, schedule))
+        })
         .collect();
     let mut total = SenderResult::default();
     for task in tasks {
@@ -159,19 +169,26 @@ async fn open_watchers(api: &Api, pairs: &[Pair]) -> anyhow::Result<Vec<Socket>>
     Ok(sockets)
 }
 
-async fn send_loop(api: Api, pair: Pair, clock: Clock, period: Option<Duration>) -> SenderResult {
+/// When an open-loop sender sends: at `first`, then every `period`, after the clock's base.
+#[derive(Clone, Copy)]
+struct Schedule {
+    first: Duration,
+    period: Duration,
+}
+
+async fn send_loop(api: Api, pair: Pair, clock: Clock, schedule: Option<Schedule>) -> SenderResult {
     let path = format!("/api/v1/conversations/{}/messages", pair.conversation);
     let mut result = SenderResult::default();
     tokio::time::sleep_until(clock.base.into()).await;
     for k in 0u32.. {
-        let scheduled = match period {
-            Some(period) => clock.base + period * k,
+        let scheduled = match schedule {
+            Some(s) => clock.base + s.first + s.period * k,
             None => Instant::now(),
         };
         if scheduled >= clock.end {
             break;
         }
-        tokio::time::sleep_until(scheduled.into()).await;
+        let started = start_at(scheduled).await;
         let measured = scheduled >= clock.measure_from;
         // The text carries the send time and whether it counts, for the recipient's watcher.
         let offset = clock.base.elapsed().as_nanos();
@@ -188,7 +205,7 @@ async fn send_loop(api: Api, pair: Pair, clock: Clock, period: Option<Duration>)
         match outcome {
             Ok((201, _)) if measured => {
                 result.measured += 1;
-                result.latencies.record(scheduled.elapsed());
+                result.latencies.record(started.elapsed());
             }
             Ok((201, _)) => {}
             Ok((status, body)) => {
@@ -202,6 +219,20 @@ async fn send_loop(api: Api, pair: Pair, clock: Clock, period: Option<Duration>)
 }
 
 /// Reads a recipient's frames until told to stop, timing each measured `message.created`.
+/// Waits for a send's scheduled time and returns the instant its latency counts from.
+///
+/// tokio's timer fires on millisecond ticks, up to a millisecond after the deadline, so a
+/// sender that is on time counts from when it actually starts. A sender already behind
+/// schedule (the server is slower than the rate) counts from the scheduled time, so a
+/// backlog is charged to the server.
+async fn start_at(scheduled: Instant) -> Instant {
+    if Instant::now() >= scheduled {
+        return scheduled;
+    }
+    tokio::time::sleep_until(scheduled.into()).await;
+    Instant::now()
+}
+
 async fn watch_frames(
     mut socket: Socket,
     clock: Clock,

@@ -92,17 +92,17 @@ impl AccountStore for SqliteStore {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<UserWithSettings>> {
-        self.read(move |c| load_user(c, id)).await
+        self.lookup(move |c| load_user(c, id)).await
     }
 
     async fn users(&self, ids: &[UserId]) -> Result<Vec<User>> {
         let ids = ids.to_vec();
-        self.read(move |c| rows::users_by_ids(c, &ids)).await
+        self.lookup(move |c| rows::users_by_ids(c, &ids)).await
     }
 
     async fn user_by_screen_name(&self, screen_name: &str) -> Result<Option<User>> {
         let key = screen_name.to_lowercase();
-        self.read(move |c| {
+        self.lookup(move |c| {
             let sql = format!("SELECT {USER_COLS} FROM users WHERE screen_name_key = ?1");
             c.prepare_cached(&sql)
                 .db()?
@@ -115,7 +115,7 @@ impl AccountStore for SqliteStore {
 
     async fn credentials(&self, screen_name: &str) -> Result<Option<(UserId, String)>> {
         let key = screen_name.to_lowercase();
-        self.read(move |c| {
+        self.lookup(move |c| {
             c.prepare_cached("SELECT id, password_hash FROM users WHERE screen_name_key = ?1")
                 .db()?
                 .query_row([key], |r| Ok((UserId(r.get(0)?), r.get(1)?)))
@@ -218,7 +218,7 @@ impl AccountStore for SqliteStore {
 
     async fn with_read_receipts(&self, ids: &[UserId]) -> Result<Vec<UserId>> {
         let ids = ids.to_vec();
-        self.read(move |c| {
+        self.lookup(move |c| {
             let sql = format!(
                 "SELECT id FROM users WHERE read_receipts = 1 AND id IN ({})",
                 rows::placeholders(ids.len())
@@ -259,7 +259,7 @@ impl AccountStore for SqliteStore {
 
     async fn token_by_hash(&self, hash: &[u8]) -> Result<Option<TokenRecord>> {
         let hash = hash.to_vec();
-        self.read(move |c| {
+        self.lookup(move |c| {
             let sql = format!("SELECT {TOKEN_COLS} FROM tokens WHERE hash = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
             c.prepare_cached(&sql).db()?.query_row((hash, now_ms()), token).optional().db()
         })

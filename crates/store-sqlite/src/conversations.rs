@@ -281,12 +281,12 @@ fn record_membership(
 impl ConversationStore for SqliteStore {
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>> {
         let id = id.clone();
-        self.read(move |c| rows::conversation_by_id(c, &id)).await
+        self.lookup(move |c| rows::conversation_by_id(c, &id)).await
     }
 
     async fn participants(&self, id: &ConversationId) -> Result<Vec<ParticipantRecord>> {
         let id = id.clone();
-        self.read(move |c| rows::participants_of(c, &id)).await
+        self.lookup(move |c| rows::participants_of(c, &id)).await
     }
 
     async fn participant(
@@ -295,7 +295,8 @@ impl ConversationStore for SqliteStore {
         user: UserId,
     ) -> Result<Option<ParticipantRecord>> {
         let id = id.clone();
-        self.read(move |c| rows::participant_of(c, &id, user)).await
+        self.lookup(move |c| rows::participant_of(c, &id, user))
+            .await
     }
 
     async fn create_group(
@@ -460,7 +461,7 @@ impl ConversationStore for SqliteStore {
     }
 
     async fn pinned_count(&self, user: UserId) -> Result<usize> {
-        self.read(move |c| {
+        self.lookup(move |c| {
             c.prepare_cached("SELECT count(*) FROM participants WHERE user_id = ?1 AND active = 1 AND pinned_at IS NOT NULL")
                 .db()?
                 .query_row([user.0], |r| r.get(0))
@@ -475,7 +476,7 @@ impl ConversationStore for SqliteStore {
 
     async fn inbox_entry(&self, id: &ConversationId, user: UserId) -> Result<Option<InboxEntry>> {
         let id = id.clone();
-        self.read(move |c| {
+        self.lookup(move |c| {
             let Some(conversation) = rows::conversation_by_id(c, &id)? else {
                 return Ok(None);
             };

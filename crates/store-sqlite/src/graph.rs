@@ -130,7 +130,7 @@ impl GraphStore for SqliteStore {
 
     async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>> {
         let others = others.to_vec();
-        self.read(move |c| {
+        self.lookup(move |c| {
             others
                 .iter()
                 .map(|&o| {
@@ -213,7 +213,7 @@ impl GraphStore for SqliteStore {
 
     async fn admission_inputs(&self, sender: UserId, recipient: UserId) -> Result<AdmissionInputs> {
         let conversation = ConversationId::one_to_one(sender, recipient);
-        self.read(move |c| {
+        self.lookup(move |c| {
             let sql = "SELECT
                 EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2) OR (blocker_id = ?2 AND blocked_id = ?1)),
                 EXISTS (SELECT 1 FROM follows WHERE follower_id = ?2 AND followee_id = ?1),

@@ -246,7 +246,7 @@ impl MessageStore for SqliteStore {
         id: EventId,
     ) -> Result<Option<ConversationEvent>> {
         let conversation = conversation.clone();
-        self.read(move |c| rows::load_event(c, &conversation, id))
+        self.lookup(move |c| rows::load_event(c, &conversation, id))
             .await
     }
 

@@ -31,7 +31,7 @@ impl StreamStore for SqliteStore {
     }
 
     async fn stream_position(&self, user: UserId) -> Result<i64> {
-        self.read(move |c| {
+        self.lookup(move |c| {
             c.prepare_cached(LAST_POSITION)
                 .db()?
                 .query_row([user.0], |r| r.get(0))

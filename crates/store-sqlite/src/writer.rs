@@ -4,10 +4,11 @@
 //! commit was syncing in one transaction, each inside its own savepoint so a failing write
 //! rolls back alone.
 //!
-//! Syncing is pipelined too: the connection commits without fsync (`synchronous = NORMAL`) and
-//! hands the batch to a second thread, which fsyncs the WAL and only then answers the batch's
-//! callers, while the writer already runs the next batch. A caller is answered only after its
-//! commit is on disk; what changes is that the writer no longer sits idle during the fsync.
+//! Syncing is pipelined too: the connection commits without fsync (`synchronous = NORMAL`) and,
+//! when more writes are already waiting, hands the batch to a second thread, which fsyncs the
+//! WAL and only then answers the batch's callers while the writer runs the next batch. When
+//! nothing is waiting the writer fsyncs itself, sparing a thread wake-up at light load. A
+//! caller is answered only after its commit is on disk either way.
 //! (Readers may see a commit a fraction of a millisecond before it is durable; the stream
 //! only carries events after the writer answered, so nothing is delivered before it is safe.)
 //!
@@ -15,7 +16,7 @@
 //! once per batch; if it fails the whole batch rolls back and every caller hears so.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
 
@@ -50,12 +51,13 @@ impl Writer {
             .map_err(std::io::Error::other)?;
         let (jobs, rx) = mpsc::channel::<Job>();
         let (synced, to_sync) = mpsc::channel::<Vec<Completion>>();
+        let wal_for_syncer = wal.clone();
         thread::Builder::new()
             .name("postern-sqlite-sync".into())
-            .spawn(move || sync_loop(&wal, to_sync))?;
+            .spawn(move || sync_loop(wal_for_syncer, to_sync))?;
         thread::Builder::new()
             .name("postern-sqlite-writer".into())
-            .spawn(move || run(conn, rx, before_commit, synced))?;
+            .spawn(move || run(conn, wal, rx, before_commit, synced))?;
         Ok(Writer { jobs })
     }
 
@@ -109,11 +111,18 @@ fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
 
 fn run(
     conn: Connection,
+    wal: PathBuf,
     rx: mpsc::Receiver<Job>,
     before_commit: BeforeCommit,
     synced: mpsc::Sender<Vec<Completion>>,
 ) {
-    while let Ok(first) = rx.recv() {
+    let mut log = Wal::new(wal);
+    // A job that arrived while the last batch committed, taken to learn that one had.
+    let mut waiting: Option<Job> = None;
+    loop {
+        let Some(first) = waiting.take().or_else(|| rx.recv().ok()) else {
+            break;
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -136,13 +145,18 @@ fn run(
             }
         };
         metrics_batch(completions.len());
-        if committed {
-            // The syncer answers once the commit is on disk. It only stops when this
-            // sender is dropped, so a failed send means it is gone and nothing is durable.
-            if let Err(mpsc::SendError(completions)) = synced.send(completions) {
-                completions.into_iter().for_each(|done| done(false));
-            }
-        } else {
+        if !committed {
+            completions.into_iter().for_each(|done| done(false));
+            continue;
+        }
+        waiting = rx.try_recv().ok();
+        if waiting.is_none() {
+            // Nothing to overlap the fsync with: syncing here saves waking the syncer.
+            let durable = log.sync();
+            completions.into_iter().for_each(|done| done(durable));
+        } else if let Err(mpsc::SendError(completions)) = synced.send(completions) {
+            // The syncer only stops when this sender is dropped, so a failed send means it
+            // is gone and nothing more becomes durable.
             completions.into_iter().for_each(|done| done(false));
         }
     }
@@ -151,37 +165,55 @@ fn run(
 
 /// Fsyncs the WAL for every group of batches that committed while the previous fsync ran,
 /// then answers their callers.
-fn sync_loop(wal: &Path, batches: mpsc::Receiver<Vec<Completion>>) {
-    let mut file: Option<File> = None;
+fn sync_loop(wal: PathBuf, batches: mpsc::Receiver<Vec<Completion>>) {
+    let mut log = Wal::new(wal);
     while let Ok(first) = batches.recv() {
         let mut waiting = vec![first];
         waiting.extend(batches.try_iter());
-        let durable = match sync(&mut file, wal) {
-            Ok(()) => true,
-            Err(e) => {
-                // Like PostgreSQL, trust nothing after a failed fsync: reopen and report.
-                tracing::error!(error = %e, wal = %wal.display(), "could not sync the write-ahead log");
-                file = None;
-                false
-            }
-        };
+        let durable = log.sync();
         metrics::histogram!("postern_sqlite_sync_batches").record(waiting.len() as f64);
         waiting.into_iter().flatten().for_each(|done| done(durable));
     }
 }
 
-fn sync(file: &mut Option<File>, wal: &Path) -> std::io::Result<()> {
-    if let Some(file) = file {
-        return file.sync_data();
+/// The write-ahead log as a file to fsync. A sync covers every commit written before it
+/// started, whichever thread runs it.
+struct Wal {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl Wal {
+    fn new(path: PathBuf) -> Wal {
+        Wal { path, file: None }
     }
-    let opened = File::open(wal)?;
-    opened.sync_all()?;
-    // The WAL was created by SQLite; its directory entry must be durable as well.
-    if let Some(dir) = wal.parent() {
-        File::open(dir)?.sync_all()?;
+
+    /// Whether every commit written so far is on disk.
+    fn sync(&mut self) -> bool {
+        match self.try_sync() {
+            Ok(()) => true,
+            Err(e) => {
+                // Like PostgreSQL, trust nothing after a failed fsync: reopen and report.
+                tracing::error!(error = %e, wal = %self.path.display(), "could not sync the write-ahead log");
+                self.file = None;
+                false
+            }
+        }
     }
-    *file = Some(opened);
-    Ok(())
+
+    fn try_sync(&mut self) -> std::io::Result<()> {
+        if let Some(file) = &self.file {
+            return file.sync_data();
+        }
+        let opened = File::open(&self.path)?;
+        opened.sync_all()?;
+        // The WAL was created by SQLite; its directory entry must be durable as well.
+        if let Some(dir) = self.path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        self.file = Some(opened);
+        Ok(())
+    }
 }
 
 fn metrics_batch(size: usize) {

@@ -5,14 +5,18 @@
 //! positions, so a connection that sees a gap (or is told it lagged) catches up from the
 //! store: the bus is for speed, the store for completeness.
 
+mod local;
 mod memory;
+mod nats;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use postern_core::UserId;
 use postern_core::stream::Delivery;
 
+pub use local::LocalFanout;
 pub use memory::MemoryBus;
+pub use nats::NatsBus;
 
 /// What a subscription yields.
 #[derive(Debug, Clone)]

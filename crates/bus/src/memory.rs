@@ -1,30 +1,16 @@
-//! The in-process bus: one broadcast channel per connected user, created on first
-//! subscription and removed when the last one ends.
-
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+//! The in-process bus, for a single node: publishing is delivering locally.
 
 use async_trait::async_trait;
-use dashmap::DashMap;
-use futures::Stream;
 use futures::stream::BoxStream;
 use postern_core::UserId;
 use postern_core::stream::Delivery;
-use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use crate::local::LocalFanout;
 use crate::{Bus, Live};
-
-/// Events a user's connections may fall behind by before they are told to catch up from
-/// the store. Small on purpose: the channel is allocated per connected user up front, and
-/// catching up is cheap and exact.
-const CHANNEL_CAPACITY: usize = 64;
 
 #[derive(Default, Clone)]
 pub struct MemoryBus {
-    users: Arc<DashMap<UserId, broadcast::Sender<Delivery>>>,
+    local: LocalFanout,
 }
 
 impl MemoryBus {
@@ -34,69 +20,27 @@ impl MemoryBus {
 
     /// Users with at least one live subscription (for metrics and tests).
     pub fn connected_users(&self) -> usize {
-        self.users.len()
+        self.local.connected_users()
     }
 }
 
 #[async_trait]
 impl Bus for MemoryBus {
     async fn publish(&self, deliveries: Vec<Delivery>) {
-        for d in deliveries {
-            if let Some(tx) = self.users.get(&d.user_id) {
-                // No receivers means the user just disconnected: nothing to do.
-                let _ = tx.send(d);
-            }
-        }
+        deliveries.into_iter().for_each(|d| self.local.deliver(d));
     }
 
     async fn subscribe(&self, user: UserId) -> BoxStream<'static, Live> {
-        let rx = self
-            .users
-            .entry(user)
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe();
-        Box::pin(Subscription {
-            inner: Some(BroadcastStream::new(rx)),
-            user,
-            users: self.users.clone(),
-        })
-    }
-}
-
-struct Subscription {
-    inner: Option<BroadcastStream<Delivery>>,
-    user: UserId,
-    users: Arc<DashMap<UserId, broadcast::Sender<Delivery>>>,
-}
-
-impl Stream for Subscription {
-    type Item = Live;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Live>> {
-        let Some(inner) = self.inner.as_mut() else {
-            return Poll::Ready(None);
-        };
-        Pin::new(inner).poll_next(cx).map(|item| {
-            item.map(|r| match r {
-                Ok(d) => Live::Event(d),
-                Err(BroadcastStreamRecvError::Lagged(_)) => Live::Lagged,
-            })
-        })
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        // Drop our receiver first so the count below no longer includes it.
-        self.inner.take();
-        self.users
-            .remove_if(&self.user, |_, tx| tx.receiver_count() == 0);
+        self.local.subscribe(user)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::local::CHANNEL_CAPACITY;
     use futures::StreamExt;
     use postern_core::stream::EventBody;
 

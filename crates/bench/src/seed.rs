@@ -52,7 +52,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     // Seeded passwords are never checked; cheap hashes keep setup short.
     config.auth.argon2_memory_kib = 64;
     config.auth.argon2_iterations = 1;
-    let services = postern::services(&config)?;
+    let services = postern::services(&config).await?;
 
     eprintln!("creating {} accounts…", args.users);
     let mut accounts = Vec::with_capacity(args.users);

@@ -17,6 +17,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub storage: StorageConfig,
     pub database: DatabaseConfig,
+    pub bus: BusConfig,
     pub auth: AuthConfig,
     pub log: LogConfig,
     pub limits: Limits,
@@ -26,8 +27,9 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Distinguishes nodes in generated ids (0–1023).
-    pub node_id: u16,
+    /// Distinguishes nodes in generated ids (0–1023). Unset: 0 on SQLite; on PostgreSQL
+    /// each node claims one from the database at start.
+    pub node_id: Option<u16>,
     /// Per-user send limits; turn off for load tests.
     pub rate_limits: bool,
     /// Seconds to let requests and streams finish on shutdown.
@@ -38,7 +40,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            node_id: 0,
+            node_id: None,
             rate_limits: true,
             shutdown_grace_secs: 10,
         }
@@ -62,8 +64,34 @@ impl Default for StorageConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
-    /// `sqlite://PATH`; empty means `DATA_DIR/postern.db`.
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`; empty means `DATA_DIR/postern.db`.
     pub url: String,
+}
+
+/// Where the data lives, from `database.url`'s scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    /// The URL as given, for the PostgreSQL driver.
+    Postgres(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// `nats://HOST:PORT` to fan events out across nodes; empty for a single node.
+    pub url: String,
+    /// NATS subjects start with this; nodes of one installation share it.
+    pub subject_prefix: String,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        BusConfig {
+            url: String::new(),
+            subject_prefix: "postern".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -121,18 +149,42 @@ impl Config {
         figment.extract().context("invalid configuration")
     }
 
-    /// Where the SQLite database lives.
-    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+    /// The database `database.url` names. Only the two schemes are accepted, in full, so a
+    /// typo cannot fall back to a default store.
+    pub fn database(&self) -> anyhow::Result<Database> {
         let url = self.database.url.trim();
         if url.is_empty() {
-            return Ok(self.storage.data_dir.join("postern.db"));
+            return Ok(Database::Sqlite(self.storage.data_dir.join("postern.db")));
         }
         match url.split_once("://") {
-            Some(("sqlite", path)) if !path.is_empty() => Ok(PathBuf::from(path)),
-            Some((scheme, _)) => anyhow::bail!(
-                "database.url scheme `{scheme}` is not supported by this build; use sqlite://PATH"
+            Some(("sqlite", path)) if !path.is_empty() => Ok(Database::Sqlite(PathBuf::from(path))),
+            Some(("sqlite", _)) => {
+                anyhow::bail!("database.url `{url}` names no file; use sqlite://PATH")
+            }
+            Some(("postgres" | "postgresql", rest)) if !rest.is_empty() => {
+                Ok(Database::Postgres(url.to_owned()))
+            }
+            Some(("postgres" | "postgresql", _)) => anyhow::bail!(
+                "database.url `{url}` names no server; use postgres://USER@HOST:PORT/DATABASE"
             ),
-            None => anyhow::bail!("database.url `{url}` has no scheme; use sqlite://PATH"),
+            Some((scheme, _)) => anyhow::bail!(
+                "database.url scheme `{scheme}` is not supported; use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+            ),
+            None => anyhow::bail!(
+                "database.url `{url}` has no scheme; use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+            ),
+        }
+    }
+
+    /// The NATS server `bus.url` names, or `None` for the in-process bus.
+    pub fn nats_url(&self) -> anyhow::Result<Option<&str>> {
+        let url = self.bus.url.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        match url.split_once("://") {
+            Some(("nats", rest)) if !rest.is_empty() => Ok(Some(url)),
+            _ => anyhow::bail!("bus.url `{url}` is not supported; use nats://HOST:PORT"),
         }
     }
 }
@@ -164,12 +216,42 @@ mod tests {
     #[test]
     fn database_urls() {
         let mut c = Config::default();
-        assert!(c.sqlite_path().is_ok_and(|p| p.ends_with("postern.db")));
+        let db = |c: &Config| c.database().map_err(|e| e.to_string());
+        assert!(matches!(db(&c), Ok(Database::Sqlite(p)) if p.ends_with("postern.db")));
         c.database.url = "sqlite:///tmp/x.db".into();
-        assert!(c.sqlite_path().is_ok_and(|p| p == Path::new("/tmp/x.db")));
-        c.database.url = "mysql://x".into();
-        assert!(c.sqlite_path().is_err());
-        c.database.url = "x.db".into();
-        assert!(c.sqlite_path().is_err());
+        assert_eq!(db(&c), Ok(Database::Sqlite(PathBuf::from("/tmp/x.db"))));
+        c.database.url = "postgres://postgres@127.0.0.1:5432/postern".into();
+        assert_eq!(db(&c), Ok(Database::Postgres(c.database.url.clone())));
+        c.database.url = "postgresql://u@h/d".into();
+        assert!(matches!(db(&c), Ok(Database::Postgres(_))));
+        for (url, says) in [
+            ("mysql://x", "scheme `mysql` is not supported"),
+            ("x.db", "has no scheme"),
+            ("sqlite://", "names no file"),
+            ("postgres://", "names no server"),
+        ] {
+            c.database.url = url.into();
+            assert!(
+                db(&c).is_err_and(|e| e.contains(says)),
+                "{url}: {:?}",
+                db(&c)
+            );
+        }
+    }
+
+    #[test]
+    fn bus_urls() {
+        let mut c = Config::default();
+        assert!(c.nats_url().is_ok_and(|u| u.is_none()));
+        c.bus.url = "nats://127.0.0.1:4222".into();
+        assert!(
+            c.nats_url()
+                .is_ok_and(|u| u == Some("nats://127.0.0.1:4222"))
+        );
+        c.bus.url = "redis://x".into();
+        assert!(
+            c.nats_url()
+                .is_err_and(|e| e.to_string().contains("nats://HOST:PORT"))
+        );
     }
 }

@@ -9,28 +9,29 @@ use std::time::Duration;
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
-use postern_bus::MemoryBus;
+use postern_bus::{Bus, MemoryBus, NatsBus};
 use postern_core::IdGenerator;
 use postern_http::{AppState, stream::StreamConfig};
 use postern_service::{ServiceConfig, Services};
+use postern_store::Store;
+use postern_store_postgres::PostgresStore;
 use postern_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::Config;
+pub use config::{Config, Database};
 
 /// Builds the services for a configuration: store, bus and rules.
-pub fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
-    std::fs::create_dir_all(&config.storage.data_dir).with_context(|| {
-        format!(
-            "cannot create data directory {}",
-            config.storage.data_dir.display()
-        )
-    })?;
-    let path = config.sqlite_path()?;
-    let ids = Arc::new(IdGenerator::new(config.server.node_id));
-    let store = SqliteStore::open(&path, ids.clone())
-        .with_context(|| format!("cannot open database {}", path.display()))?;
+pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
+    let (store, ids) = store(config).await?;
+    let bus: Arc<dyn Bus> = match config.nats_url()? {
+        None => Arc::new(MemoryBus::new()),
+        Some(url) => Arc::new(
+            NatsBus::connect(url, &config.bus.subject_prefix)
+                .await
+                .with_context(|| format!("cannot use bus.url {url}"))?,
+        ),
+    };
     let service_config = ServiceConfig {
         limits: config.limits.clone(),
         rate_limits: config.server.rate_limits,
@@ -38,12 +39,44 @@ pub fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         argon2_iterations: config.auth.argon2_iterations,
         session_days: config.auth.session_days,
     };
-    Ok(Services::new(
-        Arc::new(store),
-        Arc::new(MemoryBus::new()),
-        ids,
-        service_config,
-    ))
+    Ok(Services::new(store, bus, ids, service_config))
+}
+
+/// Opens (creating and migrating if needed) the database `database.url` names.
+async fn store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<IdGenerator>)> {
+    match config.database()? {
+        Database::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+            }
+            let ids = Arc::new(IdGenerator::new(config.server.node_id.unwrap_or(0)));
+            let store = SqliteStore::open(&path, ids.clone())
+                .with_context(|| format!("cannot open database {}", path.display()))?;
+            Ok((Arc::new(store), ids))
+        }
+        Database::Postgres(url) => {
+            let store = PostgresStore::connect(&url, config.server.node_id)
+                .await
+                .with_context(|| format!("cannot open database {}", redact(&url)))?;
+            let ids = store.ids();
+            Ok((Arc::new(store), ids))
+        }
+    }
+}
+
+/// A database URL fit for logs and errors: any password replaced.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
 }
 
 /// A server that is accepting connections.
@@ -64,7 +97,7 @@ impl Running {
 
 /// Binds and serves `config` until [`Running::stop`].
 pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<Running> {
-    let services = services(config)?;
+    let services = services(config).await?;
     let listener = TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;

@@ -27,9 +27,12 @@ struct Cli {
     /// Where data lives (default ./postern-data).
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
-    /// Database URL (default sqlite://DATA_DIR/postern.db).
+    /// Database URL: sqlite://PATH (default DATA_DIR/postern.db) or postgres://….
     #[arg(long, global = true)]
     database_url: Option<String>,
+    /// Bus URL for several nodes: nats://HOST:PORT (default: in-process, one node).
+    #[arg(long, global = true)]
+    bus_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -104,6 +107,9 @@ fn main() -> anyhow::Result<()> {
     if let Some(url) = cli.database_url {
         config.database.url = url;
     }
+    if let Some(url) = cli.bus_url {
+        config.bus.url = url;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -122,7 +128,7 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(serve(config))
         }
         Command::Migrate => {
-            postern::services(&config)?;
+            runtime.block_on(postern::services(&config))?;
             println!("database is up to date");
             Ok(())
         }
@@ -150,7 +156,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .install_recorder()
         .context("cannot install the metrics recorder")?;
     let running = postern::start(&config, Some(metrics)).await?;
-    tracing::info!(addr = %running.addr, data_dir = %config.storage.data_dir.display(), "postern is listening");
+    tracing::info!(
+        addr = %running.addr,
+        database = %postern::redact(&config.database.url),
+        bus = %config.bus.url,
+        "postern is listening"
+    );
     shutdown_signal().await;
     tracing::info!("shutting down: draining requests and streams");
     running
@@ -178,7 +189,7 @@ async fn shutdown_signal() {
 }
 
 async fn admin(config: Config, command: UserCommand) -> anyhow::Result<()> {
-    let services = postern::services(&config)?;
+    let services = postern::services(&config).await?;
     match command {
         UserCommand::Create {
             screen_name,

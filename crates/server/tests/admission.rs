@@ -10,7 +10,6 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
-#[tokio::test]
 async fn default_setting_refuses_strangers_and_names_the_rule() {
     let srv = TestServer::start().await;
     let (_, alice) = srv.user("alice").await;
@@ -39,7 +38,6 @@ async fn default_setting_refuses_strangers_and_names_the_rule() {
     );
 }
 
-#[tokio::test]
 async fn a_follower_relationship_delivers_to_primary() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -62,7 +60,6 @@ async fn a_follower_relationship_delivers_to_primary() {
     assert_eq!(inbox["conversations"][0]["unread_count"], 1);
 }
 
-#[tokio::test]
 async fn open_accounts_get_requests_until_accepted_then_replies_flow_back() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -141,7 +138,6 @@ async fn open_accounts_get_requests_until_accepted_then_replies_flow_back() {
     srv.dm(&bob, &alice_id, "welcome").await;
 }
 
-#[tokio::test]
 async fn blocks_refuse_both_ways_and_remove_follows() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -215,7 +211,6 @@ async fn blocks_refuse_both_ways_and_remove_follows() {
     );
 }
 
-#[tokio::test]
 async fn verified_only_accounts_admit_verified_senders() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -259,3 +254,11 @@ async fn verified_only_accounts_admit_verified_senders() {
         .await;
     assert_eq!(status, 403);
 }
+
+crate::on_every_backend!(
+    default_setting_refuses_strangers_and_names_the_rule,
+    a_follower_relationship_delivers_to_primary,
+    open_accounts_get_requests_until_accepted_then_replies_flow_back,
+    blocks_refuse_both_ways_and_remove_follows,
+    verified_only_accounts_admit_verified_senders,
+);

@@ -14,15 +14,16 @@
 mod common;
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::process::{self, free_port, wait_healthy};
 use common::{Client, s};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 const CLIENTS: usize = 8;
 const ROUNDS: usize = 3;
@@ -30,37 +31,7 @@ const ROUNDS: usize = 3;
 const KILL_AFTER: usize = 400;
 
 fn spawn_server(data_dir: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_postern"))
-        .args(["serve", "--rate-limits", "off", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        // Cheap password hashing keeps setup quick; it has no bearer on durability.
-        .env("POSTERN__AUTH__ARGON2_MEMORY_KIB", "64")
-        .env("POSTERN__AUTH__ARGON2_ITERATIONS", "1")
-        .env("POSTERN__LOG__FILTER", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start postern: {e}"))
-}
-
-async fn wait_healthy(client: &Client) {
-    for _ in 0..100 {
-        if let Ok((200, _, _)) = client.try_call("GET", "/healthz", None, None, &[]).await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not become healthy");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+    process::serve(port, [OsStr::new("--data-dir"), data_dir.as_os_str()], &[])
 }
 
 /// One send: where it went, its idempotency key and text.
@@ -122,29 +93,6 @@ async fn post(client: &Client, token: &str, send: &Attempt) -> reqwest::Result<(
         )
         .await?;
     Ok((status, body))
-}
-
-/// Every message text in a conversation with its id, read page by page, oldest last.
-async fn history(client: &Client, token: &str, conversation: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/v1/conversations/{conversation}/events?limit=100");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let (status, page) = client.call("GET", &path, Some(token), None).await;
-        assert_eq!(status, 200, "history: {page}");
-        for event in page["events"].as_array().into_iter().flatten() {
-            if event["type"] == "message" {
-                out.push((s(&event["text"]), s(&event["id"])));
-            }
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return out,
-        }
-    }
 }
 
 #[tokio::test]
@@ -241,7 +189,7 @@ async fn acknowledged_messages_survive_sigkill_exactly_once() {
 
     let mut stored: HashMap<String, Vec<String>> = HashMap::new();
     for conversation in pairs.iter().chain([&group_id]) {
-        for (text, id) in history(&client, &hub, conversation).await {
+        for (text, id) in client.messages(&hub, conversation).await {
             stored.entry(text).or_default().push(id);
         }
     }

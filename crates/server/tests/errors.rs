@@ -10,7 +10,6 @@ mod common;
 use common::TestServer;
 use serde_json::json;
 
-#[tokio::test]
 async fn malformed_input_and_unknown_routes_use_the_error_shape() {
     let srv = TestServer::start().await;
     let (_, token) = srv.user("alice").await;
@@ -49,7 +48,6 @@ async fn malformed_input_and_unknown_routes_use_the_error_shape() {
     );
 }
 
-#[tokio::test]
 async fn registration_validates_each_field() {
     let srv = TestServer::start().await;
     srv.user("taken").await;
@@ -102,7 +100,6 @@ async fn registration_validates_each_field() {
     assert_eq!(status, 401);
 }
 
-#[tokio::test]
 async fn text_limits_name_the_field_and_the_limit() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -158,7 +155,6 @@ async fn text_limits_name_the_field_and_the_limit() {
     assert_eq!(status, 400);
 }
 
-#[tokio::test]
 async fn the_daily_send_limit_answers_429_with_retry_after() {
     let srv = TestServer::with(|c| c.limits.dm_sends_per_day = 3).await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -198,3 +194,10 @@ async fn the_daily_send_limit_answers_429_with_retry_after() {
         unlimited.dm(&a, &b_id, &format!("m{i}")).await;
     }
 }
+
+crate::on_every_backend!(
+    malformed_input_and_unknown_routes_use_the_error_shape,
+    registration_validates_each_field,
+    text_limits_name_the_field_and_the_limit,
+    the_daily_send_limit_answers_429_with_retry_after,
+);

@@ -10,7 +10,6 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
-#[tokio::test]
 async fn groups_are_created_with_two_to_forty_nine_others() {
     let srv = TestServer::start().await;
     let (a_id, a) = srv.user("a").await;
@@ -133,7 +132,6 @@ async fn groups_are_created_with_two_to_forty_nine_others() {
     assert_eq!(page["events"][0]["type"], "participants_leave");
 }
 
-#[tokio::test]
 async fn the_group_size_cap_is_enforced() {
     let srv = TestServer::with(|c| c.limits.group_size = 3).await;
     let (a_id, a) = srv.user("a").await;
@@ -169,3 +167,8 @@ async fn the_group_size_cap_is_enforced() {
             .is_some_and(|m| m.contains('3'))
     );
 }
+
+crate::on_every_backend!(
+    groups_are_created_with_two_to_forty_nine_others,
+    the_group_size_cap_is_enforced,
+);

@@ -10,7 +10,6 @@ mod common;
 use common::{TestServer, s};
 use serde_json::{Value, json};
 
-#[tokio::test]
 async fn idempotent_sends_return_the_original_once() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;
@@ -64,7 +63,6 @@ async fn idempotent_sends_return_the_original_once() {
     assert_eq!(page["events"].as_array().map(Vec::len), Some(2));
 }
 
-#[tokio::test]
 async fn unread_counts_follow_sends_and_reads() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;
@@ -100,7 +98,6 @@ async fn unread_counts_follow_sends_and_reads() {
     assert_eq!(inbox["conversations"][0]["last_read_event_id"], last["id"]);
 }
 
-#[tokio::test]
 async fn history_pages_both_ways_without_gaps() {
     let srv = TestServer::start().await;
     let (alice_id, alice, bob_id, bob) = srv.friends().await;
@@ -189,7 +186,6 @@ async fn history_pages_both_ways_without_gaps() {
     assert_eq!(status, 400);
 }
 
-#[tokio::test]
 async fn replies_reactions_edits_and_deletes() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;
@@ -377,7 +373,6 @@ async fn replies_reactions_edits_and_deletes() {
     );
 }
 
-#[tokio::test]
 async fn search_finds_only_own_conversations() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;
@@ -399,7 +394,6 @@ async fn search_finds_only_own_conversations() {
     assert_eq!(none["messages"], json!([]));
 }
 
-#[tokio::test]
 async fn search_follows_edits_and_deletes() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;
@@ -449,7 +443,6 @@ async fn search_follows_edits_and_deletes() {
     assert_eq!(hits("dinner").await, 0, "deleted messages are not found");
 }
 
-#[tokio::test]
 async fn pins_are_limited_and_lead_the_inbox() {
     let srv = TestServer::with(|c| c.limits.pinned_conversations = 1).await;
     let (alice_id, alice, bob_id, _) = srv.friends().await;
@@ -483,3 +476,13 @@ async fn pins_are_limited_and_lead_the_inbox() {
         (400, json!("pinned"))
     );
 }
+
+crate::on_every_backend!(
+    idempotent_sends_return_the_original_once,
+    unread_counts_follow_sends_and_reads,
+    history_pages_both_ways_without_gaps,
+    replies_reactions_edits_and_deletes,
+    search_finds_only_own_conversations,
+    search_follows_edits_and_deletes,
+    pins_are_limited_and_lead_the_inbox,
+);

@@ -10,7 +10,6 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
-#[tokio::test]
 async fn mutes_are_listed_and_cannot_target_yourself() {
     let srv = TestServer::start().await;
     let (alice_id, alice, bob_id, _) = srv.friends().await;
@@ -45,7 +44,6 @@ async fn mutes_are_listed_and_cannot_target_yourself() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
 async fn reporting_a_conversation_hides_and_silences_it_until_the_reporter_writes() {
     let srv = TestServer::start().await;
     let (alice_id, alice, bob_id, bob) = srv.friends().await;
@@ -116,7 +114,6 @@ async fn reporting_a_conversation_hides_and_silences_it_until_the_reporter_write
     );
 }
 
-#[tokio::test]
 async fn the_quality_filter_sends_likely_spam_to_the_filtered_box() {
     // A young sender whose requests go unanswered looks like spam after one.
     let srv = TestServer::with(|c| c.limits.spam_unanswered_requests = 1).await;
@@ -184,7 +181,6 @@ async fn the_quality_filter_sends_likely_spam_to_the_filtered_box() {
     );
 }
 
-#[tokio::test]
 async fn young_accounts_open_few_new_conversations_with_non_followers() {
     let srv = TestServer::with(|c| c.limits.young_account_new_conversations_per_day = 1).await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -211,7 +207,6 @@ async fn young_accounts_open_few_new_conversations_with_non_followers() {
     srv.dm(&alice, &dave_id, "followers are not limited").await;
 }
 
-#[tokio::test]
 async fn only_groups_are_renamed_and_renames_reach_members() {
     let srv = TestServer::start().await;
     let (alice_id, alice, bob_id, bob) = srv.friends().await;
@@ -267,3 +262,11 @@ async fn only_groups_are_renamed_and_renames_reach_members() {
         gid.as_str()
     );
 }
+
+crate::on_every_backend!(
+    mutes_are_listed_and_cannot_target_yourself,
+    reporting_a_conversation_hides_and_silences_it_until_the_reporter_writes,
+    the_quality_filter_sends_likely_spam_to_the_filtered_box,
+    young_accounts_open_few_new_conversations_with_non_followers,
+    only_groups_are_renamed_and_renames_reach_members,
+);

@@ -10,7 +10,6 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
-#[tokio::test]
 async fn cookie_sessions_need_the_csrf_token_to_change_anything() {
     let srv = TestServer::start().await;
     srv.user("alice").await;
@@ -91,7 +90,6 @@ async fn cookie_sessions_need_the_csrf_token_to_change_anything() {
     assert_eq!(status, 401, "the session is gone after logout");
 }
 
-#[tokio::test]
 async fn personal_tokens_can_be_listed_and_revoked() {
     let srv = TestServer::start().await;
     let (_, first) = srv.user("alice").await;
@@ -134,3 +132,8 @@ async fn personal_tokens_can_be_listed_and_revoked() {
     let (status, _) = srv.call("GET", "/api/v1/me", Some(&first), None).await;
     assert_eq!(status, 401, "logout revokes the bearer token used");
 }
+
+crate::on_every_backend!(
+    cookie_sessions_need_the_csrf_token_to_change_anything,
+    personal_tokens_can_be_listed_and_revoked,
+);

@@ -11,7 +11,6 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
-#[tokio::test]
 async fn messages_reads_and_typing_arrive_live_on_every_connection() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -58,7 +57,6 @@ async fn messages_reads_and_typing_arrive_live_on_every_connection() {
     assert_eq!(read["data"]["last_read_event_id"], m["id"]);
 }
 
-#[tokio::test]
 async fn read_receipts_are_reciprocal() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -89,7 +87,6 @@ async fn read_receipts_are_reciprocal() {
     );
 }
 
-#[tokio::test]
 async fn reconnecting_with_since_replays_missed_events_exactly_once() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -133,7 +130,6 @@ async fn reconnecting_with_since_replays_missed_events_exactly_once() {
     assert!(ready["position"].is_string());
 }
 
-#[tokio::test]
 async fn the_stream_requires_authentication_and_a_valid_position() {
     let srv = TestServer::start().await;
     let (_, bob) = srv.user("bob").await;
@@ -151,7 +147,6 @@ async fn the_stream_requires_authentication_and_a_valid_position() {
     );
 }
 
-#[tokio::test]
 async fn sse_resumes_from_last_event_id() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;
@@ -189,3 +184,11 @@ async fn sse_resumes_from_last_event_id() {
         assert_eq!(id, frame["position"].as_str(), "{block}");
     }
 }
+
+crate::on_every_backend!(
+    messages_reads_and_typing_arrive_live_on_every_connection,
+    read_receipts_are_reciprocal,
+    reconnecting_with_since_replays_missed_events_exactly_once,
+    the_stream_requires_authentication_and_a_valid_position,
+    sse_resumes_from_last_event_id,
+);

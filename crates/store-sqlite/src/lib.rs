@@ -29,7 +29,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::writer::Writer;
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_0002.sql")];
 
 pub struct SqliteStore {
     writer: Writer,

@@ -271,8 +271,8 @@ impl MessageStore for SqliteStore {
             }
             let at = now_ms();
             c.execute(
-                "INSERT INTO message_edits (message_id, seq, text, edited_at) VALUES (?1, ?2, ?3, ?4)",
-                (id.0, before.edit_count, &before.text, at),
+                "INSERT INTO message_edits (conversation_id, message_id, seq, text, edited_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                (conversation.as_str(), id.0, before.edit_count, &before.text, at),
             )
             .db()?;
             let entities = serde_json::to_string(&entities).map_err(Error::internal)?;

@@ -1,18 +1,95 @@
 //! A real server on an ephemeral port with a throwaway data directory, and a small client.
+//!
+//! Tests listed in [`on_every_backend!`] run twice: on the embedded default (SQLite, in-process
+//! bus) and on the scale-out stack (a fresh PostgreSQL database per server and NATS with a
+//! subject prefix of its own). Without PostgreSQL or NATS the second run says it skipped and
+//! passes, unless `CI=true`, where it fails.
 
 #![allow(dead_code)]
+
+pub mod process;
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use postern::{Config, Running};
+use postern_store_postgres::testing::TestDatabase;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 pub struct TestServer {
     pub running: Option<Running>,
     _dir: tempfile::TempDir,
+    /// Dropped after `running` (fields drop in order), taking the database with it.
+    _database: Option<TestDatabase>,
     client: Client,
+}
+
+/// Which stack a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// PostgreSQL and NATS.
+    ScaleOut,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+pub const NATS_URL: &str = "nats://127.0.0.1:4222";
+
+/// Runs a test on `backend`; every [`TestServer`] it starts uses that backend.
+pub async fn run_on(backend: Backend, test: impl Future<Output = ()>) {
+    if backend == Backend::ScaleOut && !scale_out_reachable().await {
+        return;
+    }
+    BACKEND.scope(backend, test).await;
+}
+
+/// Whether PostgreSQL and NATS answer; if not, the test is skipped, or fails under `CI=true`.
+async fn scale_out_reachable() -> bool {
+    for (what, addr) in [
+        ("PostgreSQL", postern_store_postgres::testing::SERVER),
+        ("NATS", "127.0.0.1:4222"),
+    ] {
+        let up = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr))
+            .await
+            .is_ok_and(|c| c.is_ok());
+        if !up {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "CI=true but {what} is not reachable at {addr}"
+            );
+            eprintln!("skipped: {what} not reachable at {addr}");
+            return false;
+        }
+    }
+    true
+}
+
+/// Declares each listed test (an `async fn()` in the file) once per backend:
+/// `sqlite::NAME` and `scale_out::NAME`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    $crate::common::run_on($crate::common::Backend::Sqlite, super::$test()).await
+                }
+            )*
+        }
+        mod scale_out {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    $crate::common::run_on($crate::common::Backend::ScaleOut, super::$test()).await
+                }
+            )*
+        }
+    };
 }
 
 /// Speaks HTTP and WebSocket to a server at `base`, in-process or not.
@@ -47,6 +124,18 @@ impl TestServer {
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let mut config = test_config(dir.path());
+        let database = match BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite) {
+            Backend::Sqlite => None,
+            Backend::ScaleOut => {
+                let db = TestDatabase::create()
+                    .await
+                    .unwrap_or_else(|| panic!("PostgreSQL went away during the test"));
+                config.database.url = db.url.clone();
+                config.bus.url = NATS_URL.into();
+                config.bus.subject_prefix = db.name.clone();
+                Some(db)
+            }
+        };
         tweak(&mut config);
         let running = postern::start(&config, None)
             .await
@@ -55,6 +144,7 @@ impl TestServer {
             client: Client::new(&format!("http://{}", running.addr)),
             running: Some(running),
             _dir: dir,
+            _database: database,
         }
     }
 }
@@ -121,6 +211,29 @@ impl Client {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         Ok((status, headers, value))
+    }
+
+    /// Every message in a conversation as (text, id), read page by page, newest first.
+    pub async fn messages(&self, token: &str, conversation: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/conversations/{conversation}/events?limit=100");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = self.call("GET", &path, Some(token), None).await;
+            assert_eq!(status, 200, "history: {page}");
+            for event in page["events"].as_array().into_iter().flatten() {
+                if event["type"] == "message" {
+                    out.push((s(&event["text"]), s(&event["id"])));
+                }
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return out,
+            }
+        }
     }
 
     /// Registers a user; returns (id, token).
@@ -213,14 +326,30 @@ pub struct Ws {
 impl Ws {
     /// The next JSON frame, or panics after a few seconds.
     pub async fn next(&mut self) -> Value {
+        self.next_or_closed()
+            .await
+            .unwrap_or_else(|| panic!("stream closed"))
+    }
+
+    /// The next JSON frame, or `None` once the connection is closed or broken (a server that
+    /// died); panics if nothing happens for a few seconds.
+    pub async fn next_or_closed(&mut self) -> Option<Value> {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
                 .await
-                .unwrap_or_else(|_| panic!("no frame within 5 s"))
-                .unwrap_or_else(|| panic!("stream closed"))
-                .unwrap_or_else(|e| panic!("ws error: {e}"));
-            if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
-                return serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}"));
+                .unwrap_or_else(|_| panic!("no frame within 5 s"));
+            match msg {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) => {
+                    return Some(
+                        serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
+                    );
+                }
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
+                | Some(Err(_))
+                | None => {
+                    return None;
+                }
+                Some(Ok(_)) => {}
             }
         }
     }
@@ -233,6 +362,14 @@ impl Ws {
                 return f;
             }
         }
+    }
+
+    /// The next JSON frame if one arrives within `ms`.
+    pub async fn frame_within(&mut self, ms: u64) -> Option<Value> {
+        tokio::time::timeout(Duration::from_millis(ms), self.next_or_closed())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Whether a frame arrives within `ms`.

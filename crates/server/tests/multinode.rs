@@ -1,0 +1,268 @@
+//! Several nodes, one installation: three `postern serve` processes share one PostgreSQL
+//! database and one NATS server. People connected to different nodes message each other
+//! one-to-one and in a group and see each other's typing and read receipts live; then one
+//! node is killed mid-conversation, and its user reconnects to another node, resumes from
+//! their last position with no gap and no duplicate, and retries the send the kill cut off.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "serde_json::Value indexing by key yields null rather than panicking"
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::process::{free_port, serve, wait_healthy};
+use common::{Backend, Client, NATS_URL, Ws, run_on, s};
+use postern_store_postgres::testing::TestDatabase;
+use serde_json::json;
+use tokio::process::Child;
+
+/// Group messages each person sends in the second part.
+const EACH: usize = 40;
+/// Bob's node dies once his stream has shown this many of them.
+const KILL_AFTER: usize = 25;
+
+/// Starts three nodes at once (they migrate the empty database concurrently); returns a
+/// client for each and the processes.
+async fn cluster(db: &TestDatabase, data_dir: &std::path::Path) -> (Vec<Client>, Vec<Child>) {
+    let env = [("POSTERN__BUS__SUBJECT_PREFIX", db.name.as_str())];
+    let (apis, processes): (Vec<Client>, Vec<Child>) = (0..3)
+        .map(|_| {
+            let port = free_port();
+            let args = [
+                "--database-url",
+                &db.url,
+                "--bus-url",
+                NATS_URL,
+                "--data-dir",
+                &data_dir.display().to_string(),
+            ]
+            .map(str::to_owned);
+            (
+                Client::new(&format!("http://127.0.0.1:{port}")),
+                serve(port, args, &env),
+            )
+        })
+        .unzip();
+    for api in &apis {
+        wait_healthy(api).await;
+    }
+    (apis, processes)
+}
+
+/// A person: their id, token, and the node they use.
+struct Person {
+    id: String,
+    token: String,
+}
+
+/// Reads frames until `count` `message.created` frames arrived (or the connection broke);
+/// checks each stored frame's position follows the last one. Returns the messages' texts.
+async fn read_messages(ws: &mut Ws, last: &mut u64, count: usize) -> Option<Vec<String>> {
+    let mut texts = Vec::new();
+    while texts.len() < count {
+        let frame = ws.next_or_closed().await?;
+        if let Some(position) = frame["position"].as_str() {
+            let position: u64 = position.parse().unwrap_or_else(|e| panic!("{e}"));
+            if frame["type"] != "ready" {
+                assert_eq!(position, *last + 1, "positions follow each other: {frame}");
+            }
+            *last = position;
+        }
+        if frame["type"] == "message.created" {
+            texts.push(s(&frame["data"]["text"]));
+        }
+    }
+    Some(texts)
+}
+
+async fn send(api: &Client, who: &Person, conversation: &str, text: &str) -> reqwest::Result<u16> {
+    let key = text.replace(' ', "-");
+    let (status, _, body) = api
+        .try_call(
+            "POST",
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            Some(&who.token),
+            Some(json!({ "text": text })),
+            &[("Idempotency-Key", &key)],
+        )
+        .await?;
+    assert!(status == 201 || status == 200, "{text}: {status} {body}");
+    Ok(status)
+}
+
+#[tokio::test]
+async fn three_nodes_share_conversations_and_survive_losing_one() {
+    run_on(Backend::ScaleOut, async {
+        let db = TestDatabase::create()
+            .await
+            .unwrap_or_else(|| panic!("PostgreSQL went away"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (apis, mut processes) = cluster(&db, dir.path()).await;
+        let [n0, n1, n2] = &apis[..] else {
+            unreachable!("three nodes")
+        };
+        let mut people = Vec::new();
+        for (api, name) in [n0, n1, n2].into_iter().zip(["alice", "bob", "carol"]) {
+            let (id, token) = api.user(name).await;
+            people.push(Person { id, token });
+        }
+        let [alice, bob, carol] = &people[..] else {
+            unreachable!("three people")
+        };
+        for (api, me) in [(n0, alice), (n1, bob), (n2, carol)] {
+            for other in [alice, bob, carol].into_iter().filter(|p| p.id != me.id) {
+                api.follow(&me.token, &other.id).await;
+            }
+        }
+        let mut alice_ws = n0.ws(&alice.token, None).await;
+        let mut bob_ws = n1.ws(&bob.token, None).await;
+        let mut carol_ws = n2.ws(&carol.token, None).await;
+        for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
+            ws.next_of("ready").await;
+        }
+
+        // One-to-one across nodes: the message, typing and the read receipt travel live.
+        let m = n0.dm(&alice.token, &bob.id, "hello from node 0").await;
+        let frame = bob_ws.next_of("message.created").await;
+        assert_eq!(frame["data"]["text"], "hello from node 0");
+        let one_to_one = s(&m["conversation_id"]);
+        let typing_path = format!("/api/v1/conversations/{one_to_one}/typing");
+        let (status, _) = n1.call("POST", &typing_path, Some(&bob.token), None).await;
+        assert_eq!(status, 204);
+        assert_eq!(
+            alice_ws.next_of("typing").await["data"]["user_id"],
+            bob.id.as_str()
+        );
+        let read_path = format!("/api/v1/conversations/{one_to_one}/read");
+        n1.call("POST", &read_path, Some(&bob.token), None).await;
+        let read = alice_ws.next_of("conversation.read").await;
+        assert_eq!(read["data"]["last_read_event_id"], m["id"]);
+
+        // A group made on node 2 reaches everyone on their own node.
+        let (status, group) = n2
+            .call(
+                "POST",
+                "/api/v1/conversations",
+                Some(&carol.token),
+                Some(json!({"participant_ids": [alice.id, bob.id], "name": "three nodes"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{group}");
+        let group = s(&group["id"]);
+        send(n2, carol, &group, "welcome, all")
+            .await
+            .unwrap_or_else(|e| panic!("welcome: {e}"));
+        for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
+            assert_eq!(
+                ws.next_of("message.created").await["data"]["text"],
+                "welcome, all"
+            );
+        }
+        // Fresh streams from here, so every frame that follows is checked for gaps.
+        drop((alice_ws, bob_ws, carol_ws));
+        let mut alice_ws = n0.ws(&alice.token, None).await;
+        let mut bob_ws = n1.ws(&bob.token, None).await;
+        let (mut alice_last, mut bob_last) = (0, 0);
+
+        // Everyone talks at once; Bob's node dies partway through.
+        let mut expected = BTreeSet::new();
+        let mut senders = Vec::new();
+        for (name, who, api) in [("alice", alice, n0), ("carol", carol, n2)] {
+            let (api, token, group) = (Client::new(&api.base), who.token.clone(), group.clone());
+            let texts: Vec<String> = (0..EACH).map(|i| format!("{name} {i}")).collect();
+            expected.extend(texts.iter().cloned());
+            let me = Person {
+                id: who.id.clone(),
+                token,
+            };
+            senders.push(tokio::spawn(async move {
+                for text in texts {
+                    send(&api, &me, &group, &text)
+                        .await
+                        .unwrap_or_else(|e| panic!("{text}: {e}"));
+                    tokio::time::sleep(Duration::from_millis(15)).await;
+                }
+            }));
+        }
+        let bob_texts: Vec<String> = (0..EACH).map(|i| format!("bob {i}")).collect();
+        expected.extend(bob_texts.iter().cloned());
+        let bob_sender = {
+            let (first, fallback) = (Client::new(&n1.base), Client::new(&n2.base));
+            let me = Person {
+                id: bob.id.clone(),
+                token: bob.token.clone(),
+            };
+            let group = group.clone();
+            tokio::spawn(async move {
+                let mut api = &first;
+                for text in bob_texts {
+                    // A send cut off by the kill is retried on another node with the same
+                    // idempotency key: it must end up stored once either way.
+                    if send(api, &me, &group, &text).await.is_err() {
+                        api = &fallback;
+                        send(api, &me, &group, &text)
+                            .await
+                            .unwrap_or_else(|e| panic!("{text} (retry): {e}"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(15)).await;
+                }
+            })
+        };
+
+        let mut bob_seen = read_messages(&mut bob_ws, &mut bob_last, KILL_AFTER)
+            .await
+            .unwrap_or_else(|| panic!("Bob's stream closed before the kill"));
+        processes
+            .get_mut(1)
+            .map(Child::start_kill)
+            .unwrap_or_else(|| unreachable!("three nodes"))
+            .unwrap_or_else(|e| panic!("kill: {e}"));
+        // Frames in flight when the node died are lost with the connection; resuming brings
+        // them back.
+        while let Some(texts) = read_messages(&mut bob_ws, &mut bob_last, 1).await {
+            bob_seen.extend(texts);
+        }
+        let mut bob_ws = n2.ws(&bob.token, Some(&bob_last.to_string())).await;
+        let missing = expected.len().saturating_sub(bob_seen.len());
+        let resumed = read_messages(&mut bob_ws, &mut bob_last, missing)
+            .await
+            .unwrap_or_else(|| panic!("node 2 closed Bob's stream"));
+        bob_seen.extend(resumed);
+
+        let alice_seen = read_messages(&mut alice_ws, &mut alice_last, expected.len())
+            .await
+            .unwrap_or_else(|| panic!("node 0 closed Alice's stream"));
+        for task in senders.into_iter().chain([bob_sender]) {
+            task.await.unwrap_or_else(|e| panic!("sender: {e}"));
+        }
+        for (who, seen) in [("bob", &bob_seen), ("alice", &alice_seen)] {
+            let unique: BTreeSet<String> = seen.iter().cloned().collect();
+            assert_eq!(unique.len(), seen.len(), "{who} saw a message twice");
+            assert_eq!(unique, expected, "{who} saw every message");
+        }
+        while let Some(extra) = bob_ws.frame_within(300).await {
+            assert_ne!(
+                extra["type"], "message.created",
+                "one message too many: {extra}"
+            );
+        }
+
+        // The group's history, read through a surviving node, holds each message once.
+        let stored: Vec<String> = n0
+            .messages(&alice.token, &group)
+            .await
+            .into_iter()
+            .map(|(text, _)| text)
+            .filter(|t| t != "welcome, all")
+            .collect();
+        let unique: BTreeSet<String> = stored.iter().cloned().collect();
+        assert_eq!(stored.len(), unique.len(), "history holds duplicates");
+        assert_eq!(unique, expected);
+        drop(processes);
+    })
+    .await;
+}

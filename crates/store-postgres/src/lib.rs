@@ -1,0 +1,182 @@
+//! Postern's store on PostgreSQL, for several nodes sharing one database.
+//!
+//! - `accounts`, `graph`, `conversations`, `messages`, `stream`: the storage traits, behaving
+//!   exactly like the SQLite store (the conformance suite in `tests/` runs against both).
+//! - `fanout`: stream positions, taken per receiver at commit.
+//! - `rows`: mapping between rows and domain values.
+//! - `search_text`: full-text words cut the way SQLite's FTS5 cuts them.
+//! - [`schema`]: the embedded migrations and what differs from SQLite's schema.
+//! - `testing` (feature `test-support`): throwaway databases for test suites.
+//!
+//! There is no single writer: every trait write is one transaction, and the orderings SQLite
+//! gets from its writer thread come from row locks here. A conversation's row is locked
+//! first by every write in it, so its event ids follow commit order; stream heads are locked
+//! last, in user order (see `fanout`).
+
+mod accounts;
+mod conversations;
+mod fanout;
+mod graph;
+mod messages;
+mod rows;
+pub mod schema;
+mod search_text;
+mod stream;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use postern_core::{Error, IdGenerator, Result};
+use postern_store::Store;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Postgres, Transaction};
+
+use crate::rows::Db;
+
+/// Connections per node. Writes hold one for a few round trips; reads for one or a few.
+const MAX_CONNECTIONS: u32 = 16;
+
+pub struct PostgresStore {
+    pool: PgPool,
+    ids: Arc<IdGenerator>,
+}
+
+impl PostgresStore {
+    /// Connects, applies the embedded migrations (under an advisory lock, so several nodes can
+    /// start at once) and sets up the id generator: with `node_id` it uses that node id,
+    /// otherwise it claims one from the database.
+    pub async fn connect(url: &str, node_id: Option<u16>) -> Result<PostgresStore> {
+        let mut conn = PgConnection::connect(url)
+            .await
+            .map_err(|e| Error::internal(format!("connecting to PostgreSQL: {e}")))?;
+        let prepared = prepare(&mut conn, node_id).await;
+        // Closing the session also releases the advisory lock if unlocking failed.
+        let _ = conn.close().await;
+        let node = prepared?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(Error::internal)?;
+        let ids = Arc::new(IdGenerator::new(node));
+        // Seeding the generator with the newest stored id keeps ids increasing across
+        // restarts even if the clock went back, as the SQLite store does (stream event ids
+        // come from the generator here, so they count too). With several nodes the newest id
+        // may be another node's: a node whose clock is behind it counts up from that id, with
+        // that node's bits, until its clock catches up, so node clocks should be kept in step
+        // (NTP); a clash then shows as a refused write, never as two rows with one id.
+        let newest: i64 = sqlx::query_scalar(
+            "SELECT greatest(
+                coalesce((SELECT max(id) FROM events), 0),
+                coalesce((SELECT max(id) FROM users), 0),
+                coalesce((SELECT max(id) FROM stream_events), 0))",
+        )
+        .fetch_one(&pool)
+        .await
+        .db()?;
+        ids.observe(newest);
+        tracing::info!(node, "connected to PostgreSQL");
+        Ok(PostgresStore { pool, ids })
+    }
+
+    /// The generator the store uses; the server hands the same one to the service layer.
+    pub fn ids(&self) -> Arc<IdGenerator> {
+        self.ids.clone()
+    }
+
+    /// Recomputes what PostgreSQL keeps beside SQLite's tables (see [`schema::BACKEND_ONLY`])
+    /// after rows were copied in table by table: the search words of messages that have none,
+    /// and every user's stream head. Safe to run again; run it before serving.
+    pub async fn rebuild_derived(&self) -> Result<()> {
+        // Keyset batches by id, so messages without words (left NULL) are passed only once.
+        let mut after = i64::MIN;
+        loop {
+            let batch = sqlx::query_as::<_, (String, i64, String)>(
+                "SELECT conversation_id, id, text FROM events
+                 WHERE search IS NULL AND kind = 0 AND NOT deleted AND id > $1 ORDER BY id LIMIT 1000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+            let Some((_, last, _)) = batch.last() else {
+                break;
+            };
+            after = *last;
+            let mut tx = self.begin().await?;
+            for (conversation, id, text) in batch {
+                let Some(document) = search_text::document(&text) else {
+                    continue;
+                };
+                sqlx::query(
+                    "UPDATE events SET search = $3::tsvector WHERE conversation_id = $1 AND id = $2",
+                )
+                .bind(conversation)
+                .bind(id)
+                .bind(document)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            }
+            tx.commit().await.db()?;
+        }
+        sqlx::query(
+            "INSERT INTO stream_heads (user_id, position)
+             SELECT user_id, max(position) FROM user_stream GROUP BY user_id
+             ON CONFLICT (user_id) DO UPDATE SET position = greatest(stream_heads.position, excluded.position)",
+        )
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
+        self.pool.begin().await.db()
+    }
+
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Postgres>> {
+        self.pool.acquire().await.db()
+    }
+}
+
+/// Migrates, then settles the node id, on the one session that holds the migration lock.
+async fn prepare(conn: &mut PgConnection, node_id: Option<u16>) -> Result<u16> {
+    schema::migrate(conn).await?;
+    match node_id {
+        Some(n) => Ok(n),
+        None => claim_node_id(conn).await,
+    }
+}
+
+/// Claims a node id for a server started without one: a database sequence hands each start
+/// the next number, modulo the 1024 node ids. Two servers collide only if one keeps running
+/// while 1023 other starts happen, and even then their ids clash only when both take the same
+/// millisecond and sequence; deployments that keep nodes up for long while others churn should
+/// set node ids explicitly.
+async fn claim_node_id(conn: &mut PgConnection) -> Result<u16> {
+    let n: i64 = sqlx::query_scalar("SELECT nextval('postern_node_ids') % 1024")
+        .fetch_one(&mut *conn)
+        .await
+        .db()?;
+    u16::try_from(n).map_err(Error::internal)
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend_name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(drop)
+    }
+}

@@ -1,0 +1,359 @@
+//! Mapping between rows and domain values, shared by every trait implementation.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use postern_core::model::{
+    ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
+    ReactionGroup, User,
+};
+use postern_core::{ConversationId, Error, EventId, UserId};
+use postern_store::{ConversationRecord, ParticipantRecord};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+/// Turns database errors into domain errors. Any integrity violation becomes `Conflict`, as
+/// SQLite's constraint violations do, so callers see the same error from either backend.
+pub trait Db<T> {
+    fn db(self) -> Result<T, Error>;
+}
+
+impl<T> Db<T> for Result<T, sqlx::Error> {
+    fn db(self) -> Result<T, Error> {
+        self.map_err(|e| match &e {
+            // SQLSTATE class 23: integrity constraint violation.
+            sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("23")) => {
+                Error::Conflict("already exists")
+            }
+            _ => Error::internal(e),
+        })
+    }
+}
+
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+pub fn to_time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A count or limit as PostgreSQL takes it; anything beyond `i64` means "no limit".
+pub fn sql_count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A stored count read back; negative values cannot be stored and read as zero.
+fn count_from(n: i64) -> usize {
+    usize::try_from(n).unwrap_or_default()
+}
+
+pub const USER_COLS: &str = "id, screen_name, name, description, avatar_url, verified, created_at";
+
+pub fn user(r: &PgRow) -> sqlx::Result<User> {
+    Ok(User {
+        id: UserId(r.try_get(0)?),
+        screen_name: r.try_get(1)?,
+        name: r.try_get(2)?,
+        description: r.try_get(3)?,
+        avatar_url: r.try_get(4)?,
+        verified: r.try_get(5)?,
+        created_at: to_time(r.try_get(6)?),
+    })
+}
+
+/// Maps every row with `f`, failing on the first row that does not map.
+pub fn map_all<T>(
+    rows: Vec<PgRow>,
+    f: impl Fn(&PgRow) -> sqlx::Result<T>,
+) -> Result<Vec<T>, Error> {
+    rows.iter().map(f).collect::<sqlx::Result<Vec<_>>>().db()
+}
+
+pub fn raw_ids(ids: &[UserId]) -> Vec<i64> {
+    ids.iter().map(|u| u.0).collect()
+}
+
+/// Loads users by id, in the order asked (missing ones skipped).
+pub async fn users_by_ids(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<User>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = ANY($1)"))
+        .bind(raw_ids(ids))
+        .fetch_all(&mut *conn)
+        .await
+        .db()?;
+    let found: HashMap<UserId, User> = map_all(rows, user)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+}
+
+pub const CONVERSATION_COLS: &str =
+    "id, kind, name, created_by, created_at, last_event_id, member_count";
+
+pub fn conversation(r: &PgRow) -> sqlx::Result<ConversationRecord> {
+    let kind: String = r.try_get(1)?;
+    Ok(ConversationRecord {
+        id: ConversationId::from_stored(r.try_get(0)?),
+        kind: if kind == "group" {
+            ConversationKind::Group
+        } else {
+            ConversationKind::OneToOne
+        },
+        name: r.try_get(2)?,
+        created_by: UserId(r.try_get(3)?),
+        created_at: to_time(r.try_get(4)?),
+        last_event_id: r.try_get::<Option<i64>, _>(5)?.map(EventId),
+        member_count: count_from(r.try_get(6)?),
+    })
+}
+
+pub const PARTICIPANT_COLS: &str = "conversation_id, user_id, active, box, visible_after, left_at_event, \
+     last_read_event_id, unread_count, muted, pinned_at, archived, accepted, reported";
+
+pub fn participant(r: &PgRow) -> sqlx::Result<ParticipantRecord> {
+    participant_at(r, 0)
+}
+
+/// Maps participant columns (in `PARTICIPANT_COLS` order) that start at `at` in a row.
+pub fn participant_at(r: &PgRow, at: usize) -> sqlx::Result<ParticipantRecord> {
+    let inbox: String = r.try_get(at + 3)?;
+    Ok(ParticipantRecord {
+        conversation_id: ConversationId::from_stored(r.try_get(at)?),
+        user_id: UserId(r.try_get(at + 1)?),
+        active: r.try_get(at + 2)?,
+        inbox: InboxBox::parse(&inbox).unwrap_or_default(),
+        visible_after: r.try_get::<Option<i64>, _>(at + 4)?.map(EventId),
+        left_at_event: r.try_get::<Option<i64>, _>(at + 5)?.map(EventId),
+        last_read_event_id: r.try_get::<Option<i64>, _>(at + 6)?.map(EventId),
+        unread_count: u64::try_from(r.try_get::<i64, _>(at + 7)?).unwrap_or_default(),
+        muted: r.try_get(at + 8)?,
+        pinned: r.try_get::<Option<i64>, _>(at + 9)?.is_some(),
+        archived: r.try_get(at + 10)?,
+        accepted: r.try_get(at + 11)?,
+        reported: r.try_get(at + 12)?,
+    })
+}
+
+pub const EVENT_COLS: &str = "id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, \
+     edit_count, edited_at, deleted, user_ids, created_at";
+
+/// [`EVENT_COLS`] qualified by the `e` alias, for joins.
+pub const EVENT_COLS_E: &str = "e.id, e.conversation_id, e.kind, e.sender_id, e.text, e.entities, \
+     e.reply_to_id, e.client_key, e.edit_count, e.edited_at, e.deleted, e.user_ids, e.created_at";
+
+pub const KIND_MESSAGE: i64 = 0;
+pub const KIND_JOIN: i64 = 1;
+pub const KIND_LEAVE: i64 = 2;
+
+/// Maps an event row; reactions and edit history are attached by [`decorate`].
+pub fn event(r: &PgRow) -> sqlx::Result<ConversationEvent> {
+    let id = EventId(r.try_get(0)?);
+    let conversation_id = ConversationId::from_stored(r.try_get(1)?);
+    let kind: i64 = r.try_get(2)?;
+    let sender_id = UserId(r.try_get(3)?);
+    let created_at = to_time(r.try_get(12)?);
+    if kind != KIND_MESSAGE {
+        let user_ids: Option<String> = r.try_get(11)?;
+        let user_ids = user_ids
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        let change = MembershipChange {
+            id,
+            conversation_id,
+            sender_id,
+            user_ids,
+            created_at,
+        };
+        return Ok(if kind == KIND_JOIN {
+            ConversationEvent::ParticipantsJoin(change)
+        } else {
+            ConversationEvent::ParticipantsLeave(change)
+        });
+    }
+    let entities: Option<String> = r.try_get(5)?;
+    Ok(ConversationEvent::Message(Message {
+        id,
+        conversation_id,
+        sender_id,
+        text: r.try_get(4)?,
+        entities: entities
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+        created_at,
+        reply_to_id: r.try_get::<Option<i64>, _>(6)?.map(EventId),
+        client_message_id: r.try_get(7)?,
+        reactions: Vec::new(),
+        edit_count: u32::try_from(r.try_get::<i64, _>(8)?).unwrap_or_default(),
+        edited_at: r.try_get::<Option<i64>, _>(9)?.map(to_time),
+        edit_history: Vec::new(),
+        deleted: r.try_get(10)?,
+    }))
+}
+
+/// Attaches reactions and edit history to the messages among `events`.
+pub async fn decorate(
+    conn: &mut PgConnection,
+    events: &mut [ConversationEvent],
+) -> Result<(), Error> {
+    let live = |e: &ConversationEvent, edited_only: bool| match e {
+        ConversationEvent::Message(m) if !m.deleted && (!edited_only || m.edit_count > 0) => {
+            Some((m.conversation_id.as_str().to_owned(), m.id.0))
+        }
+        _ => None,
+    };
+    let messages: Vec<(String, i64)> = events.iter().filter_map(|e| live(e, false)).collect();
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut reactions: HashMap<i64, Vec<ReactionGroup>> = HashMap::new();
+    // Same-millisecond reactions fall back to user order, so the grouping is deterministic.
+    let select = "SELECT message_id, emoji, user_id FROM reactions";
+    for (mid, emoji, uid) in per_message(conn, select, "created_at, user_id", &messages).await? {
+        let groups = reactions.entry(mid).or_default();
+        match groups.iter_mut().find(|g| g.emoji == emoji) {
+            Some(g) => {
+                g.count += 1;
+                g.user_ids.push(UserId(uid));
+            }
+            None => groups.push(ReactionGroup {
+                emoji,
+                count: 1,
+                user_ids: vec![UserId(uid)],
+            }),
+        }
+    }
+    let edited: Vec<(String, i64)> = events.iter().filter_map(|e| live(e, true)).collect();
+    let mut history: HashMap<i64, Vec<EditRecord>> = HashMap::new();
+    let select = "SELECT message_id, text, edited_at FROM message_edits";
+    for (mid, text, at) in per_message(conn, select, "message_id, seq", &edited).await? {
+        history.entry(mid).or_default().push(EditRecord {
+            text,
+            edited_at: to_time(at),
+        });
+    }
+    for e in events.iter_mut() {
+        if let ConversationEvent::Message(m) = e {
+            m.reactions = reactions.remove(&m.id.0).unwrap_or_default();
+            m.edit_history = history.remove(&m.id.0).unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// Rows of `(message_id, text, integer)` for a set of `(conversation, message)` pairs; the
+/// conversation id leads the key, so the lookup stays within each conversation's rows.
+async fn per_message(
+    conn: &mut PgConnection,
+    select: &str,
+    order: &str,
+    messages: &[(String, i64)],
+) -> Result<Vec<(i64, String, i64)>, Error> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (conversations, ids): (Vec<String>, Vec<i64>) = messages.iter().cloned().unzip();
+    let sql = format!(
+        "{select} WHERE (conversation_id, message_id) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))
+         ORDER BY {order}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(conversations)
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await
+        .db()?;
+    map_all(rows, |r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+}
+
+/// [`decorate`] for a single event.
+pub async fn decorate_one(
+    conn: &mut PgConnection,
+    event: ConversationEvent,
+) -> Result<ConversationEvent, Error> {
+    let mut one = [event];
+    decorate(conn, &mut one).await?;
+    let [event] = one;
+    Ok(event)
+}
+
+/// Loads one event with its decorations.
+pub async fn load_event(
+    conn: &mut PgConnection,
+    conversation: &ConversationId,
+    id: EventId,
+) -> Result<Option<ConversationEvent>, Error> {
+    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE conversation_id = $1 AND id = $2");
+    let found = sqlx::query(&sql)
+        .bind(conversation.as_str())
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    match found {
+        Some(row) => {
+            let e = event(&row).db()?;
+            decorate_one(conn, e).await.map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn load_message(
+    conn: &mut PgConnection,
+    conversation: &ConversationId,
+    id: EventId,
+) -> Result<Message, Error> {
+    match load_event(conn, conversation, id).await? {
+        Some(ConversationEvent::Message(m)) => Ok(m),
+        _ => Err(Error::NotFound("message")),
+    }
+}
+
+pub async fn participants_of(
+    conn: &mut PgConnection,
+    conversation: &ConversationId,
+) -> Result<Vec<ParticipantRecord>, Error> {
+    let sql = format!(
+        "SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = $1 ORDER BY joined_seq"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(conversation.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .db()?;
+    map_all(rows, participant)
+}
+
+pub async fn participant_of(
+    conn: &mut PgConnection,
+    conversation: &ConversationId,
+    user: UserId,
+) -> Result<Option<ParticipantRecord>, Error> {
+    let sql = format!(
+        "SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = $1 AND user_id = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(conversation.as_str())
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    row.as_ref().map(participant).transpose().db()
+}
+
+pub async fn conversation_by_id(
+    conn: &mut PgConnection,
+    id: &ConversationId,
+) -> Result<Option<ConversationRecord>, Error> {
+    let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    row.as_ref().map(conversation).transpose().db()
+}

@@ -1,0 +1,12 @@
+//! The storage conformance suite: every case is written once against `dyn Store` and runs
+//! against both backends, SQLite and PostgreSQL (skipped without a local PostgreSQL unless
+//! `CI=true`). A difference between the backends is a failure here.
+
+mod harness;
+
+mod accounts;
+mod conversations;
+mod graph;
+mod messages;
+mod search;
+mod stream;

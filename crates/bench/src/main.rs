@@ -21,9 +21,15 @@ use clap::{Parser, Subcommand};
     about = "Load tool for a running Postern server"
 )]
 struct Cli {
-    /// The server's base URL.
-    #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
-    server: String,
+    /// The server's base URL; several, comma-separated, for nodes of one installation
+    /// (`sends` spreads senders over them and watches each recipient on another node).
+    #[arg(
+        long,
+        global = true,
+        default_value = "http://127.0.0.1:8080",
+        value_delimiter = ','
+    )]
+    server: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,11 +49,18 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let api = client::Api::new(&cli.server, 512)?;
+    let nodes = cli
+        .server
+        .iter()
+        .map(|url| client::Api::new(url, 512))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let Some(api) = nodes.first() else {
+        anyhow::bail!("--server needs at least one URL");
+    };
     match cli.command {
-        Command::Sends(args) => sends::run(&api, args).await,
-        Command::Reads(args) => reads::run(&api, args).await,
-        Command::Idle(args) => idle::run(&api, args).await,
+        Command::Sends(args) => sends::run(&nodes, args).await,
+        Command::Reads(args) => reads::run(api, args).await,
+        Command::Idle(args) => idle::run(api, args).await,
         Command::Seed(args) => seed::run(args).await,
     }
 }

@@ -52,10 +52,20 @@ struct SenderResult {
     errors: BTreeMap<String, u64>,
 }
 
-pub async fn run(api: &Api, args: SendsArgs) -> anyhow::Result<()> {
+/// The node sender `i` uses, and the node its recipient watches from: with several nodes,
+/// every delivery crosses from one node to another.
+fn node_of(nodes: &[Api], i: usize, offset: usize) -> &Api {
+    let n = nodes.len().max(1);
+    nodes
+        .get((i + offset) % n)
+        .unwrap_or_else(|| unreachable!("at least one node"))
+}
+
+pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
+    let api = node_of(nodes, 0, 0);
     let pairs = setup(api, args.senders).await?;
     let watchers = if args.watch {
-        Some(open_watchers(api, &pairs).await?)
+        Some(open_watchers(nodes, &pairs).await?)
     } else {
         None
     };
@@ -86,7 +96,12 @@ pub async fn run(api: &Api, args: SendsArgs) -> anyhow::Result<()> {
                 first: period * i as u32 / args.senders as u32,
                 period,
             });
-            tokio::spawn(send_loop(api.clone(), pair, clock, schedule))
+            tokio::spawn(send_loop(
+                node_of(nodes, i, 0).clone(),
+                pair,
+                clock,
+                schedule,
+            ))
         })
         .collect();
     let mut total = SenderResult::default();
@@ -161,10 +176,10 @@ async fn setup(api: &Api, senders: usize) -> anyhow::Result<Vec<Pair>> {
     Ok(pairs)
 }
 
-async fn open_watchers(api: &Api, pairs: &[Pair]) -> anyhow::Result<Vec<Socket>> {
+async fn open_watchers(nodes: &[Api], pairs: &[Pair]) -> anyhow::Result<Vec<Socket>> {
     let mut sockets = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        sockets.push(api.stream(&pair.recipient).await?);
+    for (i, pair) in pairs.iter().enumerate() {
+        sockets.push(node_of(nodes, i, 1).stream(&pair.recipient).await?);
     }
     Ok(sockets)
 }

@@ -76,6 +76,33 @@ pub enum Database {
     Postgres(String),
 }
 
+impl Database {
+    /// Parses a database URL; `setting` names where it came from (`database.url`, a flag) in
+    /// errors. Only the two schemes are accepted, in full, so a typo cannot fall back to a
+    /// default store.
+    pub fn parse(setting: &str, url: &str) -> anyhow::Result<Database> {
+        let url = url.trim();
+        match url.split_once("://") {
+            Some(("sqlite", path)) if !path.is_empty() => Ok(Database::Sqlite(PathBuf::from(path))),
+            Some(("sqlite", _)) => {
+                anyhow::bail!("{setting} `{url}` names no file; use sqlite://PATH")
+            }
+            Some(("postgres" | "postgresql", rest)) if !rest.is_empty() => {
+                Ok(Database::Postgres(url.to_owned()))
+            }
+            Some(("postgres" | "postgresql", _)) => anyhow::bail!(
+                "{setting} `{url}` names no server; use postgres://USER@HOST:PORT/DATABASE"
+            ),
+            Some((scheme, _)) => anyhow::bail!(
+                "{setting} scheme `{scheme}` is not supported; use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+            ),
+            None => anyhow::bail!(
+                "{setting} `{url}` has no scheme; use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct BusConfig {
@@ -149,31 +176,13 @@ impl Config {
         figment.extract().context("invalid configuration")
     }
 
-    /// The database `database.url` names. Only the two schemes are accepted, in full, so a
-    /// typo cannot fall back to a default store.
+    /// The database `database.url` names (empty: `DATA_DIR/postern.db`).
     pub fn database(&self) -> anyhow::Result<Database> {
         let url = self.database.url.trim();
         if url.is_empty() {
             return Ok(Database::Sqlite(self.storage.data_dir.join("postern.db")));
         }
-        match url.split_once("://") {
-            Some(("sqlite", path)) if !path.is_empty() => Ok(Database::Sqlite(PathBuf::from(path))),
-            Some(("sqlite", _)) => {
-                anyhow::bail!("database.url `{url}` names no file; use sqlite://PATH")
-            }
-            Some(("postgres" | "postgresql", rest)) if !rest.is_empty() => {
-                Ok(Database::Postgres(url.to_owned()))
-            }
-            Some(("postgres" | "postgresql", _)) => anyhow::bail!(
-                "database.url `{url}` names no server; use postgres://USER@HOST:PORT/DATABASE"
-            ),
-            Some((scheme, _)) => anyhow::bail!(
-                "database.url scheme `{scheme}` is not supported; use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
-            ),
-            None => anyhow::bail!(
-                "database.url `{url}` has no scheme; use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
-            ),
-        }
+        Database::parse("database.url", url)
     }
 
     /// The NATS server `bus.url` names, or `None` for the in-process bus.

@@ -2,6 +2,7 @@
 //! from `main` so tests boot real servers in-process (several at once: no globals).
 
 pub mod config;
+pub mod migrate_data;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -50,6 +50,16 @@ enum Command {
     },
     /// Create or upgrade the database, then exit.
     Migrate,
+    /// Copy an embedded installation's data into an empty PostgreSQL database (stop the
+    /// server first); prints each table's row counts and fails if any differ.
+    MigrateData {
+        /// The embedded database: sqlite://PATH.
+        #[arg(long)]
+        from: String,
+        /// The target: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+        #[arg(long)]
+        to: String,
+    },
     /// Operator commands.
     Admin {
         #[command(subcommand)]
@@ -124,12 +134,35 @@ fn main() -> anyhow::Result<()> {
             if let Some(switch) = rate_limits {
                 config.server.rate_limits = matches!(switch, Switch::On);
             }
-            init_logging(&config)?;
+            init_logging(&config, false)?;
             runtime.block_on(serve(config))
         }
         Command::Migrate => {
             runtime.block_on(postern::services(&config))?;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::MigrateData { from, to } => {
+            // Progress goes to stderr, the summary to stdout.
+            init_logging(&config, true)?;
+            let report = runtime.block_on(postern::migrate_data::migrate_data(&from, &to))?;
+            print!("{report}");
+            let differ: Vec<String> = report
+                .mismatches()
+                .iter()
+                .map(|t| format!("{} (source {}, target {})", t.table, t.source, t.target))
+                .collect();
+            anyhow::ensure!(
+                differ.is_empty(),
+                "row counts differ: {}; do not serve from this database (drop it and run again)",
+                differ.join(", ")
+            );
+            let rows: u64 = report.tables.iter().map(|t| t.source).sum();
+            println!(
+                "copied {} tables, {rows} rows; every count matches. Start the nodes with database.url = {}",
+                report.tables.len(),
+                postern::redact(&to)
+            );
             Ok(())
         }
         Command::Admin {
@@ -138,11 +171,20 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn init_logging(config: &Config) -> anyhow::Result<()> {
+/// Logs to stdout, or to stderr for commands whose stdout is their answer.
+fn init_logging(config: &Config, stderr: bool) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let filter =
         EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log.filter))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let writer = if stderr {
+        BoxMakeWriter::new(std::io::stderr)
+    } else {
+        BoxMakeWriter::new(std::io::stdout)
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     match config.log.format.as_str() {
         "json" => builder.json().init(),
         "text" => builder.init(),

@@ -3,6 +3,8 @@
 //! - `accounts`, `graph`, `conversations`, `messages`, `stream`: the storage traits, behaving
 //!   exactly like the SQLite store (the conformance suite in `tests/` runs against both).
 //! - `fanout`: stream positions, taken per receiver at commit.
+//! - `import`: loading rows copied from SQLite (`postern migrate-data`), a table per
+//!   transaction.
 //! - `rows`: mapping between rows and domain values.
 //! - `search_text`: full-text words cut the way SQLite's FTS5 cuts them.
 //! - [`schema`]: the embedded migrations and what differs from SQLite's schema.
@@ -17,6 +19,7 @@ mod accounts;
 mod conversations;
 mod fanout;
 mod graph;
+mod import;
 mod messages;
 mod rows;
 pub mod schema;
@@ -24,6 +27,8 @@ mod search_text;
 mod stream;
 #[cfg(feature = "test-support")]
 pub mod testing;
+
+pub use import::TableImport;
 
 use std::sync::Arc;
 use std::time::Duration;

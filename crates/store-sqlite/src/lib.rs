@@ -3,12 +3,14 @@
 //! - [`writer`]: one writer thread with grouped, durable commits.
 //! - `accounts`, `graph`, `conversations`, `messages`, `stream`: the storage traits.
 //! - `rows`: mapping between rows and domain values, shared by the above.
+//! - [`export`]: a read-only snapshot read out table by table (`postern migrate-data`).
 //!
 //! Reads run on a small pool of read-only connections on tokio's blocking threads; WAL lets
 //! them proceed while the writer commits.
 
 mod accounts;
 mod conversations;
+pub mod export;
 mod fanout;
 mod graph;
 mod messages;

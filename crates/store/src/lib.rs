@@ -2,7 +2,9 @@
 //!
 //! - [`traits`]: the storage traits, in domain terms.
 //! - [`records`]: the values that cross the boundary.
+//! - [`copy`]: rows in transit from one backend to another (`postern migrate-data`).
 
+pub mod copy;
 pub mod records;
 pub mod traits;
 

@@ -4,7 +4,8 @@
 //! single writer. A write collects its events in an [`Outbox`] and, just before committing,
 //! takes all its positions at once from the receivers' `stream_heads` rows: one upsert that
 //! adds each receiver's count to their head and locks the row until commit. Another write for
-//! the same receiver waits there, so positions are dense and become visible in order.
+//! the same receiver waits there, so positions are dense and become visible in order. A send
+//! does the same inside the database's `append_message` function (see `append`).
 //!
 //! Deadlocks are avoided by order: heads are locked last in every transaction (after any
 //! conversation or participant row) and in ascending user id within the one statement.

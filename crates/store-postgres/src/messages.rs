@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use postern_core::entities::Entities;
-use postern_core::model::{ConversationEvent, InboxBox, Message};
+use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
 use postern_store::{
@@ -10,129 +10,10 @@ use postern_store::{
 };
 use sqlx::PgConnection;
 
-use crate::conversations::{
-    EventRow, insert_event, insert_participant, lock, next_event_id, touch_members,
-};
+use crate::conversations::lock;
 use crate::fanout::Outbox;
-use crate::rows::{self, Db, EVENT_COLS, EVENT_COLS_E, KIND_MESSAGE, map_all, now_ms, sql_count};
-use crate::{PostgresStore, search_text};
-
-/// The message an idempotency key already produced, if it is still within its window.
-async fn existing_send(c: &mut PgConnection, new: &NewMessage) -> Result<Option<Message>> {
-    let Some(key) = &new.client_key else {
-        return Ok(None);
-    };
-    let found: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT event_id, created_at FROM idempotency WHERE sender_id = $1 AND client_key = $2",
-    )
-    .bind(new.sender_id.0)
-    .bind(key)
-    .fetch_optional(&mut *c)
-    .await
-    .db()?;
-    match found {
-        Some((id, at)) if at >= new.idempotent_since.timestamp_millis() => {
-            // Event ids are unique per conversation; the sender and key pick the one meant
-            // should another conversation hold the same id (see `next_event_id`).
-            let conversation: String = sqlx::query_scalar(
-                "SELECT conversation_id FROM events WHERE id = $1 AND sender_id = $2 AND client_key = $3",
-            )
-            .bind(id)
-            .bind(new.sender_id.0)
-            .bind(key)
-            .fetch_one(&mut *c)
-            .await
-            .db()?;
-            let conversation = ConversationId::from_stored(conversation);
-            rows::load_message(c, &conversation, EventId(id))
-                .await
-                .map(Some)
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Takes the idempotency key for event `id`: true unless a send within the window holds it.
-/// A concurrent send with the same key waits here on the other's uncommitted row and then
-/// sees it, so exactly one of them stores a message.
-async fn claim_key(
-    c: &mut PgConnection,
-    new: &NewMessage,
-    key: &str,
-    id: i64,
-    at: i64,
-) -> Result<bool> {
-    let claimed = sqlx::query(
-        "INSERT INTO idempotency (sender_id, client_key, event_id, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (sender_id, client_key) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at
-         WHERE idempotency.created_at < $5",
-    )
-    .bind(new.sender_id.0)
-    .bind(key)
-    .bind(id)
-    .bind(at)
-    .bind(new.idempotent_since.timestamp_millis())
-    .execute(&mut *c)
-    .await
-    .db()?
-    .rows_affected();
-    Ok(claimed > 0)
-}
-
-/// Creates the one-to-one conversation on first contact: the sender in primary, the
-/// recipient in the box admission chose. Two first messages racing both try; the second
-/// waits on the first's row, then finds it and creates nothing.
-async fn ensure_one_to_one(c: &mut PgConnection, new: &NewMessage, seq: i64) -> Result<bool> {
-    let Some(setup) = &new.setup else {
-        return Ok(false);
-    };
-    let created = sqlx::query(
-        "INSERT INTO conversations (id, kind, created_by, created_at, member_count)
-         VALUES ($1, 'one_to_one', $2, $3, 2) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(new.conversation_id.as_str())
-    .bind(new.sender_id.0)
-    .bind(now_ms())
-    .execute(&mut *c)
-    .await
-    .db()?
-    .rows_affected()
-        > 0;
-    if created {
-        let conversation = &new.conversation_id;
-        insert_participant(
-            c,
-            conversation,
-            new.sender_id,
-            InboxBox::Primary,
-            true,
-            None,
-            seq,
-        )
-        .await?;
-        insert_participant(
-            c,
-            conversation,
-            setup.recipient,
-            setup.recipient_box,
-            // Landing in primary (they follow the sender) counts as accepting; a request
-            // does not.
-            setup.recipient_box == InboxBox::Primary,
-            None,
-            seq + 1,
-        )
-        .await?;
-    }
-    Ok(created)
-}
-
-fn duplicate(message: Message) -> Appended {
-    Appended {
-        message,
-        duplicate: true,
-        deliveries: Vec::new(),
-    }
-}
+use crate::rows::{self, Db, EVENT_COLS, EVENT_COLS_E, map_all, now_ms, sql_count};
+use crate::{PostgresStore, append, search_text};
 
 async fn history(c: &mut PgConnection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
     let lower = q.visible_after.map_or(i64::MIN, |e| e.0);
@@ -179,103 +60,7 @@ async fn require_live_message(
 #[async_trait]
 impl MessageStore for PostgresStore {
     async fn append_message(&self, new: NewMessage) -> Result<Appended> {
-        // A retry whose key is still fresh is answered from the first send, with no write.
-        if let Some(message) = existing_send(&mut *self.conn().await?, &new).await? {
-            return Ok(duplicate(message));
-        }
-        let ids = &self.ids;
-        let seq = ids.next_id();
-        let mut tx = self.begin().await?;
-        let created = ensure_one_to_one(&mut tx, &new, seq).await?;
-        // Ids are taken under the conversation's lock so they follow commit order: history
-        // pages by id and must never gain an event behind a cursor.
-        let last = lock(&mut tx, &new.conversation_id)
-            .await?
-            .ok_or(Error::NotFound("conversation"))?;
-        let (id, at) = (next_event_id(ids, last), now_ms());
-        let claimed = match &new.client_key {
-            Some(key) => claim_key(&mut tx, &new, key, id, at).await?,
-            None => true,
-        };
-        if !claimed {
-            // The same send committed meanwhile: answer with it; this transaction
-            // (including any conversation it created) rolls back when dropped.
-            let message = existing_send(&mut tx, &new)
-                .await?
-                .ok_or_else(|| Error::internal("an idempotency key without its message"))?;
-            return Ok(duplicate(message));
-        }
-        let mut outbox = Outbox::new();
-        if created {
-            for p in rows::participants_of(&mut tx, &new.conversation_id).await? {
-                let event = StreamEvent::ConversationCreated {
-                    conversation_id: new.conversation_id.clone(),
-                    inbox: p.inbox,
-                };
-                outbox.add(&[p.user_id], &event);
-            }
-        }
-        // Writing in a conversation accepts it, and ends a report's silence.
-        // (Usually already so; the condition spares rewriting the row.)
-        sqlx::query(
-            "UPDATE participants SET accepted = true, box = 'primary', reported = false
-             WHERE conversation_id = $1 AND user_id = $2 AND (NOT accepted OR box <> 'primary' OR reported)",
-        )
-        .bind(new.conversation_id.as_str())
-        .bind(new.sender_id.0)
-        .execute(&mut *tx)
-        .await
-        .db()?;
-        let entities = serde_json::to_string(&new.entities).map_err(Error::internal)?;
-        let row = EventRow {
-            conversation: &new.conversation_id,
-            kind: KIND_MESSAGE,
-            sender: new.sender_id,
-            text: &new.text,
-            entities: Some(entities),
-            reply_to: new.reply_to_id.map(|r| r.0),
-            client_key: new.client_key.as_deref(),
-            user_ids: None,
-            created_at: at,
-        };
-        insert_event(&mut tx, id, row).await?;
-        touch_members(&mut tx, &new.conversation_id, id, new.sender_id, true).await?;
-        // Someone who reported the conversation hears nothing more from it until they write.
-        let silenced: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM participants WHERE conversation_id = $1 AND reported",
-        )
-        .bind(new.conversation_id.as_str())
-        .fetch_all(&mut *tx)
-        .await
-        .db()?;
-        let message = Message {
-            id: EventId(id),
-            conversation_id: new.conversation_id,
-            sender_id: new.sender_id,
-            text: new.text,
-            entities: new.entities,
-            created_at: rows::to_time(at),
-            reply_to_id: new.reply_to_id,
-            client_message_id: new.client_key,
-            reactions: Vec::new(),
-            edit_count: 0,
-            edited_at: None,
-            edit_history: Vec::new(),
-            deleted: false,
-        };
-        let notify: Vec<UserId> = new
-            .notify
-            .iter()
-            .copied()
-            .filter(|u| !silenced.contains(&u.0))
-            .collect();
-        outbox.add(&notify, &StreamEvent::MessageCreated(message.clone()));
-        outbox.add_all(&new.also);
-        Ok(Appended {
-            message,
-            duplicate: false,
-            deliveries: outbox.commit(tx, ids).await?,
-        })
+        append::append_message(self, new).await
     }
 
     async fn event(

@@ -9,7 +9,11 @@ use sqlx::{Executor, PgConnection};
 use crate::rows::{Db, now_ms};
 
 /// Embedded migrations, applied in order; `schema_migrations` records which ran.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema/0001_initial.sql")),
+    // Functions, not tables: the logical schema shared with SQLite is unchanged.
+    (2, include_str!("schema/0002_append_message.sql")),
+];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.
 /// ("Postern" in ASCII, then 1.)

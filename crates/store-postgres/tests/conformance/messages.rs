@@ -3,13 +3,15 @@
 use postern_core::model::{ConversationEvent, ConversationKind, InboxBox};
 use postern_core::stream::StreamEvent;
 use postern_core::{ConversationId, Error, EventId, UserId};
-use postern_store::{Fanout, HistoryDirection, HistoryQuery, OneToOneSetup};
+use postern_store::{Fanout, HistoryDirection, HistoryQuery, OneToOneSetup, ParticipantPatch};
 
 use crate::harness::{Harness, Must, conformance};
 
 conformance!(
     first_message_creates_the_conversation_and_retries_are_duplicates,
     concurrent_retries_store_one_message,
+    one_key_sent_to_several_people_at_once_stores_one_message,
+    a_report_silences_until_its_reporter_writes,
     history_pages_both_ways,
     edits_deletes_reactions_and_read_marks,
 );
@@ -107,6 +109,91 @@ async fn concurrent_retries_store_one_message(h: &Harness) {
         .await;
     assert_eq!(history.must("history").len(), 1);
     assert_eq!(h.store.stream_position(bob).await.must("position"), 2);
+}
+
+async fn one_key_sent_to_several_people_at_once_stores_one_message(h: &Harness) {
+    let alice = h.user("alice").await;
+    let mut others = Vec::new();
+    for name in ["bob", "carol", "dave", "erin", "frank", "grace"] {
+        others.push(h.user(name).await);
+    }
+    // The same key on first messages to six people at once: one is stored, and the
+    // conversations the others would have opened do not exist.
+    let sends = others.iter().map(|&to| {
+        let store = h.store.clone();
+        let new = h.dm(alice, to, "once", Some("one-key"));
+        tokio::spawn(async move { store.append_message(new).await })
+    });
+    let results: Vec<_> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.must("task").must("append"))
+        .collect();
+    assert_eq!(results.iter().filter(|r| !r.duplicate).count(), 1);
+    let first = &results.first().must("a result").message;
+    assert!(results.iter().all(|r| r.message == *first));
+    let mut opened = Vec::new();
+    for &to in &others {
+        let id = ConversationId::one_to_one(alice, to);
+        let heard = h.store.stream_position(to).await.must("position");
+        let found = h.store.conversation(&id).await.must("conversation");
+        if id == first.conversation_id {
+            assert_eq!(heard, 2, "conversation.created and message.created");
+        } else {
+            assert_eq!(heard, 0, "nothing for those not written to");
+        }
+        opened.extend(found.map(|c| c.id));
+    }
+    assert_eq!(opened, std::slice::from_ref(&first.conversation_id));
+}
+
+async fn a_report_silences_until_its_reporter_writes(h: &Harness) {
+    let (alice, bob, carol) = (
+        h.user("alice").await,
+        h.user("bob").await,
+        h.user("carol").await,
+    );
+    let id = ConversationId::one_to_one(alice, bob);
+    h.send(h.dm(alice, bob, "hello", None)).await;
+    let report = ParticipantPatch {
+        reported: Some(true),
+        ..ParticipantPatch::default()
+    };
+    h.store
+        .update_participant(&id, bob, report, Fanout::default())
+        .await
+        .must("report");
+
+    // Bob hears nothing of the next message and it is not unread for him; events sent along
+    // with it reach everyone they name.
+    let mut quiet = h.say(&id, alice, "still there?", vec![alice, bob]);
+    let updated = StreamEvent::ConversationUpdated {
+        conversation_id: id.clone(),
+    };
+    quiet.also = Fanout::default().to(vec![bob, carol], updated);
+    let sent = h.send(quiet).await;
+    let deliveries: Vec<(UserId, &str, Option<i64>)> = sent
+        .deliveries
+        .iter()
+        .map(|d| (d.user_id, d.body.kind.as_str(), d.position))
+        .collect();
+    assert_eq!(
+        deliveries,
+        [
+            (alice, "message.created", Some(3)),
+            (bob, "conversation.updated", Some(3)),
+            (carol, "conversation.updated", Some(1)),
+        ]
+    );
+    let me = h.store.participant(&id, bob).await.must("p").must("bob");
+    assert_eq!((me.reported, me.unread_count), (true, 1));
+
+    // Writing ends his report: he hears the answer.
+    h.send(h.say(&id, bob, "sorry", vec![alice, bob])).await;
+    let me = h.store.participant(&id, bob).await.must("p").must("bob");
+    assert!(!me.reported && me.unread_count == 0);
+    let answer = h.send(h.say(&id, alice, "ok", vec![alice, bob])).await;
+    assert_eq!(answer.deliveries.len(), 2);
 }
 
 fn query(

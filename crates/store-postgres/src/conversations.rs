@@ -1,9 +1,13 @@
 //! Conversations, membership and each member's private state; the inbox.
 
 use async_trait::async_trait;
-use postern_core::model::{ConversationEvent, InboxBox, MembershipChange};
-use postern_core::stream::{Delivery, StreamEvent};
-use postern_core::{ConversationId, Error, EventId, IdGenerator, Result, UserId};
+use postern_core::model::{ConversationEvent, InboxBox};
+use postern_core::stream::Delivery;
+use postern_core::{ConversationId, Error, IdGenerator, Result, UserId};
+use postern_store::page;
+use postern_store::rows::{
+    EventRow, inbox_entry, membership_event, membership_stream_event, visible_range,
+};
 use postern_store::{
     ConversationRecord, ConversationStore, Fanout, InboxEntry, InboxQuery, NewGroup, Page,
     ParticipantPatch, ParticipantRecord,
@@ -13,9 +17,7 @@ use sqlx::{PgConnection, Row};
 
 use crate::PostgresStore;
 use crate::fanout::Outbox;
-use crate::rows::{
-    self, Db, EVENT_COLS, KIND_JOIN, KIND_LEAVE, map_all, now_ms, sql_count, to_time,
-};
+use crate::rows::{self, Db, EVENT_COLS, KIND_JOIN, KIND_LEAVE, map_all, now_ms, sql_count};
 use crate::search_text;
 
 /// Locks the conversation's row until commit, returning its last event id, or `None` when
@@ -43,40 +45,6 @@ pub(crate) async fn lock(
 pub(crate) fn next_event_id(ids: &IdGenerator, last: Option<i64>) -> i64 {
     ids.next_id()
         .max(last.map_or(i64::MIN, |l| l.saturating_add(1)))
-}
-
-pub(crate) struct EventRow<'a> {
-    pub conversation: &'a ConversationId,
-    pub kind: i64,
-    pub sender: UserId,
-    pub text: &'a str,
-    pub entities: Option<String>,
-    pub reply_to: Option<i64>,
-    pub client_key: Option<&'a str>,
-    pub user_ids: Option<String>,
-    pub created_at: i64,
-}
-
-impl<'a> EventRow<'a> {
-    fn membership(
-        conversation: &'a ConversationId,
-        kind: i64,
-        sender: UserId,
-        users: &[UserId],
-        created_at: i64,
-    ) -> Self {
-        EventRow {
-            conversation,
-            kind,
-            sender,
-            text: "",
-            entities: None,
-            reply_to: None,
-            client_key: None,
-            user_ids: serde_json::to_string(users).ok(),
-            created_at,
-        }
-    }
 }
 
 /// Inserts a history event (messages with their search words) and makes it the
@@ -191,35 +159,10 @@ async fn require_conversation(
         .ok_or(Error::NotFound("conversation"))
 }
 
-fn membership_event(
-    kind: i64,
-    id: i64,
-    conversation: &ConversationId,
-    sender: UserId,
-    users: Vec<UserId>,
-    at: i64,
-) -> ConversationEvent {
-    let change = MembershipChange {
-        id: EventId(id),
-        conversation_id: conversation.clone(),
-        sender_id: sender,
-        user_ids: users,
-        created_at: to_time(at),
-    };
-    if kind == KIND_JOIN {
-        ConversationEvent::ParticipantsJoin(change)
-    } else {
-        ConversationEvent::ParticipantsLeave(change)
-    }
-}
-
 fn record_membership(outbox: &mut Outbox, notify: &[UserId], event: &ConversationEvent) {
-    let stream_event = match event {
-        ConversationEvent::ParticipantsJoin(m) => StreamEvent::ParticipantsJoined(m.clone()),
-        ConversationEvent::ParticipantsLeave(m) => StreamEvent::ParticipantsLeft(m.clone()),
-        ConversationEvent::Message(_) => return,
-    };
-    outbox.add(notify, &stream_event);
+    if let Some(stream_event) = membership_stream_event(event) {
+        outbox.add(notify, &stream_event);
+    }
 }
 
 /// Everything the inbox shows about one conversation for one member.
@@ -229,8 +172,7 @@ async fn entry(
     me: ParticipantRecord,
 ) -> Result<InboxEntry> {
     let members = rows::participants_of(c, &conversation.id).await?;
-    let upper = me.left_at_event.map_or(i64::MAX, |e| e.0);
-    let lower = me.visible_after.map_or(i64::MIN, |e| e.0);
+    let (lower, upper) = visible_range(&me);
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events e WHERE conversation_id = $1 AND id <= $2 AND id > $3
            AND NOT EXISTS (SELECT 1 FROM hidden_events h
@@ -249,30 +191,22 @@ async fn entry(
         Some(row) => Some(rows::decorate_one(c, rows::event(&row).db()?).await?),
         None => None,
     };
-    Ok(InboxEntry {
-        member_ids: members
-            .iter()
-            .filter(|p| p.active)
-            .map(|p| p.user_id)
-            .collect(),
-        read_marks: members
-            .iter()
-            .filter(|p| p.active && p.accepted && p.user_id != me.user_id)
-            .filter_map(|p| p.last_read_event_id.map(|e| (p.user_id, e)))
-            .collect(),
-        conversation,
-        me,
-        last_event,
-    })
+    Ok(inbox_entry(conversation, me, &members, last_event))
 }
 
+/// The shared inbox cursor, refusing a NUL: PostgreSQL text cannot hold one, and no
+/// conversation id has one.
 fn parse_inbox_cursor(cursor: &str) -> Result<(i64, String)> {
-    cursor
-        .split_once('_')
-        // PostgreSQL text cannot hold NUL, and no conversation id has one.
-        .filter(|(_, id)| !id.contains('\0'))
-        .and_then(|(a, id)| Some((a.parse().ok()?, id.to_owned())))
-        .ok_or_else(|| Error::invalid("cursor", "is not a cursor this list returned"))
+    page::parse_inbox_cursor(cursor).and_then(|(activity, id)| {
+        if id.contains('\0') {
+            Err(Error::invalid(
+                "cursor",
+                "is not a cursor this list returned",
+            ))
+        } else {
+            Ok((activity, id))
+        }
+    })
 }
 
 const INBOX_SELECT: &str = "SELECT c.id, c.kind, c.name, c.created_by, c.created_at, c.last_event_id, c.member_count,
@@ -329,19 +263,15 @@ async fn inbox_page(c: &mut PgConnection, q: &InboxQuery) -> Result<Page<InboxEn
         .bind(q.user.0)
         .bind(activity)
         .bind(id)
-        .bind(sql_count(q.limit.saturating_add(1)));
+        .bind(sql_count(page::fetch_count(q.limit)));
     if let Some(inbox) = q.inbox {
         query = query.bind(inbox.as_str());
     }
     let found = query.fetch_all(&mut *c).await.db()?;
     let mut page = map_all(found, inbox_row)?;
-    let next_cursor = if page.len() > q.limit {
-        page.truncate(q.limit);
-        page.last()
-            .map(|(conv, _, activity)| format!("{activity}_{}", conv.id))
-    } else {
-        None
-    };
+    let next_cursor = page::cut(&mut page, q.limit, |(conv, _, activity)| {
+        page::inbox_cursor(*activity, &conv.id)
+    });
     listed.extend(page);
     let mut items = Vec::with_capacity(listed.len());
     for (conv, me, _) in listed {
@@ -421,8 +351,7 @@ impl ConversationStore for PostgresStore {
         insert_event(&mut tx, id, join).await?;
         touch_members(&mut tx, &group.id, id, group.creator, false).await?;
         let record = require_conversation(&mut tx, &group.id).await?;
-        let mut outbox = Outbox::new();
-        outbox.add_all(&fanout);
+        let outbox = Outbox::of(&fanout);
         Ok((record, outbox.commit(tx, ids).await?))
     }
 
@@ -517,8 +446,7 @@ impl ConversationStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .db()?;
-        let mut outbox = Outbox::new();
-        outbox.add_all(&fanout);
+        let outbox = Outbox::of(&fanout);
         outbox.commit(tx, &self.ids).await
     }
 
@@ -565,8 +493,7 @@ impl ConversationStore for PostgresStore {
         let me = rows::participant_of(&mut tx, id, user)
             .await?
             .ok_or(Error::NotFound("conversation"))?;
-        let mut outbox = Outbox::new();
-        outbox.add_all(&fanout);
+        let outbox = Outbox::of(&fanout);
         Ok((me, outbox.commit(tx, &self.ids).await?))
     }
 

@@ -38,6 +38,13 @@ impl Outbox {
         }
     }
 
+    /// An outbox holding just the service's `fanout`, the usual case for a write.
+    pub fn of(fanout: &Fanout) -> Self {
+        let mut outbox = Self::new();
+        outbox.add_all(fanout);
+        outbox
+    }
+
     pub fn add_all(&mut self, fanout: &Fanout) {
         for (users, event) in &fanout.0 {
             self.add(users, event);
@@ -54,6 +61,22 @@ impl Outbox {
         let deliveries = self.record(&mut tx, ids).await?;
         tx.commit().await.db()?;
         Ok(deliveries)
+    }
+
+    /// Commits a write that may have changed nothing: only a change sends `fanout`.
+    /// Returns whether it changed, with what to deliver.
+    pub async fn commit_if(
+        changed: bool,
+        fanout: &Fanout,
+        tx: Transaction<'static, Postgres>,
+        ids: &IdGenerator,
+    ) -> Result<(bool, Vec<Delivery>), Error> {
+        let outbox = if changed {
+            Self::of(fanout)
+        } else {
+            Self::new()
+        };
+        Ok((changed, outbox.commit(tx, ids).await?))
     }
 
     async fn record(self, c: &mut PgConnection, ids: &IdGenerator) -> Result<Vec<Delivery>, Error> {

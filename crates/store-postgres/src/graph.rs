@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use postern_core::model::{AllowDmsFrom, Relationship, ReportTarget, User};
 use postern_core::{ConversationId, Error, Result, UserId};
-use postern_store::{AdmissionInputs, GraphStore, NewReport, Page};
+use postern_store::{AdmissionInputs, GraphStore, NewReport, Page, page};
 use sqlx::{PgConnection, Row};
 
 use crate::PostgresStore;
@@ -72,12 +72,7 @@ async fn list_edges(
     limit: usize,
 ) -> Result<Page<User>> {
     let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
-    let before = match cursor {
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| Error::invalid("cursor", "is not a cursor this list returned"))?,
-        None => i64::MAX,
-    };
+    let before = page::parse_key(cursor.as_deref(), "this list")?;
     let sql = format!(
         "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_url, u.verified, u.created_at, e.seq
          FROM {table} e JOIN users u ON u.id = e.{theirs}
@@ -86,17 +81,12 @@ async fn list_edges(
     let found = sqlx::query(&sql)
         .bind(user.0)
         .bind(before)
-        .bind(sql_count(limit.saturating_add(1)))
+        .bind(sql_count(page::fetch_count(limit)))
         .fetch_all(&store.pool)
         .await
         .db()?;
     let mut found = map_all(found, |r| Ok((rows::user(r)?, r.try_get::<i64, _>(7)?)))?;
-    let next_cursor = if found.len() > limit {
-        found.truncate(limit);
-        found.last().map(|(_, seq)| seq.to_string())
-    } else {
-        None
-    };
+    let next_cursor = page::cut(&mut found, limit, |(_, seq)| seq.to_string());
     Ok(Page {
         items: found.into_iter().map(|(u, _)| u).collect(),
         next_cursor,

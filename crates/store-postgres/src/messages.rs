@@ -5,9 +5,8 @@ use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
-use postern_store::{
-    Appended, Fanout, HistoryDirection, HistoryQuery, MessageStore, NewMessage, Page,
-};
+use postern_store::rows::messages_only;
+use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page};
 use sqlx::PgConnection;
 
 use crate::conversations::lock;
@@ -16,14 +15,8 @@ use crate::rows::{self, Db, EVENT_COLS, EVENT_COLS_E, map_all, now_ms, sql_count
 use crate::{PostgresStore, append, search_text};
 
 async fn history(c: &mut PgConnection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
-    let lower = q.visible_after.map_or(i64::MIN, |e| e.0);
-    let upper = q.visible_until.map_or(i64::MAX, |e| e.0);
-    // The viewer sees (visible_after, visible_until]; the query takes an open range.
-    let end = upper.saturating_add(1);
-    let (order, lower, upper) = match q.direction {
-        HistoryDirection::Before(anchor) => ("DESC", lower, anchor.map_or(end, |a| a.0.min(end))),
-        HistoryDirection::After(anchor) => ("ASC", anchor.0.max(lower), end),
-    };
+    let (newest_first, lower, upper) = page::history_range(q);
+    let order = if newest_first { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events e
          WHERE conversation_id = $1 AND id > $3 AND id < $4
@@ -166,9 +159,7 @@ impl MessageStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .db()?;
-        let mut outbox = Outbox::new();
-        outbox.add_all(&fanout);
-        outbox.commit(tx, &self.ids).await
+        Outbox::of(&fanout).commit(tx, &self.ids).await
     }
 
     async fn delete_for_me(
@@ -192,9 +183,7 @@ impl MessageStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .db()?;
-        let mut outbox = Outbox::new();
-        outbox.add_all(&fanout);
-        outbox.commit(tx, &self.ids).await
+        Outbox::of(&fanout).commit(tx, &self.ids).await
     }
 
     async fn set_reaction(
@@ -234,11 +223,7 @@ impl MessageStore for PostgresStore {
         .db()?
         .rows_affected()
             > 0;
-        let mut outbox = Outbox::new();
-        if changed {
-            outbox.add_all(&fanout);
-        }
-        Ok((changed, outbox.commit(tx, &self.ids).await?))
+        Outbox::commit_if(changed, &fanout, tx, &self.ids).await
     }
 
     async fn mark_read(
@@ -266,11 +251,7 @@ impl MessageStore for PostgresStore {
         .db()?
         .rows_affected()
             > 0;
-        let mut outbox = Outbox::new();
-        if moved {
-            outbox.add_all(&fanout);
-        }
-        Ok((moved, outbox.commit(tx, &self.ids).await?))
+        Outbox::commit_if(moved, &fanout, tx, &self.ids).await
     }
 
     async fn search_messages(
@@ -280,24 +261,15 @@ impl MessageStore for PostgresStore {
         cursor: Option<String>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        let empty = Page {
-            items: Vec::new(),
-            next_cursor: None,
-        };
         // Checked in the same order as the SQLite store: no words at all, then the cursor.
         if query.split_whitespace().next().is_none() {
-            return Ok(empty);
+            return Ok(page::empty());
         }
-        let before = match cursor {
-            Some(c) => c
-                .parse::<i64>()
-                .map_err(|_| Error::invalid("cursor", "is not a cursor this search returned"))?,
-            None => i64::MAX,
-        };
+        let before = page::parse_key(cursor.as_deref(), "this search")?;
         // Query words without letters or digits match nothing and are dropped, as FTS5 drops
         // them; a query made only of those finds nothing.
         let Some(tsquery) = search_text::query(query) else {
-            return Ok(empty);
+            return Ok(page::empty());
         };
         let sql = format!(
             "SELECT {EVENT_COLS_E} FROM events e
@@ -314,25 +286,16 @@ impl MessageStore for PostgresStore {
             .bind(tsquery)
             .bind(user.0)
             .bind(before)
-            .bind(sql_count(limit.saturating_add(1)))
+            .bind(sql_count(page::fetch_count(limit)))
             .fetch_all(&mut *c)
             .await
             .db()?;
         let mut events = map_all(found, rows::event)?;
-        let next_cursor = if events.len() > limit {
-            events.truncate(limit);
-            events.last().map(|e| e.id().0.to_string())
-        } else {
-            None
-        };
+        let next_cursor = page::cut(&mut events, limit, |e| e.id().0.to_string());
         rows::decorate(&mut c, &mut events).await?;
-        let items = events
-            .into_iter()
-            .filter_map(|e| match e {
-                ConversationEvent::Message(m) => Some(m),
-                _ => None,
-            })
-            .collect();
-        Ok(Page { items, next_cursor })
+        Ok(Page {
+            items: messages_only(events),
+            next_cursor,
+        })
     }
 }

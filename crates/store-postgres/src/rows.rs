@@ -1,13 +1,15 @@
-//! Mapping between rows and domain values, shared by every trait implementation.
+//! Reading PostgreSQL rows into `postern_store::rows`' column structs, and the lookups
+//! every trait implementation shares. What the columns mean lives in `postern_store::rows`.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
-use postern_core::model::{
-    ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
-    ReactionGroup, User,
-};
+use postern_core::model::{ConversationEvent, Message, User};
 use postern_core::{ConversationId, Error, EventId, UserId};
+use postern_store::rows::{
+    ConversationColumns, EventColumns, ParticipantColumns, UserColumns, attach_decorations,
+    decorated_messages,
+};
+pub use postern_store::rows::{KIND_JOIN, KIND_LEAVE, KIND_MESSAGE, now_ms, to_time};
 use postern_store::{ConversationRecord, ParticipantRecord};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -30,36 +32,24 @@ impl<T> Db<T> for Result<T, sqlx::Error> {
     }
 }
 
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
-pub fn to_time(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
 /// A count or limit as PostgreSQL takes it; anything beyond `i64` means "no limit".
 pub fn sql_count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// A stored count read back; negative values cannot be stored and read as zero.
-fn count_from(n: i64) -> usize {
-    usize::try_from(n).unwrap_or_default()
-}
-
 pub const USER_COLS: &str = "id, screen_name, name, description, avatar_url, verified, created_at";
 
 pub fn user(r: &PgRow) -> sqlx::Result<User> {
-    Ok(User {
-        id: UserId(r.try_get(0)?),
+    Ok(UserColumns {
+        id: r.try_get(0)?,
         screen_name: r.try_get(1)?,
         name: r.try_get(2)?,
         description: r.try_get(3)?,
         avatar_url: r.try_get(4)?,
         verified: r.try_get(5)?,
-        created_at: to_time(r.try_get(6)?),
-    })
+        created_at: r.try_get(6)?,
+    }
+    .into_user())
 }
 
 /// Maps every row with `f`, failing on the first row that does not map.
@@ -95,20 +85,16 @@ pub const CONVERSATION_COLS: &str =
     "id, kind, name, created_by, created_at, last_event_id, member_count";
 
 pub fn conversation(r: &PgRow) -> sqlx::Result<ConversationRecord> {
-    let kind: String = r.try_get(1)?;
-    Ok(ConversationRecord {
-        id: ConversationId::from_stored(r.try_get(0)?),
-        kind: if kind == "group" {
-            ConversationKind::Group
-        } else {
-            ConversationKind::OneToOne
-        },
+    Ok(ConversationColumns {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
         name: r.try_get(2)?,
-        created_by: UserId(r.try_get(3)?),
-        created_at: to_time(r.try_get(4)?),
-        last_event_id: r.try_get::<Option<i64>, _>(5)?.map(EventId),
-        member_count: count_from(r.try_get(6)?),
-    })
+        created_by: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        last_event_id: r.try_get(5)?,
+        member_count: r.try_get(6)?,
+    }
+    .into_record())
 }
 
 pub const PARTICIPANT_COLS: &str = "conversation_id, user_id, active, box, visible_after, left_at_event, \
@@ -120,22 +106,22 @@ pub fn participant(r: &PgRow) -> sqlx::Result<ParticipantRecord> {
 
 /// Maps participant columns (in `PARTICIPANT_COLS` order) that start at `at` in a row.
 pub fn participant_at(r: &PgRow, at: usize) -> sqlx::Result<ParticipantRecord> {
-    let inbox: String = r.try_get(at + 3)?;
-    Ok(ParticipantRecord {
-        conversation_id: ConversationId::from_stored(r.try_get(at)?),
-        user_id: UserId(r.try_get(at + 1)?),
+    Ok(ParticipantColumns {
+        conversation_id: r.try_get(at)?,
+        user_id: r.try_get(at + 1)?,
         active: r.try_get(at + 2)?,
-        inbox: InboxBox::parse(&inbox).unwrap_or_default(),
-        visible_after: r.try_get::<Option<i64>, _>(at + 4)?.map(EventId),
-        left_at_event: r.try_get::<Option<i64>, _>(at + 5)?.map(EventId),
-        last_read_event_id: r.try_get::<Option<i64>, _>(at + 6)?.map(EventId),
-        unread_count: u64::try_from(r.try_get::<i64, _>(at + 7)?).unwrap_or_default(),
+        inbox: r.try_get(at + 3)?,
+        visible_after: r.try_get(at + 4)?,
+        left_at_event: r.try_get(at + 5)?,
+        last_read_event_id: r.try_get(at + 6)?,
+        unread_count: r.try_get(at + 7)?,
         muted: r.try_get(at + 8)?,
-        pinned: r.try_get::<Option<i64>, _>(at + 9)?.is_some(),
+        pinned_at: r.try_get(at + 9)?,
         archived: r.try_get(at + 10)?,
         accepted: r.try_get(at + 11)?,
         reported: r.try_get(at + 12)?,
-    })
+    }
+    .into_record())
 }
 
 pub const EVENT_COLS: &str = "id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, \
@@ -145,53 +131,25 @@ pub const EVENT_COLS: &str = "id, conversation_id, kind, sender_id, text, entiti
 pub const EVENT_COLS_E: &str = "e.id, e.conversation_id, e.kind, e.sender_id, e.text, e.entities, \
      e.reply_to_id, e.client_key, e.edit_count, e.edited_at, e.deleted, e.user_ids, e.created_at";
 
-pub const KIND_MESSAGE: i64 = 0;
-pub const KIND_JOIN: i64 = 1;
-pub const KIND_LEAVE: i64 = 2;
-
 /// Maps an event row; reactions and edit history are attached by [`decorate`].
 pub fn event(r: &PgRow) -> sqlx::Result<ConversationEvent> {
-    let id = EventId(r.try_get(0)?);
-    let conversation_id = ConversationId::from_stored(r.try_get(1)?);
-    let kind: i64 = r.try_get(2)?;
-    let sender_id = UserId(r.try_get(3)?);
-    let created_at = to_time(r.try_get(12)?);
-    if kind != KIND_MESSAGE {
-        let user_ids: Option<String> = r.try_get(11)?;
-        let user_ids = user_ids
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default();
-        let change = MembershipChange {
-            id,
-            conversation_id,
-            sender_id,
-            user_ids,
-            created_at,
-        };
-        return Ok(if kind == KIND_JOIN {
-            ConversationEvent::ParticipantsJoin(change)
-        } else {
-            ConversationEvent::ParticipantsLeave(change)
-        });
-    }
-    let entities: Option<String> = r.try_get(5)?;
-    Ok(ConversationEvent::Message(Message {
-        id,
-        conversation_id,
-        sender_id,
+    Ok(EventColumns {
+        id: r.try_get(0)?,
+        conversation_id: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        sender_id: r.try_get(3)?,
         text: r.try_get(4)?,
-        entities: entities
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default(),
-        created_at,
-        reply_to_id: r.try_get::<Option<i64>, _>(6)?.map(EventId),
-        client_message_id: r.try_get(7)?,
-        reactions: Vec::new(),
+        entities: r.try_get(5)?,
+        reply_to_id: r.try_get(6)?,
+        client_key: r.try_get(7)?,
+        // PostgreSQL has no unsigned column; the count is stored as bigint.
         edit_count: u32::try_from(r.try_get::<i64, _>(8)?).unwrap_or_default(),
-        edited_at: r.try_get::<Option<i64>, _>(9)?.map(to_time),
-        edit_history: Vec::new(),
+        edited_at: r.try_get(9)?,
         deleted: r.try_get(10)?,
-    }))
+        user_ids: r.try_get(11)?,
+        created_at: r.try_get(12)?,
+    }
+    .into_event())
 }
 
 /// Attaches reactions and edit history to the messages among `events`.
@@ -199,48 +157,21 @@ pub async fn decorate(
     conn: &mut PgConnection,
     events: &mut [ConversationEvent],
 ) -> Result<(), Error> {
-    let live = |e: &ConversationEvent, edited_only: bool| match e {
-        ConversationEvent::Message(m) if !m.deleted && (!edited_only || m.edit_count > 0) => {
-            Some((m.conversation_id.as_str().to_owned(), m.id.0))
-        }
-        _ => None,
+    let keys = |edited_only| -> Vec<(String, i64)> {
+        decorated_messages(events, edited_only)
+            .map(|m| (m.conversation_id.as_str().to_owned(), m.id.0))
+            .collect()
     };
-    let messages: Vec<(String, i64)> = events.iter().filter_map(|e| live(e, false)).collect();
+    let (messages, edited) = (keys(false), keys(true));
     if messages.is_empty() {
         return Ok(());
     }
-    let mut reactions: HashMap<i64, Vec<ReactionGroup>> = HashMap::new();
     // Same-millisecond reactions fall back to user order, so the grouping is deterministic.
     let select = "SELECT message_id, emoji, user_id FROM reactions";
-    for (mid, emoji, uid) in per_message(conn, select, "created_at, user_id", &messages).await? {
-        let groups = reactions.entry(mid).or_default();
-        match groups.iter_mut().find(|g| g.emoji == emoji) {
-            Some(g) => {
-                g.count += 1;
-                g.user_ids.push(UserId(uid));
-            }
-            None => groups.push(ReactionGroup {
-                emoji,
-                count: 1,
-                user_ids: vec![UserId(uid)],
-            }),
-        }
-    }
-    let edited: Vec<(String, i64)> = events.iter().filter_map(|e| live(e, true)).collect();
-    let mut history: HashMap<i64, Vec<EditRecord>> = HashMap::new();
+    let reactions = per_message(conn, select, "created_at, user_id", &messages).await?;
     let select = "SELECT message_id, text, edited_at FROM message_edits";
-    for (mid, text, at) in per_message(conn, select, "message_id, seq", &edited).await? {
-        history.entry(mid).or_default().push(EditRecord {
-            text,
-            edited_at: to_time(at),
-        });
-    }
-    for e in events.iter_mut() {
-        if let ConversationEvent::Message(m) = e {
-            m.reactions = reactions.remove(&m.id.0).unwrap_or_default();
-            m.edit_history = history.remove(&m.id.0).unwrap_or_default();
-        }
-    }
+    let edits = per_message(conn, select, "message_id, seq", &edited).await?;
+    attach_decorations(events, reactions, edits);
     Ok(())
 }
 

@@ -1,16 +1,20 @@
 //! Conversations, membership and each member's private state; the inbox.
 
 use async_trait::async_trait;
-use postern_core::model::{ConversationEvent, InboxBox, MembershipChange};
-use postern_core::stream::{Delivery, StreamEvent};
-use postern_core::{ConversationId, Error, EventId, Result, UserId};
+use postern_core::model::{ConversationEvent, InboxBox};
+use postern_core::stream::Delivery;
+use postern_core::{ConversationId, Error, Result, UserId};
+use postern_store::page;
+use postern_store::rows::{
+    EventRow, inbox_entry, membership_event, membership_stream_event, visible_range,
+};
 use postern_store::{
     ConversationRecord, ConversationStore, Fanout, InboxEntry, InboxQuery, NewGroup, Page,
     ParticipantPatch, ParticipantRecord,
 };
 use rusqlite::Connection;
 
-use crate::rows::{self, Db, EVENT_COLS, KIND_JOIN, KIND_LEAVE, now_ms, to_time};
+use crate::rows::{self, Db, EVENT_COLS, KIND_JOIN, KIND_LEAVE, now_ms};
 use crate::{SqliteStore, fanout};
 
 /// Inserts a history event and moves the conversation's activity to it. Returns the id,
@@ -28,40 +32,6 @@ pub(crate) fn insert_event(c: &Connection, id: i64, e: EventRow<'_>) -> Result<(
         .execute((e.conversation.as_str(), id))
         .db()?;
     Ok(())
-}
-
-pub(crate) struct EventRow<'a> {
-    pub conversation: &'a ConversationId,
-    pub kind: i64,
-    pub sender: UserId,
-    pub text: &'a str,
-    pub entities: Option<String>,
-    pub reply_to: Option<i64>,
-    pub client_key: Option<&'a str>,
-    pub user_ids: Option<String>,
-    pub created_at: i64,
-}
-
-impl<'a> EventRow<'a> {
-    fn membership(
-        conversation: &'a ConversationId,
-        kind: i64,
-        sender: UserId,
-        users: &[UserId],
-        created_at: i64,
-    ) -> Self {
-        EventRow {
-            conversation,
-            kind,
-            sender,
-            text: "",
-            entities: None,
-            reply_to: None,
-            client_key: None,
-            user_ids: serde_json::to_string(users).ok(),
-            created_at,
-        }
-    }
 }
 
 /// Moves every active member's inbox position to `event`; for a message, counts it unread
@@ -125,28 +95,6 @@ fn require_conversation(c: &Connection, id: &ConversationId) -> Result<Conversat
     rows::conversation_by_id(c, id)?.ok_or(Error::NotFound("conversation"))
 }
 
-fn membership_event(
-    kind: i64,
-    id: i64,
-    conversation: &ConversationId,
-    sender: UserId,
-    users: Vec<UserId>,
-    at: i64,
-) -> ConversationEvent {
-    let change = MembershipChange {
-        id: EventId(id),
-        conversation_id: conversation.clone(),
-        sender_id: sender,
-        user_ids: users,
-        created_at: to_time(at),
-    };
-    if kind == KIND_JOIN {
-        ConversationEvent::ParticipantsJoin(change)
-    } else {
-        ConversationEvent::ParticipantsLeave(change)
-    }
-}
-
 /// Everything the inbox shows about one conversation for one member.
 fn entry(
     c: &Connection,
@@ -154,8 +102,7 @@ fn entry(
     me: ParticipantRecord,
 ) -> Result<InboxEntry> {
     let members = rows::participants_of(c, &conversation.id)?;
-    let upper = me.left_at_event.map_or(i64::MAX, |e| e.0);
-    let lower = me.visible_after.map_or(i64::MIN, |e| e.0);
+    let (lower, upper) = visible_range(&me);
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events WHERE conversation_id = ?1 AND id <= ?2 AND id > ?3
            AND id NOT IN (SELECT event_id FROM hidden_events WHERE user_id = ?4 AND conversation_id = ?1)
@@ -172,28 +119,7 @@ fn entry(
         .optional()
         .db()?;
     let last_event = last.map(|e| rows::decorate_one(c, e)).transpose()?;
-    Ok(InboxEntry {
-        member_ids: members
-            .iter()
-            .filter(|p| p.active)
-            .map(|p| p.user_id)
-            .collect(),
-        read_marks: members
-            .iter()
-            .filter(|p| p.active && p.accepted && p.user_id != me.user_id)
-            .filter_map(|p| p.last_read_event_id.map(|e| (p.user_id, e)))
-            .collect(),
-        conversation,
-        me,
-        last_event,
-    })
-}
-
-fn parse_inbox_cursor(cursor: &str) -> Result<(i64, String)> {
-    cursor
-        .split_once('_')
-        .and_then(|(a, id)| Some((a.parse().ok()?, id.to_owned())))
-        .ok_or_else(|| Error::invalid("cursor", "is not a cursor this list returned"))
+    Ok(inbox_entry(conversation, me, &members, last_event))
 }
 
 const INBOX_SELECT: &str = "SELECT c.id, c.kind, c.name, c.created_by, c.created_at, c.last_event_id, c.member_count,
@@ -237,7 +163,7 @@ fn inbox_page(c: &Connection, q: &InboxQuery) -> Result<Page<InboxEntry>> {
     };
     // Keyset paging on (activity, id), newest first; U+10FFFF sorts after every id.
     let (activity, id) = match &q.cursor {
-        Some(cur) => parse_inbox_cursor(cur)?,
+        Some(cur) => page::parse_inbox_cursor(cur)?,
         None => (i64::MAX, "\u{10ffff}".to_owned()),
     };
     let sql = format!(
@@ -246,16 +172,15 @@ fn inbox_page(c: &Connection, q: &InboxQuery) -> Result<Page<InboxEntry>> {
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
     let found = stmt
-        .query_map((q.user.0, activity, id, q.limit + 1), inbox_row)
+        .query_map(
+            (q.user.0, activity, id, page::fetch_count(q.limit)),
+            inbox_row,
+        )
         .db()?;
     let mut page = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
-    let next_cursor = if page.len() > q.limit {
-        page.truncate(q.limit);
-        page.last()
-            .map(|(conv, _, activity)| format!("{activity}_{}", conv.id))
-    } else {
-        None
-    };
+    let next_cursor = page::cut(&mut page, q.limit, |(conv, _, activity)| {
+        page::inbox_cursor(*activity, &conv.id)
+    });
     listed.extend(page);
     let items = listed
         .into_iter()
@@ -269,12 +194,10 @@ fn record_membership(
     notify: &[UserId],
     event: &ConversationEvent,
 ) -> Result<Vec<Delivery>> {
-    let stream_event = match event {
-        ConversationEvent::ParticipantsJoin(m) => StreamEvent::ParticipantsJoined(m.clone()),
-        ConversationEvent::ParticipantsLeave(m) => StreamEvent::ParticipantsLeft(m.clone()),
-        ConversationEvent::Message(_) => return Ok(Vec::new()),
-    };
-    fanout::record_one(c, notify, &stream_event)
+    match membership_stream_event(event) {
+        Some(stream_event) => fanout::record_one(c, notify, &stream_event),
+        None => Ok(Vec::new()),
+    }
 }
 
 #[async_trait]

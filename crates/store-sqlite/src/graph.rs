@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use postern_core::model::{AllowDmsFrom, Relationship, User};
 use postern_core::{ConversationId, Error, Result, UserId};
-use postern_store::{AdmissionInputs, GraphStore, NewReport, Page};
+use postern_store::{AdmissionInputs, GraphStore, NewReport, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::SqliteStore;
@@ -50,12 +50,7 @@ fn list_edges(
     limit: usize,
 ) -> Result<Page<User>> {
     let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
-    let before = match cursor {
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| Error::invalid("cursor", "is not a cursor this list returned"))?,
-        None => i64::MAX,
-    };
+    let before = page::parse_key(cursor.as_deref(), "this list")?;
     let sql = format!(
         "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_url, u.verified, u.created_at, e.seq
          FROM {table} e JOIN users u ON u.id = e.{theirs}
@@ -63,17 +58,12 @@ fn list_edges(
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
     let found = stmt
-        .query_map((user.0, before, limit + 1), |r| {
+        .query_map((user.0, before, page::fetch_count(limit)), |r| {
             Ok((rows::user(r)?, r.get::<_, i64>(7)?))
         })
         .db()?;
     let mut found = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
-    let next_cursor = if found.len() > limit {
-        found.truncate(limit);
-        found.last().map(|(_, seq)| seq.to_string())
-    } else {
-        None
-    };
+    let next_cursor = page::cut(&mut found, limit, |(_, seq)| seq.to_string());
     Ok(Page {
         items: found.into_iter().map(|(u, _)| u).collect(),
         next_cursor,

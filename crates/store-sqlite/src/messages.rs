@@ -5,12 +5,11 @@ use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
-use postern_store::{
-    Appended, Fanout, HistoryDirection, HistoryQuery, MessageStore, NewMessage, Page,
-};
+use postern_store::rows::{EventRow, messages_only};
+use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::conversations::{EventRow, insert_event, insert_participant, touch_members};
+use crate::conversations::{insert_event, insert_participant, touch_members};
 use crate::rows::{self, Db, EVENT_COLS, KIND_MESSAGE, now_ms};
 use crate::{SqliteStore, fanout, search_index};
 
@@ -183,14 +182,8 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
 }
 
 fn history(c: &Connection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
-    let lower = q.visible_after.map_or(i64::MIN, |e| e.0);
-    let upper = q.visible_until.map_or(i64::MAX, |e| e.0);
-    // The viewer sees (visible_after, visible_until]; the query takes an open range.
-    let end = upper.saturating_add(1);
-    let (order, lower, upper) = match q.direction {
-        HistoryDirection::Before(anchor) => ("DESC", lower, anchor.map_or(end, |a| a.0.min(end))),
-        HistoryDirection::After(anchor) => ("ASC", anchor.0.max(lower), end),
-    };
+    let (newest_first, lower, upper) = page::history_range(q);
+    let order = if newest_first { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events
          WHERE conversation_id = ?1 AND id > ?3 AND id < ?4
@@ -406,17 +399,9 @@ impl MessageStore for SqliteStore {
             .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
             .collect();
         if terms.is_empty() {
-            return Ok(Page {
-                items: Vec::new(),
-                next_cursor: None,
-            });
+            return Ok(page::empty());
         }
-        let before = match cursor {
-            Some(c) => c
-                .parse::<i64>()
-                .map_err(|_| Error::invalid("cursor", "is not a cursor this search returned"))?,
-            None => i64::MAX,
-        };
+        let before = page::parse_key(cursor.as_deref(), "this search")?;
         let match_expr = terms.join(" ");
         self.read(move |c| {
             let sql = format!(
@@ -430,23 +415,11 @@ impl MessageStore for SqliteStore {
                 EVENT_COLS.split(", ").map(|col| format!("e.{}", col.trim())).collect::<Vec<_>>().join(", ")
             );
             let mut stmt = c.prepare_cached(&sql).db()?;
-            let found = stmt.query_map((match_expr, user.0, before, limit + 1), rows::event).db()?;
+            let found = stmt.query_map((match_expr, user.0, before, page::fetch_count(limit)), rows::event).db()?;
             let mut events = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
-            let next_cursor = if events.len() > limit {
-                events.truncate(limit);
-                events.last().map(|e| e.id().0.to_string())
-            } else {
-                None
-            };
+            let next_cursor = page::cut(&mut events, limit, |e| e.id().0.to_string());
             rows::decorate(c, &mut events)?;
-            let items = events
-                .into_iter()
-                .filter_map(|e| match e {
-                    ConversationEvent::Message(m) => Some(m),
-                    _ => None,
-                })
-                .collect();
-            Ok(Page { items, next_cursor })
+            Ok(Page { items: messages_only(events), next_cursor })
         })
         .await
     }

@@ -1,13 +1,15 @@
-//! Mapping between rows and domain values, shared by every trait implementation.
+//! Reading SQLite rows into `postern_store::rows`' column structs, and the lookups every
+//! trait implementation shares. What the columns mean lives in `postern_store::rows`.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
-use postern_core::model::{
-    ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
-    ReactionGroup, User,
-};
+use postern_core::model::{ConversationEvent, Message, User};
 use postern_core::{ConversationId, Error, EventId, UserId};
+use postern_store::rows::{
+    ConversationColumns, EventColumns, ParticipantColumns, UserColumns, attach_decorations,
+    decorated_messages,
+};
+pub use postern_store::rows::{KIND_JOIN, KIND_LEAVE, KIND_MESSAGE, now_ms, to_time};
 use postern_store::{ConversationRecord, ParticipantRecord};
 use rusqlite::{Connection, Row, params_from_iter};
 
@@ -29,26 +31,19 @@ impl<T> Db<T> for rusqlite::Result<T> {
     }
 }
 
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
-pub fn to_time(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
 pub const USER_COLS: &str = "id, screen_name, name, description, avatar_url, verified, created_at";
 
 pub fn user(r: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: UserId(r.get(0)?),
+    Ok(UserColumns {
+        id: r.get(0)?,
         screen_name: r.get(1)?,
         name: r.get(2)?,
         description: r.get(3)?,
         avatar_url: r.get(4)?,
         verified: r.get(5)?,
-        created_at: to_time(r.get(6)?),
-    })
+        created_at: r.get(6)?,
+    }
+    .into_user())
 }
 
 /// Loads users by id, in the order asked (missing ones skipped).
@@ -80,20 +75,16 @@ pub const CONVERSATION_COLS: &str =
     "id, kind, name, created_by, created_at, last_event_id, member_count";
 
 pub fn conversation(r: &Row<'_>) -> rusqlite::Result<ConversationRecord> {
-    let kind: String = r.get(1)?;
-    Ok(ConversationRecord {
-        id: ConversationId::from_stored(r.get(0)?),
-        kind: if kind == "group" {
-            ConversationKind::Group
-        } else {
-            ConversationKind::OneToOne
-        },
+    Ok(ConversationColumns {
+        id: r.get(0)?,
+        kind: r.get(1)?,
         name: r.get(2)?,
-        created_by: UserId(r.get(3)?),
-        created_at: to_time(r.get(4)?),
-        last_event_id: r.get::<_, Option<i64>>(5)?.map(EventId),
-        member_count: r.get::<_, i64>(6)?.try_into().unwrap_or_default(),
-    })
+        created_by: r.get(3)?,
+        created_at: r.get(4)?,
+        last_event_id: r.get(5)?,
+        member_count: r.get(6)?,
+    }
+    .into_record())
 }
 
 pub const PARTICIPANT_COLS: &str = "conversation_id, user_id, active, box, visible_after, left_at_event, \
@@ -105,125 +96,59 @@ pub fn participant(r: &Row<'_>) -> rusqlite::Result<ParticipantRecord> {
 
 /// Maps participant columns (in `PARTICIPANT_COLS` order) that start at `at` in a row.
 pub fn participant_at(r: &Row<'_>, at: usize) -> rusqlite::Result<ParticipantRecord> {
-    let inbox: String = r.get(at + 3)?;
-    Ok(ParticipantRecord {
-        conversation_id: ConversationId::from_stored(r.get(at)?),
-        user_id: UserId(r.get(at + 1)?),
+    Ok(ParticipantColumns {
+        conversation_id: r.get(at)?,
+        user_id: r.get(at + 1)?,
         active: r.get(at + 2)?,
-        inbox: InboxBox::parse(&inbox).unwrap_or_default(),
-        visible_after: r.get::<_, Option<i64>>(at + 4)?.map(EventId),
-        left_at_event: r.get::<_, Option<i64>>(at + 5)?.map(EventId),
-        last_read_event_id: r.get::<_, Option<i64>>(at + 6)?.map(EventId),
-        unread_count: r.get::<_, i64>(at + 7)?.try_into().unwrap_or_default(),
+        inbox: r.get(at + 3)?,
+        visible_after: r.get(at + 4)?,
+        left_at_event: r.get(at + 5)?,
+        last_read_event_id: r.get(at + 6)?,
+        unread_count: r.get(at + 7)?,
         muted: r.get(at + 8)?,
-        pinned: r.get::<_, Option<i64>>(at + 9)?.is_some(),
+        pinned_at: r.get(at + 9)?,
         archived: r.get(at + 10)?,
         accepted: r.get(at + 11)?,
         reported: r.get(at + 12)?,
-    })
+    }
+    .into_record())
 }
 
 pub const EVENT_COLS: &str = "id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, \
      edit_count, edited_at, deleted, user_ids, created_at";
 
-pub const KIND_MESSAGE: i64 = 0;
-pub const KIND_JOIN: i64 = 1;
-pub const KIND_LEAVE: i64 = 2;
-
 /// Maps an event row; reactions and edit history are attached by [`decorate`].
 pub fn event(r: &Row<'_>) -> rusqlite::Result<ConversationEvent> {
-    let id = EventId(r.get(0)?);
-    let conversation_id = ConversationId::from_stored(r.get(1)?);
-    let kind: i64 = r.get(2)?;
-    let sender_id = UserId(r.get(3)?);
-    let created_at = to_time(r.get(12)?);
-    if kind != KIND_MESSAGE {
-        let user_ids: Option<String> = r.get(11)?;
-        let user_ids = user_ids
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default();
-        let change = MembershipChange {
-            id,
-            conversation_id,
-            sender_id,
-            user_ids,
-            created_at,
-        };
-        return Ok(if kind == KIND_JOIN {
-            ConversationEvent::ParticipantsJoin(change)
-        } else {
-            ConversationEvent::ParticipantsLeave(change)
-        });
-    }
-    let entities: Option<String> = r.get(5)?;
-    Ok(ConversationEvent::Message(Message {
-        id,
-        conversation_id,
-        sender_id,
+    Ok(EventColumns {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        kind: r.get(2)?,
+        sender_id: r.get(3)?,
         text: r.get(4)?,
-        entities: entities
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default(),
-        created_at,
-        reply_to_id: r.get::<_, Option<i64>>(6)?.map(EventId),
-        client_message_id: r.get(7)?,
-        reactions: Vec::new(),
+        entities: r.get(5)?,
+        reply_to_id: r.get(6)?,
+        client_key: r.get(7)?,
         edit_count: r.get(8)?,
-        edited_at: r.get::<_, Option<i64>>(9)?.map(to_time),
-        edit_history: Vec::new(),
+        edited_at: r.get(9)?,
         deleted: r.get(10)?,
-    }))
+        user_ids: r.get(11)?,
+        created_at: r.get(12)?,
+    }
+    .into_event())
 }
 
 /// Attaches reactions and edit history to the messages among `events`.
 pub fn decorate(conn: &Connection, events: &mut [ConversationEvent]) -> Result<(), Error> {
-    let ids: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e {
-            ConversationEvent::Message(m) if !m.deleted => Some(m.id.0),
-            _ => None,
-        })
-        .collect();
+    let ids: Vec<i64> = decorated_messages(events, false).map(|m| m.id.0).collect();
     if ids.is_empty() {
         return Ok(());
     }
-    let mut reactions: HashMap<i64, Vec<ReactionGroup>> = HashMap::new();
     let select = "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN";
-    for (mid, emoji, uid) in per_message(conn, select, "created_at", &ids)? {
-        let groups = reactions.entry(mid).or_default();
-        match groups.iter_mut().find(|g| g.emoji == emoji) {
-            Some(g) => {
-                g.count += 1;
-                g.user_ids.push(UserId(uid));
-            }
-            None => groups.push(ReactionGroup {
-                emoji,
-                count: 1,
-                user_ids: vec![UserId(uid)],
-            }),
-        }
-    }
-    let edited: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e {
-            ConversationEvent::Message(m) if m.edit_count > 0 && !m.deleted => Some(m.id.0),
-            _ => None,
-        })
-        .collect();
-    let mut history: HashMap<i64, Vec<EditRecord>> = HashMap::new();
+    let reactions = per_message(conn, select, "created_at", &ids)?;
+    let edited: Vec<i64> = decorated_messages(events, true).map(|m| m.id.0).collect();
     let select = "SELECT message_id, text, edited_at FROM message_edits WHERE message_id IN";
-    for (mid, text, at) in per_message(conn, select, "message_id, seq", &edited)? {
-        history.entry(mid).or_default().push(EditRecord {
-            text,
-            edited_at: to_time(at),
-        });
-    }
-    for e in events.iter_mut() {
-        if let ConversationEvent::Message(m) = e {
-            m.reactions = reactions.remove(&m.id.0).unwrap_or_default();
-            m.edit_history = history.remove(&m.id.0).unwrap_or_default();
-        }
-    }
+    let edits = per_message(conn, select, "message_id, seq", &edited)?;
+    attach_decorations(events, reactions, edits);
     Ok(())
 }
 

@@ -3,9 +3,13 @@
 //! - [`traits`]: the storage traits, in domain terms.
 //! - [`records`]: the values that cross the boundary.
 //! - [`copy`]: rows in transit from one backend to another (`postern migrate-data`).
+//! - [`rows`]: stored columns as plain values and their one mapping to domain values.
+//! - [`page`]: keyset cursors and page assembly, the same for every backend.
 
 pub mod copy;
+pub mod page;
 pub mod records;
+pub mod rows;
 pub mod traits;
 
 pub use records::*;

@@ -1,0 +1,351 @@
+//! Stored rows as plain column values, and the one mapping from them to domain values.
+//!
+//! Both backends store the same columns with the same meaning; only how a column is read
+//! (rusqlite's `Row::get`, sqlx's `PgRow::try_get`) and the SQL differ. Each backend reads
+//! its columns into these structs and calls `into_*`, so a rule such as "a missing entity
+//! list reads as none" or "membership events carry their users as JSON" is written once.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use postern_core::model::{
+    ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
+    ReactionGroup, User,
+};
+use postern_core::stream::StreamEvent;
+use postern_core::{ConversationId, EventId, UserId};
+
+use crate::{ConversationRecord, InboxEntry, ParticipantRecord};
+
+/// `events.kind`: what a history row is.
+pub const KIND_MESSAGE: i64 = 0;
+pub const KIND_JOIN: i64 = 1;
+pub const KIND_LEAVE: i64 = 2;
+
+/// Times are stored as Unix milliseconds.
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// A stored time read back; one outside chrono's range reads as the epoch.
+pub fn to_time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A stored count read back; negative values cannot be stored and read as zero.
+fn count<T: TryFrom<i64> + Default>(n: i64) -> T {
+    T::try_from(n).unwrap_or_default()
+}
+
+/// Stored JSON read back; a missing or unreadable value reads as the empty default.
+fn json<T: serde::de::DeserializeOwned + Default>(j: Option<String>) -> T {
+    j.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+/// `users` columns, in `USER_COLS` order.
+pub struct UserColumns {
+    pub id: i64,
+    pub screen_name: String,
+    pub name: String,
+    pub description: String,
+    pub avatar_url: Option<String>,
+    pub verified: bool,
+    pub created_at: i64,
+}
+
+impl UserColumns {
+    pub fn into_user(self) -> User {
+        User {
+            id: UserId(self.id),
+            screen_name: self.screen_name,
+            name: self.name,
+            description: self.description,
+            avatar_url: self.avatar_url,
+            verified: self.verified,
+            created_at: to_time(self.created_at),
+        }
+    }
+}
+
+/// `conversations` columns, in `CONVERSATION_COLS` order.
+pub struct ConversationColumns {
+    pub id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub last_event_id: Option<i64>,
+    pub member_count: i64,
+}
+
+impl ConversationColumns {
+    pub fn into_record(self) -> ConversationRecord {
+        ConversationRecord {
+            id: ConversationId::from_stored(self.id),
+            kind: if self.kind == "group" {
+                ConversationKind::Group
+            } else {
+                ConversationKind::OneToOne
+            },
+            name: self.name,
+            created_by: UserId(self.created_by),
+            created_at: to_time(self.created_at),
+            last_event_id: self.last_event_id.map(EventId),
+            member_count: count(self.member_count),
+        }
+    }
+}
+
+/// `participants` columns, in `PARTICIPANT_COLS` order.
+pub struct ParticipantColumns {
+    pub conversation_id: String,
+    pub user_id: i64,
+    pub active: bool,
+    pub inbox: String,
+    pub visible_after: Option<i64>,
+    pub left_at_event: Option<i64>,
+    pub last_read_event_id: Option<i64>,
+    pub unread_count: i64,
+    pub muted: bool,
+    pub pinned_at: Option<i64>,
+    pub archived: bool,
+    pub accepted: bool,
+    pub reported: bool,
+}
+
+impl ParticipantColumns {
+    pub fn into_record(self) -> ParticipantRecord {
+        ParticipantRecord {
+            conversation_id: ConversationId::from_stored(self.conversation_id),
+            user_id: UserId(self.user_id),
+            active: self.active,
+            inbox: InboxBox::parse(&self.inbox).unwrap_or_default(),
+            visible_after: self.visible_after.map(EventId),
+            left_at_event: self.left_at_event.map(EventId),
+            last_read_event_id: self.last_read_event_id.map(EventId),
+            unread_count: count(self.unread_count),
+            muted: self.muted,
+            pinned: self.pinned_at.is_some(),
+            archived: self.archived,
+            accepted: self.accepted,
+            reported: self.reported,
+        }
+    }
+}
+
+/// `events` columns, in `EVENT_COLS` order. `edit_count` is already narrowed, as each
+/// backend's driver reads an unsigned column its own way.
+pub struct EventColumns {
+    pub id: i64,
+    pub conversation_id: String,
+    pub kind: i64,
+    pub sender_id: i64,
+    pub text: String,
+    pub entities: Option<String>,
+    pub reply_to_id: Option<i64>,
+    pub client_key: Option<String>,
+    pub edit_count: u32,
+    pub edited_at: Option<i64>,
+    pub deleted: bool,
+    pub user_ids: Option<String>,
+    pub created_at: i64,
+}
+
+impl EventColumns {
+    /// The event without reactions or edit history; [`attach_decorations`] adds those.
+    pub fn into_event(self) -> ConversationEvent {
+        let conversation = ConversationId::from_stored(self.conversation_id);
+        let sender = UserId(self.sender_id);
+        if self.kind != KIND_MESSAGE {
+            let users = json(self.user_ids);
+            return membership_event(
+                self.kind,
+                self.id,
+                &conversation,
+                sender,
+                users,
+                self.created_at,
+            );
+        }
+        ConversationEvent::Message(Message {
+            id: EventId(self.id),
+            conversation_id: conversation,
+            sender_id: sender,
+            text: self.text,
+            entities: json(self.entities),
+            created_at: to_time(self.created_at),
+            reply_to_id: self.reply_to_id.map(EventId),
+            client_message_id: self.client_key,
+            reactions: Vec::new(),
+            edit_count: self.edit_count,
+            edited_at: self.edited_at.map(to_time),
+            edit_history: Vec::new(),
+            deleted: self.deleted,
+        })
+    }
+}
+
+/// A join (`KIND_JOIN`) or leave (any other non-message kind) as history shows it.
+pub fn membership_event(
+    kind: i64,
+    id: i64,
+    conversation: &ConversationId,
+    sender: UserId,
+    users: Vec<UserId>,
+    at: i64,
+) -> ConversationEvent {
+    let change = MembershipChange {
+        id: EventId(id),
+        conversation_id: conversation.clone(),
+        sender_id: sender,
+        user_ids: users,
+        created_at: to_time(at),
+    };
+    if kind == KIND_JOIN {
+        ConversationEvent::ParticipantsJoin(change)
+    } else {
+        ConversationEvent::ParticipantsLeave(change)
+    }
+}
+
+/// What a membership event tells the stream; `None` for a message, which has its own path.
+pub fn membership_stream_event(event: &ConversationEvent) -> Option<StreamEvent> {
+    match event {
+        ConversationEvent::ParticipantsJoin(m) => Some(StreamEvent::ParticipantsJoined(m.clone())),
+        ConversationEvent::ParticipantsLeave(m) => Some(StreamEvent::ParticipantsLeft(m.clone())),
+        ConversationEvent::Message(_) => None,
+    }
+}
+
+/// A history event about to be inserted.
+pub struct EventRow<'a> {
+    pub conversation: &'a ConversationId,
+    pub kind: i64,
+    pub sender: UserId,
+    pub text: &'a str,
+    pub entities: Option<String>,
+    pub reply_to: Option<i64>,
+    pub client_key: Option<&'a str>,
+    pub user_ids: Option<String>,
+    pub created_at: i64,
+}
+
+impl<'a> EventRow<'a> {
+    /// A join or leave: no text, the users as JSON.
+    pub fn membership(
+        conversation: &'a ConversationId,
+        kind: i64,
+        sender: UserId,
+        users: &[UserId],
+        created_at: i64,
+    ) -> Self {
+        EventRow {
+            conversation,
+            kind,
+            sender,
+            text: "",
+            entities: None,
+            reply_to: None,
+            client_key: None,
+            user_ids: serde_json::to_string(users).ok(),
+            created_at,
+        }
+    }
+}
+
+/// The messages among `events` that carry reactions (and, `edited_only`, edit history):
+/// deleted messages keep neither.
+pub fn decorated_messages(
+    events: &[ConversationEvent],
+    edited_only: bool,
+) -> impl Iterator<Item = &Message> {
+    events.iter().filter_map(move |e| match e {
+        ConversationEvent::Message(m) if !m.deleted && (!edited_only || m.edit_count > 0) => {
+            Some(m)
+        }
+        _ => None,
+    })
+}
+
+/// Attaches reactions, as `(message_id, emoji, user_id)` rows in reaction order, and edit
+/// history, as `(message_id, text, edited_at)` rows in edit order, to the messages among
+/// `events`. Reactions group by emoji in the order each emoji first appeared.
+pub fn attach_decorations(
+    events: &mut [ConversationEvent],
+    reactions: Vec<(i64, String, i64)>,
+    edits: Vec<(i64, String, i64)>,
+) {
+    let mut grouped: HashMap<i64, Vec<ReactionGroup>> = HashMap::new();
+    for (mid, emoji, uid) in reactions {
+        let groups = grouped.entry(mid).or_default();
+        match groups.iter_mut().find(|g| g.emoji == emoji) {
+            Some(g) => {
+                g.count += 1;
+                g.user_ids.push(UserId(uid));
+            }
+            None => groups.push(ReactionGroup {
+                emoji,
+                count: 1,
+                user_ids: vec![UserId(uid)],
+            }),
+        }
+    }
+    let mut history: HashMap<i64, Vec<EditRecord>> = HashMap::new();
+    for (mid, text, at) in edits {
+        history.entry(mid).or_default().push(EditRecord {
+            text,
+            edited_at: to_time(at),
+        });
+    }
+    for e in events.iter_mut() {
+        if let ConversationEvent::Message(m) = e {
+            m.reactions = grouped.remove(&m.id.0).unwrap_or_default();
+            m.edit_history = history.remove(&m.id.0).unwrap_or_default();
+        }
+    }
+}
+
+/// The event ids a member can see in a conversation, as an open range `(lower, upper)`
+/// where `upper` is inclusive: after they last deleted it, up to when they left.
+pub fn visible_range(me: &ParticipantRecord) -> (i64, i64) {
+    let upper = me.left_at_event.map_or(i64::MAX, |e| e.0);
+    let lower = me.visible_after.map_or(i64::MIN, |e| e.0);
+    (lower, upper)
+}
+
+/// One inbox entry from the member's row, every member's row and the last event they see.
+/// Read marks show only other members who accepted the conversation.
+pub fn inbox_entry(
+    conversation: ConversationRecord,
+    me: ParticipantRecord,
+    members: &[ParticipantRecord],
+    last_event: Option<ConversationEvent>,
+) -> InboxEntry {
+    InboxEntry {
+        member_ids: members
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| p.user_id)
+            .collect(),
+        read_marks: members
+            .iter()
+            .filter(|p| p.active && p.accepted && p.user_id != me.user_id)
+            .filter_map(|p| p.last_read_event_id.map(|e| (p.user_id, e)))
+            .collect(),
+        conversation,
+        me,
+        last_event,
+    }
+}
+
+/// Only the messages among `events`, for lists (search) that show nothing else.
+pub fn messages_only(events: Vec<ConversationEvent>) -> Vec<Message> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            ConversationEvent::Message(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}

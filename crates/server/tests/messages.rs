@@ -477,7 +477,58 @@ async fn pins_are_limited_and_lead_the_inbox() {
     );
 }
 
+/// The reactions on message `mid` as `token` sees them.
+async fn reactions_of(srv: &TestServer, token: &str, conv: &str, mid: &str) -> serde_json::Value {
+    let path = format!("/api/v1/conversations/{conv}/events");
+    let (_, page) = srv.call("GET", &path, Some(token), None).await;
+    page["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["id"] == mid)
+        .map(|e| e["reactions"].clone())
+        .unwrap_or_default()
+}
+
+async fn a_reaction_is_removed_only_by_naming_its_emoji() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
+    let m = srv.dm(&alice, &bob_id, "react to me").await;
+    let (conv, mid) = (s(&m["conversation_id"]), s(&m["id"]));
+    let reaction =
+        |emoji: &str| format!("/api/v1/conversations/{conv}/messages/{mid}/reactions/{emoji}");
+    let mut alice_ws = srv.ws(&alice, None).await;
+    alice_ws.next_of("ready").await;
+    let (status, _) = srv.call("PUT", &reaction("👍"), Some(&bob), None).await;
+    assert_eq!(status, 204);
+    alice_ws.next_of("reaction.added").await;
+    let (status, _) = srv.call("DELETE", &reaction("❤️"), Some(&bob), None).await;
+    assert_eq!(
+        status, 204,
+        "removing an emoji that is not there changes nothing"
+    );
+    assert_eq!(
+        reactions_of(&srv, &alice, &conv, &mid).await,
+        json!([{"emoji": "👍", "count": 1, "user_ids": [bob_id]}])
+    );
+    assert!(alice_ws.quiet_for(200).await, "and tells nobody");
+
+    let (status, _) = srv.call("DELETE", &reaction("👍"), Some(&bob), None).await;
+    assert_eq!(status, 204);
+    let removed = alice_ws.next_of("reaction.removed").await;
+    assert_eq!(removed["data"]["emoji"], "👍");
+    assert_eq!(reactions_of(&srv, &alice, &conv, &mid).await, json!([]));
+    let (status, _) = srv.call("DELETE", &reaction("👍"), Some(&bob), None).await;
+    assert_eq!(status, 204, "removing again is harmless");
+    let (status, body) = srv.call("DELETE", &reaction("ab"), Some(&bob), None).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("emoji"))
+    );
+}
+
 crate::on_every_backend!(
+    a_reaction_is_removed_only_by_naming_its_emoji,
     idempotent_sends_return_the_original_once,
     unread_counts_follow_sends_and_reads,
     history_pages_both_ways_without_gaps,

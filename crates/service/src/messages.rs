@@ -29,6 +29,13 @@ enum Audience {
     Group(Vec<UserId>),
 }
 
+/// A change to the caller's reaction on a message.
+#[derive(Debug, Clone)]
+pub enum ReactionEdit {
+    Set(String),
+    Remove(String),
+}
+
 /// The outcome of a send: `created` is false when an idempotency key matched.
 pub struct Sent {
     pub message: Message,
@@ -281,17 +288,17 @@ impl Services {
     }
 
     /// Sets the caller's reaction (one per user per message; a new emoji replaces the old),
-    /// or removes it when `emoji` is `None`.
+    /// or removes it. Removing names the emoji: a removal of one the caller has not put
+    /// there changes nothing (so a retried or stale removal cannot take away a newer one).
     pub async fn react(
         &self,
         me: UserId,
         id: &ConversationId,
         message: EventId,
-        emoji: Option<String>,
+        edit: ReactionEdit,
     ) -> Result<()> {
-        if let Some(e) = &emoji {
-            check_emoji(e)?;
-        }
+        let (ReactionEdit::Set(e) | ReactionEdit::Remove(e)) = &edit;
+        check_emoji(e)?;
         self.active_member(me, id).await?;
         let previous = match self.visible_event(me, id, message).await? {
             ConversationEvent::Message(m) if !m.deleted => m
@@ -303,6 +310,11 @@ impl Services {
                 return Err(Error::Conflict("the message was deleted"));
             }
             _ => return Err(Error::NotFound("message")),
+        };
+        let emoji = match edit {
+            ReactionEdit::Set(e) => Some(e),
+            ReactionEdit::Remove(e) if previous.as_ref() == Some(&e) => None,
+            ReactionEdit::Remove(_) => return Ok(()),
         };
         let change = |emoji: String| ReactionChange {
             conversation_id: id.clone(),

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::{Error, EventId};
-use postern_service::messages::{Draft, Sent};
+use postern_service::messages::{Draft, ReactionEdit, Sent};
 use postern_store::HistoryDirection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -226,25 +226,26 @@ async fn react(
             c.user_id,
             &conversation_id(&id)?,
             event_id("message_id", &mid)?,
-            Some(emoji),
+            ReactionEdit::Set(emoji),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}`.
+/// `DELETE /api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}`: removes the
+/// caller's reaction if it is that emoji; otherwise nothing changes (still 204).
 #[utoipa::path(delete, path = "/conversations/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages", responses((status = 204)))]
 async fn unreact(
     State(s): State<AppState>,
     Auth(c): Auth,
-    Path((id, mid, _emoji)): Path<(String, String, String)>,
+    Path((id, mid, emoji)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     s.services
         .react(
             c.user_id,
             &conversation_id(&id)?,
             event_id("message_id", &mid)?,
-            None,
+            ReactionEdit::Remove(emoji),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

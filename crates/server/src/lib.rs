@@ -39,6 +39,7 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
         session_days: config.auth.session_days,
+        ..ServiceConfig::default()
     };
     Ok(Services::new(store, bus, ids, service_config))
 }
@@ -84,16 +85,27 @@ pub fn redact(url: &str) -> String {
 pub struct Running {
     pub addr: SocketAddr,
     pub services: Arc<Services>,
+    /// Stops the server and its sweeper when set, or when dropped.
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting, lets in-flight requests finish, and waits (up to the grace period).
     pub async fn stop(self, grace: Duration) {
         let _ = self.shutdown.send(true);
-        let _ = tokio::time::timeout(grace, self.task).await;
+        let _ = tokio::time::timeout(grace, async {
+            let _ = self.task.await;
+            let _ = self.sweeper.await;
+        })
+        .await;
     }
+}
+
+/// Completes when `stop` is set, or when its sender is gone (the `Running` was dropped).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// Binds and serves `config` until [`Running::stop`].
@@ -109,12 +121,11 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
         stream: StreamConfig::default(),
     };
     let app = postern_http::app(state);
-    let (shutdown, mut rx) = watch::channel(false);
+    let (shutdown, rx) = watch::channel(false);
+    let sweeper = services.spawn_sweeper(stopped(rx.clone()));
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            })
+            .with_graceful_shutdown(stopped(rx))
             .await
     });
     Ok(Running {
@@ -122,5 +133,6 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
         services,
         shutdown,
         task,
+        sweeper,
     })
 }

@@ -9,6 +9,7 @@
 //!   read receipts, typing, history, search.
 //! - [`stream`]: a user's real-time events with resume from a position.
 //! - [`rate`]: the per-user send limits.
+//! - [`sweeper`]: background housekeeping (expired idempotency keys).
 
 pub mod accounts;
 pub mod auth;
@@ -17,8 +18,10 @@ pub mod graph;
 pub mod messages;
 pub mod rate;
 pub mod stream;
+pub mod sweeper;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use postern_bus::Bus;
 use postern_core::IdGenerator;
@@ -39,6 +42,8 @@ pub struct ServiceConfig {
     pub argon2_iterations: u32,
     /// Browser sessions last this long.
     pub session_days: i64,
+    /// How often [`Services::spawn_sweeper`] forgets expired idempotency keys.
+    pub sweep_every: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -49,6 +54,7 @@ impl Default for ServiceConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             session_days: 30,
+            sweep_every: Duration::from_secs(5 * 60),
         }
     }
 }

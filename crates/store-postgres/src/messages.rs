@@ -1,6 +1,7 @@
 //! Messages: append (idempotent), history, edits, deletes, reactions, read marks, search.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, StreamEvent};
@@ -54,6 +55,29 @@ async fn require_live_message(
 impl MessageStore for PostgresStore {
     async fn append_message(&self, new: NewMessage) -> Result<Appended> {
         append::append_message(self, new).await
+    }
+
+    async fn sweep_idempotency(&self, older_than: DateTime<Utc>, batch: usize) -> Result<usize> {
+        // One statement, so one short transaction. Rows another session has locked (a send
+        // re-claiming the key, another node's sweep) are skipped rather than waited for; the
+        // locking read re-checks the age of a row updated meanwhile, and the outer condition
+        // repeats it, so a key re-claimed since is never taken.
+        let swept = sqlx::query(
+            "DELETE FROM idempotency
+             WHERE created_at < $1
+               AND (sender_id, client_key) IN (
+                   SELECT sender_id, client_key FROM idempotency
+                    WHERE created_at < $1
+                    LIMIT $2
+                    FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(older_than.timestamp_millis())
+        .bind(sql_count(batch))
+        .execute(&self.pool)
+        .await
+        .db()?
+        .rows_affected();
+        Ok(usize::try_from(swept).unwrap_or(usize::MAX))
     }
 
     async fn event(

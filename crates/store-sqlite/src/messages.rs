@@ -1,6 +1,7 @@
 //! Messages: append (idempotent), history, edits, deletes, reactions, read marks, search.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
@@ -229,6 +230,43 @@ impl MessageStore for SqliteStore {
         self.write(move |c| {
             let (id, seq) = (ids.next_id(), ids.next_id());
             append(c, new, id, seq)
+        })
+        .await
+    }
+
+    async fn sweep_idempotency(&self, older_than: DateTime<Utc>, batch: usize) -> Result<usize> {
+        let cutoff = older_than.timestamp_millis();
+        let limit = i64::try_from(batch).unwrap_or(i64::MAX);
+        // The table has no index on age, so finding expired keys is a scan: it runs on a
+        // reader, where it holds up nobody (WAL), and the writer only deletes those keys by
+        // primary key, re-checking their age in case a send re-claimed one meanwhile.
+        let expired: Vec<(i64, String)> = self
+            .read(move |c| {
+                let mut found = c
+                    .prepare_cached(
+                        "SELECT sender_id, client_key FROM idempotency WHERE created_at < ?1 LIMIT ?2",
+                    )
+                    .db()?;
+                let rows = found
+                    .query_map((cutoff, limit), |r| Ok((r.get(0)?, r.get(1)?)))
+                    .db()?;
+                rows.collect::<rusqlite::Result<_>>().db()
+            })
+            .await?;
+        if expired.is_empty() {
+            return Ok(0);
+        }
+        self.write(move |c| {
+            let mut delete = c
+                .prepare_cached(
+                    "DELETE FROM idempotency WHERE sender_id = ?1 AND client_key = ?2 AND created_at < ?3",
+                )
+                .db()?;
+            let mut swept = 0;
+            for (sender, key) in &expired {
+                swept += delete.execute((sender, key, cutoff)).db()?;
+            }
+            Ok(swept)
         })
         .await
     }

@@ -7,6 +7,7 @@
 //! receiver's stream.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use postern_core::model::{ConversationEvent, Relationship, Settings, User};
 use postern_core::stream::Delivery;
 use postern_core::{ConversationId, EventId, ObjectId, Result, UserId};
@@ -128,6 +129,12 @@ pub trait MessageStore: Send + Sync {
     /// Appends a message, creating a one-to-one conversation on first contact; idempotent on
     /// `(sender, client_key)` within the idempotency window.
     async fn append_message(&self, new: NewMessage) -> Result<Appended>;
+    /// Forgets at most `batch` idempotency keys claimed before `older_than` (keys past their
+    /// window, which no longer deduplicate) and returns how many went. Bounded so one call
+    /// never holds a writer or many locks for long; call again until it returns less than
+    /// `batch`. Safe to run from several nodes at once: a key is forgotten once, and a key a
+    /// send re-claims meanwhile is kept.
+    async fn sweep_idempotency(&self, older_than: DateTime<Utc>, batch: usize) -> Result<usize>;
     async fn event(
         &self,
         conversation: &ConversationId,

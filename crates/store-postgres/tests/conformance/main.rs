@@ -7,6 +7,7 @@ mod harness;
 mod accounts;
 mod conversations;
 mod graph;
+mod idempotency;
 mod messages;
 mod search;
 mod stream;

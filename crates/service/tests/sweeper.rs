@@ -1,0 +1,112 @@
+//! The sweeper runs on its own: with a key window of zero hours every key is expired as soon
+//! as it is claimed, and a sweeper ticking every few milliseconds forgets it without being
+//! asked. It ends when its shutdown completes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postern_bus::MemoryBus;
+use postern_core::limits::Limits;
+use postern_core::model::InboxBox;
+use postern_core::{ConversationId, IdGenerator, UserId};
+use postern_service::accounts::Registration;
+use postern_service::messages::Draft;
+use postern_service::{ServiceConfig, Services};
+use postern_store::{NewMessage, OneToOneSetup};
+use postern_store_sqlite::SqliteStore;
+
+async fn register(services: &Services, name: &str) -> UserId {
+    let (user, _) = services
+        .register(Registration {
+            screen_name: name.into(),
+            password: "correct horse".into(),
+            name: None,
+            verified: false,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("register {name}: {e}"));
+    user.id
+}
+
+/// Whether `key` of `from`'s is still stored: a retry that accepts a key of any age is
+/// answered from it (and then writes nothing).
+async fn key_is_stored(services: &Services, from: UserId, to: UserId, key: &str) -> bool {
+    let retry = NewMessage {
+        conversation_id: ConversationId::one_to_one(from, to),
+        sender_id: from,
+        text: "again".into(),
+        entities: Default::default(),
+        reply_to_id: None,
+        client_key: Some(key.into()),
+        idempotent_since: DateTime::<Utc>::UNIX_EPOCH,
+        setup: Some(OneToOneSetup {
+            recipient: to,
+            recipient_box: InboxBox::Primary,
+        }),
+        notify: vec![from, to],
+        also: Default::default(),
+    };
+    services
+        .store()
+        .append_message(retry)
+        .await
+        .unwrap_or_else(|e| panic!("retry: {e}"))
+        .duplicate
+}
+
+#[tokio::test]
+async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ids = Arc::new(IdGenerator::new(0));
+    let store = SqliteStore::open(&dir.path().join("postern.db"), ids.clone())
+        .unwrap_or_else(|e| panic!("open: {e}"));
+    let config = ServiceConfig {
+        limits: Limits {
+            idempotency_hours: 0,
+            ..Limits::default()
+        },
+        rate_limits: false,
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
+        sweep_every: Duration::from_millis(10),
+        ..ServiceConfig::default()
+    };
+    let services = Services::new(Arc::new(store), Arc::new(MemoryBus::new()), ids, config);
+    let alice = register(&services, "alice").await;
+    let bob = register(&services, "bob").await;
+    services
+        .follow(bob, alice)
+        .await
+        .unwrap_or_else(|e| panic!("follow: {e}"));
+    let draft = Draft {
+        text: "hello".into(),
+        reply_to_id: None,
+        client_key: Some("k1".into()),
+    };
+    let sent = services
+        .send_to_user(alice, bob, draft)
+        .await
+        .unwrap_or_else(|e| panic!("send: {e}"));
+    assert!(sent.created);
+    // Nothing sweeps yet, so the key is there (the probe itself must be able to see it).
+    assert!(key_is_stored(&services, alice, bob, "k1").await);
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let sweeper = services.spawn_sweeper(async move {
+        let _ = stopped.await;
+    });
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while key_is_stored(&services, alice, bob, "k1").await {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the key was not swept within 10 s"));
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), sweeper)
+        .await
+        .unwrap_or_else(|_| panic!("the sweeper did not stop within 10 s"))
+        .unwrap_or_else(|e| panic!("the sweeper failed: {e}"));
+}

@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use dashmap::DashMap;
@@ -25,6 +26,10 @@ use tokio::task::AbortHandle;
 
 use crate::local::LocalFanout;
 use crate::{Bus, Live};
+
+/// How long a subscription may take to be confirmed before the connection is told to
+/// rely on the store.
+const ROUND_TRIP_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct NatsBus {
@@ -102,7 +107,7 @@ impl NatsBus {
     }
 
     /// Makes sure this node hears `user`'s subject. The subscription is confirmed by the
-    /// server (flush) before returning, so anything published after this call arrives.
+    /// server before returning, so anything published after this call arrives.
     async fn listen(&self, user: UserId) -> Result<()> {
         if self.forwarders.contains_key(&user) {
             return Ok(());
@@ -112,7 +117,7 @@ impl NatsBus {
             .subscribe(self.subject(user))
             .await
             .map_err(Error::internal)?;
-        self.client.flush().await.map_err(Error::internal)?;
+        self.round_trip().await?;
         let local = self.local.clone();
         let task = tokio::spawn(async move {
             while let Some(message) = subscriber.next().await {
@@ -132,6 +137,27 @@ impl NatsBus {
             }
         }
         Ok(())
+    }
+
+    /// Returns once the server has processed everything this client sent before. The server
+    /// handles a connection's commands in order, so when a message published to a private
+    /// inbox comes back, an earlier subscription is in place. (`flush` only writes the
+    /// socket: a publish from another node could still overtake the subscription.)
+    async fn round_trip(&self) -> Result<()> {
+        let inbox = self.client.new_inbox();
+        let mut echo = self
+            .client
+            .subscribe(inbox.clone())
+            .await
+            .map_err(Error::internal)?;
+        self.client
+            .publish(inbox, Vec::new().into())
+            .await
+            .map_err(Error::internal)?;
+        match tokio::time::timeout(ROUND_TRIP_TIMEOUT, echo.next()).await {
+            Ok(Some(_)) => Ok(()),
+            _ => Err(Error::internal("NATS did not answer in time")),
+        }
     }
 
     /// Stops hearing `user`'s subject once nobody here is connected as them.

@@ -214,11 +214,7 @@ fn require_live_message(
     conversation: &ConversationId,
     id: EventId,
 ) -> Result<Message> {
-    let m = rows::load_message(c, conversation, id)?;
-    if m.deleted {
-        return Err(Error::Conflict("the message was deleted"));
-    }
-    Ok(m)
+    postern_store::rows::live_message(rows::load_message(c, conversation, id)?)
 }
 
 #[async_trait]

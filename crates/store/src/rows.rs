@@ -339,6 +339,14 @@ pub fn inbox_entry(
     }
 }
 
+/// The message if it can still be edited or reacted to: a deleted one is a tombstone.
+pub fn live_message(m: Message) -> postern_core::Result<Message> {
+    if m.deleted {
+        return Err(postern_core::Error::Conflict("the message was deleted"));
+    }
+    Ok(m)
+}
+
 /// Only the messages among `events`, for lists (search) that show nothing else.
 pub fn messages_only(events: Vec<ConversationEvent>) -> Vec<Message> {
     events

@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::{Error, EventId};
+use postern_service::auth::Caller;
 use postern_service::messages::{Draft, ReactionEdit, Sent};
 use postern_store::HistoryDirection;
 use serde::{Deserialize, Serialize};
@@ -221,15 +222,7 @@ async fn react(
     Auth(c): Auth,
     Path((id, mid, emoji)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    s.services
-        .react(
-            c.user_id,
-            &conversation_id(&id)?,
-            event_id("message_id", &mid)?,
-            ReactionEdit::Set(emoji),
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    edit_reaction(&s, &c, &id, &mid, ReactionEdit::Set(emoji)).await
 }
 
 /// `DELETE /api/v1/conversations/{id}/messages/{message_id}/reactions/{emoji}`: removes the
@@ -240,12 +233,22 @@ async fn unreact(
     Auth(c): Auth,
     Path((id, mid, emoji)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
+    edit_reaction(&s, &c, &id, &mid, ReactionEdit::Remove(emoji)).await
+}
+
+async fn edit_reaction(
+    s: &AppState,
+    c: &Caller,
+    id: &str,
+    mid: &str,
+    edit: ReactionEdit,
+) -> ApiResult<StatusCode> {
     s.services
         .react(
             c.user_id,
-            &conversation_id(&id)?,
-            event_id("message_id", &mid)?,
-            ReactionEdit::Remove(emoji),
+            &conversation_id(id)?,
+            event_id("message_id", mid)?,
+            edit,
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -22,6 +22,8 @@ use futures::{Stream, StreamExt};
 use postern_core::stream::{Delivery, EventBody};
 use postern_core::{Error, Result, UserId};
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::task::AbortHandle;
 
 use crate::local::LocalFanout;
@@ -31,9 +33,15 @@ use crate::{Bus, Live};
 /// rely on the store.
 const ROUND_TRIP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Batches of deliveries waiting to be published. Bounded, so a stalled NATS connection
+/// costs memory only up to here; beyond it deliveries are dropped and caught up from the
+/// store.
+const QUEUE_CAPACITY: usize = 16_384;
+
 #[derive(Clone)]
 pub struct NatsBus {
     client: async_nats::Client,
+    queue: mpsc::Sender<Vec<Delivery>>,
     /// Subjects are `{prefix}.user.{id}`: nodes sharing a prefix form one installation.
     prefix: Arc<str>,
     local: LocalFanout,
@@ -89,9 +97,13 @@ impl NatsBus {
             .connect(url)
             .await
             .map_err(|e| Error::internal(format!("cannot connect to NATS at {url}: {e}")))?;
+        let prefix: Arc<str> = prefix.into();
+        let (queue, queued) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(publish_loop(client.clone(), prefix.clone(), queued));
         Ok(NatsBus {
             client,
-            prefix: prefix.into(),
+            queue,
+            prefix,
             local,
             forwarders: Arc::default(),
         })
@@ -103,7 +115,7 @@ impl NatsBus {
     }
 
     fn subject(&self, user: UserId) -> String {
-        format!("{}.user.{}", self.prefix, user.0)
+        subject(&self.prefix, user)
     }
 
     /// Makes sure this node hears `user`'s subject. The subscription is confirmed by the
@@ -172,6 +184,30 @@ impl NatsBus {
     }
 }
 
+fn subject(prefix: &str, user: UserId) -> String {
+    format!("{prefix}.user.{}", user.0)
+}
+
+/// Publishes queued deliveries in order, for as long as any handle to the bus lives.
+async fn publish_loop(
+    client: async_nats::Client,
+    prefix: Arc<str>,
+    mut queue: mpsc::Receiver<Vec<Delivery>>,
+) {
+    while let Some(batch) = queue.recv().await {
+        for d in batch {
+            let Some(payload) = encode(&d) else { continue };
+            // A failed publish is a lost message like any other: receivers catch up.
+            if let Err(e) = client
+                .publish(subject(&prefix, d.user_id), payload.into())
+                .await
+            {
+                tracing::warn!(error = %e, "nats: publish failed");
+            }
+        }
+    }
+}
+
 fn encode(d: &Delivery) -> Option<Vec<u8>> {
     serde_json::to_vec(&Wire {
         user: d.user_id.0,
@@ -196,26 +232,31 @@ fn decode(payload: &[u8]) -> Option<Delivery> {
 
 #[async_trait]
 impl Bus for NatsBus {
+    /// Queues the deliveries and returns at once: a send's answer never waits for NATS.
     async fn publish(&self, deliveries: Vec<Delivery>) {
-        for d in deliveries {
-            let Some(payload) = encode(&d) else { continue };
-            // A failed publish is a lost message like any other: receivers catch up.
-            if let Err(e) = self
-                .client
-                .publish(self.subject(d.user_id), payload.into())
-                .await
-            {
-                tracing::warn!(error = %e, "nats: publish failed");
-            }
+        if let Err(e) = self.queue.try_send(deliveries) {
+            let dropped = match &e {
+                TrySendError::Full(d) | TrySendError::Closed(d) => d.len(),
+            };
+            metrics::counter!("postern_nats_deliveries_dropped_total").increment(dropped as u64);
+            tracing::warn!(
+                dropped,
+                "nats: publish queue full; receivers catch up from the store"
+            );
+            // Connections here learn now; other nodes' connections at their user's next
+            // event, or when their NATS client reports the loss.
+            self.local.lag_all();
         }
     }
 
     async fn subscribe(&self, user: UserId) -> BoxStream<'static, Live> {
         let live = self.local.subscribe(user);
         if let Err(e) = self.listen(user).await {
-            // The stream still works from the store; tell it to catch up now.
-            tracing::warn!(error = %e, "nats: cannot subscribe");
-            self.local.lag_all();
+            // Without a subscription this connection would hear nothing more: end it, so
+            // the client reconnects (resuming from its position) and tries again.
+            tracing::warn!(error = %e, "nats: cannot subscribe; closing the stream");
+            drop(live);
+            return Box::pin(futures::stream::empty());
         }
         Box::pin(Subscription {
             live: Some(live),

@@ -1,0 +1,67 @@
+//! A node that cannot have the store or bus it was configured with refuses to start, with a
+//! message naming the setting, instead of running on something else.
+
+mod common;
+
+use std::time::Duration;
+
+use tokio::process::Command;
+
+/// Runs `postern serve` with `args` and returns its exit success and standard error.
+async fn serve(args: &[&str]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let port = common::process::free_port().to_string();
+    let run = Command::new(env!("CARGO_BIN_EXE_postern"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .args(args)
+        .env("POSTERN__LOG__FILTER", "error")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .unwrap_or_else(|_| panic!("postern serve {args:?} kept running"))
+        .unwrap_or_else(|e| panic!("cannot run postern: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn unknown_and_incomplete_urls_are_refused() {
+    for (args, says) in [
+        (
+            ["--database-url", "mysql://db/postern"],
+            "scheme `mysql` is not supported",
+        ),
+        (["--database-url", "postern.db"], "has no scheme"),
+        (["--database-url", "postgres://"], "names no server"),
+        (["--bus-url", "redis://127.0.0.1:6379"], "bus.url"),
+    ] {
+        let (ok, stderr) = serve(&args).await;
+        assert!(!ok, "{args:?} must not start");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn unreachable_services_stop_the_start() {
+    let (ok, stderr) = serve(&["--bus-url", "nats://127.0.0.1:1"]).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("cannot use bus.url nats://127.0.0.1:1"),
+        "{stderr}"
+    );
+    let (ok, stderr) = serve(&["--database-url", "postgres://postgres@127.0.0.1:1/postern"]).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("cannot open database postgres://"),
+        "{stderr}"
+    );
+}

@@ -31,6 +31,19 @@ pub enum Error {
     /// Admission refused: the recipient does not accept messages from the sender (v1.1 150).
     #[error("this user does not accept messages from you")]
     RecipientNotAccepting,
+    /// Media of a type Postern does not take (HTTP 415).
+    #[error("{}: {}", .0.field, .0.message)]
+    UnsupportedMedia(Invalid),
+    /// Media whose content is not what it was declared to be.
+    #[error("{}: {}", .0.field, .0.message)]
+    MediaMismatch(Invalid),
+    /// Media that cannot be read: corrupt, truncated, or not the container it claims.
+    #[error("{}: {}", .0.field, .0.message)]
+    InvalidMedia(Invalid),
+    /// An upload over its cap, or an image that would decode beyond the pixel and memory
+    /// limits (HTTP 413).
+    #[error("{}: {}", .0.field, .0.message)]
+    TooLarge(Invalid),
     #[error("rate limit exceeded: {what}")]
     RateLimited {
         what: &'static str,
@@ -46,6 +59,18 @@ impl Error {
             field: field.into(),
             message: message.into(),
         })
+    }
+
+    /// The field-level detail of any refusal that names a field.
+    pub fn invalid_detail(&self) -> Option<&Invalid> {
+        match self {
+            Error::Invalid(i)
+            | Error::UnsupportedMedia(i)
+            | Error::MediaMismatch(i)
+            | Error::InvalidMedia(i)
+            | Error::TooLarge(i) => Some(i),
+            _ => None,
+        }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {

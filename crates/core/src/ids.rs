@@ -65,6 +65,10 @@ string_id!(
     /// Any other time-ordered id (reports, tokens).
     ObjectId
 );
+string_id!(
+    /// An uploaded media item (and its upload while it is in progress).
+    MediaId
+);
 
 /// Accepts `"123"` or `123`: Twitter clients send ids both ways.
 fn deserialize_i64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {

@@ -4,6 +4,7 @@
 //! - [`model`]: users, settings, conversations, messages as clients see them.
 //! - [`admission`]: who may message whom (SPEC §3.3), as one pure function.
 //! - [`text`] and [`entities`]: text normalization and limits, server-side entities.
+//! - [`media`]: media categories, accepted types and their caps; media as clients see it.
 //! - [`stream`]: real-time events and their wire frames.
 //! - [`limits`]: the configurable product limits (SPEC §6).
 //! - [`error`]: every refusal, independent of any HTTP surface.
@@ -13,9 +14,10 @@ pub mod entities;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod media;
 pub mod model;
 pub mod stream;
 pub mod text;
 
 pub use error::{Error, Invalid, Result};
-pub use ids::{ConversationId, EventId, IdGenerator, ObjectId, UserId};
+pub use ids::{ConversationId, EventId, IdGenerator, MediaId, ObjectId, UserId};

@@ -29,6 +29,20 @@ pub struct Limits {
     pub spam_unanswered_requests: u32,
     /// Reports against an account after which the quality filter treats it as likely spam.
     pub spam_reports: u32,
+    /// Largest upload per media category, in bytes (SPEC §3.6).
+    pub media_image_bytes: u64,
+    pub media_gif_bytes: u64,
+    pub media_video_bytes: u64,
+    /// Largest part of a chunked upload, and how many parts one may have.
+    pub media_part_bytes: u64,
+    pub media_parts: u32,
+    /// Images wider or taller than this many pixels are refused before decoding.
+    pub media_image_side: u32,
+    /// Memory one image (every frame of a GIF) may take when decoded, in bytes: what stops
+    /// a small file that decompresses into gigabytes.
+    pub media_decode_bytes: u64,
+    /// Hours an upload waits to be attached before it and its bytes are removed.
+    pub media_expiry_hours: i64,
 }
 
 impl Default for Limits {
@@ -47,9 +61,21 @@ impl Default for Limits {
             idempotency_hours: 24,
             spam_unanswered_requests: 20,
             spam_reports: 3,
+            media_image_bytes: 5 * MB,
+            media_gif_bytes: 15 * MB,
+            media_video_bytes: 512 * MB,
+            media_part_bytes: 5 * MB,
+            media_parts: 1_000,
+            media_image_side: 8_192,
+            media_decode_bytes: 256 * MIB,
+            media_expiry_hours: 24,
         }
     }
 }
+
+/// Media caps are in decimal megabytes, as Twitter states them.
+const MB: u64 = 1_000_000;
+const MIB: u64 = 1 << 20;
 
 /// Fixed profile limits (SPEC §3.1); these follow Twitter and are not configurable.
 pub const SCREEN_NAME_MAX: usize = 15;

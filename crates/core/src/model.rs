@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::entities::Entities;
 use crate::ids::{ConversationId, EventId, UserId};
+use crate::media::Media;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -129,6 +130,10 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_id: Option<EventId>,
+    /// The one attachment; removed with the text when deleted for everyone. (Boxed: most
+    /// messages have none.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<Box<Media>>,
     /// The sender's idempotency key, echoed so a sender's devices can match their drafts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
@@ -144,6 +149,9 @@ pub struct Message {
 }
 
 /// An entry in a conversation's history.
+// Nearly every event is a message, so boxing it would add an allocation per event and save
+// no memory.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConversationEvent {

@@ -43,6 +43,10 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
         Error::RecipientNotAccepting => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
+        Error::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        Error::MediaMismatch(_) => (StatusCode::BAD_REQUEST, "media_type_mismatch"),
+        Error::InvalidMedia(_) => (StatusCode::BAD_REQUEST, "invalid_media"),
+        Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
@@ -51,13 +55,13 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = status_and_code(&self.0);
-        let (message, field) = match &self.0 {
-            Error::Invalid(i) => (format!("{}: {}", i.field, i.message), Some(i.field.clone())),
-            Error::Internal(detail) => {
+        let (message, field) = match (&self.0, self.0.invalid_detail()) {
+            (e, Some(i)) => (e.to_string(), Some(i.field.clone())),
+            (Error::Internal(detail), None) => {
                 tracing::error!(%detail, "internal error");
                 ("something went wrong on our side".to_owned(), None)
             }
-            other => (other.to_string(), None),
+            (other, None) => (other.to_string(), None),
         };
         let mut response = plain(status, code, message, field);
         if let Error::RateLimited { retry_after, .. } = &self.0 {

@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod ops;
+pub mod range;
 pub mod stream;
 
 use std::sync::Arc;

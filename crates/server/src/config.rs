@@ -18,6 +18,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub database: DatabaseConfig,
     pub bus: BusConfig,
+    pub media: postern_media::StorageConfig,
     pub auth: AuthConfig,
     pub log: LogConfig,
     pub limits: Limits,

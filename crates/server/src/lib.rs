@@ -12,6 +12,7 @@ use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use postern_bus::{Bus, MemoryBus, NatsBus};
 use postern_core::IdGenerator;
+use postern_media::MediaStorage;
 use postern_http::{AppState, stream::StreamConfig};
 use postern_service::{ServiceConfig, Services};
 use postern_store::Store;
@@ -41,7 +42,12 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         session_days: config.auth.session_days,
         ..ServiceConfig::default()
     };
-    Ok(Services::new(store, bus, ids, service_config))
+    let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;
+    media
+        .ping()
+        .await
+        .with_context(|| format!("cannot use media storage {media:?}"))?;
+    Ok(Services::new(store, bus, ids, media, service_config))
 }
 
 /// Opens (creating and migrating if needed) the database `database.url` names.

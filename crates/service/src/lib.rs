@@ -7,6 +7,7 @@
 //! - [`conversations`]: the inbox, groups, per-participant state, requests.
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
+//! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`stream`]: a user's real-time events with resume from a position.
 //! - [`rate`]: the per-user send limits.
 //! - [`sweeper`]: background housekeeping (expired idempotency keys).
@@ -15,6 +16,7 @@ pub mod accounts;
 pub mod auth;
 pub mod conversations;
 pub mod graph;
+pub mod media;
 pub mod messages;
 pub mod rate;
 pub mod stream;
@@ -27,6 +29,7 @@ use postern_bus::Bus;
 use postern_core::IdGenerator;
 use postern_core::limits::Limits;
 use postern_core::stream::Delivery;
+use postern_media::MediaStorage;
 use postern_store::Store;
 
 pub use auth::{Caller, Credential};
@@ -72,6 +75,11 @@ pub struct Services {
     /// milliseconds, so a burst of sign-ups or logins queues here instead of exhausting
     /// memory and starving message traffic.
     pub(crate) hashing: tokio::sync::Semaphore,
+    /// Media bytes: a local directory or S3-compatible storage.
+    pub(crate) media: MediaStorage,
+    /// Uploads being decoded and checked at once: each may take a core and up to
+    /// `limits.media_decode_bytes` of memory.
+    pub(crate) media_checks: tokio::sync::Semaphore,
 }
 
 impl Services {
@@ -79,9 +87,11 @@ impl Services {
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
         ids: Arc<IdGenerator>,
+        media: MediaStorage,
         config: ServiceConfig,
     ) -> Arc<Self> {
         let rate = rate::SendLimits::new(&config);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Arc::new(Services {
             store,
             bus,
@@ -89,9 +99,9 @@ impl Services {
             config,
             rate,
             tokens: auth::TokenCache::default(),
-            hashing: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(1, usize::from),
-            ),
+            hashing: tokio::sync::Semaphore::new(cores),
+            media,
+            media_checks: tokio::sync::Semaphore::new(cores),
         })
     }
 
@@ -101,6 +111,10 @@ impl Services {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    pub fn media_storage(&self) -> &MediaStorage {
+        &self.media
     }
 
     /// Hands committed events to the bus. Called after the store has made them durable.

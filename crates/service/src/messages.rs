@@ -7,7 +7,7 @@ use chrono::Utc;
 use postern_core::entities::{self, Entities};
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, EventBody, ReactionChange, StreamEvent};
-use postern_core::{ConversationId, Error, EventId, Result, UserId, text};
+use postern_core::{ConversationId, Error, EventId, MediaId, Result, UserId, text};
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
@@ -17,6 +17,8 @@ use crate::Services;
 pub struct Draft {
     pub text: String,
     pub reply_to_id: Option<EventId>,
+    /// An upload of the sender's to attach (SPEC §3.6); the text may then be empty.
+    pub media_id: Option<MediaId>,
     /// `Idempotency-Key` or `client_message_id`: a retry with the same key returns the
     /// original message for 24 hours.
     pub client_key: Option<String>,
@@ -69,10 +71,14 @@ fn check_emoji(emoji: &str) -> Result<()> {
 
 impl Services {
     /// Normalizes text and extracts entities, resolving mentions to accounts here.
-    async fn compose(&self, raw: &str) -> Result<(String, Entities)> {
+    /// Text may be empty only when `attachment` says the message carries something else.
+    async fn compose(&self, raw: &str, attachment: bool) -> Result<(String, Entities)> {
         let text = text::message_text("text", raw, self.config.limits.dm_text)?;
-        if text.trim().is_empty() {
-            return Err(Error::invalid("text", "must not be empty"));
+        if text.trim().is_empty() && !attachment {
+            return Err(Error::invalid(
+                "text",
+                "must not be empty unless the message has media",
+            ));
         }
         let mut entities = entities::extract(&text);
         for mention in &mut entities.mentions {
@@ -124,7 +130,7 @@ impl Services {
         if let Some(key) = &draft.client_key {
             check_client_key(key)?;
         }
-        let (text, entities) = self.compose(&draft.text).await?;
+        let (text, entities) = self.compose(&draft.text, draft.media_id.is_some()).await?;
         let (setup, notify, first_contact_limited) = match audience {
             Audience::OneToOne(recipient) => {
                 let admission = self.admit(me, recipient).await?;
@@ -151,6 +157,10 @@ impl Services {
                 }
             }
         }
+        let media = match draft.media_id {
+            Some(id) => Some(self.attachable(me, id).await?),
+            None => None,
+        };
         self.rate.check_send(me)?;
         // Young accounts may open only a few new conversations with non-followers a day.
         if first_contact_limited && self.store.conversation(&id).await?.is_none() {
@@ -162,6 +172,7 @@ impl Services {
             text,
             entities,
             reply_to_id: draft.reply_to_id,
+            media,
             client_key: draft.client_key,
             idempotent_since: Utc::now()
                 - chrono::Duration::hours(self.config.limits.idempotency_hours),
@@ -250,7 +261,7 @@ impl Services {
                 format!("a message can be edited at most {max} times"),
             ));
         }
-        let (text, entities) = self.compose(raw).await?;
+        let (text, entities) = self.compose(raw, before.media.is_some()).await?;
         let notify = self.active_ids(id).await?;
         let (after, deliveries) = self
             .store

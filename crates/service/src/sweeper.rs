@@ -1,8 +1,11 @@
-//! Housekeeping in the background: forgetting idempotency keys past their window.
+//! Housekeeping in the background: forgetting idempotency keys past their window, and
+//! removing uploads nobody attached in time.
 //!
 //! A key deduplicates sends for `limits.idempotency_hours` (SPEC §3.5) and is useless after;
-//! without a sweep the table gains a row per keyed send forever. Every node of an installation
-//! runs a sweeper; the store's deletes are safe to race, so they need not coordinate.
+//! without a sweep the table gains a row per keyed send forever. Unattached media expires
+//! after `limits.media_expiry_hours` (SPEC §3.6), and its bytes go with it. Every node of an
+//! installation runs a sweeper; the store's deletes are safe to race, so they need not
+//! coordinate.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,7 +21,7 @@ use crate::Services;
 pub const SWEEP_BATCH: usize = 1_000;
 
 impl Services {
-    /// Starts sweeping expired idempotency keys every [`crate::ServiceConfig::sweep_every`]
+    /// Starts sweeping expired idempotency keys and media every [`crate::ServiceConfig::sweep_every`]
     /// (the first sweep after one interval) until `shutdown` completes. Shutdown is heard
     /// between batches, so a batch in progress finishes; a failed sweep is logged and tried
     /// again at the next interval.
@@ -41,6 +44,11 @@ impl Services {
                 tokio::select! {
                     () = &mut shutdown => return,
                     _ = ticks.tick() => {}
+                }
+                match services.sweep_expired_media(Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(swept) => tracing::info!(swept, "removed expired media"),
+                    Err(e) => tracing::warn!(error = %e, "removing expired media failed"),
                 }
                 let Some(older_than) = services.expiry_cutoff() else {
                     continue;

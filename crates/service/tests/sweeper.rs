@@ -10,6 +10,7 @@ use postern_bus::MemoryBus;
 use postern_core::limits::Limits;
 use postern_core::model::InboxBox;
 use postern_core::{ConversationId, IdGenerator, UserId};
+use postern_media::{MediaStorage, StorageConfig};
 use postern_service::accounts::Registration;
 use postern_service::messages::Draft;
 use postern_service::{ServiceConfig, Services};
@@ -38,6 +39,7 @@ async fn key_is_stored(services: &Services, from: UserId, to: UserId, key: &str)
         text: "again".into(),
         entities: Default::default(),
         reply_to_id: None,
+        media: None,
         client_key: Some(key.into()),
         idempotent_since: DateTime::<Utc>::UNIX_EPOCH,
         setup: Some(OneToOneSetup {
@@ -72,7 +74,9 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
         sweep_every: Duration::from_millis(10),
         ..ServiceConfig::default()
     };
-    let services = Services::new(Arc::new(store), Arc::new(MemoryBus::new()), ids, config);
+    let media = MediaStorage::open(&StorageConfig::default(), dir.path())
+        .unwrap_or_else(|e| panic!("media: {e}"));
+    let services = Services::new(Arc::new(store), Arc::new(MemoryBus::new()), ids, media, config);
     let alice = register(&services, "alice").await;
     let bob = register(&services, "bob").await;
     services
@@ -82,6 +86,7 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
     let draft = Draft {
         text: "hello".into(),
         reply_to_id: None,
+        media_id: None,
         client_key: Some("k1".into()),
     };
     let sent = services

@@ -11,6 +11,7 @@ use futures::stream::BoxStream;
 use postern_bus::{Bus, Live, MemoryBus};
 use postern_core::stream::Delivery;
 use postern_core::{IdGenerator, UserId};
+use postern_media::{MediaStorage, StorageConfig};
 use postern_service::accounts::Registration;
 use postern_service::messages::Draft;
 use postern_service::stream::EventStream;
@@ -86,7 +87,9 @@ async fn streams_stay_complete_and_unique_over_a_bus_that_loses_and_repeats() {
     let bus = UnreliableBus {
         inner: MemoryBus::new(),
     };
-    let services = Services::new(Arc::new(store), Arc::new(bus), ids, config);
+    let media = MediaStorage::open(&StorageConfig::default(), dir.path())
+        .unwrap_or_else(|e| panic!("media: {e}"));
+    let services = Services::new(Arc::new(store), Arc::new(bus), ids, media, config);
     let alice = register(&services, "alice").await;
     let bob = register(&services, "bob").await;
     services

@@ -16,7 +16,7 @@ use sqlx::PgConnection;
 
 use crate::conversations::{lock, next_event_id};
 use crate::rows::{self, Db, now_ms, sql_count};
-use crate::{PostgresStore, search_text};
+use crate::{PostgresStore, media, search_text};
 
 pub(crate) async fn append_message(store: &PostgresStore, new: NewMessage) -> Result<Appended> {
     let ids = &store.ids;
@@ -26,23 +26,29 @@ pub(crate) async fn append_message(store: &PostgresStore, new: NewMessage) -> Re
         entities: serde_json::to_string(&new.entities).map_err(Error::internal)?,
         search: search_text::document(&new.text),
     };
+    if let Some(media) = &new.media {
+        // Claiming the media must commit or fail with the message, so this send is a
+        // transaction of a few statements rather than one call.
+        let mut tx = store.begin().await?;
+        let done = match send.call(store, &mut tx, ids.next_id()).await? {
+            Some(done) => done,
+            None => send.call_locked(store, &mut tx).await?,
+        };
+        if !done.duplicate {
+            media::attach(&mut tx, media, new.sender_id, &new.conversation_id, done.message.id)
+                .await?;
+        }
+        tx.commit().await.db()?;
+        return Ok(done);
+    }
     // Usually one call does it all: the new id is above the conversation's last event's.
     let mut c = store.conn().await?;
     if let Some(done) = send.call(store, &mut c, ids.next_id()).await? {
         return Ok(done);
     }
     drop(c);
-    // Another write in the conversation took a later id (on a node whose clock is ahead, or on
-    // this node and committed first). Take the id under the conversation's lock, as other
-    // writes do, so this cannot happen twice; the call's own lock is then already held.
     let mut tx = store.begin().await?;
-    let last = lock(&mut tx, &new.conversation_id)
-        .await?
-        .ok_or(Error::NotFound("conversation"))?;
-    let done = send
-        .call(store, &mut tx, next_event_id(ids, last))
-        .await?
-        .ok_or_else(|| Error::internal("an id taken under the conversation's lock was refused"))?;
+    let done = send.call_locked(store, &mut tx).await?;
     tx.commit().await.db()?;
     Ok(done)
 }
@@ -57,6 +63,19 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
+    /// Another write in the conversation took a later id (on a node whose clock is ahead, or
+    /// on this node and committed first). Takes the id under the conversation's lock in `tx`,
+    /// as other writes do, so this cannot happen twice; the call's own lock is then already
+    /// held.
+    async fn call_locked(&self, store: &PostgresStore, tx: &mut PgConnection) -> Result<Appended> {
+        let last = lock(tx, &self.new.conversation_id)
+            .await?
+            .ok_or(Error::NotFound("conversation"))?;
+        self.call(store, tx, next_event_id(&store.ids, last))
+            .await?
+            .ok_or_else(|| Error::internal("an id taken under the conversation's lock was refused"))
+    }
+
     /// Calls `append_message` with the event id `id` on `c` (a pooled connection, or a
     /// transaction holding the conversation's lock); `None` when `id` is not above the
     /// conversation's last event id, and nothing was written.
@@ -68,7 +87,7 @@ impl Prepared<'_> {
     ) -> Result<Option<Appended>> {
         let new = self.new;
         let at = now_ms();
-        let message = message(new, id, at);
+        let message = new.message(EventId(id), rows::to_time(at));
         let out = Outgoing::of(new, &message);
         let event_ids: Vec<i64> = out.events.iter().map(|_| store.ids.next_id()).collect();
         let kinds: Vec<&str> = out.events.iter().map(|e| e.kind.as_str()).collect();
@@ -136,24 +155,6 @@ type Answer = (
     Option<String>,
     Option<Vec<Option<i64>>>,
 );
-
-fn message(new: &NewMessage, id: i64, at: i64) -> Message {
-    Message {
-        id: EventId(id),
-        conversation_id: new.conversation_id.clone(),
-        sender_id: new.sender_id,
-        text: new.text.clone(),
-        entities: new.entities.clone(),
-        created_at: rows::to_time(at),
-        reply_to_id: new.reply_to_id,
-        client_message_id: new.client_key.clone(),
-        reactions: Vec::new(),
-        edit_count: 0,
-        edited_at: None,
-        edit_history: Vec::new(),
-        deleted: false,
-    }
-}
 
 /// The stream events a send may record, rendered, as the function takes them: one element per
 /// event in `events` and `rules`, one per receiver in `to_event` (a 1-based index into the

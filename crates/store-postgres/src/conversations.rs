@@ -55,8 +55,8 @@ pub(crate) async fn insert_event(c: &mut PgConnection, id: i64, e: EventRow<'_>)
         .flatten();
     sqlx::query(
         "INSERT INTO events (id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key,
-                             user_ids, created_at, search)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::tsvector)",
+                             user_ids, created_at, search, attachment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::tsvector, $12)",
     )
     .bind(id)
     .bind(e.conversation.as_str())
@@ -69,6 +69,7 @@ pub(crate) async fn insert_event(c: &mut PgConnection, id: i64, e: EventRow<'_>)
     .bind(e.user_ids)
     .bind(e.created_at)
     .bind(search)
+    .bind(e.attachment)
     .execute(&mut *c)
     .await
     .db()?;

@@ -22,6 +22,7 @@ mod conversations;
 mod fanout;
 mod graph;
 mod import;
+mod media;
 mod messages;
 mod rows;
 pub mod schema;

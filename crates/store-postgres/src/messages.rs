@@ -13,7 +13,7 @@ use sqlx::PgConnection;
 use crate::conversations::lock;
 use crate::fanout::Outbox;
 use crate::rows::{self, Db, EVENT_COLS, EVENT_COLS_E, map_all, now_ms, sql_count};
-use crate::{PostgresStore, append, search_text};
+use crate::{PostgresStore, append, media, search_text};
 
 async fn history(c: &mut PgConnection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
     let (newest_first, lower, upper) = page::history_range(q);
@@ -148,7 +148,8 @@ impl MessageStore for PostgresStore {
         let before = require_live_message(&mut tx, conversation, id).await?;
         let key = (conversation.as_str(), id.0);
         sqlx::query(
-            "UPDATE events SET text = '', entities = NULL, deleted = true, reply_to_id = NULL, search = NULL
+            "UPDATE events SET text = '', entities = NULL, deleted = true, reply_to_id = NULL, search = NULL,
+                               attachment = NULL
              WHERE conversation_id = $1 AND id = $2",
         )
         .bind(key.0)
@@ -156,6 +157,7 @@ impl MessageStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .db()?;
+        media::detach(&mut tx, conversation, id.0).await?;
         for sql in [
             "DELETE FROM reactions WHERE conversation_id = $1 AND message_id = $2",
             "DELETE FROM message_edits WHERE conversation_id = $1 AND message_id = $2",

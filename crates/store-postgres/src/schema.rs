@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema/0001_initial.sql")),
     // Functions, not tables: the logical schema shared with SQLite is unchanged.
     (2, include_str!("schema/0002_append_message.sql")),
+    (3, include_str!("schema/0003_media.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.
@@ -110,6 +111,9 @@ pub const BOOLEAN_COLUMNS: &[(&str, &str)] = &[
     ("participants", "accepted"),
     ("participants", "reported"),
     ("events", "deleted"),
+    ("media", "shared"),
+    ("media", "has_thumbnail"),
+    ("media", "attached"),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction, holding the

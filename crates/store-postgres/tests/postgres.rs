@@ -39,6 +39,7 @@ fn dm(from: UserId, to: UserId, text: String) -> NewMessage {
         text,
         entities: Default::default(),
         reply_to_id: None,
+        media: None,
         client_key: None,
         idempotent_since: Utc::now(),
         setup: Some(OneToOneSetup {

@@ -13,6 +13,7 @@ mod conversations;
 pub mod export;
 mod fanout;
 mod graph;
+mod media;
 mod messages;
 mod rows;
 mod search_index;
@@ -31,7 +32,11 @@ use rusqlite::{Connection, OpenFlags};
 use crate::writer::Writer;
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_0002.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("schema_0002.sql"),
+    include_str!("schema_0003.sql"),
+];
 
 pub struct SqliteStore {
     writer: Writer,

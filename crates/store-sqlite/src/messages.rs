@@ -6,13 +6,13 @@ use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
-use postern_store::rows::{EventRow, messages_only};
+use postern_store::rows::{EventRow, attachment_json, messages_only};
 use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::conversations::{insert_event, insert_participant, touch_members};
 use crate::rows::{self, Db, EVENT_COLS, KIND_MESSAGE, now_ms};
-use crate::{SqliteStore, fanout, search_index};
+use crate::{SqliteStore, fanout, media, search_index};
 
 /// The message an idempotency key already produced, if it is still within its window.
 fn existing_send(c: &Connection, new: &NewMessage) -> Result<Option<Message>> {
@@ -125,8 +125,12 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
             client_key: new.client_key.as_deref(),
             user_ids: None,
             created_at: at,
+            attachment: attachment_json(new.media.as_ref())?,
         },
     )?;
+    if let Some(media) = &new.media {
+        media::attach(c, media.id, new.sender_id, &new.conversation_id, id, at)?;
+    }
     search_index::add(c, id, &new.text)?;
     touch_members(c, &new.conversation_id, id, new.sender_id, true)?;
     if let Some(key) = &new.client_key {
@@ -138,21 +142,7 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
         .execute((new.sender_id.0, key, id, at))
         .db()?;
     }
-    let message = Message {
-        id: EventId(id),
-        conversation_id: new.conversation_id.clone(),
-        sender_id: new.sender_id,
-        text: new.text,
-        entities: new.entities,
-        created_at: rows::to_time(at),
-        reply_to_id: new.reply_to_id,
-        client_message_id: new.client_key,
-        reactions: Vec::new(),
-        edit_count: 0,
-        edited_at: None,
-        edit_history: Vec::new(),
-        deleted: false,
-    };
+    let message = new.message(EventId(id), rows::to_time(at));
     // Someone who reported the conversation hears nothing more from it until they write.
     let silenced: Vec<i64> = c
         .prepare_cached(
@@ -328,10 +318,12 @@ impl MessageStore for SqliteStore {
             let before = require_live_message(c, &conversation, id)?;
             search_index::remove(c, id.0, &before.text)?;
             c.execute(
-                "UPDATE events SET text = '', entities = NULL, deleted = 1, reply_to_id = NULL WHERE id = ?1",
+                "UPDATE events SET text = '', entities = NULL, deleted = 1, reply_to_id = NULL, attachment = NULL
+                 WHERE id = ?1",
                 [id.0],
             )
             .db()?;
+            media::detach(c, &conversation, id.0, now_ms())?;
             c.execute("DELETE FROM reactions WHERE message_id = ?1", [id.0]).db()?;
             c.execute("DELETE FROM message_edits WHERE message_id = ?1", [id.0]).db()?;
             // An unread tombstone should not keep a badge lit.

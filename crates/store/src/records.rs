@@ -6,7 +6,10 @@ use postern_core::model::{
     AllowDmsFrom, ConversationEvent, ConversationKind, InboxBox, Message, User,
 };
 use postern_core::stream::{Delivery, StreamEvent};
-use postern_core::{ConversationId, EventId, ObjectId, UserId, entities::Entities};
+use postern_core::media::{
+    Media, MediaCategory, MediaType, MediaUpload, UploadPart, UploadState,
+};
+use postern_core::{ConversationId, EventId, MediaId, ObjectId, UserId, entities::Entities};
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -145,6 +148,10 @@ pub struct NewMessage {
     pub text: String,
     pub entities: Entities,
     pub reply_to_id: Option<EventId>,
+    /// Media to attach, as the message will carry it. The store claims it in the same
+    /// transaction: it must be the sender's, ready, unexpired, and shared or never attached
+    /// (else `Invalid` on `media_id`, and nothing is stored).
+    pub media: Option<Media>,
     pub client_key: Option<String>,
     /// Keys older than this no longer deduplicate.
     pub idempotent_since: DateTime<Utc>,
@@ -154,6 +161,29 @@ pub struct NewMessage {
     pub notify: Vec<UserId>,
     /// Further events recorded with the message (a request accepted by replying).
     pub also: Fanout,
+}
+
+impl NewMessage {
+    /// The message as stored with event id `id` at `at`: the one shape both backends answer
+    /// a send with.
+    pub fn message(&self, id: EventId, at: DateTime<Utc>) -> Message {
+        Message {
+            id,
+            conversation_id: self.conversation_id.clone(),
+            sender_id: self.sender_id,
+            text: self.text.clone(),
+            entities: self.entities.clone(),
+            created_at: at,
+            reply_to_id: self.reply_to_id,
+            media: self.media.clone().map(Box::new),
+            client_message_id: self.client_key.clone(),
+            reactions: Vec::new(),
+            edit_count: 0,
+            edited_at: None,
+            edit_history: Vec::new(),
+            deleted: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -231,4 +261,70 @@ pub struct Replayed {
 pub struct UserWithSettings {
     pub user: User,
     pub settings: postern_core::model::Settings,
+}
+
+/// A media item as stored: an upload in progress, or ready to attach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRecord {
+    pub id: MediaId,
+    pub owner_id: UserId,
+    pub category: MediaCategory,
+    pub media_type: MediaType,
+    pub shared: bool,
+    pub state: UploadState,
+    pub total_bytes: u64,
+    /// What the checks found; zero until ready.
+    pub size: u64,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: Option<u64>,
+    pub has_thumbnail: bool,
+    /// Ever attached to a message: unshared media attaches once.
+    pub attached: bool,
+    pub created_at: DateTime<Utc>,
+    /// Removed (with its bytes) after this unless attached; `None` once attached.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl MediaRecord {
+    /// The media as messages carry it, once ready.
+    pub fn media(&self) -> Option<Media> {
+        (self.state == UploadState::Ready).then(|| Media {
+            id: self.id,
+            media_type: self.media_type,
+            category: self.category,
+            size: self.size,
+            width: self.width,
+            height: self.height,
+            duration_ms: self.duration_ms,
+            url: Media::url(self.id),
+            thumbnail_url: self.has_thumbnail.then(|| Media::thumbnail_url(self.id)),
+        })
+    }
+
+    /// The upload as its owner sees it, with the parts received so far.
+    pub fn upload(&self, parts: Vec<UploadPart>) -> MediaUpload {
+        MediaUpload {
+            id: self.id,
+            state: self.state,
+            media_type: self.media_type,
+            category: self.category,
+            shared: self.shared,
+            total_bytes: self.total_bytes,
+            parts,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            media: self.media(),
+        }
+    }
+}
+
+/// What checking an upload's content found, to record as it becomes ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadyMedia {
+    pub size: u64,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: Option<u64>,
+    pub has_thumbnail: bool,
 }

@@ -12,10 +12,11 @@ use postern_core::model::{
     ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
     ReactionGroup, User,
 };
+use postern_core::media::{Media, MediaCategory, MediaType, UploadState};
 use postern_core::stream::StreamEvent;
-use postern_core::{ConversationId, EventId, UserId};
+use postern_core::{ConversationId, EventId, MediaId, UserId};
 
-use crate::{ConversationRecord, InboxEntry, ParticipantRecord};
+use crate::{ConversationRecord, InboxEntry, MediaRecord, ParticipantRecord};
 
 /// `events.kind`: what a history row is.
 pub const KIND_MESSAGE: i64 = 0;
@@ -150,6 +151,8 @@ pub struct EventColumns {
     pub deleted: bool,
     pub user_ids: Option<String>,
     pub created_at: i64,
+    /// The attached media as JSON.
+    pub attachment: Option<String>,
 }
 
 impl EventColumns {
@@ -176,6 +179,9 @@ impl EventColumns {
             entities: json(self.entities),
             created_at: to_time(self.created_at),
             reply_to_id: self.reply_to_id.map(EventId),
+            media: self
+                .attachment
+                .and_then(|j| serde_json::from_str(&j).ok()),
             client_message_id: self.client_key,
             reactions: Vec::new(),
             edit_count: self.edit_count,
@@ -184,6 +190,70 @@ impl EventColumns {
             deleted: self.deleted,
         })
     }
+}
+
+/// `media` columns, in `MEDIA_COLS` order; the enums as stored text.
+pub struct MediaColumns {
+    pub id: i64,
+    pub owner_id: i64,
+    pub category: String,
+    pub media_type: String,
+    pub shared: bool,
+    pub state: String,
+    pub total_bytes: i64,
+    pub size: i64,
+    pub width: i64,
+    pub height: i64,
+    pub duration_ms: Option<i64>,
+    pub has_thumbnail: bool,
+    pub attached: bool,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// The `media` columns both backends select, in [`MediaColumns`] order.
+pub const MEDIA_COLS: &str = "id, owner_id, category, media_type, shared, state, total_bytes, size, \
+     width, height, duration_ms, has_thumbnail, attached, created_at, expires_at";
+
+impl MediaColumns {
+    /// Fails only on a value no version of Postern writes.
+    pub fn into_record(self) -> postern_core::Result<MediaRecord> {
+        let corrupt = |what: &str, v: &str| {
+            postern_core::Error::internal(format!("media {}: stored {what} `{v}`", self.id))
+        };
+        let state = match self.state.as_str() {
+            "ready" => UploadState::Ready,
+            "uploading" => UploadState::Uploading,
+            other => return Err(corrupt("state", other)),
+        };
+        Ok(MediaRecord {
+            id: MediaId(self.id),
+            owner_id: UserId(self.owner_id),
+            category: MediaCategory::parse("category", &self.category)
+                .map_err(|_| corrupt("category", &self.category))?,
+            media_type: MediaType::parse("media_type", &self.media_type)
+                .map_err(|_| corrupt("media_type", &self.media_type))?,
+            shared: self.shared,
+            state,
+            total_bytes: count(self.total_bytes),
+            size: count(self.size),
+            width: count(self.width),
+            height: count(self.height),
+            duration_ms: self.duration_ms.map(count),
+            has_thumbnail: self.has_thumbnail,
+            attached: self.attached,
+            created_at: to_time(self.created_at),
+            expires_at: self.expires_at.map(to_time),
+        })
+    }
+}
+
+/// A message's attachment as the `events.attachment` column stores it.
+pub fn attachment_json(media: Option<&Media>) -> postern_core::Result<Option<String>> {
+    media
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(postern_core::Error::internal)
 }
 
 /// A join (`KIND_JOIN`) or leave (any other non-message kind) as history shows it.
@@ -229,6 +299,8 @@ pub struct EventRow<'a> {
     pub client_key: Option<&'a str>,
     pub user_ids: Option<String>,
     pub created_at: i64,
+    /// The attached media as JSON ([`attachment_json`]).
+    pub attachment: Option<String>,
 }
 
 impl<'a> EventRow<'a> {
@@ -250,6 +322,7 @@ impl<'a> EventRow<'a> {
             client_key: None,
             user_ids: serde_json::to_string(users).ok(),
             created_at,
+            attachment: None,
         }
     }
 }

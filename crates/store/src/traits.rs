@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postern_core::model::{ConversationEvent, Relationship, Settings, User};
 use postern_core::stream::Delivery;
-use postern_core::{ConversationId, EventId, ObjectId, Result, UserId};
+use postern_core::{ConversationId, EventId, MediaId, ObjectId, Result, UserId};
 
 use crate::records::*;
 
@@ -194,6 +194,24 @@ pub trait MessageStore: Send + Sync {
 }
 
 #[async_trait]
+pub trait MediaStore: Send + Sync {
+    async fn insert_media(&self, media: MediaRecord) -> Result<()>;
+    async fn media(&self, id: MediaId) -> Result<Option<MediaRecord>>;
+    /// Marks an upload ready with what its checks found. Returns false when it was not
+    /// uploading (a concurrent completion won, or it expired and was swept).
+    async fn complete_media(&self, id: MediaId, ready: ReadyMedia) -> Result<bool>;
+    /// Removes an upload that was never attached (its content was refused). Returns whether
+    /// it was removed.
+    async fn delete_unattached_media(&self, id: MediaId) -> Result<bool>;
+    /// The messages carrying the media, as `(conversation, message)` pairs.
+    async fn media_attachments(&self, id: MediaId) -> Result<Vec<(ConversationId, EventId)>>;
+    /// Removes at most `batch` media whose expiry passed before `now` and that no message
+    /// carries, and returns their ids so the caller removes their bytes. Safe to run from
+    /// several nodes at once: each is returned once.
+    async fn take_expired_media(&self, now: DateTime<Utc>, batch: usize) -> Result<Vec<MediaId>>;
+}
+
+#[async_trait]
 pub trait StreamStore: Send + Sync {
     /// Stored events after `after`, in position order.
     async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>>;
@@ -204,7 +222,7 @@ pub trait StreamStore: Send + Sync {
 /// The whole store, as the service holds it.
 #[async_trait]
 pub trait Store:
-    AccountStore + GraphStore + ConversationStore + MessageStore + StreamStore
+    AccountStore + GraphStore + ConversationStore + MessageStore + MediaStore + StreamStore
 {
     fn backend_name(&self) -> &'static str;
     /// Readiness: whether the store answers a trivial query now.

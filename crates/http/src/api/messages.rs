@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use postern_core::model::{ConversationEvent, Message};
-use postern_core::{Error, EventId};
+use postern_core::{Error, EventId, MediaId};
 use postern_service::auth::Caller;
 use postern_service::messages::{Draft, ReactionEdit, Sent};
 use postern_store::HistoryDirection;
@@ -30,9 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 pub struct SendRequest {
-    /// Up to 10,000 characters; newlines kept.
+    /// Up to 10,000 characters; newlines kept. May be empty when `media_id` is given.
+    #[serde(default)]
     text: String,
     reply_to_id: Option<EventId>,
+    /// An upload of yours to attach (one per message).
+    media_id: Option<MediaId>,
     /// Idempotency key; the `Idempotency-Key` header takes precedence.
     client_message_id: Option<String>,
 }
@@ -50,6 +53,7 @@ impl SendRequest {
         Ok(Draft {
             text: self.text,
             reply_to_id: self.reply_to_id,
+            media_id: self.media_id,
             client_key: header.or(self.client_message_id),
         })
     }

@@ -4,6 +4,7 @@
 mod accounts;
 mod conversations;
 mod graph;
+mod media;
 mod messages;
 
 use postern_core::{ConversationId, Error, EventId, UserId};
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(graph::router())
         .merge(conversations::router())
         .merge(messages::router())
+        .merge(media::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

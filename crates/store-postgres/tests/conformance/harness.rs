@@ -115,6 +115,7 @@ impl Harness {
             text: text.to_owned(),
             entities: Default::default(),
             reply_to_id: None,
+            media: None,
             client_key: key.map(str::to_owned),
             idempotent_since: Utc::now() - chrono::Duration::hours(24),
             setup: Some(OneToOneSetup {
@@ -140,6 +141,7 @@ impl Harness {
             text: text.to_owned(),
             entities: Default::default(),
             reply_to_id: None,
+            media: None,
             client_key: None,
             idempotent_since: Utc::now() - chrono::Duration::hours(24),
             setup: None,

@@ -33,19 +33,27 @@ pub fn reencode(bytes: &[u8], limits: &Limits) -> Result<Checked> {
     encoder
         .set_repeat(decoder.repeat())
         .map_err(Error::internal)?;
-    // Each frame is small enough (the memory limit), but thousands of them are a bomb of
-    // their own: the pixels of all frames together share the same budget.
+    // Every frame's pixels (one byte each, indexed) count against one budget, checked before
+    // a frame is decoded: a few kilobytes can describe huge frames, or thousands of them.
     let mut pixels: u64 = 0;
     let mut frames = 0usize;
-    while let Some(frame) = decoder
-        .read_next_frame()
+    while let Some(info) = decoder
+        .next_frame_info()
         .map_err(|e| decode_error(e, limits))?
     {
-        pixels += u64::from(frame.width) * u64::from(frame.height);
+        pixels += u64::from(info.width) * u64::from(info.height);
         if pixels > limits.media_decode_bytes {
             return Err(too_large(limits));
         }
-        encoder.write_frame(frame).map_err(Error::internal)?;
+        let mut frame = info.clone();
+        // The decoder hands frames over de-interlaced; they are written that way.
+        frame.interlaced = false;
+        let mut buffer = vec![0; decoder.buffer_size()];
+        decoder
+            .read_into_buffer(&mut buffer)
+            .map_err(|e| decode_error(e, limits))?;
+        frame.buffer = buffer.into();
+        encoder.write_frame(&frame).map_err(Error::internal)?;
         frames += 1;
     }
     if frames == 0 {
@@ -80,7 +88,6 @@ fn decode_error(e: DecodingError, limits: &Limits) -> Error {
             Error::InvalidMedia,
             format!("is not a complete GIF: {e}"),
         ),
-        DecodingError::Format(e) if e.to_string().contains("memory limit") => too_large(limits),
         other => refuse(Error::InvalidMedia, format!("is not a valid GIF: {other}")),
     }
 }

@@ -69,6 +69,12 @@ pub(crate) fn decode(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Resu
     reader.limits(caps);
     let refused = |e| decode_error(e, limits);
     let mut decoder = reader.into_decoder().map_err(refused)?;
+    // Not every decoder honours `max_alloc`, so the decoded size is checked before decoding.
+    if decoder.total_bytes() > limits.media_decode_bytes {
+        return Err(refused(ImageError::Limits(image::error::LimitError::from_kind(
+            image::error::LimitErrorKind::InsufficientMemory,
+        ))));
+    }
     let orientation = decoder.orientation().map_err(refused)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(refused)?;
     image.apply_orientation(orientation);

@@ -157,6 +157,21 @@ impl MediaStorage {
         }
     }
 
+    /// How many objects are stored (media, thumbnails, parts), and how many files are being
+    /// staged: what an operator checks for leftovers, and what tests check after refusals.
+    pub async fn object_count(&self) -> Result<(usize, usize)> {
+        let stored = self
+            .store
+            .list(None)
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .map_err(storage_error)?;
+        let staged = std::fs::read_dir(&self.staging)
+            .map_err(Error::internal)?
+            .count();
+        Ok((stored, staged))
+    }
+
     /// A new file to stage an upload in; it is removed when dropped.
     pub fn staging_file(&self) -> Result<tempfile::NamedTempFile> {
         tempfile::NamedTempFile::new_in(&self.staging).map_err(Error::internal)

@@ -1,9 +1,10 @@
 //! A real server on an ephemeral port with a throwaway data directory, and a small client.
 //!
 //! Tests listed in [`on_every_backend!`] run twice: on the embedded default (SQLite, in-process
-//! bus) and on the scale-out stack (a fresh PostgreSQL database per server and NATS with a
-//! subject prefix of its own). Without PostgreSQL or NATS the second run says it skipped and
-//! passes, unless `CI=true`, where it fails.
+//! bus, media in a local directory) and on the scale-out stack (a fresh PostgreSQL database per
+//! server, NATS with a subject prefix of its own, media in an S3 bucket of its own). Without
+//! PostgreSQL, NATS or the S3-compatible server the second run says it skipped and passes,
+//! unless `CI=true`, where it fails.
 
 #![allow(dead_code)]
 
@@ -38,6 +39,8 @@ tokio::task_local! {
 }
 
 pub const NATS_URL: &str = "nats://127.0.0.1:4222";
+/// An S3-compatible server (moto, which `.ci/run` starts); any credentials do.
+pub const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
 
 /// Runs a test on `backend`; every [`TestServer`] it starts uses that backend.
 pub async fn run_on(backend: Backend, test: impl Future<Output = ()>) {
@@ -52,6 +55,7 @@ async fn scale_out_reachable() -> bool {
     for (what, addr) in [
         ("PostgreSQL", postern_store_postgres::testing::SERVER),
         ("NATS", "127.0.0.1:4222"),
+        ("S3 (moto)", "127.0.0.1:9000"),
     ] {
         let up = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr))
             .await
@@ -133,6 +137,15 @@ impl TestServer {
                 config.database.url = db.url.clone();
                 config.bus.url = NATS_URL.into();
                 config.bus.subject_prefix = db.name.clone();
+                let bucket = create_bucket(&db.name).await;
+                config.media = postern_media::StorageConfig {
+                    url: format!("s3://{bucket}/media"),
+                    s3_endpoint: S3_ENDPOINT.into(),
+                    s3_region: "us-east-1".into(),
+                    s3_access_key_id: "test".into(),
+                    s3_secret_access_key: "test".into(),
+                    s3_allow_http: true,
+                };
                 Some(db)
             }
         };
@@ -147,6 +160,18 @@ impl TestServer {
             _database: database,
         }
     }
+}
+
+/// A new bucket on the S3-compatible server, named after the test's database.
+async fn create_bucket(name: &str) -> String {
+    let bucket = name.to_ascii_lowercase().replace('_', "-");
+    let created = reqwest::Client::new()
+        .put(format!("{S3_ENDPOINT}/{bucket}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create bucket {bucket}: {e}"));
+    assert!(created.status().is_success(), "create bucket {bucket}: {}", created.status());
+    bucket
 }
 
 impl Client {
@@ -211,6 +236,83 @@ impl Client {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         Ok((status, headers, value))
+    }
+
+    /// A `multipart/form-data` upload to `POST /api/v1/media`: text `fields` first, then
+    /// `file` in the part `media` with the type `mime`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        fields: &[(&str, &str)],
+        file: Vec<u8>,
+        mime: &str,
+    ) -> (u16, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(file)
+            .file_name("upload")
+            .mime_str(mime)
+            .unwrap_or_else(|e| panic!("mime {mime}: {e}"));
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/media", self.base))
+            .bearer_auth(token)
+            .multipart(form.part("media", part))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Any request with a raw body, answered with raw bytes (media, parts).
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<reqwest::Body>,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap_or_default().to_vec();
+        (status, headers, bytes)
+    }
+
+    /// A request whose body may fail on the way (an interrupted upload): the outcome, whatever
+    /// it is, is the caller's to judge.
+    pub async fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: reqwest::Body,
+    ) -> reqwest::Result<u16> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await?;
+        Ok(resp.status().as_u16())
     }
 
     /// Every message in a conversation as (text, id), read page by page, newest first.

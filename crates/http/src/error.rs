@@ -43,7 +43,9 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
         Error::RecipientNotAccepting => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
-        Error::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        Error::UnsupportedMedia(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
         Error::MediaMismatch(_) => (StatusCode::BAD_REQUEST, "media_type_mismatch"),
         Error::InvalidMedia(_) => (StatusCode::BAD_REQUEST, "invalid_media"),
         Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

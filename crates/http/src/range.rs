@@ -52,7 +52,10 @@ mod tests {
     use super::*;
 
     fn ask(range: &str, size: u64) -> Wanted {
-        wanted(Some(&HeaderValue::from_str(range).unwrap_or(HeaderValue::from_static(""))), size)
+        wanted(
+            Some(&HeaderValue::from_str(range).unwrap_or(HeaderValue::from_static(""))),
+            size,
+        )
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub fn reencode(bytes: &[u8], limits: &Limits) -> Result<Checked> {
     }
     let mut decoder = options
         .read_info(Cursor::new(bytes))
-        .map_err(|e| decode_error(e, limits))?;
+        .map_err(decode_error)?;
     let (width, height) = (decoder.width(), decoder.height());
     let side = limits.media_image_side;
     if u32::from(width) > side || u32::from(height) > side || width == 0 || height == 0 {
@@ -37,10 +37,7 @@ pub fn reencode(bytes: &[u8], limits: &Limits) -> Result<Checked> {
     // a frame is decoded: a few kilobytes can describe huge frames, or thousands of them.
     let mut pixels: u64 = 0;
     let mut frames = 0usize;
-    while let Some(info) = decoder
-        .next_frame_info()
-        .map_err(|e| decode_error(e, limits))?
-    {
+    while let Some(info) = decoder.next_frame_info().map_err(decode_error)? {
         pixels += u64::from(info.width) * u64::from(info.height);
         if pixels > limits.media_decode_bytes {
             return Err(too_large(limits));
@@ -51,7 +48,7 @@ pub fn reencode(bytes: &[u8], limits: &Limits) -> Result<Checked> {
         let mut buffer = vec![0; decoder.buffer_size()];
         decoder
             .read_into_buffer(&mut buffer)
-            .map_err(|e| decode_error(e, limits))?;
+            .map_err(decode_error)?;
         frame.buffer = buffer.into();
         encoder.write_frame(&frame).map_err(Error::internal)?;
         frames += 1;
@@ -82,12 +79,9 @@ fn too_large(limits: &Limits) -> Error {
     )
 }
 
-fn decode_error(e: DecodingError, limits: &Limits) -> Error {
+fn decode_error(e: DecodingError) -> Error {
     match e {
-        DecodingError::Io(e) => refuse(
-            Error::InvalidMedia,
-            format!("is not a complete GIF: {e}"),
-        ),
+        DecodingError::Io(e) => refuse(Error::InvalidMedia, format!("is not a complete GIF: {e}")),
         other => refuse(Error::InvalidMedia, format!("is not a valid GIF: {other}")),
     }
 }

@@ -26,7 +26,10 @@ pub fn reencode(bytes: &[u8], t: MediaType, limits: &Limits) -> Result<Checked> 
         MediaType::Png => ImageFormat::Png,
         MediaType::Webp => ImageFormat::WebP,
         MediaType::Gif | MediaType::Mp4 | MediaType::Mov => {
-            return Err(Error::internal(format!("{} is not a still image", t.mime())));
+            return Err(Error::internal(format!(
+                "{} is not a still image",
+                t.mime()
+            )));
         }
     };
     if t == MediaType::Jpeg {
@@ -71,9 +74,9 @@ pub(crate) fn decode(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Resu
     let mut decoder = reader.into_decoder().map_err(refused)?;
     // Not every decoder honours `max_alloc`, so the decoded size is checked before decoding.
     if decoder.total_bytes() > limits.media_decode_bytes {
-        return Err(refused(ImageError::Limits(image::error::LimitError::from_kind(
-            image::error::LimitErrorKind::InsufficientMemory,
-        ))));
+        return Err(refused(ImageError::Limits(
+            image::error::LimitError::from_kind(image::error::LimitErrorKind::InsufficientMemory),
+        )));
     }
     let orientation = decoder.orientation().map_err(refused)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(refused)?;
@@ -92,10 +95,9 @@ pub(crate) fn decode_error(e: ImageError, limits: &Limits) -> Error {
                 mib = limits.media_decode_bytes >> 20
             ),
         ),
-        ImageError::IoError(e) => refuse(
-            Error::InvalidMedia,
-            format!("is not a complete image: {e}"),
-        ),
+        ImageError::IoError(e) => {
+            refuse(Error::InvalidMedia, format!("is not a complete image: {e}"))
+        }
         other => refuse(
             Error::InvalidMedia,
             format!("is not a valid image: {other}"),

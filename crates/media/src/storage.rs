@@ -228,7 +228,9 @@ impl MediaStorage {
 
     /// Writes the parts, in order, into `file`.
     pub async fn join_parts(&self, id: MediaId, parts: &[UploadPart], file: &FsPath) -> Result<()> {
-        let out = tokio::fs::File::create(file).await.map_err(Error::internal)?;
+        let out = tokio::fs::File::create(file)
+            .await
+            .map_err(Error::internal)?;
         let mut out = FileWriter::new(out);
         for p in parts {
             let mut chunks = self
@@ -253,7 +255,8 @@ impl MediaStorage {
 
     /// Removes everything stored for the media: content, thumbnail, parts.
     pub async fn delete_all(&self, id: MediaId) -> Result<()> {
-        self.delete_under(&Path::from(format!("media/{id}"))).await?;
+        self.delete_under(&Path::from(format!("media/{id}")))
+            .await?;
         self.delete_under(&uploads(id)).await
     }
 

@@ -30,7 +30,10 @@ pub fn probe(file: &Path) -> Result<Checked> {
     // The track header gives the display size in 16.16 fixed point.
     let (width, height) = (header.width >> 16, header.height >> 16);
     if width == 0 || height == 0 {
-        return Err(refuse(Error::InvalidMedia, "has a video track with no picture size"));
+        return Err(refuse(
+            Error::InvalidMedia,
+            "has a video track with no picture size",
+        ));
     }
     let duration_ms = match (&video.duration, &video.timescale) {
         (Some(d), Some(scale)) if scale.0 > 0 => {

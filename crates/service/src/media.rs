@@ -70,9 +70,9 @@ impl Services {
         E: std::fmt::Display,
     {
         let file = self.media.staging_file()?;
-        let mut out = tokio::io::BufWriter::new(
-            tokio::fs::File::from_std(file.reopen().map_err(Error::internal)?),
-        );
+        let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(
+            file.reopen().map_err(Error::internal)?,
+        ));
         let mut size: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| {
@@ -133,7 +133,10 @@ impl Services {
         if number >= limits.media_parts {
             return Err(Error::invalid(
                 "part",
-                format!("must be between 0 and {}, got {number}", limits.media_parts - 1),
+                format!(
+                    "must be between 0 and {}, got {number}",
+                    limits.media_parts - 1
+                ),
             ));
         }
         let bytes = collect_part(body, limits.media_part_bytes).await?;
@@ -205,7 +208,11 @@ impl Services {
         }
         metrics::counter!("postern_media_uploaded_total", "category" => record.category.as_str())
             .increment(1);
-        let done = self.store.media(id).await?.ok_or(Error::NotFound("media"))?;
+        let done = self
+            .store
+            .media(id)
+            .await?
+            .ok_or(Error::NotFound("media"))?;
         Ok(done.upload(Vec::new()))
     }
 
@@ -239,11 +246,7 @@ impl Services {
     /// Decoding takes a core and up to `media_decode_bytes` of memory, so it runs off the
     /// async threads, a few at a time.
     async fn check_content(&self, record: &MediaRecord, staged: &Staged) -> Result<Checked> {
-        let _permit = self
-            .media_checks
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
+        let _permit = self.media_checks.acquire().await.map_err(Error::internal)?;
         let path = staged.file.path().to_owned();
         let (size, declared, category) = (staged.size, record.media_type, record.category);
         let limits = self.config.limits.clone();

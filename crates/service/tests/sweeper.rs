@@ -76,7 +76,13 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
     };
     let media = MediaStorage::open(&StorageConfig::default(), dir.path())
         .unwrap_or_else(|e| panic!("media: {e}"));
-    let services = Services::new(Arc::new(store), Arc::new(MemoryBus::new()), ids, media, config);
+    let services = Services::new(
+        Arc::new(store),
+        Arc::new(MemoryBus::new()),
+        ids,
+        media,
+        config,
+    );
     let alice = register(&services, "alice").await;
     let bob = register(&services, "bob").await;
     services

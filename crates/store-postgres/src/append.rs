@@ -35,8 +35,14 @@ pub(crate) async fn append_message(store: &PostgresStore, new: NewMessage) -> Re
             None => send.call_locked(store, &mut tx).await?,
         };
         if !done.duplicate {
-            media::attach(&mut tx, media, new.sender_id, &new.conversation_id, done.message.id)
-                .await?;
+            media::attach(
+                &mut tx,
+                media,
+                new.sender_id,
+                &new.conversation_id,
+                done.message.id,
+            )
+            .await?;
         }
         tx.commit().await.db()?;
         return Ok(done);

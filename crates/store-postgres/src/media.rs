@@ -66,13 +66,15 @@ pub(crate) async fn attach(
             "is not available: it must be your own ready upload, unexpired, and not attached before (unless shared)",
         ));
     }
-    sqlx::query("INSERT INTO media_attachments (conversation_id, event_id, media_id) VALUES ($1, $2, $3)")
-        .bind(conversation.as_str())
-        .bind(event.0)
-        .bind(media.id.0)
-        .execute(&mut *tx)
-        .await
-        .db()?;
+    sqlx::query(
+        "INSERT INTO media_attachments (conversation_id, event_id, media_id) VALUES ($1, $2, $3)",
+    )
+    .bind(conversation.as_str())
+    .bind(event.0)
+    .bind(media.id.0)
+    .execute(&mut *tx)
+    .await
+    .db()?;
     sqlx::query("UPDATE events SET attachment = $3 WHERE conversation_id = $1 AND id = $2")
         .bind(conversation.as_str())
         .bind(event.0)
@@ -147,9 +149,7 @@ impl MediaStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .db()?;
-        found
-            .map(|r| media(&r).db()?.into_record())
-            .transpose()
+        found.map(|r| media(&r).db()?.into_record()).transpose()
     }
 
     async fn complete_media(&self, id: MediaId, ready: ReadyMedia) -> Result<bool> {
@@ -182,11 +182,13 @@ impl MediaStore for PostgresStore {
     }
 
     async fn media_attachments(&self, id: MediaId) -> Result<Vec<(ConversationId, EventId)>> {
-        let found = sqlx::query("SELECT conversation_id, event_id FROM media_attachments WHERE media_id = $1")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
+        let found = sqlx::query(
+            "SELECT conversation_id, event_id FROM media_attachments WHERE media_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
         map_all(found, |r| {
             Ok((
                 ConversationId::from_stored(r.try_get(0)?),

@@ -66,7 +66,12 @@ pub(crate) fn attach(
 
 /// A message deleted for everyone lets go of its media: unshared media then has no use left
 /// and expires now, so the sweep removes its bytes; shared media stays for its owner.
-pub(crate) fn detach(c: &Connection, conversation: &ConversationId, event: i64, now: i64) -> Result<()> {
+pub(crate) fn detach(
+    c: &Connection,
+    conversation: &ConversationId,
+    event: i64,
+    now: i64,
+) -> Result<()> {
     let media: Option<i64> = c
         .prepare_cached(
             "DELETE FROM media_attachments WHERE conversation_id = ?1 AND event_id = ?2 RETURNING media_id",
@@ -124,7 +129,11 @@ impl MediaStore for SqliteStore {
         let found = self
             .lookup(move |c| {
                 let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE id = ?1");
-                c.prepare_cached(&sql).db()?.query_row([id.0], media).optional().db()
+                c.prepare_cached(&sql)
+                    .db()?
+                    .query_row([id.0], media)
+                    .optional()
+                    .db()
             })
             .await?;
         found.map(MediaColumns::into_record).transpose()

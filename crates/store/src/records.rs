@@ -2,13 +2,11 @@
 //! what the store hands back, in domain terms.
 
 use chrono::{DateTime, Utc};
+use postern_core::media::{Media, MediaCategory, MediaType, MediaUpload, UploadPart, UploadState};
 use postern_core::model::{
     AllowDmsFrom, ConversationEvent, ConversationKind, InboxBox, Message, User,
 };
 use postern_core::stream::{Delivery, StreamEvent};
-use postern_core::media::{
-    Media, MediaCategory, MediaType, MediaUpload, UploadPart, UploadState,
-};
 use postern_core::{ConversationId, EventId, MediaId, ObjectId, UserId, entities::Entities};
 
 #[derive(Debug, Clone)]

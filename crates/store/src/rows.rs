@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
+use postern_core::media::{Media, MediaCategory, MediaType, UploadState};
 use postern_core::model::{
     ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
     ReactionGroup, User,
 };
-use postern_core::media::{Media, MediaCategory, MediaType, UploadState};
 use postern_core::stream::StreamEvent;
 use postern_core::{ConversationId, EventId, MediaId, UserId};
 
@@ -179,9 +179,7 @@ impl EventColumns {
             entities: json(self.entities),
             created_at: to_time(self.created_at),
             reply_to_id: self.reply_to_id.map(EventId),
-            media: self
-                .attachment
-                .and_then(|j| serde_json::from_str(&j).ok()),
+            media: self.attachment.and_then(|j| serde_json::from_str(&j).ok()),
             client_message_id: self.client_key,
             reactions: Vec::new(),
             edit_count: self.edit_count,

@@ -16,9 +16,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
-use crate::range::Wanted;
 use crate::auth::Auth;
 use crate::error::{ApiResult, Json, Path, Query};
+use crate::range::Wanted;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -124,11 +124,18 @@ async fn upload(
             return Err(Error::invalid(name, "is not a field of a media upload").into());
         }
     }
-    Err(Error::invalid("media", "is required: send the file in a part named `media`").into())
+    Err(Error::invalid(
+        "media",
+        "is required: send the file in a part named `media`",
+    )
+    .into())
 }
 
 fn malformed(e: axum::extract::multipart::MultipartError) -> Error {
-    Error::invalid("media", format!("the form could not be read: {}", e.body_text()))
+    Error::invalid(
+        "media",
+        format!("the form could not be read: {}", e.body_text()),
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -208,7 +215,9 @@ async fn complete_upload(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MediaUpload>> {
     Ok(Json(
-        s.services.complete_upload(c.user_id, media_id(&id)?).await?,
+        s.services
+            .complete_upload(c.user_id, media_id(&id)?)
+            .await?,
     ))
 }
 
@@ -304,11 +313,19 @@ fn rendition_tag(r: Rendition) -> &'static str {
 /// sniffed as another type, and never run as a document should someone open it directly.
 fn common_headers(h: &mut HeaderMap, etag: &str) {
     insert(h, header::ACCEPT_RANGES, "bytes");
-    insert(h, header::CACHE_CONTROL, "private, max-age=31536000, immutable");
+    insert(
+        h,
+        header::CACHE_CONTROL,
+        "private, max-age=31536000, immutable",
+    );
     insert(h, header::ETAG, etag);
     insert(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     insert(h, header::CONTENT_DISPOSITION, "inline");
-    insert(h, header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox");
+    insert(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; sandbox",
+    );
 }
 
 fn insert(h: &mut HeaderMap, name: header::HeaderName, value: &str) {

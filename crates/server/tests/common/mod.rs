@@ -170,7 +170,11 @@ async fn create_bucket(name: &str) -> String {
         .send()
         .await
         .unwrap_or_else(|e| panic!("create bucket {bucket}: {e}"));
-    assert!(created.status().is_success(), "create bucket {bucket}: {}", created.status());
+    assert!(
+        created.status().is_success(),
+        "create bucket {bucket}: {}",
+        created.status()
+    );
     bucket
 }
 
@@ -265,7 +269,10 @@ impl Client {
             .unwrap_or_else(|e| panic!("upload: {e}"));
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Any request with a raw body, answered with raw bytes (media, parts).

@@ -356,3 +356,47 @@ fn part(id: MediaId, number: u32) -> Path {
 fn storage_error(e: object_store::Error) -> Error {
     Error::internal(format!("media storage: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(url: &str) -> Result<Location, String> {
+        let config = StorageConfig {
+            url: url.into(),
+            ..StorageConfig::default()
+        };
+        config
+            .location(FsPath::new("/data"))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn media_urls() {
+        assert_eq!(location(""), Ok(Location::Directory("/data/media".into())));
+        assert_eq!(
+            location("file:///srv/media"),
+            Ok(Location::Directory("/srv/media".into()))
+        );
+        let s3 = |bucket: &str, prefix: &str| {
+            Ok(Location::S3 {
+                bucket: bucket.into(),
+                prefix: prefix.into(),
+            })
+        };
+        assert_eq!(location("s3://bucket/a/b/"), s3("bucket", "a/b"));
+        assert_eq!(location("s3://bucket"), s3("bucket", ""));
+        for (url, says) in [
+            ("s3:///prefix", "names no bucket"),
+            ("file://relative", "absolute path"),
+            ("gs://bucket", "is not supported"),
+            ("/srv/media", "is not supported"),
+        ] {
+            assert!(
+                location(url).is_err_and(|e| e.contains(says)),
+                "{url}: {:?}",
+                location(url)
+            );
+        }
+    }
+}

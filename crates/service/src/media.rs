@@ -6,7 +6,7 @@
 //! the expiry sweep removes with whatever bytes got stored, never bytes nobody knows about.
 
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use futures::{Stream, StreamExt};
 use postern_core::media::{MediaCategory, MediaType, MediaUpload, UploadPart, UploadState};
 use postern_core::{Error, MediaId, Result, UserId};
@@ -272,7 +272,8 @@ impl Services {
     fn new_upload(&self, me: UserId, declared: &Declared, total_bytes: u64) -> Result<MediaRecord> {
         let category = declared.category()?;
         content::check_size(category, total_bytes, &self.config.limits)?;
-        let now = Utc::now();
+        // Stored times have millisecond precision; so does what the client is told now.
+        let now = Utc::now().trunc_subsecs(3);
         let expiry = chrono::Duration::hours(self.config.limits.media_expiry_hours);
         Ok(MediaRecord {
             id: MediaId(self.ids.next_id()),

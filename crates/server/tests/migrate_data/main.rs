@@ -86,7 +86,15 @@ async fn an_embedded_installation_moves_to_postgres_unchanged() {
     let path = dir.path().join("postern.db");
     let source = format!("sqlite://{}", path.display());
 
-    let mut embedded = TestServer::with(|c| c.database.url = data_url.clone()).await;
+    // Media bytes are not the database's: both servers use one directory (a bucket, in a
+    // real move), so what moves is who may see them.
+    let media = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let media_url = format!("file://{}", media.path().display());
+    let mut embedded = TestServer::with(|c| {
+        c.database.url = data_url.clone();
+        c.media.url = media_url.clone();
+    })
+    .await;
     let world = fill(&embedded).await;
     let before = observe(&embedded, &world).await;
     assert_filled(&before, &world);
@@ -120,9 +128,21 @@ async fn an_embedded_installation_moves_to_postgres_unchanged() {
         "the source database and its log are unchanged"
     );
 
-    let moved = TestServer::with(|c| c.database.url = target.url.clone()).await;
+    let moved = TestServer::with(|c| {
+        c.database.url = target.url.clone();
+        c.media.url = media_url.clone();
+    })
+    .await;
     let after = observe(&moved, &world).await;
     assert_same(&before, &after, "after the move");
+    // The photo's record and attachment moved: Alice may fetch it, Bob may not.
+    for (name, status) in [("alice", 200), ("bob", 404)] {
+        let token = world.person(name).token.as_str();
+        let (got, _, _) = moved
+            .raw("GET", &world.photo_url, Some(token), None, &[])
+            .await;
+        assert_eq!(got, status, "{name} fetching the photo after the move");
+    }
 
     // Old passwords and tokens still work.
     for person in &world.people {

@@ -26,6 +26,8 @@ pub struct World {
     pub personal_token: String,
     /// The alice–bob conversation.
     pub alice_bob: String,
+    /// The photo Carol sent Alice: `/api/v1/media/{id}`.
+    pub photo_url: String,
 }
 
 impl World {
@@ -211,6 +213,16 @@ pub async fn fill(srv: &TestServer) -> World {
     // Alice and Carol (Carol follows Alice).
     let ac = s(&srv.dm(a, &carol.id, "Carol, trip planning?").await["conversation_id"]);
     send(srv, c, &ac, "Sure, after work", None).await;
+    // With a photo.
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::new_rgb8(4, 3)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("png: {e}"));
+    let (status, photo) = srv.upload(c, &[], png.into_inner(), "image/png").await;
+    assert_eq!(status, 201, "{photo}");
+    let path = format!("/api/v1/conversations/{ac}/messages");
+    let body = json!({"text": "the view", "media_id": photo["id"]});
+    ok(srv, 201, "POST", &path, c, Some(body)).await;
 
     // Message requests to Bob, who accepts everyone: Frank's stays pending (and is
     // reported), Erin's is accepted, answered and archived.
@@ -329,6 +341,7 @@ pub async fn fill(srv: &TestServer) -> World {
         conversations: vec![ab.clone(), ac, fb, eb, g],
         personal_token: s(&token["token"]),
         alice_bob: ab,
+        photo_url: s(&photo["media"]["url"]),
         people,
     }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod conversations;
 mod graph;
 mod idempotency;
+mod media;
 mod messages;
 mod search;
 mod stream;

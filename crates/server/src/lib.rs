@@ -43,9 +43,11 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         ..ServiceConfig::default()
     };
     let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;
-    media
-        .ping()
+    // The storage client retries for minutes; a node should say at once that it cannot start.
+    tokio::time::timeout(Duration::from_secs(10), media.ping())
         .await
+        .map_err(|_| anyhow::anyhow!("no answer within 10 seconds"))
+        .and_then(|answered| answered.map_err(anyhow::Error::from))
         .with_context(|| format!("cannot use media storage {media:?}"))?;
     Ok(Services::new(store, bus, ids, media, service_config))
 }

@@ -14,6 +14,11 @@ use tokio::process::Command;
 
 /// Runs `postern serve` with `args` and returns its exit success and standard error.
 async fn serve(args: &[&str]) -> (bool, String) {
+    serve_with(args, &[]).await
+}
+
+/// [`serve`] with environment variables set.
+async fn serve_with(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let port = common::process::free_port().to_string();
     let run = Command::new(env!("CARGO_BIN_EXE_postern"))
@@ -26,6 +31,7 @@ async fn serve(args: &[&str]) -> (bool, String) {
         .arg(dir.path())
         .args(args)
         .env("POSTERN__LOG__FILTER", "error")
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(Duration::from_secs(30), run)
@@ -53,6 +59,17 @@ async fn unknown_and_incomplete_urls_are_refused() {
         assert!(!ok, "{args:?} must not start");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
+    for (url, says) in [
+        (
+            "gs://bucket/media",
+            "media.url `gs://bucket/media` is not supported",
+        ),
+        ("s3:///media", "names no bucket"),
+    ] {
+        let (ok, stderr) = serve_with(&[], &[("POSTERN__MEDIA__URL", url)]).await;
+        assert!(!ok, "media.url {url} must not start");
+        assert!(stderr.contains(says), "{url}: {stderr}");
+    }
 }
 
 #[tokio::test]
@@ -67,6 +84,18 @@ async fn unreachable_services_stop_the_start() {
     assert!(!ok);
     assert!(
         stderr.contains("cannot open database postgres://"),
+        "{stderr}"
+    );
+    let nowhere = [
+        ("POSTERN__MEDIA__URL", "s3://postern/media"),
+        ("POSTERN__MEDIA__S3_ENDPOINT", "http://127.0.0.1:1"),
+        ("POSTERN__MEDIA__S3_ALLOW_HTTP", "true"),
+        ("POSTERN__MEDIA__S3_REGION", "us-east-1"),
+    ];
+    let (ok, stderr) = serve_with(&[], &nowhere).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("cannot use media storage s3://postern/media"),
         "{stderr}"
     );
 }

@@ -684,8 +684,25 @@ async fn attaching_follows_the_ownership_and_sharing_rules() {
         (400, &json!("media_id")),
         "{body}"
     );
-    // Unshared media attaches once.
-    assert_eq!(send_media(&server, &alice, &bob_id, &once).await.0, 201);
+    // Unshared media attaches once; a retried send (same idempotency key) is answered with
+    // the original message, not refused.
+    let path = format!("/api/v1/messages/with/{bob_id}");
+    let keyed = |key: &str| json!({"text": "", "media_id": once, "client_message_id": key});
+    let (status, first) = server
+        .call("POST", &path, Some(&alice), Some(keyed("p-1")))
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, retried) = server
+        .call("POST", &path, Some(&alice), Some(keyed("p-1")))
+        .await;
+    assert_eq!((status, &retried["id"]), (200, &first["id"]), "{retried}");
+    let (status, body) = server
+        .call("POST", &path, Some(&alice), Some(keyed("p-2")))
+        .await;
+    assert!(
+        status == 400 && body["error"]["field"] == "media_id",
+        "{body}"
+    );
     let (status, body) = send_media(&server, &alice, &bob_id, &once).await;
     assert_eq!(status, 400, "{body}");
     assert!(

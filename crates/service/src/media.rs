@@ -312,11 +312,14 @@ impl Services {
 
     /// The media a send may attach, as the message will carry it: the sender's own, ready,
     /// unexpired, and shared or never attached. (The store claims it again atomically with
-    /// the message; these checks give each refusal its own words.)
+    /// the message; these checks give each refusal its own words.) A send with an
+    /// idempotency key may be the retry of the send that attached it, which the store
+    /// answers with the original message, so that refusal is left to the store.
     pub(crate) async fn attachable(
         &self,
         me: UserId,
         id: MediaId,
+        keyed: bool,
     ) -> Result<postern_core::media::Media> {
         let refuse = |why: &str| Error::invalid("media_id", why.to_owned());
         let record = match self.store.media(id).await? {
@@ -328,7 +331,7 @@ impl Services {
                 "has expired: media must be attached within 24 hours of upload",
             ));
         }
-        if record.attached && !record.shared {
+        if record.attached && !record.shared && !keyed {
             return Err(refuse(
                 "is already attached to a message; upload with shared=true to reuse media",
             ));

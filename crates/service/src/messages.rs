@@ -158,7 +158,7 @@ impl Services {
             }
         }
         let media = match draft.media_id {
-            Some(id) => Some(self.attachable(me, id).await?),
+            Some(id) => Some(self.attachable(me, id, draft.client_key.is_some()).await?),
             None => None,
         };
         self.rate.check_send(me)?;

@@ -3,8 +3,8 @@
 //! installation must share it (S3), since any node may serve or complete any upload.
 //!
 //! Keys, per media id:
-//! - `media/{id}/original`: the stored content (re-encoded for images);
-//! - `media/{id}/thumbnail`: a JPEG, for images;
+//! - `files/{id}/original`: the stored content (re-encoded for images);
+//! - `files/{id}/thumbnail`: a JPEG, for images;
 //! - `uploads/{id}/{part:04}`: a chunked upload's parts until it completes.
 
 use std::ops::Range;
@@ -150,7 +150,7 @@ impl MediaStorage {
 
     /// Checks that the storage answers: a listing must succeed (an empty one is fine).
     pub async fn ping(&self) -> Result<()> {
-        let mut listing = self.store.list(Some(&Path::from("media")));
+        let mut listing = self.store.list(Some(&Path::from("files")));
         match listing.next().await {
             None | Some(Ok(_)) => Ok(()),
             Some(Err(e)) => Err(storage_error(e)),
@@ -255,7 +255,7 @@ impl MediaStorage {
 
     /// Removes everything stored for the media: content, thumbnail, parts.
     pub async fn delete_all(&self, id: MediaId) -> Result<()> {
-        self.delete_under(&Path::from(format!("media/{id}")))
+        self.delete_under(&Path::from(format!("files/{id}")))
             .await?;
         self.delete_under(&uploads(id)).await
     }
@@ -338,11 +338,11 @@ pub struct Stored {
 }
 
 fn original(id: MediaId) -> Path {
-    Path::from(format!("media/{id}/original"))
+    Path::from(format!("files/{id}/original"))
 }
 
 fn thumbnail(id: MediaId) -> Path {
-    Path::from(format!("media/{id}/thumbnail"))
+    Path::from(format!("files/{id}/thumbnail"))
 }
 
 fn uploads(id: MediaId) -> Path {

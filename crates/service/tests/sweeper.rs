@@ -2,6 +2,10 @@
 //! as it is claimed, and a sweeper ticking every few milliseconds forgets it without being
 //! asked. It ends when its shutdown completes.
 
+mod common;
+
+use common::register;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,26 +13,10 @@ use chrono::{DateTime, Utc};
 use postern_bus::MemoryBus;
 use postern_core::limits::Limits;
 use postern_core::model::InboxBox;
-use postern_core::{ConversationId, IdGenerator, UserId};
-use postern_media::{MediaStorage, StorageConfig};
-use postern_service::accounts::Registration;
+use postern_core::{ConversationId, UserId};
 use postern_service::messages::Draft;
 use postern_service::{ServiceConfig, Services};
 use postern_store::{NewMessage, OneToOneSetup};
-use postern_store_sqlite::SqliteStore;
-
-async fn register(services: &Services, name: &str) -> UserId {
-    let (user, _) = services
-        .register(Registration {
-            screen_name: name.into(),
-            password: "correct horse".into(),
-            name: None,
-            verified: false,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("register {name}: {e}"));
-    user.id
-}
 
 /// Whether `key` of `from`'s is still stored: a retry that accepts a key of any age is
 /// answered from it (and then writes nothing).
@@ -60,29 +48,15 @@ async fn key_is_stored(services: &Services, from: UserId, to: UserId, key: &str)
 #[tokio::test]
 async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let ids = Arc::new(IdGenerator::new(0));
-    let store = SqliteStore::open(&dir.path().join("postern.db"), ids.clone())
-        .unwrap_or_else(|e| panic!("open: {e}"));
     let config = ServiceConfig {
         limits: Limits {
             idempotency_hours: 0,
             ..Limits::default()
         },
-        rate_limits: false,
-        argon2_memory_kib: 64,
-        argon2_iterations: 1,
         sweep_every: Duration::from_millis(10),
         ..ServiceConfig::default()
     };
-    let media = MediaStorage::open(&StorageConfig::default(), dir.path())
-        .unwrap_or_else(|e| panic!("media: {e}"));
-    let services = Services::new(
-        Arc::new(store),
-        Arc::new(MemoryBus::new()),
-        ids,
-        media,
-        config,
-    );
+    let services = common::services(dir.path(), Arc::new(MemoryBus::new()), config);
     let alice = register(&services, "alice").await;
     let bob = register(&services, "bob").await;
     services

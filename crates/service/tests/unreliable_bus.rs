@@ -4,19 +4,20 @@
 //! is a multiple of three and repeats every fifth, and the stream still shows each message
 //! once, in order.
 
+mod common;
+
+use common::register;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use postern_bus::{Bus, Live, MemoryBus};
+use postern_core::UserId;
 use postern_core::stream::Delivery;
-use postern_core::{IdGenerator, UserId};
-use postern_media::{MediaStorage, StorageConfig};
-use postern_service::accounts::Registration;
 use postern_service::messages::Draft;
 use postern_service::stream::EventStream;
-use postern_service::{ServiceConfig, Services};
-use postern_store_sqlite::SqliteStore;
+use postern_service::ServiceConfig;
 
 struct UnreliableBus {
     inner: MemoryBus,
@@ -41,19 +42,6 @@ impl Bus for UnreliableBus {
     }
 }
 
-async fn register(services: &Services, name: &str) -> UserId {
-    let (user, _) = services
-        .register(Registration {
-            screen_name: name.into(),
-            password: "correct horse".into(),
-            name: None,
-            verified: false,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("register {name}: {e}"));
-    user.id
-}
-
 /// The next frame as (type, position, text).
 async fn next(stream: &mut EventStream) -> (String, Option<i64>, String) {
     let frame = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next_frame())
@@ -75,21 +63,10 @@ async fn next(stream: &mut EventStream) -> (String, Option<i64>, String) {
 #[tokio::test]
 async fn streams_stay_complete_and_unique_over_a_bus_that_loses_and_repeats() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let ids = Arc::new(IdGenerator::new(0));
-    let store = SqliteStore::open(&dir.path().join("postern.db"), ids.clone())
-        .unwrap_or_else(|e| panic!("open: {e}"));
-    let config = ServiceConfig {
-        rate_limits: false,
-        argon2_memory_kib: 64,
-        argon2_iterations: 1,
-        ..ServiceConfig::default()
-    };
     let bus = UnreliableBus {
         inner: MemoryBus::new(),
     };
-    let media = MediaStorage::open(&StorageConfig::default(), dir.path())
-        .unwrap_or_else(|e| panic!("media: {e}"));
-    let services = Services::new(Arc::new(store), Arc::new(bus), ids, media, config);
+    let services = common::services(dir.path(), Arc::new(bus), ServiceConfig::default());
     let alice = register(&services, "alice").await;
     let bob = register(&services, "bob").await;
     services

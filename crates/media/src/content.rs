@@ -23,7 +23,8 @@ pub struct Checked {
     pub thumbnail: Option<Vec<u8>>,
 }
 
-pub(crate) fn refuse(make: fn(Invalid) -> Error, message: impl Into<String>) -> Error {
+/// A refusal of the uploaded file (`make` picks the kind), naming the field [`FIELD`].
+pub fn refuse(make: fn(Invalid) -> Error, message: impl Into<String>) -> Error {
     make(Invalid {
         field: FIELD.into(),
         message: message.into(),

@@ -177,18 +177,18 @@ impl MediaStorage {
         tempfile::NamedTempFile::new_in(&self.staging).map_err(Error::internal)
     }
 
-    pub async fn put_content(&self, id: MediaId, bytes: Vec<u8>) -> Result<()> {
-        self.put(&original(id), bytes).await
-    }
-
-    pub async fn put_thumbnail(&self, id: MediaId, bytes: Vec<u8>) -> Result<()> {
-        self.put(&thumbnail(id), bytes).await
+    pub async fn put(&self, id: MediaId, rendition: Rendition, bytes: Vec<u8>) -> Result<()> {
+        self.store
+            .put(&rendition.key(id), PutPayload::from(bytes))
+            .await
+            .map_err(storage_error)?;
+        Ok(())
     }
 
     /// Stores an upload as it is, streaming it from the staged file.
     pub async fn put_content_file(&self, id: MediaId, file: &FsPath) -> Result<()> {
         let mut source = tokio::fs::File::open(file).await.map_err(Error::internal)?;
-        let mut sink = BufWriter::new(self.store.clone(), original(id));
+        let mut sink = BufWriter::new(self.store.clone(), Rendition::Original.key(id));
         let copied = tokio::io::copy(&mut source, &mut sink).await;
         match copied {
             Ok(_) => sink.shutdown().await.map_err(Error::internal),
@@ -265,19 +265,14 @@ impl MediaStorage {
     pub async fn get(
         &self,
         id: MediaId,
-        thumbnail_wanted: bool,
+        rendition: Rendition,
         range: Option<Range<u64>>,
     ) -> Result<Option<Stored>> {
-        let key = if thumbnail_wanted {
-            thumbnail(id)
-        } else {
-            original(id)
-        };
         let options = GetOptions {
             range: range.map(GetRange::Bounded),
             ..GetOptions::default()
         };
-        match self.store.get_opts(&key, options).await {
+        match self.store.get_opts(&rendition.key(id), options).await {
             Ok(found) => Ok(Some(Stored {
                 total: found.meta.size,
                 range: found.range.clone(),
@@ -286,28 +281,6 @@ impl MediaStorage {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(storage_error(e)),
         }
-    }
-
-    /// The stored size of the content, if any.
-    pub async fn size(&self, id: MediaId, thumbnail_wanted: bool) -> Result<Option<u64>> {
-        let key = if thumbnail_wanted {
-            thumbnail(id)
-        } else {
-            original(id)
-        };
-        match self.store.head(&key).await {
-            Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(storage_error(e)),
-        }
-    }
-
-    async fn put(&self, key: &Path, bytes: Vec<u8>) -> Result<()> {
-        self.store
-            .put(key, PutPayload::from(bytes))
-            .await
-            .map_err(storage_error)?;
-        Ok(())
     }
 
     async fn delete_under(&self, prefix: &Path) -> Result<()> {
@@ -337,12 +310,22 @@ pub struct Stored {
     pub body: BoxStream<'static, std::io::Result<Bytes>>,
 }
 
-fn original(id: MediaId) -> Path {
-    Path::from(format!("files/{id}/original"))
+/// Which stored file of a media item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendition {
+    /// The content as stored (re-encoded for images).
+    Original,
+    /// A JPEG, for images.
+    Thumbnail,
 }
 
-fn thumbnail(id: MediaId) -> Path {
-    Path::from(format!("files/{id}/thumbnail"))
+impl Rendition {
+    fn key(self, id: MediaId) -> Path {
+        match self {
+            Rendition::Original => Path::from(format!("files/{id}/original")),
+            Rendition::Thumbnail => Path::from(format!("files/{id}/thumbnail")),
+        }
+    }
 }
 
 fn uploads(id: MediaId) -> Path {

@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 use postern_core::media::{MediaCategory, MediaType, MediaUpload, UploadPart, UploadState};
 use postern_core::{Error, MediaId, Result, UserId};
 use postern_media::content::{self, Checked};
-use postern_media::storage::Stored;
+pub use postern_media::storage::{Rendition, Stored};
 use postern_store::{MediaRecord, ReadyMedia};
 use tokio::io::AsyncWriteExt;
 
@@ -41,19 +41,6 @@ impl Declared {
 pub struct Staged {
     file: tempfile::NamedTempFile,
     size: u64,
-}
-
-/// Which stored file of a media item a client asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rendition {
-    Original,
-    Thumbnail,
-}
-
-/// Media bytes for a client that may see them.
-pub struct Fetched {
-    pub record: MediaRecord,
-    pub stored: Stored,
 }
 
 impl Services {
@@ -222,7 +209,7 @@ impl Services {
         let size = match checked.content {
             Some(bytes) => {
                 let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-                self.media.put_content(id, bytes).await?;
+                self.media.put(id, Rendition::Original, bytes).await?;
                 size
             }
             None => {
@@ -232,7 +219,7 @@ impl Services {
         };
         let has_thumbnail = checked.thumbnail.is_some();
         if let Some(thumbnail) = checked.thumbnail {
-            self.media.put_thumbnail(id, thumbnail).await?;
+            self.media.put(id, Rendition::Thumbnail, thumbnail).await?;
         }
         Ok(ReadyMedia {
             size,
@@ -341,45 +328,23 @@ impl Services {
             .ok_or_else(|| refuse("is still uploading: complete the upload first"))
     }
 
-    /// `GET /media/{id}` (and its thumbnail): for its uploader, and for whoever can see a
-    /// message it is attached to. Everyone else is told it does not exist. `range` is a
-    /// byte range of the stored file, already checked against its size.
-    pub async fn fetch_media(
+    /// `GET /media/{id}` (and its thumbnail): the media, for its uploader and for whoever
+    /// can see a message carrying it. Everyone else is told it does not exist.
+    pub async fn media_for(
         &self,
         me: UserId,
         id: MediaId,
         rendition: Rendition,
-        range: Option<std::ops::Range<u64>>,
-    ) -> Result<Fetched> {
-        let record = self.readable_media(me, id).await?;
-        let thumbnail = rendition == Rendition::Thumbnail;
-        if thumbnail && !record.has_thumbnail {
-            return Err(Error::NotFound("thumbnail"));
-        }
-        let stored = self
-            .media
-            .get(id, thumbnail, range)
-            .await?
-            .ok_or(Error::NotFound("media"))?;
-        Ok(Fetched { record, stored })
-    }
-
-    /// The size of what [`Services::fetch_media`] would send, to check a range against.
-    pub async fn media_size(&self, me: UserId, id: MediaId, rendition: Rendition) -> Result<u64> {
-        self.readable_media(me, id).await?;
-        self.media
-            .size(id, rendition == Rendition::Thumbnail)
-            .await?
-            .ok_or(Error::NotFound("media"))
-    }
-
-    async fn readable_media(&self, me: UserId, id: MediaId) -> Result<MediaRecord> {
+    ) -> Result<MediaRecord> {
         let record = self
             .store
             .media(id)
             .await?
             .filter(|r| r.state == UploadState::Ready)
             .ok_or(Error::NotFound("media"))?;
+        if rendition == Rendition::Thumbnail && !record.has_thumbnail {
+            return Err(Error::NotFound("thumbnail"));
+        }
         if record.owner_id == me {
             return Ok(record);
         }
@@ -389,6 +354,20 @@ impl Services {
             }
         }
         Err(Error::NotFound("media"))
+    }
+
+    /// The stored bytes of media [`Services::media_for`] allowed, all of them or `range`
+    /// (checked against the stored size by the caller).
+    pub async fn media_bytes(
+        &self,
+        record: &MediaRecord,
+        rendition: Rendition,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<Stored> {
+        self.media
+            .get(record.id, rendition, range)
+            .await?
+            .ok_or(Error::NotFound("media"))
     }
 
     /// Removes media past its expiry that no message carries, with its bytes; returns how
@@ -416,10 +395,7 @@ impl Services {
 }
 
 fn too_large(message: String) -> Error {
-    Error::TooLarge(postern_core::Invalid {
-        field: content::FIELD.into(),
-        message,
-    })
+    content::refuse(Error::TooLarge, message)
 }
 
 /// A part's bytes, refused past `max`.

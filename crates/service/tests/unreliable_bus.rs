@@ -15,9 +15,9 @@ use futures::stream::BoxStream;
 use postern_bus::{Bus, Live, MemoryBus};
 use postern_core::UserId;
 use postern_core::stream::Delivery;
+use postern_service::ServiceConfig;
 use postern_service::messages::Draft;
 use postern_service::stream::EventStream;
-use postern_service::ServiceConfig;
 
 struct UnreliableBus {
     inner: MemoryBus,

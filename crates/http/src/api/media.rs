@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use postern_core::media::{MediaCategory, MediaType, MediaUpload};
 use postern_core::{Error, MediaId};
-use postern_service::media::{Declared, Fetched, Rendition};
+use postern_service::media::{Declared, Rendition};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -254,31 +254,31 @@ async fn deliver(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let id = media_id(id)?;
+    let record = s.services.media_for(me, id, rendition).await?;
     let etag = format!("\"{id}-{}\"", rendition_tag(rendition));
     // Stored media never changes, so a cached copy is always current.
     if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())
     {
-        // Still only for those who may see it.
-        s.services.media_size(me, id, rendition).await?;
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         common_headers(response.headers_mut(), &etag);
         return Ok(response);
     }
-    let range = match headers.get(header::RANGE) {
-        None => None,
-        Some(value) => {
-            let size = s.services.media_size(me, id, rendition).await?;
-            match crate::range::wanted(Some(value), size) {
+    // Ranges are for seeking in the original (its size is on record); a thumbnail is small
+    // and always sent whole, which the standard allows.
+    let range = match rendition {
+        Rendition::Original => {
+            match crate::range::wanted(headers.get(header::RANGE), record.size) {
                 Wanted::All => None,
                 Wanted::Part(range) => Some(range),
-                Wanted::Unsatisfiable => return Ok(crate::range::unsatisfiable(size)),
+                Wanted::Unsatisfiable => return Ok(crate::range::unsatisfiable(record.size)),
             }
         }
+        Rendition::Thumbnail => None,
     };
     let partial = range.is_some();
-    let Fetched { record, stored } = s.services.fetch_media(me, id, rendition, range).await?;
+    let stored = s.services.media_bytes(&record, rendition, range).await?;
     let content_type = match rendition {
         Rendition::Original => record.media_type.mime(),
         Rendition::Thumbnail => "image/jpeg",

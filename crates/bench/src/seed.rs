@@ -64,6 +64,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 password: "bench password".into(),
                 name: None,
                 verified: false,
+                session: false,
             })
             .await
             .context("register")?;

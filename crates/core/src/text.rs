@@ -69,8 +69,42 @@ pub fn screen_name(raw: &str) -> Result<String> {
             "may contain only letters A-Z, digits and _",
         ));
     }
+    if RESERVED_SCREEN_NAMES
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(raw))
+    {
+        return Err(Error::invalid(
+            "screen_name",
+            format!("'{raw}' is reserved; choose another"),
+        ));
+    }
     Ok(raw.to_owned())
 }
+
+/// Names that are pages of the web app, whose profiles live at `/{screen_name}`: an account
+/// called `settings` would have a profile nobody could open.
+const RESERVED_SCREEN_NAMES: &[&str] = &[
+    "about",
+    "admin",
+    "api",
+    "assets",
+    "compose",
+    "explore",
+    "healthz",
+    "home",
+    "i",
+    "intent",
+    "login",
+    "logout",
+    "messages",
+    "metrics",
+    "notifications",
+    "oauth",
+    "readyz",
+    "search",
+    "settings",
+    "signup",
+];
 
 #[cfg(test)]
 mod tests {
@@ -107,5 +141,6 @@ mod tests {
         assert!(screen_name("").is_err());
         assert!(screen_name("sixteen_chars_xx").is_err());
         assert!(screen_name("no-dash").is_err());
+        assert!(screen_name("Settings").is_err());
     }
 }

@@ -1,6 +1,9 @@
 //! The `Auth` extractor: a bearer token (API clients) or the session cookie (browsers). A
 //! cookie-authenticated request that changes something must carry the session's CSRF token
-//! in `X-CSRF-Token`, so another site cannot make a browser act on its user's behalf.
+//! in `X-CSRF-Token`, so another site cannot make a browser act on its user's behalf. A
+//! cookie-authenticated request that names another origin is refused too: WebSocket
+//! handshakes are GETs that browsers send cross-site without CORS, and "same site" still
+//! includes every port of the host.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -50,6 +53,9 @@ impl FromRequestParts<AppState> for Auth {
         let caller = state.services.authenticate_cookie(cookie.value()).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let Credential::Cookie { csrf } = &caller.credential {
+            if !same_origin(&parts.headers) {
+                return Err(Error::Forbidden("request from another origin").into());
+            }
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if !safe && sent != Some(csrf.as_str()) {
                 return Err(Error::Forbidden("missing or wrong X-CSRF-Token header").into());
@@ -57,4 +63,24 @@ impl FromRequestParts<AppState> for Auth {
         }
         Ok(Auth(caller))
     }
+}
+
+/// Whether the `Origin` a browser sent (if any) names the host it sent the request to. Behind
+/// a proxy that rewrites `Host`, the proxy's `X-Forwarded-Host` is the host the browser used.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(origin_host) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host)
+    else {
+        return false;
+    };
+    ["x-forwarded-host", "host"]
+        .iter()
+        .filter_map(|name| headers.get(*name)?.to_str().ok())
+        .any(|host| host.eq_ignore_ascii_case(origin_host))
 }

@@ -5,9 +5,10 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`error`]: the error shape and extractors that reject with it.
 //! - [`auth`]: bearer tokens and session cookies with CSRF protection.
+//! - [`web`]: the browser app, served from assets embedded in the binary.
 //!
-//! More surfaces (the Twitter v1.1 and v2 adapters, the web app) mount beside `api` in
-//! [`app`] over the same `AppState`.
+//! More surfaces (the Twitter v1.1 and v2 adapters) mount beside `api` in [`app`] over the
+//! same `AppState`.
 
 pub mod api;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod ops;
 pub mod range;
 pub mod stream;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -47,6 +49,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .merge(ops::router())
+        .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| {

@@ -245,6 +245,7 @@ async fn admin(config: Config, command: UserCommand) -> anyhow::Result<()> {
                     password,
                     name,
                     verified,
+                    session: false,
                 })
                 .await?;
             println!("created @{} (id {})", user.screen_name, user.id);

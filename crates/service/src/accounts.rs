@@ -14,6 +14,8 @@ pub struct Registration {
     pub password: String,
     pub name: Option<String>,
     pub verified: bool,
+    /// Issue a browser session (cookie and CSRF token) rather than a personal access token.
+    pub session: bool,
 }
 
 fn check_password(password: &str) -> Result<()> {
@@ -48,8 +50,13 @@ impl Services {
                 created_at: Utc::now(),
             })
             .await?;
+        let kind = if r.session {
+            TokenKind::Session
+        } else {
+            TokenKind::Personal
+        };
         let token = self
-            .issue_token(user.id, TokenKind::Personal, Some("registration".into()))
+            .issue_token(user.id, kind, Some("registration".into()))
             .await?;
         Ok((user, token))
     }

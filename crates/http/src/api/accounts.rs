@@ -8,7 +8,9 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Utc};
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId};
+use postern_service::Credential;
 use postern_service::accounts::Registration;
+use postern_service::auth::Issued;
 use postern_store::{SettingsPatch, TokenRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
-        .routes(routes!(logout))
+        .routes(routes!(current_session, logout))
         .routes(routes!(me, update_me))
         .routes(routes!(settings, update_settings))
         .routes(routes!(create_token, list_tokens))
@@ -34,6 +36,9 @@ pub struct RegisterRequest {
     screen_name: String,
     password: String,
     name: Option<String>,
+    /// `true` for a browser session: an HttpOnly cookie plus a CSRF token.
+    #[serde(default)]
+    session: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -47,29 +52,28 @@ pub struct SessionResponse {
     csrf_token: Option<String>,
 }
 
-/// `POST /api/v1/accounts`: register; returns the user and a bearer token.
+/// `POST /api/v1/accounts`: register; returns the user and a bearer token (or, with
+/// `session`, sets the session cookie and returns a CSRF token).
 #[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = RegisterRequest,
     responses((status = 201, body = SessionResponse), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn register(
     State(s): State<AppState>,
+    jar: CookieJar,
     Json(r): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
-    let (user, token) = s
+    let (user, issued) = s
         .services
         .register(Registration {
             screen_name: r.screen_name,
             password: r.password,
             name: r.name,
             verified: false,
+            session: r.session,
         })
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(SessionResponse {
-            user,
-            token: Some(token.secret),
-            csrf_token: None,
-        }),
+        signed_in(&s, jar, user, issued, r.session),
     )
         .into_response())
 }
@@ -95,30 +99,52 @@ async fn login(
         .services
         .login(&r.screen_name, r.password, r.session)
         .await?;
-    if r.session {
-        let cookie = Cookie::build((SESSION_COOKIE, issued.secret))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .max_age(time_days(s.services.config().session_days))
-            .build();
-        let body = SessionResponse {
-            user,
-            token: None,
-            csrf_token: issued.record.csrf,
-        };
-        return Ok((jar.add(cookie), Json(body)).into_response());
-    }
-    Ok(Json(SessionResponse {
-        user,
-        token: Some(issued.secret),
-        csrf_token: None,
-    })
-    .into_response())
+    Ok(signed_in(&s, jar, user, issued, r.session))
 }
 
-fn time_days(days: i64) -> cookie::time::Duration {
-    cookie::time::Duration::days(days)
+/// The response to a registration or login: a bearer token in the body, or for a browser
+/// session an HttpOnly cookie (JavaScript cannot read it) and the CSRF token to send back.
+fn signed_in(s: &AppState, jar: CookieJar, user: User, issued: Issued, session: bool) -> Response {
+    if !session {
+        let body = SessionResponse {
+            user,
+            token: Some(issued.secret),
+            csrf_token: None,
+        };
+        return Json(body).into_response();
+    }
+    let cookie = Cookie::build((SESSION_COOKIE, issued.secret))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(cookie::time::Duration::days(
+            s.services.config().session_days,
+        ))
+        .build();
+    let body = SessionResponse {
+        user,
+        token: None,
+        csrf_token: issued.record.csrf,
+    };
+    (jar.add(cookie), Json(body)).into_response()
+}
+
+/// `GET /api/v1/sessions/current`: who is signed in. For a browser session it returns the
+/// CSRF token again, so a reloaded page can keep making changes.
+#[utoipa::path(get, path = "/sessions/current", tag = "accounts", responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+async fn current_session(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+) -> ApiResult<Json<SessionResponse>> {
+    let csrf_token = match c.credential {
+        Credential::Cookie { csrf } => Some(csrf),
+        Credential::Bearer => None,
+    };
+    Ok(Json(SessionResponse {
+        user: s.services.user(c.user_id).await?,
+        token: None,
+        csrf_token,
+    }))
 }
 
 /// `DELETE /api/v1/sessions/current`: log out (revokes the presented token or cookie).

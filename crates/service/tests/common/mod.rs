@@ -33,6 +33,7 @@ pub async fn register(services: &Services, name: &str) -> UserId {
             password: "correct horse".into(),
             name: None,
             verified: false,
+            session: false,
         })
         .await
         .unwrap_or_else(|e| panic!("register {name}: {e}"));

@@ -1,0 +1,63 @@
+// What every view shares: the signed-in person, a cache of users by id, the stream, the
+// router's navigate() and toasts. Views import `app` rather than passing these around.
+
+import { get, q } from './api.js';
+import { h } from './dom.js';
+import { Stream } from './stream.js';
+
+export const app = {
+  me: null,
+  users: new Map(),
+  stream: new Stream(),
+  navigate: () => {},
+};
+
+export function remember(user) {
+  if (user && user.id) app.users.set(user.id, user);
+  return user;
+}
+
+/** A user by id: from the cache, or fetched once. */
+export async function userById(id) {
+  if (app.users.has(id)) return app.users.get(id);
+  return remember(await get(`/users/${q(id)}`));
+}
+
+export function toast(text, kind = 'info') {
+  const box = document.getElementById('toasts');
+  const el = h('div', { class: `toast ${kind === 'error' ? 'error' : ''}` }, text);
+  box.append(el);
+  setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3000);
+}
+
+/** Runs an action and reports a refusal as a toast; returns whether it succeeded. */
+export async function attempt(action, success) {
+  try {
+    await action();
+    if (success) toast(success);
+    return true;
+  } catch (e) {
+    toast(e.message, 'error');
+    return false;
+  }
+}
+
+// Deterministic avatar colours: the same person is always the same colour.
+const PALETTE = ['#3b5bdb', '#0c8599', '#2b8a3e', '#e8590c', '#c2255c', '#7048e8', '#1971c2', '#5c940d'];
+
+export function avatar(user, size = '') {
+  const name = (user && (user.name || user.screen_name)) || '?';
+  const label = `${name}'s avatar`;
+  if (user && user.avatar_url) {
+    return h('span', { class: `avatar ${size}` }, h('img', { src: user.avatar_url, alt: label }));
+  }
+  let hash = 0;
+  for (const c of String(user && user.id)) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  const initial = [...name.trim()][0] || '?';
+  return h('span', {
+    class: `avatar ${size}`,
+    style: `background:${PALETTE[hash % PALETTE.length]}`,
+    role: 'img',
+    'aria-label': label,
+  }, initial.toUpperCase());
+}

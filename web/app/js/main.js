@@ -1,0 +1,177 @@
+// Boot and routing. The server answers every app path with the same page; this file
+// decides what to draw for the path, keeps the frame (navigation rail) across pages, and
+// lets a view that is already showing take new parameters instead of being rebuilt, so
+// switching conversations keeps the inbox and its scroll position.
+
+import { del, get, onSignedOut, setCsrfToken } from './api.js';
+import { app, avatar, remember } from './app.js';
+import { h, icon, mount } from './dom.js';
+import { authView } from './views/auth.js';
+import { messagesView } from './views/messages.js';
+import { profileView } from './views/profile.js';
+import { settingsView } from './views/settings.js';
+
+const root = document.getElementById('app');
+let current = null; // { name, view }
+let frame = null;
+
+function route(path) {
+  const parts = path.split('/').filter(Boolean);
+  if (parts.length === 0) return { name: app.me ? 'redirect' : 'login', to: '/messages' };
+  const [first, second] = parts;
+  if (first === 'login' || first === 'signup') {
+    const next = new URLSearchParams(location.search).get('next');
+    // Only a path on this site: a link must not send someone elsewhere after they log in.
+    return { name: first, mode: first, next: next && /^\/(?!\/)/.test(next) ? next : null };
+  }
+  if (!app.me) return { name: 'login', mode: 'login', next: path + location.search };
+  if (first === 'messages') {
+    if (!second) return { name: 'messages', tab: 'primary' };
+    if (second === 'requests') return { name: 'messages', tab: 'requests' };
+    if (second === 'compose') return { name: 'messages', tab: 'primary', compose: new URLSearchParams(location.search) };
+    return { name: 'messages', conversation: decodeURIComponent(second) };
+  }
+  if (first === 'settings') return { name: 'settings' };
+  if (parts.length === 1) return { name: 'profile', screenName: first };
+  return { name: 'notfound' };
+}
+
+function navigate(to, { replace = false } = {}) {
+  if (to !== location.pathname + location.search) {
+    history[replace ? 'replaceState' : 'pushState'](null, '', to);
+  }
+  render();
+}
+app.navigate = navigate;
+
+function render() {
+  const r = route(location.pathname);
+  if (r.name === 'redirect') return navigate(r.to, { replace: true });
+  if (r.name === 'login' || r.name === 'signup') {
+    if (app.me) return navigate('/messages', { replace: true });
+    frame = null;
+    current?.view.destroy?.();
+    current = { name: r.name, view: authView(r.mode, r.next) };
+    mount(root, current.view.el);
+    return;
+  }
+  ensureFrame();
+  markNav(r.name);
+  if (current && current.name === r.name && current.view.update) {
+    current.view.update(r);
+    return;
+  }
+  current?.view.destroy?.();
+  const view =
+    r.name === 'messages' ? messagesView(r)
+      : r.name === 'settings' ? settingsView()
+        : r.name === 'profile' ? profileView(r.screenName)
+          : notFound();
+  current = { name: r.name, view };
+  mount(frame.main, view.el);
+}
+
+function notFound() {
+  return {
+    el: h('div', { class: 'page' }, h('div', { class: 'empty' }, h('h2', {}, 'This page doesn’t exist'),
+      h('p', {}, h('a', { href: '/messages' }, 'Go to your messages')))),
+  };
+}
+
+function ensureFrame() {
+  if (frame && root.contains(frame.el)) return;
+  const status = h('p', { class: 'status-pill', role: 'status', 'data-state': app.stream.state || 'connecting' }, 'Connecting…');
+  app.stream.onStatus((state) => {
+    status.dataset.state = state;
+    status.textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
+  });
+  const link = (href, name, label, extra) =>
+    h('a', { class: 'nav-link', href, dataset: { nav: name } }, icon(name === 'profile' ? 'user' : name === 'messages' ? 'mail' : 'settings'),
+      h('span', { class: 'label' }, label), extra);
+  const unread = h('span', { class: 'badge', hidden: true, 'aria-label': 'unread conversations' });
+  app.setUnreadTotal = (n) => {
+    unread.hidden = n === 0;
+    unread.textContent = n > 99 ? '99+' : String(n);
+  };
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  const el = h('div', { class: 'frame' },
+    h('nav', { class: 'rail', 'aria-label': 'Main' },
+      h('a', { class: 'brand', href: '/messages' }, h('img', { src: '/assets/icon.svg', alt: '' }), h('span', {}, 'Postern')),
+      link('/messages', 'messages', 'Messages', unread),
+      link(`/${app.me.screen_name}`, 'profile', 'Profile'),
+      link('/settings', 'settings', 'Settings'),
+      h('button', { class: 'nav-link', type: 'button', onclick: logout }, icon('logout'), h('span', { class: 'label' }, 'Log out')),
+      h('div', { class: 'spacer' }),
+      status,
+      h('a', { class: 'me', href: `/${app.me.screen_name}`, 'aria-label': `Your profile, @${app.me.screen_name}` },
+        avatar(app.me, 'small'),
+        h('span', {}, h('strong', {}, app.me.name), h('small', {}, `@${app.me.screen_name}`)))),
+    main);
+  frame = { el, main };
+  mount(root, el);
+}
+
+function markNav(name) {
+  for (const a of frame.el.querySelectorAll('[data-nav]')) {
+    const here = a.dataset.nav === name && (name !== 'profile' || location.pathname === `/${app.me.screen_name}`);
+    if (here) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function logout() {
+  try {
+    await del('/sessions/current');
+  } finally {
+    signedOut();
+  }
+}
+
+function signedOut() {
+  app.me = null;
+  app.users.clear();
+  app.stream.stop();
+  setCsrfToken(null);
+  frame = null;
+  current = null;
+  navigate('/login');
+}
+
+/** After login or signup: remember who we are, open the stream, go where they meant to. */
+app.signedIn = (session, next) => {
+  app.me = remember(session.user);
+  setCsrfToken(session.csrf_token);
+  app.stream.start();
+  navigate(next || '/messages', { replace: true });
+};
+
+// Same-origin links navigate inside the app; modified clicks open tabs as usual.
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a[href]');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener('popstate', render);
+onSignedOut(() => {
+  if (app.me) signedOut();
+});
+
+async function boot() {
+  try {
+    const session = await get('/sessions/current');
+    app.me = remember(session.user);
+    setCsrfToken(session.csrf_token);
+    app.stream.start();
+  } catch {
+    app.me = null;
+  }
+  render();
+}
+
+// A handle for people debugging and for the end-to-end tests (dropping the stream).
+window.postern = app;
+boot();

@@ -1,0 +1,79 @@
+// One message in the timeline: sender (in groups), the quoted reply, the bubble with text and
+// media, reaction chips, time / edited / seen, and its action buttons. Building it is pure:
+// the conversation view passes what it knows and the callbacks.
+
+import { app } from '../app.js';
+import { clockTime, fullTime, h, icon } from '../dom.js';
+import { richText, snippet } from './text.js';
+
+/**
+ * ctx: { showSender, sender (user), quoted (message|null), quotedSender, seen (string|null),
+ *        onReact(button), onReply(), onMore(button), onToggleReaction(emoji), onQuote() }
+ */
+export function messageElement(m, ctx) {
+  const mine = m.sender_id === app.me.id;
+  const name = ctx.sender ? ctx.sender.name : 'Someone';
+  const bubble = h('div', { class: 'bubble' });
+  if (m.deleted) {
+    bubble.classList.add('deleted');
+    bubble.textContent = 'This message was deleted';
+  } else {
+    if (m.media) bubble.append(mediaElement(m.media));
+    if (m.text) bubble.append(...richText(m.text, m.entities));
+    else if (m.media) bubble.classList.add('media-only');
+  }
+
+  const actions = m.deleted ? null : h('div', { class: 'actions' },
+    h('button', {
+      class: 'icon-btn', type: 'button', 'aria-label': 'React', title: 'React', 'aria-haspopup': 'dialog',
+      'aria-expanded': 'false', onclick: (e) => ctx.onReact(e.currentTarget),
+    }, icon('smile')),
+    h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Reply', title: 'Reply', onclick: ctx.onReply }, icon('reply')),
+    h('button', {
+      class: 'icon-btn', type: 'button', 'aria-label': 'More actions', title: 'More', 'aria-haspopup': 'menu',
+      'aria-expanded': 'false', onclick: (e) => ctx.onMore(e.currentTarget),
+    }, icon('more')));
+
+  const reactions = m.reactions.length === 0 ? null : h('div', { class: 'reactions' },
+    m.reactions.map((r) => {
+      const pressed = r.user_ids.includes(app.me.id);
+      return h('button', {
+        class: 'reaction', type: 'button', 'aria-pressed': String(pressed),
+        'aria-label': `${r.emoji} ${r.count}${pressed ? ', including you' : ''}. ${pressed ? 'Remove your reaction' : 'React with this'}`,
+        onclick: () => ctx.onToggleReaction(r.emoji),
+      }, r.emoji, h('span', {}, String(r.count)));
+    }));
+
+  const quote = ctx.quoted === undefined ? null : h('button', {
+    class: 'quote', type: 'button', onclick: ctx.onQuote,
+    'aria-label': `Reply to ${ctx.quotedSender || 'a message'}. Show the original`,
+  }, ctx.quoted ? `${ctx.quotedSender}: ${snippet(ctx.quoted)}` : 'Replying to an earlier message');
+
+  const meta = h('div', { class: 'meta' },
+    h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
+    m.edited_at && !m.deleted && h('span', { title: `Edited ${fullTime(m.edited_at)}` }, '· Edited'),
+    ctx.seen && h('span', { class: 'seen' }, `· ${ctx.seen}`));
+
+  return h('li', {
+    class: `msg ${mine ? 'mine' : ''}`, id: `m-${m.id}`, dataset: { id: m.id },
+    'aria-label': `${mine ? 'You' : name}: ${snippet(m)}`,
+  },
+  ctx.showSender && !mine && h('div', { class: 'sender' }, name),
+  quote,
+  h('div', { class: 'row' }, bubble, actions),
+  reactions,
+  meta);
+}
+
+function mediaElement(media) {
+  const wrap = h('div', { class: 'media' });
+  if (media.category === 'dm_video') {
+    wrap.append(h('video', { src: media.url, controls: true, preload: 'metadata', width: media.width, height: media.height }));
+  } else {
+    // GIFs play from the original; photos show their thumbnail and open the original.
+    const src = media.category === 'dm_gif' || !media.thumbnail_url ? media.url : media.thumbnail_url;
+    const img = h('img', { src, alt: media.category === 'dm_gif' ? 'GIF' : 'Photo', width: media.width, height: media.height, loading: 'lazy' });
+    wrap.append(media.category === 'dm_gif' ? img : h('a', { href: media.url, target: '_blank', rel: 'noopener', 'aria-label': 'Open the full photo' }, img));
+  }
+  return wrap;
+}

@@ -1,0 +1,457 @@
+// The conversation pane: header, a timeline that loads older history as you scroll up, the
+// typing indicator, and the composer (or, for a message request, Accept / Delete / Block /
+// Report). Stream frames for this conversation arrive through handle().
+
+import { ApiError, del, get, patch, post, put, q } from '../api.js';
+import { app, attempt, avatar, remember, toast } from '../app.js';
+import { dayLabel, h, icon } from '../dom.js';
+import { composer } from '../ui/composer.js';
+import { confirmDialog, reportDialog } from '../ui/dialog.js';
+import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
+import { messageElement } from '../ui/message.js';
+import { closePopover, openMenu } from '../ui/popover.js';
+import { conversationTitle } from './inbox.js';
+
+const PAGE = 50;
+const TYPING_SHOWN_MS = 6000;
+const TYPING_SENT_EVERY_MS = 3000;
+// Drafts by conversation (or `new:USER_ID`), kept while the page is open.
+export const drafts = new Map();
+
+const byId = (a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0);
+
+/** `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet. */
+export function conversationPane({ id, recipient, onChange, onBox }) {
+  let conversation = null;
+  let events = []; // oldest first
+  let olderCursor = null;
+  let loadingOlder = false;
+  let lastTypingSent = 0;
+  const typers = new Map(); // user id -> timeout
+  const draftKey = id || `new:${recipient.id}`;
+
+  const title = h('div', { class: 'title grow' });
+  const menuBtn = h('button', {
+    class: 'icon-btn', type: 'button', 'aria-label': 'Conversation options', 'aria-haspopup': 'menu',
+    'aria-expanded': 'false', onclick: () => conversationMenu(menuBtn),
+  }, icon('info'));
+  const head = h('header', { class: 'page-head conv-head' },
+    h('a', { class: 'icon-btn back', href: '/messages', 'aria-label': 'Back to messages' }, icon('back')),
+    title, id && menuBtn);
+  const status = h('p', { class: 'timeline-status' });
+  const list = h('ol', { class: 'timeline-list' });
+  const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list);
+  const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
+  const footer = h('div', {});
+  const el = h('section', { class: 'pane', 'aria-label': 'Conversation' }, head, timeline, typing, footer);
+
+  const input = composer({
+    send: sendMessage,
+    edit: (m, text) => patch(`/conversations/${q(m.conversation_id)}/messages/${m.id}`, { text }).then(upsert),
+    typing: sendTyping,
+    draft: () => drafts.get(draftKey) || '',
+    saveDraft: (text) => (text ? drafts.set(draftKey, text) : drafts.delete(draftKey)),
+  });
+
+  timeline.addEventListener('scroll', () => {
+    if (timeline.scrollTop < 200) loadOlder();
+  });
+
+  async function load() {
+    if (!id) {
+      renderHeader([recipient]);
+      status.textContent = `This is the start of your conversation with ${recipient.name}.`;
+      mountFooter();
+      return;
+    }
+    status.textContent = 'Loading…';
+    try {
+      const [c, page] = await Promise.all([
+        get(`/conversations/${q(id)}`),
+        get(`/conversations/${q(id)}/events?limit=${PAGE}`),
+      ]);
+      conversation = c;
+      onBox?.(c.box);
+      c.participants.forEach(remember);
+      events = page.events.slice().sort(byId);
+      olderCursor = page.next_cursor || null;
+      renderHeader(c.participants.filter((p) => p.id !== app.me.id));
+      renderAll();
+      mountFooter();
+      timeline.scrollTop = timeline.scrollHeight;
+      markRead();
+    } catch (e) {
+      status.textContent = e.status === 404 ? 'This conversation doesn’t exist or you’re not in it.' : e.message;
+    }
+  }
+
+  function renderHeader(others) {
+    const name = conversation ? conversationTitle(conversation) : recipient.name;
+    const sub = others.length === 1 ? `@${others[0].screen_name}` : `${others.length + 1} people`;
+    const pic = others.length === 1 ? avatar(others[0], 'small') : h('span', { class: 'avatar-stack' }, others.slice(0, 2).map((u) => avatar(u)));
+    const label = h('span', {}, h('strong', {}, name), h('small', {}, sub));
+    title.replaceChildren(others.length === 1
+      ? h('a', { class: 'title', href: `/${others[0].screen_name}` }, pic, label)
+      : h('div', { class: 'title' }, pic, label));
+    document.title = `${name} · Postern`;
+  }
+
+  function mountFooter() {
+    if (conversation && conversation.box === 'requests') {
+      const from = conversation.participants.find((p) => p.id !== app.me.id);
+      footer.replaceChildren(h('div', { class: 'request-bar', role: 'region', 'aria-label': 'Message request' },
+        h('p', {}, conversation.type === 'group'
+          ? 'You were added to this group by someone you don’t follow. Accept to reply and see read receipts.'
+          : `${from ? from.name : 'Someone'} wants to message you. They won’t know you’ve seen it until you accept.`),
+        h('div', { class: 'buttons' },
+          h('button', { class: 'btn accent', type: 'button', onclick: accept }, 'Accept'),
+          h('button', { class: 'btn', type: 'button', onclick: removeConversation }, 'Delete'),
+          from && h('button', { class: 'btn danger', type: 'button', onclick: () => block(from) }, `Block @${from.screen_name}`),
+          h('button', { class: 'btn danger', type: 'button', onclick: () => reportDialog('conversation', id, 'conversation') }, 'Report'))));
+      return;
+    }
+    footer.replaceChildren(input.el);
+    input.focus();
+  }
+
+  // ---- timeline ----
+
+  function userName(userId) {
+    if (userId === app.me.id) return 'You';
+    return app.users.get(userId)?.name || 'Someone';
+  }
+
+  function seenLabel(m) {
+    if (!conversation || m.sender_id !== app.me.id || m.deleted) return null;
+    const readers = conversation.read_by.filter((r) => r.user_id !== app.me.id && BigInt(r.last_read_event_id) >= BigInt(m.id));
+    if (!readers.length) return null;
+    return conversation.type === 'group' ? `Seen by ${readers.map((r) => userName(r.user_id)).join(', ')}` : 'Seen';
+  }
+
+  // "Seen" goes only under the newest of my messages that someone has read.
+  function newestSeenId() {
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i];
+      if (e.type === 'message' && seenLabel(e)) return e.id;
+    }
+    return null;
+  }
+
+  function build(e, prev, seenId) {
+    const items = [];
+    if (!prev || new Date(prev.created_at).toDateString() !== new Date(e.created_at).toDateString()) {
+      items.push(h('li', { class: 'day', role: 'none' }, dayLabel(e.created_at)));
+    }
+    if (e.type !== 'message') {
+      const who = e.user_ids.map(userName).join(', ');
+      const text = e.type === 'participants_join'
+        ? `${userName(e.sender_id)} added ${who}`
+        : `${who} left the conversation`;
+      items.push(h('li', { class: 'system-event', id: `m-${e.id}` }, text));
+      return items;
+    }
+    const quotedIndex = e.reply_to_id ? events.findIndex((x) => x.id === e.reply_to_id) : -1;
+    const quoted = e.reply_to_id ? (quotedIndex >= 0 ? events[quotedIndex] : null) : undefined;
+    items.push(messageElement(e, {
+      showSender: conversation?.type === 'group' && (!prev || prev.sender_id !== e.sender_id || prev.type !== 'message'),
+      sender: app.users.get(e.sender_id),
+      quoted,
+      quotedSender: quoted ? userName(quoted.sender_id) : null,
+      seen: e.id === seenId ? seenLabel(e) : null,
+      onReact: (button) => reactionPicker(button, e),
+      onReply: () => input.replyTo(e, userName(e.sender_id)),
+      onMore: (button) => messageMenu(button, e),
+      onToggleReaction: (emoji) => toggleReaction(e, emoji),
+      onQuote: () => showMessage(e.reply_to_id),
+    }));
+    return items;
+  }
+
+  function renderAll() {
+    const seenId = newestSeenId();
+    const items = [];
+    events.forEach((e, i) => items.push(...build(e, events[i - 1], seenId)));
+    list.replaceChildren(...items);
+    status.textContent = olderCursor ? 'Scroll up for older messages' : (events.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hi!');
+  }
+
+  /** Adds or replaces one event, keeping the view pinned to the bottom if it was there. */
+  function upsert(e) {
+    const atBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80;
+    const i = events.findIndex((x) => x.id === e.id);
+    const event = { type: 'message', ...e };
+    if (i >= 0) events[i] = { ...events[i], ...event };
+    else {
+      events.push(event);
+      events.sort(byId);
+    }
+    renderAll();
+    if (atBottom || (i < 0 && e.sender_id === app.me.id)) timeline.scrollTop = timeline.scrollHeight;
+    return e;
+  }
+
+  async function loadOlder() {
+    if (!olderCursor || loadingOlder) return;
+    loadingOlder = true;
+    status.textContent = 'Loading older messages…';
+    try {
+      const page = await get(`/conversations/${q(id)}/events?limit=${PAGE}&cursor=${q(olderCursor)}`);
+      const before = timeline.scrollHeight - timeline.scrollTop;
+      const known = new Set(events.map((e) => e.id));
+      events = events.concat(page.events.filter((e) => !known.has(e.id))).sort(byId);
+      olderCursor = page.next_cursor || null;
+      renderAll();
+      // Keep what the person was looking at in place.
+      timeline.scrollTop = timeline.scrollHeight - before;
+    } catch (e) {
+      status.textContent = e.message;
+    } finally {
+      loadingOlder = false;
+    }
+  }
+
+  async function showMessage(messageId) {
+    while (!events.some((e) => e.id === messageId) && olderCursor) await loadOlder();
+    const target = document.getElementById(`m-${messageId}`);
+    if (!target) return toast('That message is no longer available.', 'error');
+    target.scrollIntoView({ block: 'center' });
+    target.classList.add('highlight');
+    setTimeout(() => target.classList.remove('highlight'), 1600);
+  }
+
+  // ---- actions ----
+
+  async function sendMessage({ text, mediaId, replyToId, key }) {
+    const body = { text, client_message_id: key };
+    if (mediaId) body.media_id = mediaId;
+    if (replyToId) body.reply_to_id = replyToId;
+    if (!id) {
+      const m = await post(`/messages/with/${q(recipient.id)}`, body);
+      drafts.delete(draftKey);
+      // The conversation exists now: show it at its own address.
+      app.navigate(`/messages/${m.conversation_id}`, { replace: true });
+      return;
+    }
+    const m = await post(`/conversations/${q(id)}/messages`, body);
+    drafts.delete(draftKey);
+    upsert(m);
+  }
+
+  function sendTyping() {
+    if (!id || Date.now() - lastTypingSent < TYPING_SENT_EVERY_MS) return;
+    lastTypingSent = Date.now();
+    post(`/conversations/${q(id)}/typing`).catch(() => {});
+  }
+
+  let readTimer = null;
+  function markRead() {
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      if (!conversation || conversation.box === 'requests' || document.hidden) return;
+      const newest = [...events].reverse().find((e) => e.type === 'message');
+      if (!newest || newest.sender_id === app.me.id) return;
+      if (conversation.last_read_event_id && BigInt(conversation.last_read_event_id) >= BigInt(newest.id)) return;
+      conversation.last_read_event_id = newest.id;
+      post(`/conversations/${q(id)}/read`, { last_read_event_id: newest.id }).catch(() => {});
+    }, 150);
+  }
+  const onVisible = () => !document.hidden && markRead();
+  document.addEventListener('visibilitychange', onVisible);
+
+  function reactionPicker(button, m) {
+    openMenu(button, [{ label: 'More reactions…', run: () => openEmojiPicker(button, (emoji) => toggleReaction(m, emoji), { label: 'Pick a reaction' }) }], {
+      label: 'React',
+      header: h('div', { class: 'quick-reactions' }, QUICK_REACTIONS.map((emoji) =>
+        h('button', { type: 'button', 'aria-label': `React with ${emoji}`, onclick: () => { closePopover(); toggleReaction(m, emoji); } }, emoji))),
+    });
+  }
+
+  async function toggleReaction(m, emoji) {
+    const mine = m.reactions.find((r) => r.emoji === emoji)?.user_ids.includes(app.me.id);
+    const path = `/conversations/${q(id)}/messages/${m.id}/reactions/${q(emoji)}`;
+    await attempt(() => (mine ? del(path) : put(path)));
+  }
+
+  function messageMenu(button, m) {
+    const mine = m.sender_id === app.me.id;
+    openMenu(button, [
+      { label: 'Reply', run: () => input.replyTo(m, userName(m.sender_id)) },
+      m.text && { label: 'Copy text', run: () => navigator.clipboard?.writeText(m.text).then(() => toast('Copied')) },
+      mine && m.edit_count < 5 && { label: m.edit_count ? `Edit (${5 - m.edit_count} left)` : 'Edit', run: () => input.edit(m) },
+      { label: 'Delete for you', danger: true, run: () => deleteMessage(m, false) },
+      mine && { label: 'Delete for everyone', danger: true, run: () => deleteMessage(m, true) },
+      !mine && { label: 'Report message', danger: true, run: () => reportDialog('message', `${id}:${m.id}`, 'message') },
+    ], { label: 'Message actions' });
+  }
+
+  async function deleteMessage(m, forEveryone) {
+    const ok = await confirmDialog(forEveryone
+      ? { title: 'Delete for everyone?', text: 'Everyone in the conversation will see that a message was deleted.', confirm: 'Delete for everyone', danger: true }
+      : { title: 'Delete for you?', text: 'The message disappears for you only; others still see it.', confirm: 'Delete for you', danger: true });
+    if (!ok) return;
+    const done = await attempt(() => del(`/conversations/${q(id)}/messages/${m.id}?for_everyone=${forEveryone}`));
+    if (done) removed(m.id, forEveryone);
+  }
+
+  function removed(messageId, forEveryone) {
+    if (forEveryone) {
+      const m = events.find((e) => e.id === messageId);
+      if (m) upsert({ ...m, text: '', media: undefined, deleted: true, reactions: [] });
+    } else {
+      events = events.filter((e) => e.id !== messageId);
+      renderAll();
+    }
+  }
+
+  function conversationMenu(button) {
+    if (!conversation) return;
+    const other = conversation.type === 'one_to_one' ? conversation.participants.find((p) => p.id !== app.me.id) : null;
+    const change = (body, done) => attempt(async () => {
+      conversation = await patch(`/conversations/${q(id)}`, body);
+      onChange?.();
+    }, done);
+    openMenu(button, [
+      other && { label: `View @${other.screen_name}`, run: () => app.navigate(`/${other.screen_name}`) },
+      conversation.box !== 'requests' && { label: conversation.pinned ? 'Unpin conversation' : 'Pin conversation', run: () => change({ pinned: !conversation.pinned }, conversation.pinned ? 'Unpinned' : 'Pinned') },
+      { label: conversation.muted ? 'Unmute notifications' : 'Mute notifications', run: () => change({ muted: !conversation.muted }, conversation.muted ? 'Unmuted' : 'Muted') },
+      conversation.type === 'group' && { label: 'Leave conversation', danger: true, run: leave },
+      { label: 'Delete conversation', danger: true, run: removeConversation },
+      other && { label: `Block @${other.screen_name}`, danger: true, run: () => block(other) },
+      { label: 'Report conversation', danger: true, run: () => reportDialog('conversation', id, 'conversation') },
+    ], { label: 'Conversation options' });
+  }
+
+  async function accept() {
+    await attempt(async () => {
+      conversation = await post(`/conversations/${q(id)}/accept`);
+      mountFooter();
+      markRead();
+      onChange?.();
+    }, 'Request accepted');
+  }
+
+  async function removeConversation() {
+    const ok = await confirmDialog({ title: 'Delete conversation?', text: 'This removes the conversation and its history for you. Others in it still see it.', confirm: 'Delete', danger: true });
+    if (ok && await attempt(() => del(`/conversations/${q(id)}`), 'Conversation deleted')) {
+      onChange?.();
+      app.navigate('/messages');
+    }
+  }
+
+  async function leave() {
+    const ok = await confirmDialog({ title: 'Leave conversation?', text: 'You won’t get its messages any more, and others will see that you left.', confirm: 'Leave', danger: true });
+    if (ok && await attempt(() => del(`/conversations/${q(id)}/participants/${app.me.id}`), 'You left the conversation')) {
+      onChange?.();
+      app.navigate('/messages');
+    }
+  }
+
+  async function block(user) {
+    const ok = await confirmDialog({ title: `Block @${user.screen_name}?`, text: 'They won’t be able to follow you or message you, and you won’t see their messages. They are not told.', confirm: 'Block', danger: true });
+    if (ok && await attempt(() => put(`/me/blocks/${user.id}`), `Blocked @${user.screen_name}`)) {
+      if (conversation?.box === 'requests') {
+        await del(`/conversations/${q(id)}`).catch(() => {});
+        app.navigate('/messages/requests');
+      }
+      onChange?.();
+    }
+  }
+
+  // ---- stream ----
+
+  function showTyping() {
+    const names = [...typers.keys()].map(userName);
+    typing.replaceChildren(names.length
+      ? h('span', {}, `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing`, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('span', {}, '.'), h('span', {}, '.'), h('span', {}, '.')))
+      : '');
+  }
+
+  function stopTyping(userId) {
+    clearTimeout(typers.get(userId));
+    if (typers.delete(userId)) showTyping();
+  }
+
+  function handle(frame) {
+    const d = frame.data || {};
+    if (!id || d.conversation_id !== id) return;
+    switch (frame.type) {
+      case 'message.created':
+        stopTyping(d.sender_id);
+        upsert(d);
+        markRead();
+        break;
+      case 'message.edited':
+        if (events.some((e) => e.id === d.id)) upsert(d);
+        break;
+      case 'message.deleted':
+        removed(d.message_id, d.for_everyone);
+        break;
+      case 'reaction.added':
+      case 'reaction.removed': {
+        const m = events.find((e) => e.id === d.message_id);
+        if (m) upsert({ ...m, reactions: reacted(m.reactions, d, frame.type === 'reaction.added') });
+        break;
+      }
+      case 'conversation.read':
+        if (conversation && d.user_id !== app.me.id) {
+          conversation.read_by = conversation.read_by.filter((r) => r.user_id !== d.user_id)
+            .concat([{ user_id: d.user_id, last_read_event_id: d.last_read_event_id }]);
+          renderAll();
+        }
+        break;
+      case 'typing':
+        if (d.user_id === app.me.id) break;
+        clearTimeout(typers.get(d.user_id));
+        typers.set(d.user_id, setTimeout(() => stopTyping(d.user_id), TYPING_SHOWN_MS));
+        showTyping();
+        break;
+      case 'participants.joined':
+      case 'participants.left':
+      case 'conversation.updated':
+      case 'request.accepted':
+        refresh();
+        if (frame.type.startsWith('participants.')) upsert({ ...d, type: frame.type === 'participants.joined' ? 'participants_join' : 'participants_leave' });
+        break;
+      default:
+    }
+  }
+
+  async function refresh() {
+    try {
+      const box = conversation?.box;
+      conversation = await get(`/conversations/${q(id)}`);
+      conversation.participants.forEach(remember);
+      renderHeader(conversation.participants.filter((p) => p.id !== app.me.id));
+      if (box !== conversation.box) mountFooter();
+      renderAll();
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+    }
+  }
+
+  load();
+  return {
+    el,
+    id,
+    handle,
+    setDraft: (text) => input.setText(text),
+    destroy() {
+      clearTimeout(readTimer);
+      typers.forEach(clearTimeout);
+      document.removeEventListener('visibilitychange', onVisible);
+    },
+  };
+}
+
+function reacted(groups, change, added) {
+  const out = groups.map((g) => ({ ...g, user_ids: [...g.user_ids] }));
+  let g = out.find((x) => x.emoji === change.emoji);
+  if (added) {
+    if (!g) out.push(g = { emoji: change.emoji, count: 0, user_ids: [] });
+    if (!g.user_ids.includes(change.user_id)) g.user_ids.push(change.user_id);
+  } else if (g) {
+    g.user_ids = g.user_ids.filter((u) => u !== change.user_id);
+  }
+  for (const x of out) x.count = x.user_ids.length;
+  return out.filter((x) => x.count > 0);
+}

@@ -1,0 +1,137 @@
+// The conversation list: pinned first, then by last activity, with unread badges and the
+// last message. It keeps itself current from the stream by refetching the one conversation
+// an event touched (the server's view of unread counts and boxes is the truth).
+
+import { get, q } from '../api.js';
+import { app, avatar, remember } from '../app.js';
+import { h, icon, shortTime } from '../dom.js';
+import { snippet } from '../ui/text.js';
+
+export function conversationTitle(c) {
+  if (c.name) return c.name;
+  const others = c.participants.filter((p) => p.id !== app.me.id);
+  if (!others.length) return 'Just you';
+  return others.map((p) => p.name).join(', ');
+}
+
+function order(a, b) {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  return b.last_activity_at.localeCompare(a.last_activity_at);
+}
+
+function lastLine(c) {
+  const m = c.last_message;
+  if (!m) return c.box === 'requests' ? 'New message request' : 'No messages yet';
+  if (m.type !== 'message') return m.type === 'participants_join' ? 'People were added' : 'Someone left';
+  const who = m.sender_id === app.me.id ? 'You: ' : c.type === 'group' ? `${app.users.get(m.sender_id)?.name || ''}: ` : '';
+  return who + snippet(m);
+}
+
+export function inboxList({ box, onUnread }) {
+  const items = new Map(); // id -> conversation
+  let selected = null;
+  let loaded = false;
+  const list = h('ul', { class: 'conversation-list', 'aria-label': box === 'requests' ? 'Message requests' : 'Conversations' });
+  const refetching = new Map();
+
+  async function load() {
+    const page = await get(`/conversations?box=${box}&limit=100`);
+    items.clear();
+    for (const c of page.conversations) {
+      c.participants.forEach(remember);
+      items.set(c.id, c);
+    }
+    loaded = true;
+    render();
+  }
+
+  function render() {
+    const sorted = [...items.values()].sort(order);
+    if (!sorted.length && loaded) {
+      list.replaceChildren(h('li', { class: 'empty' }, box === 'requests'
+        ? [h('h2', {}, 'No message requests'), h('p', {}, 'Messages from people you don’t follow appear here. They won’t know you’ve seen them until you accept.')]
+        : [h('h2', {}, 'Welcome to your inbox!'), h('p', {}, 'Start a conversation with people you follow, or open a profile and press Message.')]));
+    } else {
+      list.replaceChildren(...sorted.map(item));
+    }
+    onUnread?.(sorted.filter((c) => c.unread_count > 0 && !c.muted).length);
+  }
+
+  function item(c) {
+    const others = c.participants.filter((p) => p.id !== app.me.id);
+    const unread = c.unread_count > 0;
+    const name = conversationTitle(c);
+    const pic = others.length <= 1 ? avatar(others[0] || app.me) : h('span', { class: 'avatar-stack' }, others.slice(0, 2).map((u) => avatar(u)));
+    const label = `${name}${unread ? `, ${c.unread_count} unread` : ''}${c.pinned ? ', pinned' : ''}${c.muted ? ', muted' : ''}. ${lastLine(c)}`;
+    return h('li', {},
+      h('a', {
+        class: `conv-item ${unread ? 'unread' : ''}`, href: `/messages/${c.id}`, 'aria-label': label,
+        'aria-current': c.id === selected ? 'page' : null, dataset: { conversation: c.id },
+      },
+      pic,
+      h('div', { class: 'body' },
+        h('div', { class: 'top' },
+          h('span', { class: 'name' }, name),
+          others.length === 1 && c.type === 'one_to_one' && h('span', { class: 'handle' }, `@${others[0].screen_name}`),
+          h('time', { datetime: c.last_activity_at }, shortTime(c.last_activity_at))),
+        h('div', { class: 'top' },
+          h('div', { class: 'snippet grow' }, lastLine(c)),
+          h('span', { class: 'flags' },
+            c.pinned && h('span', { title: 'Pinned' }, icon('pin')),
+            c.muted && h('span', { title: 'Muted' }, icon('bellOff')),
+            unread && h('span', { class: 'badge' }, c.unread_count > 99 ? '99+' : String(c.unread_count)))))));
+  }
+
+  /** Refetches one conversation (coalescing bursts) and files it in or out of this box. */
+  function touch(conversationId) {
+    if (refetching.has(conversationId)) return;
+    refetching.set(conversationId, setTimeout(async () => {
+      refetching.delete(conversationId);
+      try {
+        const c = await get(`/conversations/${q(conversationId)}`);
+        c.participants.forEach(remember);
+        if (c.box === box && !c.archived) items.set(c.id, c);
+        else items.delete(c.id);
+      } catch {
+        items.delete(conversationId);
+      }
+      render();
+    }, 60));
+  }
+
+  function handle(frame) {
+    const id = frame.data?.conversation_id;
+    if (frame.type === 'ready') {
+      // (Re)connected: anything may have changed while away.
+      if (loaded) load().catch(() => {});
+      return;
+    }
+    if (frame.type === 'typing' || !id) return;
+    if (frame.type === 'conversation.deleted') {
+      items.delete(id);
+      render();
+      return;
+    }
+    touch(id);
+  }
+
+  return {
+    el: list,
+    load,
+    handle,
+    select(id) {
+      selected = id;
+      for (const a of list.querySelectorAll('[data-conversation]')) {
+        if (a.dataset.conversation === id) a.setAttribute('aria-current', 'page');
+        else a.removeAttribute('aria-current');
+      }
+      // Opening a conversation reads it: clear its badge now rather than on the next event.
+      const c = items.get(id);
+      if (c && c.unread_count && c.box !== 'requests') {
+        c.unread_count = 0;
+        render();
+      }
+    },
+    refresh: () => load().catch(() => {}),
+  };
+}

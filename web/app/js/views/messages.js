@@ -1,0 +1,147 @@
+// /messages, /messages/requests, /messages/{id} and the deep link /messages/compose: the
+// inbox beside the open conversation. At phone width only one of the two shows.
+
+import { ApiError, get, q } from '../api.js';
+import { app, remember, toast } from '../app.js';
+import { h, icon } from '../dom.js';
+import { conversationPane, drafts } from './conversation.js';
+import { inboxList } from './inbox.js';
+import { newMessageDialog } from './new-message.js';
+
+/** The 1:1 conversation id of two users: `low-high`, as the server names it. */
+export function oneToOneId(a, b) {
+  return BigInt(a) < BigInt(b) ? `${a}-${b}` : `${b}-${a}`;
+}
+
+export function messagesView(initial) {
+  let tab = null;
+  let inbox = null;
+  let pane = null;
+  const counts = { primary: 0, requests: 0 };
+
+  const tabButton = (name, label) => h('button', {
+    class: 'tab', type: 'button', role: 'tab', id: `tab-${name}`, 'aria-controls': 'inbox-panel',
+    onclick: () => app.navigate(name === 'requests' ? '/messages/requests' : '/messages'),
+  }, label, h('span', { class: 'badge', hidden: true }));
+  const tabs = { primary: tabButton('primary', 'Primary'), requests: tabButton('requests', 'Requests') };
+  const panel = h('div', { id: 'inbox-panel', role: 'tabpanel', class: 'conversation-list' });
+  const newBtn = h('button', {
+    class: 'icon-btn', type: 'button', 'aria-label': 'New message', title: 'New message', onclick: () => newMessageDialog(),
+  }, icon('compose'));
+  const inboxEl = h('section', { class: 'inbox', 'aria-label': 'Inbox' },
+    h('header', { class: 'page-head' }, h('h1', { class: 'grow' }, 'Messages'), newBtn),
+    h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Inbox' }, tabs.primary, tabs.requests),
+    panel);
+  const el = h('div', { class: 'messages' }, inboxEl, emptyPane());
+
+  // Unread conversations per box, for the tab badges and the navigation badge.
+  function setCount(box, n) {
+    counts[box] = n;
+    const badge = tabs[box].querySelector('.badge');
+    badge.hidden = n === 0;
+    badge.textContent = String(n);
+    app.setUnreadTotal?.(counts.primary + counts.requests);
+  }
+  // The other box's count, which the visible list does not compute.
+  async function countOther(box) {
+    try {
+      const page = await get(`/conversations?box=${box}&limit=100`);
+      setCount(box, page.conversations.filter((c) => c.unread_count > 0).length);
+    } catch { /* the badge is a hint */ }
+  }
+
+  function showTab(name) {
+    if (tab === name) return;
+    tab = name;
+    for (const [n, b] of Object.entries(tabs)) b.setAttribute('aria-selected', String(n === name));
+    inbox = inboxList({ box: name, onUnread: (n) => setCount(name, n) });
+    panel.setAttribute('aria-labelledby', `tab-${name}`);
+    panel.replaceChildren(inbox.el);
+    inbox.select(pane?.id || null);
+    inbox.load().catch((e) => toast(e.message, 'error'));
+    countOther(name === 'primary' ? 'requests' : 'primary');
+  }
+
+  function openPane(next) {
+    pane?.destroy();
+    pane = next;
+    const holder = pane ? pane.el : emptyPane();
+    el.replaceChild(holder, el.children[1]);
+    el.classList.toggle('open', Boolean(pane));
+    inbox?.select(pane?.id || null);
+  }
+
+  function emptyPane() {
+    document.title = 'Messages · Postern';
+    return h('section', { class: 'pane' }, h('div', { class: 'pane-empty' },
+      h('h2', {}, 'Select a message'),
+      h('p', { class: 'muted' }, 'Choose from your existing conversations, start a new one, or just keep swimming.'),
+      h('button', { class: 'btn accent big', type: 'button', onclick: () => newMessageDialog() }, 'New message')));
+  }
+
+  async function compose(params) {
+    const recipientId = params.get('recipient_id');
+    const text = params.get('text') || '';
+    if (!recipientId || !/^\d+$/.test(recipientId)) {
+      toast('That link has no valid recipient_id.', 'error');
+      return app.navigate('/messages', { replace: true });
+    }
+    if (recipientId === app.me.id) {
+      toast('That link would message yourself.', 'error');
+      return app.navigate('/messages', { replace: true });
+    }
+    const id = oneToOneId(app.me.id, recipientId);
+    try {
+      await get(`/conversations/${q(id)}`);
+      if (text) drafts.set(id, text);
+      app.navigate(`/messages/${id}`, { replace: true });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) return toast(e.message, 'error');
+      // No conversation yet: open an empty one addressed to the recipient.
+      try {
+        const recipient = remember(await get(`/users/${q(recipientId)}`));
+        if (text) drafts.set(`new:${recipient.id}`, text);
+        openPane(conversationPane({ recipient, onChange: () => inbox?.refresh() }));
+      } catch (err) {
+        toast(err.status === 404 ? 'That account doesn’t exist.' : err.message, 'error');
+        app.navigate('/messages', { replace: true });
+      }
+    }
+  }
+
+  function update(r) {
+    if (r.conversation) {
+      const box = tab || 'primary';
+      showTab(box);
+      if (pane?.id !== r.conversation) {
+        openPane(conversationPane({
+          id: r.conversation,
+          onChange: () => inbox?.refresh(),
+          // A request opened by its address shows beside the Requests tab.
+          onBox: (b) => (b === 'requests' || b === 'primary') && showTab(b),
+        }));
+      }
+    } else {
+      showTab(r.tab);
+      if (r.compose) compose(r.compose);
+      else openPane(null);
+    }
+  }
+
+  const unsubscribe = app.stream.on((frame) => {
+    inbox?.handle(frame);
+    pane?.handle?.(frame);
+    const box = frame.data?.box;
+    if (frame.type === 'conversation.created' && box && box !== tab) countOther(box);
+  });
+
+  update(initial);
+  return {
+    el,
+    update,
+    destroy() {
+      unsubscribe();
+      pane?.destroy();
+    },
+  };
+}

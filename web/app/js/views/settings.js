@@ -1,0 +1,93 @@
+// /settings: profile, who can message me, read receipts, quality filter, and the blocked
+// and muted accounts. Choices save as they are made.
+
+import { del, get, patch } from '../api.js';
+import { app, attempt, avatar, remember, toast } from '../app.js';
+import { h } from '../dom.js';
+
+const WHO = [
+  ['following', 'People you follow', 'Only accounts you follow can message you.'],
+  ['verified', 'People you follow and verified accounts', 'Verified accounts you don’t follow arrive as message requests.'],
+  ['everyone', 'Everyone', 'Anyone can message you; people you don’t follow arrive as message requests.'],
+];
+
+export function settingsView() {
+  const body = h('div', { class: 'page-inner' });
+  const el = h('div', { class: 'page' },
+    h('header', { class: 'page-head' }, h('h1', {}, 'Settings')), body);
+  document.title = 'Settings · Postern';
+
+  async function load() {
+    const [settings, blocks, mutes] = await Promise.all([get('/me/settings'), get('/me/blocks?limit=100'), get('/me/mutes?limit=100')]);
+    body.replaceChildren(profileSection(), privacySection(settings), accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
+      accountsSection('Muted accounts', mutes.users, 'mutes', 'Unmute'));
+  }
+
+  function profileSection() {
+    const name = h('input', { class: 'input', id: 'set-name', value: app.me.name, maxlength: 50, autocomplete: 'name' });
+    const bio = h('textarea', { class: 'textarea', id: 'set-bio', rows: 3, maxlength: 160 });
+    bio.value = app.me.description || '';
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save profile');
+    return h('form', {
+      class: 'section', 'aria-labelledby': 'set-profile',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        error.hidden = true;
+        save.disabled = true;
+        try {
+          app.me = remember(await patch('/me', { name: name.value.trim(), description: bio.value }));
+          toast('Profile saved');
+        } catch (err) {
+          error.textContent = err.message;
+          error.hidden = false;
+        } finally {
+          save.disabled = false;
+        }
+      },
+    },
+    h('h2', { id: 'set-profile' }, 'Profile'), error,
+    h('label', { class: 'field', for: 'set-name' }, h('span', {}, 'Name'), name),
+    h('label', { class: 'field', for: 'set-bio' }, h('span', {}, 'Bio'), bio, h('small', { class: 'hint' }, 'Up to 160 characters.')),
+    save);
+  }
+
+  function privacySection(settings) {
+    const saveSetting = (patchBody) => attempt(() => patch('/me/settings', patchBody), 'Settings saved');
+    const radios = WHO.map(([value, label, hint]) => h('label', { class: 'check' },
+      h('input', {
+        type: 'radio', name: 'allow_dms_from', value, checked: settings.allow_dms_from === value,
+        onchange: () => saveSetting({ allow_dms_from: value }),
+      }),
+      h('span', {}, h('strong', {}, label), h('small', {}, hint))));
+    const toggle = (key, label, hint) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', checked: settings[key], onchange: (e) => saveSetting({ [key]: e.target.checked }) }),
+      h('span', {}, h('strong', {}, label), h('small', {}, hint)));
+    return h('section', { class: 'section', 'aria-labelledby': 'set-privacy' },
+      h('h2', { id: 'set-privacy' }, 'Direct messages'),
+      h('fieldset', { class: 'radio-group' }, h('legend', {}, 'Allow messages from'), radios),
+      toggle('read_receipts', 'Show read receipts', 'When someone messages you, they see when you’ve read it. Off means you don’t see theirs either.'),
+      toggle('quality_filter', 'Filter low-quality messages', 'Requests that look like spam go to a separate filtered list.'));
+  }
+
+  function accountsSection(title, users, kind, undo) {
+    const id = `set-${kind}`;
+    const list = h('div', {});
+    const render = (people) => list.replaceChildren(...(people.length ? people.map((u) => h('div', { class: 'account-row' },
+      avatar(u),
+      h('a', { class: 'who', href: `/${u.screen_name}` }, h('strong', {}, u.name), h('small', {}, `@${u.screen_name}`)),
+      h('button', {
+        class: 'btn', type: 'button', 'aria-label': `${undo} @${u.screen_name}`,
+        onclick: async () => {
+          if (await attempt(() => del(`/me/${kind}/${u.id}`), `${kind === 'blocks' ? 'Unblocked' : 'Unmuted'} @${u.screen_name}`)) {
+            render(people.filter((p) => p.id !== u.id));
+          }
+        },
+      }, undo))) : [h('p', { class: 'muted' }, kind === 'blocks' ? 'You haven’t blocked anyone.' : 'You haven’t muted anyone.')]));
+    render(users);
+    return h('section', { class: 'section', 'aria-labelledby': id }, h('h2', { id }, title), list);
+  }
+
+  load().catch((e) => body.replaceChildren(h('p', { class: 'empty' }, e.message)));
+  return { el };
+}

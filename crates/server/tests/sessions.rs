@@ -9,6 +9,7 @@ mod common;
 
 use common::{TestServer, s};
 use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 async fn cookie_sessions_need_the_csrf_token_to_change_anything() {
     let srv = TestServer::start().await;
@@ -133,7 +134,160 @@ async fn personal_tokens_can_be_listed_and_revoked() {
     assert_eq!(status, 401, "logout revokes the bearer token used");
 }
 
+/// Registers `name` as a browser would: the cookie pair and the CSRF token.
+async fn browser_signup(srv: &TestServer, name: &str) -> (String, String, serde_json::Value) {
+    let body = json!({"screen_name": name, "password": "correct horse", "session": true});
+    let (status, headers, body) = srv
+        .call_full("POST", "/api/v1/accounts", None, Some(body), &[])
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        body.get("token").is_none(),
+        "a browser gets no bearer token"
+    );
+    let cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("registration with session sets a cookie"))
+        .to_owned();
+    (cookie, s(&body["csrf_token"]), body)
+}
+
+async fn a_browser_signs_up_into_a_session_and_finds_it_after_a_reload() {
+    let srv = TestServer::start().await;
+    let (cookie, csrf, body) = browser_signup(&srv, "carol").await;
+    assert!(!csrf.is_empty(), "{body}");
+    // A reloaded page has only the cookie: the session tells it the CSRF token again.
+    let (status, _, current) = srv
+        .call_full(
+            "GET",
+            "/api/v1/sessions/current",
+            None,
+            None,
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(status, 200, "{current}");
+    assert_eq!(current["user"]["screen_name"], json!("carol"));
+    assert_eq!(s(&current["csrf_token"]), csrf);
+    let (status, _, _) = srv
+        .call_full(
+            "PATCH",
+            "/api/v1/me/settings",
+            None,
+            Some(json!({"read_receipts": false})),
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Bearer callers get their user and no CSRF token; nobody signed in gets 401.
+    let (_, token) = srv.user("dave").await;
+    let (status, current) = srv
+        .call("GET", "/api/v1/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(current["user"]["screen_name"], json!("dave"));
+    assert!(current.get("csrf_token").is_none(), "{current}");
+    let (status, _) = srv
+        .call("GET", "/api/v1/sessions/current", None, None)
+        .await;
+    assert_eq!(status, 401);
+}
+
+async fn cookie_requests_from_another_origin_are_refused() {
+    let srv = TestServer::start().await;
+    let (cookie, csrf, _) = browser_signup(&srv, "erin").await;
+    let host = srv.base.trim_start_matches("http://").to_owned();
+    let same = format!("http://{host}");
+    for (origin, expected) in [
+        (same.as_str(), 200),
+        ("http://127.0.0.1:1", 403),
+        ("https://evil.example", 403),
+        ("null", 403),
+    ] {
+        let (status, _, body) = srv
+            .call_full(
+                "GET",
+                "/api/v1/me",
+                None,
+                None,
+                &[("cookie", &cookie), ("origin", origin)],
+            )
+            .await;
+        assert_eq!(status, expected, "Origin {origin}: {body}");
+    }
+    // The same check covers changes (even with the right CSRF token) ...
+    let (status, _, _) = srv
+        .call_full(
+            "PATCH",
+            "/api/v1/me/settings",
+            None,
+            Some(json!({"read_receipts": false})),
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+                ("origin", "https://evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    // ... and WebSocket handshakes, which browsers send cross-site without CORS.
+    let ws = |origin: &str| {
+        let mut req = format!("{}/api/v1/stream", srv.base.replace("http://", "ws://"))
+            .into_client_request()
+            .unwrap_or_else(|e| panic!("ws request: {e}"));
+        for (k, v) in [("cookie", cookie.as_str()), ("origin", origin)] {
+            req.headers_mut()
+                .insert(k, v.parse().unwrap_or_else(|e| panic!("header {k}: {e}")));
+        }
+        tokio_tungstenite::connect_async(req)
+    };
+    match ws("https://evil.example").await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!(
+            "a cross-origin stream must be refused, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+    assert!(ws(&same).await.is_ok(), "the app's own origin may stream");
+    // Bearer tokens are not sent by browsers on their own, so Origin does not matter.
+    let (_, token) = srv.user("frank").await;
+    let (status, _, _) = srv
+        .call_full(
+            "GET",
+            "/api/v1/me",
+            Some(&token),
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+async fn page_names_cannot_be_screen_names() {
+    let srv = TestServer::start().await;
+    for name in ["messages", "Settings", "login", "api", "assets"] {
+        let body = json!({"screen_name": name, "password": "correct horse"});
+        let (status, body) = srv.call("POST", "/api/v1/accounts", None, Some(body)).await;
+        assert_eq!(status, 400, "{name}: {body}");
+        assert_eq!(body["error"]["field"], json!("screen_name"), "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("reserved"),
+            "{body}"
+        );
+    }
+}
+
 crate::on_every_backend!(
     cookie_sessions_need_the_csrf_token_to_change_anything,
     personal_tokens_can_be_listed_and_revoked,
+    a_browser_signs_up_into_a_session_and_finds_it_after_a_reload,
+    cookie_requests_from_another_origin_are_refused,
+    page_names_cannot_be_screen_names,
 );

@@ -111,7 +111,8 @@ export function composer(options) {
     textarea.style.height = `${textarea.scrollHeight}px`;
     const left = TEXT_MAX - charCount(textarea.value);
     counter.hidden = left > COUNTER_FROM;
-    counter.textContent = left >= 0 ? `${left.toLocaleString()} characters left` : `${(-left).toLocaleString()} characters over the limit`;
+    const chars = (n) => `${n.toLocaleString()} character${n === 1 ? '' : 's'}`;
+    counter.textContent = left >= 0 ? `${chars(left)} left` : `${chars(-left)} over the limit`;
     counter.className = `counter ${left < 0 ? 'over' : left <= 100 ? 'near' : ''}`;
     if (!editing) options.saveDraft?.(textarea.value);
     if (textarea.value.trim() && !editing) options.typing?.();

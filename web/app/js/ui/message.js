@@ -8,7 +8,7 @@ import { richText, snippet } from './text.js';
 
 /**
  * ctx: { showSender, sender (user), quoted (message|null), quotedSender, seen (string|null),
- *        onReact(button), onReply(), onMore(button), onToggleReaction(emoji), onQuote() }
+ *        showTime, onReact(button), onReply(), onMore(button), onToggleReaction(emoji), onQuote() }
  */
 export function messageElement(m, ctx) {
   const mine = m.sender_id === app.me.id;
@@ -49,7 +49,8 @@ export function messageElement(m, ctx) {
     'aria-label': `Reply to ${ctx.quotedSender || 'a message'}. Show the original`,
   }, ctx.quoted ? `${ctx.quotedSender}: ${snippet(ctx.quoted)}` : 'Replying to an earlier message');
 
-  const meta = h('div', { class: 'meta' },
+  const showMeta = ctx.showTime || m.edited_at || ctx.seen;
+  const meta = !showMeta ? null : h('div', { class: 'meta' },
     h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at)),
     m.edited_at && !m.deleted && h('span', { title: `Edited ${fullTime(m.edited_at)}` }, '· Edited'),
     ctx.seen && h('span', { class: 'seen' }, `· ${ctx.seen}`));

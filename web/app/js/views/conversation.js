@@ -137,7 +137,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     return null;
   }
 
-  function build(e, prev, seenId) {
+  function build(e, prev, seenId, next) {
     const items = [];
     if (!prev || new Date(prev.created_at).toDateString() !== new Date(e.created_at).toDateString()) {
       items.push(h('li', { class: 'day', role: 'none' }, dayLabel(e.created_at)));
@@ -158,6 +158,9 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
       quoted,
       quotedSender: quoted ? userName(quoted.sender_id) : null,
       seen: e.id === seenId ? seenLabel(e) : null,
+      // The time shows under the last of a run of messages from one sender.
+      showTime: !next || next.type !== 'message' || next.sender_id !== e.sender_id
+        || new Date(next.created_at) - new Date(e.created_at) > 5 * 60 * 1000 || e.id === seenId,
       onReact: (button) => reactionPicker(button, e),
       onReply: () => input.replyTo(e, userName(e.sender_id)),
       onMore: (button) => messageMenu(button, e),
@@ -170,7 +173,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
   function renderAll() {
     const seenId = newestSeenId();
     const items = [];
-    events.forEach((e, i) => items.push(...build(e, events[i - 1], seenId)));
+    events.forEach((e, i) => items.push(...build(e, events[i - 1], seenId, events[i + 1])));
     list.replaceChildren(...items);
     status.textContent = olderCursor ? 'Scroll up for older messages' : (events.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hi!');
   }
@@ -234,6 +237,8 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     }
     const m = await post(`/conversations/${q(id)}/messages`, body);
     drafts.delete(draftKey);
+    // The message ended the other side's typing indicator; typing again shows it again.
+    lastTypingSent = 0;
     upsert(m);
   }
 
@@ -248,8 +253,10 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     clearTimeout(readTimer);
     readTimer = setTimeout(() => {
       if (!conversation || conversation.box === 'requests' || document.hidden) return;
-      const newest = [...events].reverse().find((e) => e.type === 'message');
-      if (!newest || newest.sender_id === app.me.id) return;
+      // Up to the newest event, whoever sent it: a reply typed quickly after opening must
+      // not leave the messages before it unread.
+      const newest = events[events.length - 1];
+      if (!newest) return;
       if (conversation.last_read_event_id && BigInt(conversation.last_read_event_id) >= BigInt(newest.id)) return;
       conversation.last_read_event_id = newest.id;
       post(`/conversations/${q(id)}/read`, { last_read_event_id: newest.id }).catch(() => {});
@@ -377,6 +384,9 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     switch (frame.type) {
       case 'message.created':
         stopTyping(d.sender_id);
+        // Sending moves the sender's read mark without a separate read event; the
+        // conversation says whether that may be shown (reciprocal receipts).
+        if (d.sender_id !== app.me.id) refreshSoon();
         upsert(d);
         markRead();
         break;
@@ -393,9 +403,8 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
         break;
       }
       case 'conversation.read':
-        if (conversation && d.user_id !== app.me.id) {
-          conversation.read_by = conversation.read_by.filter((r) => r.user_id !== d.user_id)
-            .concat([{ user_id: d.user_id, last_read_event_id: d.last_read_event_id }]);
+        if (d.user_id !== app.me.id) {
+          readUpTo(d.user_id, d.last_read_event_id);
           renderAll();
         }
         break;
@@ -414,6 +423,20 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
         break;
       default:
     }
+  }
+
+  function readUpTo(userId, eventId) {
+    if (!conversation) return;
+    const mark = conversation.read_by.find((r) => r.user_id === userId);
+    if (mark && BigInt(mark.last_read_event_id) >= BigInt(eventId)) return;
+    conversation.read_by = conversation.read_by.filter((r) => r.user_id !== userId)
+      .concat([{ user_id: userId, last_read_event_id: eventId }]);
+  }
+
+  let refreshTimer = null;
+  function refreshSoon() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 100);
   }
 
   async function refresh() {
@@ -437,6 +460,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     setDraft: (text) => input.setText(text),
     destroy() {
       clearTimeout(readTimer);
+      clearTimeout(refreshTimer);
       typers.forEach(clearTimeout);
       document.removeEventListener('visibilitychange', onVisible);
     },

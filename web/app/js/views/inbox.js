@@ -54,15 +54,20 @@ export function inboxList({ box, onUnread }) {
     } else {
       list.replaceChildren(...sorted.map(item));
     }
-    onUnread?.(sorted.filter((c) => c.unread_count > 0 && !c.muted).length);
+    onUnread?.(sorted.filter((c) => unreadCount(c) > 0 && !c.muted).length);
+  }
+
+  // The open conversation is being read: its badge would only flicker until the read lands.
+  function unreadCount(c) {
+    return c.id === selected && c.box !== 'requests' ? 0 : c.unread_count;
   }
 
   function item(c) {
     const others = c.participants.filter((p) => p.id !== app.me.id);
-    const unread = c.unread_count > 0;
+    const unread = unreadCount(c) > 0;
     const name = conversationTitle(c);
     const pic = others.length <= 1 ? avatar(others[0] || app.me) : h('span', { class: 'avatar-stack' }, others.slice(0, 2).map((u) => avatar(u)));
-    const label = `${name}${unread ? `, ${c.unread_count} unread` : ''}${c.pinned ? ', pinned' : ''}${c.muted ? ', muted' : ''}. ${lastLine(c)}`;
+    const label = `${name}${unread ? `, ${unreadCount(c)} unread` : ''}${c.pinned ? ', pinned' : ''}${c.muted ? ', muted' : ''}. ${lastLine(c)}`;
     return h('li', {},
       h('a', {
         class: `conv-item ${unread ? 'unread' : ''}`, href: `/messages/${c.id}`, 'aria-label': label,
@@ -79,7 +84,7 @@ export function inboxList({ box, onUnread }) {
           h('span', { class: 'flags' },
             c.pinned && h('span', { title: 'Pinned' }, icon('pin')),
             c.muted && h('span', { title: 'Muted' }, icon('bellOff')),
-            unread && h('span', { class: 'badge' }, c.unread_count > 99 ? '99+' : String(c.unread_count)))))));
+            unread && h('span', { class: 'badge' }, unreadCount(c) > 99 ? '99+' : String(unreadCount(c))))))));
   }
 
   /** Refetches one conversation (coalescing bursts) and files it in or out of this box. */
@@ -121,16 +126,7 @@ export function inboxList({ box, onUnread }) {
     handle,
     select(id) {
       selected = id;
-      for (const a of list.querySelectorAll('[data-conversation]')) {
-        if (a.dataset.conversation === id) a.setAttribute('aria-current', 'page');
-        else a.removeAttribute('aria-current');
-      }
-      // Opening a conversation reads it: clear its badge now rather than on the next event.
-      const c = items.get(id);
-      if (c && c.unread_count && c.box !== 'requests') {
-        c.unread_count = 0;
-        render();
-      }
+      if (loaded) render();
     },
     refresh: () => load().catch(() => {}),
   };

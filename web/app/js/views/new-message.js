@@ -81,7 +81,10 @@ export function newMessageDialog() {
     if (picked.has(u.id)) picked.delete(u.id);
     else if (picked.size < GROUP_MAX_AT_CREATION) picked.set(u.id, u);
     renderChips();
-    renderResults();
+    // Ready for the next name, as in a To: field.
+    search.value = '';
+    lastResults = [];
+    results.replaceChildren();
     search.focus();
   }
 

@@ -52,7 +52,7 @@ export function profileView(screenName) {
       }, icon('more'));
       const canMessage = permission?.allowed !== false;
       const message = h('a', {
-        class: `btn ${support ? 'accent big' : ''}`, href: `/messages/compose?recipient_id=${user.id}`,
+        class: `btn ${support ? 'accent big' : ''}`, href: `/messages/compose?recipient_id=${user.id}`, 'aria-label': `Message ${user.name}`,
         'aria-disabled': canMessage ? null : 'true', title: canMessage ? null : RULE_EXPLAINED[permission?.rule] || 'You can’t message this account.',
         onclick: (e) => { if (!canMessage) e.preventDefault(); },
       }, icon('mail'), 'Message');

@@ -1,0 +1,173 @@
+//! The web app: how the binary serves it, and the end-to-end suite in `web/e2e`, which drives
+//! the app in headless Chromium (through playwright-core) against a fresh server.
+//!
+//! The browser suite needs Node.js, Chromium and `web/e2e/node_modules` (`.ci/run` installs
+//! the last two); without them it says so and passes, unless `CI=true`, where it fails.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::TestServer;
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+#[tokio::test]
+async fn app_pages_are_one_shell_with_a_strict_content_security_policy() {
+    let srv = TestServer::start().await;
+    for path in [
+        "/",
+        "/login",
+        "/signup",
+        "/messages",
+        "/messages/requests",
+        "/messages/compose?recipient_id=1&text=hi",
+        "/messages/1-2",
+        "/settings",
+        "/alice",
+    ] {
+        let (status, headers, body) = srv.raw("GET", path, None, None, &[]).await;
+        assert_eq!(status, 200, "{path}");
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(header("content-type").starts_with("text/html"), "{path}");
+        let csp = header("content-security-policy");
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(header("x-frame-options"), "DENY");
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("/assets/js/main.js"), "{path}: {html}");
+        // No outside hosts: every URL in the page is a path on this server.
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn assets_are_served_with_their_type_and_revalidated_by_etag() {
+    let srv = TestServer::start().await;
+    for (path, mime) in [
+        ("/assets/js/main.js", "text/javascript"),
+        ("/assets/css/app.css", "text/css"),
+        ("/assets/icon.svg", "image/svg+xml"),
+        ("/favicon.ico", "image/svg+xml"),
+    ] {
+        let (status, headers, body) = srv.raw("GET", path, None, None, &[]).await;
+        assert_eq!(status, 200, "{path}");
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(get("content-type"), mime, "{path}");
+        assert!(!body.is_empty());
+        let etag = get("etag");
+        assert!(etag.starts_with('"'), "{path}: {etag:?}");
+        let (status, _, body) = srv
+            .raw("GET", path, None, None, &[("if-none-match", &etag)])
+            .await;
+        assert_eq!((status, body.len()), (304, 0), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn what_is_not_a_page_stays_an_api_error() {
+    let srv = TestServer::start().await;
+    for path in [
+        "/assets/nope.js",
+        "/assets/index.html",
+        "/not-a-name!",
+        "/a/b/c",
+        "/api/v1/nope",
+    ] {
+        let (status, body) = srv.call("GET", path, None, None).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body["error"]["code"], json!("not_found"), "{path}");
+    }
+    // Pages are for reading: the API's method rules still apply.
+    let (status, _) = srv.call("POST", "/messages", None, None).await;
+    assert_eq!(status, 405);
+}
+
+/// The end-to-end suite: two people in two browser contexts against one fresh server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_works_end_to_end_in_chromium() {
+    let Some(suite) = e2e_suite() else { return };
+    let srv = TestServer::start().await;
+    let shots = std::env::var("POSTERN_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("target/e2e-screenshots"));
+    let output = tokio::process::Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .arg(&suite)
+        .current_dir(workspace().join("web/e2e"))
+        .env("POSTERN_URL", &srv.base)
+        .env("CHROMIUM", CHROMIUM)
+        .env("SCREENSHOTS", &shots)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("run node: {e}"));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{report}");
+    assert!(
+        output.status.success(),
+        "the browser suite failed:\n{report}"
+    );
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The suite's directory, or `None` (skipped) when Node.js, Chromium or playwright-core is
+/// missing; under `CI=true` a missing piece fails the test instead.
+fn e2e_suite() -> Option<PathBuf> {
+    let dir = workspace().join("web/e2e");
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let missing = [
+        (!node, "Node.js (node)"),
+        (!Path::new(CHROMIUM).exists(), CHROMIUM),
+        (
+            !dir.join("node_modules/playwright-core").exists(),
+            "web/e2e/node_modules (npm ci in web/e2e)",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(absent, what)| absent.then_some(what))
+    .collect::<Vec<_>>();
+    if missing.is_empty() {
+        return Some(dir.join("tests"));
+    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "CI=true but the browser suite cannot run: missing {missing:?}"
+    );
+    eprintln!("skipped the browser suite: missing {missing:?}");
+    None
+}

@@ -1,0 +1,126 @@
+// Shared by the browser tests: a Chromium per file, people with their own browser context,
+// and small waiting helpers (playwright-core has no `expect`, so tests wait for what a
+// person would see, with a deadline).
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.POSTERN_URL || 'http://127.0.0.1:8080';
+const SHOTS = process.env.SCREENSHOTS;
+const WAIT_MS = 10_000;
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+let counter = 0;
+/** A unique screen name (≤ 15 characters) so tests never collide on one server. */
+export function uniqueName(prefix) {
+  counter += 1;
+  return `${prefix}${(Date.now() % 1e6).toString(36)}${counter}`.slice(0, 15);
+}
+
+/**
+ * A person: their own browser context (cookies), a page, and the errors it logged. Any
+ * uncaught error in the page fails the test that checks `person.errors`.
+ */
+export async function person(browser, prefix, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // Failed requests are logged by the browser itself (a 401 before signing in, the 404 that
+    // tells a deep link there is no conversation yet); tests check outcomes for those.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  return { context, page, errors, screenName: uniqueName(prefix), name: `${prefix[0].toUpperCase()}${prefix.slice(1)}` };
+}
+
+export async function signUp(p) {
+  await p.page.goto(`${BASE}/signup`);
+  await p.page.getByLabel('Username').fill(p.screenName);
+  await p.page.getByLabel('Name', { exact: true }).fill(p.name);
+  await p.page.getByLabel('Password').fill('correct horse battery');
+  await p.page.getByRole('button', { name: 'Create account' }).click();
+  await see(p.page.getByRole('heading', { name: 'Messages' }));
+  p.id = await p.page.evaluate(() => window.postern.me.id);
+  await live(p.page);
+}
+
+/** Waits until the page's stream is connected. */
+export async function live(page) {
+  await page.waitForFunction(() => window.postern.stream.state === 'live', null, { timeout: WAIT_MS });
+}
+
+export async function see(locator, timeout = WAIT_MS) {
+  await locator.first().waitFor({ state: 'visible', timeout });
+  return locator;
+}
+
+export async function gone(locator, timeout = WAIT_MS) {
+  await locator.first().waitFor({ state: 'hidden', timeout });
+}
+
+/** Polls until `fn()` returns truthy; fails with `what` after the deadline. */
+export async function until(fn, what, timeout = WAIT_MS) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+export async function count(locator, n, what) {
+  await until(async () => (await locator.count()) === n, `${n} × ${what}`);
+}
+
+/** The message bubbles (as text) in the open conversation. */
+export function bubbles(page) {
+  return page.locator('.timeline .msg .bubble');
+}
+
+export function message(page, text) {
+  return page.locator('.timeline .msg').filter({ has: page.locator('.bubble', { hasText: text }) });
+}
+
+/** Types into the composer and presses Enter. */
+export async function send(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message text' });
+  await box.fill(text);
+  await box.press('Enter');
+  await see(message(page, text));
+}
+
+export async function openConversationWith(p, other) {
+  await p.page.getByRole('link', { name: new RegExp(other.name) }).first().click();
+  await see(p.page.getByRole('textbox', { name: 'Message text' }));
+}
+
+export async function follow(p, other) {
+  await p.page.goto(`${BASE}/${other.screenName}`);
+  await p.page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await see(p.page.getByRole('button', { name: 'Following' }));
+}
+
+export async function shot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Opens a message's "More actions" menu and picks `item`. */
+export async function messageAction(page, text, item) {
+  const m = message(page, text);
+  await m.hover();
+  await m.getByRole('button', { name: 'More actions' }).click();
+  await page.getByRole('menuitem', { name: item }).click();
+}

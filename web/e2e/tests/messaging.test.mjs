@@ -1,0 +1,215 @@
+// Two people in two browser contexts: sign up, follow, message each other live, and use every
+// message action. Steps build on each other, as a real conversation does.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  BASE, bubbles, count, follow, gone, launch, live, message, messageAction, person, see, send, shot, signUp, until,
+} from '../lib.mjs';
+
+describe('two people messaging', () => {
+  let browser;
+  let alice;
+  let bob;
+
+  before(async () => {
+    browser = await launch();
+    alice = await person(browser, 'alice');
+    bob = await person(browser, 'bob');
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('signs up both people', async () => {
+    await signUp(alice);
+    await shot(alice.page, 'inbox-empty');
+    await signUp(bob);
+  });
+
+  it('follows, then messages from the profile and the message arrives live', async () => {
+    // Bob accepts messages from people he follows (the default), so he follows Alice.
+    await follow(bob, alice);
+    await bob.page.goto(`${BASE}/messages`);
+    await live(bob.page);
+
+    await alice.page.goto(`${BASE}/${bob.screenName}`);
+    await see(alice.page.getByText(`@${bob.screenName}`));
+    await alice.page.getByRole('link', { name: `Message ${bob.name}` }).click();
+    await send(alice.page, 'Hello Bob');
+    await until(() => alice.page.url().includes('/messages/') && !alice.page.url().includes('compose'), 'the conversation address');
+
+    // No reload: the inbox updates from the stream, with an unread badge.
+    const row = bob.page.getByRole('link', { name: new RegExp(`^${alice.name}, 1 unread`) });
+    await see(row);
+    await row.click();
+    await see(message(bob.page, 'Hello Bob'));
+    await send(bob.page, 'Hi Alice!');
+    await see(message(alice.page, 'Hi Alice!'));
+  });
+
+  it('shows read receipts and the typing indicator', async () => {
+    await see(alice.page.locator('.msg.mine .seen', { hasText: 'Seen' }));
+    await bob.page.getByRole('textbox', { name: 'Message text' }).pressSequentially('typing…', { delay: 20 });
+    await see(alice.page.getByText(`${bob.name} is typing`));
+    await bob.page.getByRole('textbox', { name: 'Message text' }).fill('');
+  });
+
+  it('sends on Enter and inserts a newline on Shift+Enter', async () => {
+    const box = alice.page.getByRole('textbox', { name: 'Message text' });
+    await box.click();
+    await box.pressSequentially('line one');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('line two');
+    assert.equal(await box.inputValue(), 'line one\nline two', 'Shift+Enter adds a line and does not send');
+    await box.press('Enter');
+    await see(message(bob.page, 'line two'));
+    const text = await message(bob.page, 'line two').locator('.bubble').innerText();
+    assert.equal(text, 'line one\nline two');
+    assert.equal(await box.inputValue(), '', 'the composer empties after sending');
+  });
+
+  it('reacts, and the other side sees the reaction live', async () => {
+    const m = message(bob.page, 'Hello Bob');
+    await m.hover();
+    await m.getByRole('button', { name: 'React' }).click();
+    await bob.page.getByRole('button', { name: 'React with ❤️' }).click();
+    const chip = message(alice.page, 'Hello Bob').locator('.reaction', { hasText: '❤️' });
+    await see(chip);
+    assert.match(await chip.innerText(), /1/);
+    // Tapping one's own reaction takes it back.
+    await message(bob.page, 'Hello Bob').locator('.reaction', { hasText: '❤️' }).click();
+    await gone(chip);
+  });
+
+  it('replies to a specific message', async () => {
+    const m = message(bob.page, 'Hello Bob');
+    await m.hover();
+    await m.getByRole('button', { name: 'Reply' }).click();
+    await see(bob.page.getByText(`Replying to ${alice.name}:`));
+    await send(bob.page, 'This is my reply');
+    const reply = message(alice.page, 'This is my reply');
+    await see(reply);
+    assert.match(await reply.locator('.quote').innerText(), /Hello Bob/);
+  });
+
+  it('edits a message, and the other side sees the new text', async () => {
+    await send(alice.page, 'Lunch at noon?');
+    await see(message(bob.page, 'Lunch at noon?'));
+    await messageAction(alice.page, 'Lunch at noon?', 'Edit');
+    const box = alice.page.getByRole('textbox', { name: 'Message text' });
+    assert.equal(await box.inputValue(), 'Lunch at noon?');
+    await box.fill('Lunch at one?');
+    await box.press('Enter');
+    const edited = message(bob.page, 'Lunch at one?');
+    await see(edited);
+    assert.match(await edited.locator('.meta').innerText(), /Edited/);
+    await gone(message(bob.page, 'Lunch at noon?'));
+  });
+
+  it('deletes for everyone and for oneself', async () => {
+    await send(alice.page, 'Oops, wrong chat');
+    await see(message(bob.page, 'Oops, wrong chat'));
+    await messageAction(alice.page, 'Oops, wrong chat', 'Delete for everyone');
+    await alice.page.getByRole('dialog').getByRole('button', { name: 'Delete for everyone' }).click();
+    await gone(message(bob.page, 'Oops, wrong chat'));
+    await see(bob.page.locator('.bubble.deleted', { hasText: 'This message was deleted' }));
+
+    await messageAction(bob.page, 'Lunch at one?', 'Delete for you');
+    await bob.page.getByRole('dialog').getByRole('button', { name: 'Delete for you' }).click();
+    await gone(message(bob.page, 'Lunch at one?'));
+    await bob.page.reload();
+    await see(message(bob.page, 'Hi Alice!'));
+    assert.equal(await message(bob.page, 'Lunch at one?').count(), 0, 'deleted for Bob, also after a reload');
+    assert.equal(await message(alice.page, 'Lunch at one?').count(), 1, 'Alice still has it');
+  });
+
+  it('keeps the draft when a send fails, and Retry sends it once', async () => {
+    const box = alice.page.getByRole('textbox', { name: 'Message text' });
+    await alice.context.setOffline(true);
+    await box.fill('Sent after all');
+    await box.press('Enter');
+    await see(alice.page.getByRole('alert').filter({ hasText: 'Not sent' }));
+    assert.equal(await box.inputValue(), 'Sent after all', 'the draft survives the failure');
+    await alice.context.setOffline(false);
+    await alice.page.getByRole('button', { name: 'Retry' }).click();
+    await see(message(bob.page, 'Sent after all'));
+    await gone(alice.page.getByRole('alert').filter({ hasText: 'Not sent' }));
+    assert.equal(await box.inputValue(), '');
+    await count(message(alice.page, 'Sent after all'), 1, 'the retried message, once');
+    await live(alice.page);
+  });
+
+  it('catches up after a dropped stream, with nothing missed or repeated', async () => {
+    await bob.page.evaluate(() => window.postern.stream.hold());
+    await until(() => bob.page.evaluate(() => window.postern.stream.state === 'reconnecting'), 'the stream to drop');
+    await send(alice.page, 'While you were away 1');
+    await send(alice.page, 'While you were away 2');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await message(bob.page, 'While you were away').count(), 0, 'nothing arrives while disconnected');
+    await bob.page.evaluate(() => window.postern.stream.release());
+    await live(bob.page);
+    await see(message(bob.page, 'While you were away 2'));
+    await count(message(bob.page, 'While you were away 1'), 1, 'the first missed message, once');
+    await count(message(bob.page, 'While you were away 2'), 1, 'the second missed message, once');
+    await shot(bob.page, 'conversation');
+  });
+
+  it('loads older history when scrolling up', async () => {
+    // 60 more messages through the API (the app's own session), then reopen the conversation.
+    const conversation = new URL(alice.page.url()).pathname.split('/').pop();
+    await alice.page.evaluate(async (id) => {
+      const { post } = await import('/assets/js/api.js');
+      for (let i = 1; i <= 60; i++) await post(`/conversations/${id}/messages`, { text: `Backlog ${i}` });
+    }, conversation);
+    await bob.page.goto(`${BASE}/messages/${conversation}`);
+    await see(message(bob.page, 'Backlog 60'));
+    assert.equal(await message(bob.page, 'Hello Bob').count(), 0, 'the first page holds only the newest 50');
+    await until(async () => {
+      await bob.page.locator('.timeline').evaluate((t) => { t.scrollTop = 0; t.dispatchEvent(new Event('scroll')); });
+      return (await message(bob.page, 'Hello Bob').count()) === 1;
+    }, 'the oldest message after scrolling up');
+    const texts = await bubbles(bob.page).allInnerTexts();
+    assert.equal(new Set(texts).size, texts.length, 'no message shows twice');
+  });
+
+  it('inserts emoji from the picker and counts characters near the limit', async () => {
+    const box = alice.page.getByRole('textbox', { name: 'Message text' });
+    await box.fill('Party ');
+    await alice.page.getByRole('button', { name: 'Add emoji' }).click();
+    await alice.page.getByRole('searchbox', { name: 'Search emoji' }).fill('party');
+    await alice.page.getByRole('button', { name: 'party', exact: true }).click();
+    await alice.page.keyboard.press('Escape');
+    assert.equal(await box.inputValue(), 'Party 🥳');
+    await box.press('Enter');
+    await see(message(bob.page, 'Party 🥳'));
+
+    await box.fill('x'.repeat(9_990));
+    await see(alice.page.getByText('10 characters left'));
+    await box.fill('x'.repeat(10_001));
+    await see(alice.page.getByText('1 character over the limit'));
+    assert.equal(await alice.page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true, 'too long to send');
+    await box.fill('');
+  });
+
+  it('attaches a photo with the file picker and both sides see it', async () => {
+    const picker = alice.page.waitForEvent('filechooser');
+    await alice.page.getByRole('button', { name: 'Add photo, GIF or video' }).click();
+    await (await picker).setFiles(fileURLToPath(new URL('../../../crates/server/tests/fixtures/gps.jpg', import.meta.url)));
+    await see(alice.page.locator('.attachment', { hasText: 'gps.jpg' }));
+    const box = alice.page.getByRole('textbox', { name: 'Message text' });
+    await box.fill('A photo');
+    await until(() => alice.page.getByRole('button', { name: 'Send', exact: true }).isEnabled(), 'the upload to finish');
+    await box.press('Enter');
+    const photo = message(bob.page, 'A photo').locator('img');
+    await see(photo);
+    await until(() => photo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the photo to load for Bob');
+  });
+
+  it('logged no errors in either page', () => {
+    assert.deepEqual(alice.errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), []);
+    assert.deepEqual(bob.errors, []);
+  });
+});

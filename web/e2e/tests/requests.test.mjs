@@ -1,0 +1,143 @@
+// Who may write to whom, in the browser: settings, message requests (accept, block), the
+// compose deep link (also for someone not yet signed in), groups, and the phone layout.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BASE, follow, launch, live, message, person, see, send, shot, signUp, until } from '../lib.mjs';
+
+describe('requests, deep links and groups', () => {
+  let browser;
+  let carol;
+  let dave;
+  let erin;
+
+  before(async () => {
+    browser = await launch();
+    carol = await person(browser, 'carol');
+    dave = await person(browser, 'dave');
+    erin = await person(browser, 'erin');
+    await signUp(carol);
+    await signUp(dave);
+    await signUp(erin);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('opens the account to messages from everyone in Settings', async () => {
+    await carol.page.getByRole('link', { name: 'Settings' }).click();
+    await carol.page.getByRole('radio', { name: /^Everyone/ }).check();
+    await see(carol.page.getByText('Settings saved'));
+    await carol.page.reload();
+    assert.equal(await carol.page.getByRole('radio', { name: /^Everyone/ }).isChecked(), true, 'saved on the server');
+    await shot(carol.page, 'settings');
+  });
+
+  it('a compose deep link opens the conversation with the text filled in', async () => {
+    await dave.page.goto(`${BASE}/messages/compose?recipient_id=${carol.id}&text=${encodeURIComponent('Hello from a link')}`);
+    const box = dave.page.getByRole('textbox', { name: 'Message text' });
+    await until(async () => (await box.inputValue()) === 'Hello from a link', 'the composer to be pre-filled');
+    await see(dave.page.getByRole('heading', { name: 'Messages' }));
+    await box.press('Enter');
+    await see(message(dave.page, 'Hello from a link'));
+  });
+
+  it('a stranger’s message waits in Requests until accepted', async () => {
+    await carol.page.goto(`${BASE}/messages`);
+    await live(carol.page);
+    const tab = carol.page.getByRole('tab', { name: /Requests/ });
+    await until(async () => /1/.test(await tab.innerText()), 'the Requests badge');
+    assert.equal(await carol.page.getByRole('link', { name: new RegExp(dave.name) }).count(), 0, 'not in Primary');
+    await tab.click();
+    await carol.page.getByRole('link', { name: new RegExp(dave.name) }).click();
+    await see(message(carol.page, 'Hello from a link'));
+    await see(carol.page.getByText(`${dave.name} wants to message you`));
+    assert.equal(await carol.page.getByRole('textbox', { name: 'Message text' }).count(), 0, 'no composer before accepting');
+    await shot(carol.page, 'request');
+    await carol.page.getByRole('button', { name: 'Accept' }).click();
+    await send(carol.page, 'Welcome, Dave');
+    await see(message(dave.page, 'Welcome, Dave'));
+    await carol.page.getByRole('tab', { name: /Primary/ }).click();
+    await see(carol.page.getByRole('link', { name: new RegExp(dave.name) }));
+  });
+
+  it('blocks a stranger from their request, and they can no longer send', async () => {
+    await erin.page.goto(`${BASE}/${carol.screenName}`);
+    await erin.page.getByRole('link', { name: `Message ${carol.name}` }).click();
+    await send(erin.page, 'Buy cheap followers');
+    await carol.page.getByRole('tab', { name: /Requests/ }).click();
+    await carol.page.getByRole('link', { name: new RegExp(erin.name) }).click();
+    await carol.page.getByRole('button', { name: `Block @${erin.screenName}` }).click();
+    await carol.page.getByRole('dialog').getByRole('button', { name: 'Block' }).click();
+    await see(carol.page.getByText(`Blocked @${erin.screenName}`));
+    await see(carol.page.getByRole('heading', { name: 'No message requests' }));
+
+    const box = erin.page.getByRole('textbox', { name: 'Message text' });
+    await box.fill('Hello?');
+    await box.press('Enter');
+    await see(erin.page.getByRole('alert').filter({ hasText: 'Not sent' }));
+    assert.equal(await box.inputValue(), 'Hello?', 'the refused draft is kept');
+
+    await carol.page.goto(`${BASE}/${erin.screenName}`);
+    await see(carol.page.getByRole('button', { name: 'Unblock' }));
+  });
+
+  it('a deep link survives signing up first', async () => {
+    const frank = await person(browser, 'frank');
+    await frank.page.goto(`${BASE}/messages/compose?recipient_id=${carol.id}&text=Hi%20Carol`);
+    await see(frank.page.getByRole('heading', { name: 'Log in to Postern' }));
+    await frank.page.getByRole('link', { name: 'Create an account' }).click();
+    await frank.page.getByLabel('Username').fill(frank.screenName);
+    await frank.page.getByLabel('Password').fill('correct horse battery');
+    await frank.page.getByRole('button', { name: 'Create account' }).click();
+    const box = frank.page.getByRole('textbox', { name: 'Message text' });
+    await until(async () => (await box.count()) === 1 && (await box.inputValue()) === 'Hi Carol', 'the pre-filled composer after signing up');
+    await frank.context.close();
+  });
+
+  it('starts a named group from New message', async () => {
+    await carol.page.goto(`${BASE}/messages`);
+    await carol.page.getByRole('button', { name: 'New message' }).first().click();
+    const dialog = carol.page.getByRole('dialog', { name: 'New message' });
+    await dialog.getByRole('searchbox', { name: 'Search people' }).fill(dave.screenName);
+    await dialog.getByRole('button', { name: new RegExp(`@${dave.screenName}`) }).click();
+    // Erin is blocked, so the second member is someone new.
+    const gina = await person(browser, 'gina');
+    await signUp(gina);
+    // Gina accepts messages from people she follows; adding her to a group is the same.
+    await follow(gina, carol);
+    await dialog.getByRole('searchbox', { name: 'Search people' }).fill(gina.screenName);
+    await dialog.getByRole('button', { name: new RegExp(`@${gina.screenName}`) }).click();
+    await dialog.getByRole('textbox', { name: 'Group name' }).fill('Weekend plans');
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await see(carol.page.locator('.conv-head').getByText('Weekend plans'));
+    await send(carol.page, 'Picnic on Saturday?');
+    const id = new URL(carol.page.url()).pathname.split('/').pop();
+    await dave.page.goto(`${BASE}/messages/${id}`);
+    await see(message(dave.page, 'Picnic on Saturday?'));
+    await see(dave.page.locator('.msg .sender', { hasText: carol.name }));
+    await gina.context.close();
+  });
+
+  it('works at phone width and in dark mode', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await carol.context.storageState() });
+    const page = await phone.newPage();
+    await page.goto(`${BASE}/messages`);
+    await see(page.getByRole('link', { name: new RegExp(dave.name) }).first());
+    await shot(page, 'phone-inbox');
+    await page.getByRole('link', { name: new RegExp(dave.name) }).first().click();
+    await see(message(page, 'Welcome, Dave'));
+    assert.equal(await page.locator('.inbox').isVisible(), false, 'one column at phone width');
+    await shot(page, 'phone-conversation');
+    await page.getByRole('link', { name: 'Back to messages' }).click();
+    await see(page.locator('.inbox'));
+    await phone.close();
+  });
+
+  it('logged no errors', () => {
+    assert.deepEqual(carol.errors, []);
+    assert.deepEqual(dave.errors, []);
+    assert.deepEqual(erin.errors, []);
+  });
+});

@@ -91,7 +91,7 @@ function ensureFrame() {
   const unread = h('span', { class: 'badge', hidden: true, 'aria-label': 'unread conversations' });
   app.setUnreadTotal = (n) => {
     unread.hidden = n === 0;
-    unread.textContent = n > 99 ? '99+' : String(n);
+    unread.textContent = n === 0 ? '' : n > 99 ? '99+' : String(n);
   };
   const main = h('main', { id: 'main', tabindex: '-1' });
   const el = h('div', { class: 'frame' },

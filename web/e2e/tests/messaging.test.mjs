@@ -107,6 +107,7 @@ describe('two people messaging', () => {
     await see(edited);
     assert.match(await edited.locator('.meta').innerText(), /Edited/);
     await gone(message(bob.page, 'Lunch at noon?'));
+    await shot(alice.page, 'conversation');
   });
 
   it('deletes for everyone and for oneself', async () => {
@@ -154,7 +155,6 @@ describe('two people messaging', () => {
     await see(message(bob.page, 'While you were away 2'));
     await count(message(bob.page, 'While you were away 1'), 1, 'the first missed message, once');
     await count(message(bob.page, 'While you were away 2'), 1, 'the second missed message, once');
-    await shot(bob.page, 'conversation');
   });
 
   it('loads older history when scrolling up', async () => {

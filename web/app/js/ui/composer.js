@@ -4,7 +4,7 @@
 // deliver the message twice.
 
 import { uploadMedia } from '../api.js';
-import { h, icon, randomKey } from '../dom.js';
+import { h, icon, mount, randomKey } from '../dom.js';
 import { openEmojiPicker } from './emoji.js';
 
 export const TEXT_MAX = 10000;
@@ -168,7 +168,7 @@ export function composer(options) {
   }
 
   function showError(message, retry) {
-    sendError.replaceChildren(h('span', {}, message),
+    mount(sendError, h('span', {}, message),
       retry && h('button', { class: 'btn', type: 'button', onclick: retry }, 'Retry'));
     sendError.hidden = false;
   }

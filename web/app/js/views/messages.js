@@ -39,7 +39,7 @@ export function messagesView(initial) {
     counts[box] = n;
     const badge = tabs[box].querySelector('.badge');
     badge.hidden = n === 0;
-    badge.textContent = String(n);
+    badge.textContent = n ? String(n) : '';
     app.setUnreadTotal?.(counts.primary + counts.requests);
   }
   // The other box's count, which the visible list does not compute.

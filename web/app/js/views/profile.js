@@ -4,7 +4,7 @@
 
 import { get, put, del, q } from '../api.js';
 import { app, attempt, avatar, remember } from '../app.js';
-import { h, icon, verifiedMark } from '../dom.js';
+import { h, icon, mount, verifiedMark } from '../dom.js';
 import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openMenu } from '../ui/popover.js';
 
@@ -67,7 +67,7 @@ export function profileView(screenName) {
       : !me && permission?.box === 'requests'
         ? h('p', { class: 'notice' }, 'Your message will arrive as a request; they see it once they accept.')
         : null;
-    body.replaceChildren(
+    mount(body,
       h('div', { class: 'profile-banner', 'aria-hidden': 'true' }),
       h('div', { class: 'profile-top' }, avatar(user, 'large'), h('div', { class: 'profile-actions' }, actions)),
       h('div', { class: 'profile-info' },

@@ -12,9 +12,9 @@ const WHO = [
 ];
 
 export function settingsView() {
-  const body = h('div', { class: 'page-inner' });
-  const el = h('div', { class: 'page' },
-    h('header', { class: 'page-head' }, h('h1', {}, 'Settings')), body);
+  const body = h('div', {});
+  const el = h('div', { class: 'page' }, h('div', { class: 'page-inner' },
+    h('header', { class: 'page-head' }, h('h1', {}, 'Settings')), body));
   document.title = 'Settings · Postern';
 
   async function load() {

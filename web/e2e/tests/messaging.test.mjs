@@ -208,6 +208,31 @@ describe('two people messaging', () => {
     await until(() => photo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the photo to load for Bob');
   });
 
+  it('attaches a GIF dropped on the composer', async () => {
+    // A real drop event carrying a real file, as the browser makes one from a drag.
+    const gif = 'R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
+    await alice.page.locator('.composer').evaluate((composer, data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dot.gif', { type: 'image/gif' }));
+      composer.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      composer.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, gif);
+    await see(alice.page.locator('.attachment', { hasText: 'dot.gif' }));
+    const send = alice.page.getByRole('button', { name: 'Send', exact: true });
+    await until(() => send.isEnabled(), 'the GIF upload to finish');
+    await send.click();
+    await see(bob.page.locator('.timeline .msg img[alt="GIF"]'));
+  });
+
+  it('reports a message', async () => {
+    await messageAction(bob.page, 'Party 🥳', 'Report message');
+    const dialog = bob.page.getByRole('dialog', { name: 'Report message' });
+    await dialog.getByRole('radio', { name: 'It’s spam' }).check();
+    await dialog.getByRole('button', { name: 'Report' }).click();
+    await see(bob.page.getByText('Thanks. Your report was sent.'));
+  });
+
   it('logged no errors in either page', () => {
     assert.deepEqual(alice.errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), []);
     assert.deepEqual(bob.errors, []);

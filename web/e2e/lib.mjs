@@ -98,6 +98,7 @@ export async function send(page, text) {
   await box.fill(text);
   await box.press('Enter');
   await see(message(page, text));
+  await until(async () => (await box.inputValue()) === '', 'the composer to empty after sending');
 }
 
 export async function openConversationWith(p, other) {

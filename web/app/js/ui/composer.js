@@ -192,7 +192,8 @@ export function composer(options) {
         key = null;
         clearAttachment();
       }
-      textarea.value = '';
+      // Whatever was typed while the send was on its way stays.
+      if (textarea.value === text) textarea.value = '';
       cancelMode();
       hideError();
       changed();

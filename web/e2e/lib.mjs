@@ -125,3 +125,22 @@ export async function messageAction(page, text, item) {
   await m.getByRole('button', { name: 'More actions' }).click();
   await page.getByRole('menuitem', { name: item }).click();
 }
+
+/** A request to the native API with a bearer token, from the test itself (not a browser). */
+export async function apiCall(token, method, path, body) {
+  const response = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** An account made through the API: { id, token, screenName }. */
+export async function apiUser(prefix) {
+  const screenName = uniqueName(prefix);
+  const body = await apiCall(null, 'POST', '/accounts', { screen_name: screenName, password: 'correct horse battery' });
+  return { id: body.user.id, token: body.token, screenName };
+}

@@ -1,3 +1,13 @@
+// Postern's web app. Module map:
+//   main.js            boot, routing, the frame (navigation rail) around every page
+//   app.js             what views share: signed-in user, user cache, stream, toasts, avatars
+//   api.js             the native API (CSRF, errors with code and field, media uploads)
+//   stream.js          the WebSocket stream with resume from the last position
+//   dom.js             h() to build elements safely, icons, time formats
+//   views/             one module per page: auth, messages (inbox + conversation), inbox,
+//                      conversation, new-message, profile, settings
+//   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text
+//
 // Boot and routing. The server answers every app path with the same page; this file
 // decides what to draw for the path, keeps the frame (navigation rail) across pages, and
 // lets a view that is already showing take new parameters instead of being rebuilt, so
@@ -27,7 +37,7 @@ function route(path) {
   if (!app.me) return { name: 'login', mode: 'login', next: path + location.search };
   if (first === 'messages') {
     if (!second) return { name: 'messages', tab: 'primary' };
-    if (second === 'requests') return { name: 'messages', tab: 'requests' };
+    if (second === 'requests' || second === 'filtered') return { name: 'messages', tab: second };
     if (second === 'compose') return { name: 'messages', tab: 'primary', compose: new URLSearchParams(location.search) };
     return { name: 'messages', conversation: decodeURIComponent(second) };
   }

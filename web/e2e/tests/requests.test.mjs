@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, follow, launch, live, message, person, see, send, shot, signUp, until } from '../lib.mjs';
+import { apiCall, apiUser, BASE, follow, launch, live, message, person, see, send, shot, signUp, until } from '../lib.mjs';
 
 describe('requests, deep links and groups', () => {
   let browser;
@@ -81,6 +81,24 @@ describe('requests, deep links and groups', () => {
 
     await carol.page.goto(`${BASE}/${erin.screenName}`);
     await see(carol.page.getByRole('button', { name: 'Unblock' }));
+  });
+
+  it('sets likely spam aside under Filtered requests', async () => {
+    // A new account whose requests go unanswered five times looks like spam to the filter.
+    const spammer = await apiUser('spam');
+    for (let i = 0; i < 5; i++) {
+      const target = await apiUser('target');
+      await apiCall(target.token, 'PATCH', '/me/settings', { allow_dms_from: 'everyone' });
+      await apiCall(spammer.token, 'POST', `/messages/with/${target.id}`, { text: `Offer ${i}` });
+    }
+    await apiCall(spammer.token, 'POST', `/messages/with/${carol.id}`, { text: 'Limited offer, click now' });
+    await carol.page.goto(`${BASE}/messages/requests`);
+    await see(carol.page.getByRole('heading', { name: 'No message requests' }));
+    await carol.page.getByRole('link', { name: 'Show filtered requests' }).click();
+    await carol.page.getByRole('link', { name: new RegExp(spammer.screenName) }).click();
+    await see(message(carol.page, 'Limited offer, click now'));
+    await see(carol.page.getByRole('button', { name: 'Accept' }));
+    assert.equal(await carol.page.getByRole('tab', { name: /Requests/ }).getAttribute('aria-selected'), 'true');
   });
 
   it('a deep link survives signing up first', async () => {

@@ -10,7 +10,7 @@ import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
 import { closePopover, openMenu } from '../ui/popover.js';
-import { conversationTitle } from './inbox.js';
+import { conversationTitle, isRequest } from './inbox.js';
 
 const PAGE = 50;
 const TYPING_SHOWN_MS = 6000;
@@ -97,7 +97,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
   }
 
   function mountFooter() {
-    if (conversation && conversation.box === 'requests') {
+    if (conversation && isRequest(conversation.box)) {
       const from = conversation.participants.find((p) => p.id !== app.me.id);
       footer.replaceChildren(h('div', { class: 'request-bar', role: 'region', 'aria-label': 'Message request' },
         h('p', {}, conversation.type === 'group'
@@ -252,7 +252,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
   function markRead() {
     clearTimeout(readTimer);
     readTimer = setTimeout(() => {
-      if (!conversation || conversation.box === 'requests' || document.hidden) return;
+      if (!conversation || isRequest(conversation.box) || document.hidden) return;
       // Up to the newest event, whoever sent it: a reply typed quickly after opening must
       // not leave the messages before it unread.
       const newest = events[events.length - 1];
@@ -319,7 +319,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     }, done);
     openMenu(button, [
       other && { label: `View @${other.screen_name}`, run: () => app.navigate(`/${other.screen_name}`) },
-      conversation.box !== 'requests' && { label: conversation.pinned ? 'Unpin conversation' : 'Pin conversation', run: () => change({ pinned: !conversation.pinned }, conversation.pinned ? 'Unpinned' : 'Pinned') },
+      !isRequest(conversation.box) && { label: conversation.pinned ? 'Unpin conversation' : 'Pin conversation', run: () => change({ pinned: !conversation.pinned }, conversation.pinned ? 'Unpinned' : 'Pinned') },
       { label: conversation.muted ? 'Unmute notifications' : 'Mute notifications', run: () => change({ muted: !conversation.muted }, conversation.muted ? 'Unmuted' : 'Muted') },
       conversation.type === 'group' && { label: 'Leave conversation', danger: true, run: leave },
       { label: 'Delete conversation', danger: true, run: removeConversation },
@@ -356,7 +356,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
   async function block(user) {
     const ok = await confirmDialog({ title: `Block @${user.screen_name}?`, text: 'They won’t be able to follow you or message you, and you won’t see their messages. They are not told.', confirm: 'Block', danger: true });
     if (ok && await attempt(() => put(`/me/blocks/${user.id}`), `Blocked @${user.screen_name}`)) {
-      if (conversation?.box === 'requests') {
+      if (isRequest(conversation?.box)) {
         await del(`/conversations/${q(id)}`).catch(() => {});
         app.navigate('/messages/requests');
       }

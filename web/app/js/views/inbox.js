@@ -7,12 +7,22 @@ import { app, avatar, remember } from '../app.js';
 import { h, icon, shortTime } from '../dom.js';
 import { snippet } from '../ui/text.js';
 
+/** Boxes whose conversations wait for the person to accept them. */
+export const isRequest = (box) => box === 'requests' || box === 'filtered';
+
 export function conversationTitle(c) {
   if (c.name) return c.name;
   const others = c.participants.filter((p) => p.id !== app.me.id);
   if (!others.length) return 'Just you';
   return others.map((p) => p.name).join(', ');
 }
+
+const LIST_LABEL = { primary: 'Conversations', requests: 'Message requests', filtered: 'Filtered message requests' };
+const EMPTY = {
+  primary: ['Welcome to your inbox!', 'Start a conversation with people you follow, or open a profile and press Message.'],
+  requests: ['No message requests', 'Messages from people you don’t follow appear here. They won’t know you’ve seen them until you accept.'],
+  filtered: ['No filtered requests', 'Requests that look like spam are set aside here while the quality filter is on (Settings).'],
+};
 
 function order(a, b) {
   if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
@@ -21,7 +31,7 @@ function order(a, b) {
 
 function lastLine(c) {
   const m = c.last_message;
-  if (!m) return c.box === 'requests' ? 'New message request' : 'No messages yet';
+  if (!m) return isRequest(c.box) ? 'New message request' : 'No messages yet';
   if (m.type !== 'message') return m.type === 'participants_join' ? 'People were added' : 'Someone left';
   const who = m.sender_id === app.me.id ? 'You: ' : c.type === 'group' ? `${app.users.get(m.sender_id)?.name || ''}: ` : '';
   return who + snippet(m);
@@ -31,7 +41,7 @@ export function inboxList({ box, onUnread }) {
   const items = new Map(); // id -> conversation
   let selected = null;
   let loaded = false;
-  const list = h('ul', { class: 'conversation-list', 'aria-label': box === 'requests' ? 'Message requests' : 'Conversations' });
+  const list = h('ul', { class: 'conversation-list', 'aria-label': LIST_LABEL[box] });
   const refetching = new Map();
 
   async function load() {
@@ -48,18 +58,19 @@ export function inboxList({ box, onUnread }) {
   function render() {
     const sorted = [...items.values()].sort(order);
     if (!sorted.length && loaded) {
-      list.replaceChildren(h('li', { class: 'empty' }, box === 'requests'
-        ? [h('h2', {}, 'No message requests'), h('p', {}, 'Messages from people you don’t follow appear here. They won’t know you’ve seen them until you accept.')]
-        : [h('h2', {}, 'Welcome to your inbox!'), h('p', {}, 'Start a conversation with people you follow, or open a profile and press Message.')]));
+      list.replaceChildren(h('li', { class: 'empty' }, EMPTY[box].map((text, i) => h(i ? 'p' : 'h2', {}, text))));
     } else {
       list.replaceChildren(...sorted.map(item));
     }
+    // Requests the quality filter set aside are one step away, as on Twitter.
+    if (box === 'requests') list.append(h('li', { class: 'list-foot' }, h('a', { href: '/messages/filtered' }, 'Show filtered requests')));
+    if (box === 'filtered') list.append(h('li', { class: 'list-foot' }, h('a', { href: '/messages/requests' }, 'Back to requests')));
     onUnread?.(sorted.filter((c) => unreadCount(c) > 0 && !c.muted).length);
   }
 
   // The open conversation is being read: its badge would only flicker until the read lands.
   function unreadCount(c) {
-    return c.id === selected && c.box !== 'requests' ? 0 : c.unread_count;
+    return c.id === selected && !isRequest(c.box) ? 0 : c.unread_count;
   }
 
   function item(c) {

@@ -53,13 +53,16 @@ export function messagesView(initial) {
   function showTab(name) {
     if (tab === name) return;
     tab = name;
-    for (const [n, b] of Object.entries(tabs)) b.setAttribute('aria-selected', String(n === name));
-    inbox = inboxList({ box: name, onUnread: (n) => setCount(name, n) });
-    panel.setAttribute('aria-labelledby', `tab-${name}`);
+    // Filtered requests are a list within the Requests tab.
+    const selectedTab = name === 'filtered' ? 'requests' : name;
+    for (const [n, b] of Object.entries(tabs)) b.setAttribute('aria-selected', String(n === selectedTab));
+    inbox = inboxList({ box: name, onUnread: (n) => name !== 'filtered' && setCount(name, n) });
+    panel.setAttribute('aria-labelledby', `tab-${selectedTab}`);
     panel.replaceChildren(inbox.el);
     inbox.select(pane?.id || null);
     inbox.load().catch((e) => toast(e.message, 'error'));
-    countOther(name === 'primary' ? 'requests' : 'primary');
+    if (name !== 'primary') countOther('primary');
+    if (name !== 'requests') countOther('requests');
   }
 
   function openPane(next) {
@@ -118,7 +121,7 @@ export function messagesView(initial) {
           id: r.conversation,
           onChange: () => inbox?.refresh(),
           // A request opened by its address shows beside the Requests tab.
-          onBox: (b) => (b === 'requests' || b === 'primary') && showTab(b),
+          onBox: showTab,
         }));
       }
     } else {

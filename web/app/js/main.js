@@ -59,6 +59,7 @@ function render() {
   if (r.name === 'redirect') return navigate(r.to, { replace: true });
   if (r.name === 'login' || r.name === 'signup') {
     if (app.me) return navigate('/messages', { replace: true });
+    frame?.unsubscribe();
     frame = null;
     current?.view.destroy?.();
     current = { name: r.name, view: authView(r.mode, r.next) };
@@ -91,7 +92,7 @@ function notFound() {
 function ensureFrame() {
   if (frame && root.contains(frame.el)) return;
   const status = h('p', { class: 'status-pill', role: 'status', 'data-state': app.stream.state || 'connecting' }, 'Connecting…');
-  app.stream.onStatus((state) => {
+  const unsubscribe = app.stream.onStatus((state) => {
     status.dataset.state = state;
     status.textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
   });
@@ -117,7 +118,7 @@ function ensureFrame() {
         avatar(app.me, 'small'),
         h('span', {}, h('strong', {}, app.me.name), h('small', {}, `@${app.me.screen_name}`)))),
     main);
-  frame = { el, main };
+  frame = { el, main, unsubscribe };
   mount(root, el);
 }
 
@@ -142,6 +143,7 @@ function signedOut() {
   app.users.clear();
   app.stream.stop();
   setCsrfToken(null);
+  frame?.unsubscribe();
   frame = null;
   current = null;
   navigate('/login');

@@ -32,8 +32,10 @@ export class Stream {
     this.connect();
   }
 
+  /** Closes the stream for good (signing out): the next person starts from their own now. */
   stop() {
     this.stopped = true;
+    this.position = null;
     clearTimeout(this.timer);
     if (this.socket) this.socket.close();
     this.socket = null;

@@ -153,6 +153,25 @@ describe('requests, deep links and groups', () => {
     await phone.close();
   });
 
+  it('logs out and back in, and the stream is live again', async () => {
+    await carol.page.goto(`${BASE}/messages`);
+    await carol.page.getByRole('button', { name: 'Log out' }).click();
+    await see(carol.page.getByRole('heading', { name: 'Log in to Postern' }));
+    await carol.page.goto(`${BASE}/settings`);
+    await see(carol.page.getByRole('heading', { name: 'Log in to Postern' }));
+    await carol.page.getByLabel('Username').fill(carol.screenName);
+    await carol.page.getByLabel('Password').fill('correct horse battery');
+    await carol.page.getByRole('button', { name: 'Log in' }).click();
+    await see(carol.page.getByRole('heading', { name: 'Direct messages' }));
+    await carol.page.goto(`${BASE}/messages`);
+    await live(carol.page);
+    await carol.page.getByRole('link', { name: new RegExp(dave.name) }).first().click();
+    await dave.page.goto(`${BASE}/messages/compose?recipient_id=${carol.id}`);
+    await see(message(dave.page, 'Welcome, Dave'));
+    await send(dave.page, 'Still there?');
+    await see(message(carol.page, 'Still there?'));
+  });
+
   it('logged no errors', () => {
     assert.deepEqual(carol.errors, []);
     assert.deepEqual(dave.errors, []);

@@ -6,13 +6,13 @@
 //! the expiry sweep removes with whatever bytes got stored, never bytes nobody knows about.
 
 use bytes::Bytes;
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 use futures::{Stream, StreamExt};
 use postern_core::media::{MediaCategory, MediaType, MediaUpload, UploadPart, UploadState};
 use postern_core::{Error, MediaId, Result, UserId};
 use postern_media::content::{self, Checked};
 pub use postern_media::storage::{Rendition, Stored};
-use postern_store::{MediaRecord, ReadyMedia};
+use postern_store::{MediaRecord, NewUpload, ReadyMedia};
 use tokio::io::AsyncWriteExt;
 
 use crate::Services;
@@ -259,26 +259,18 @@ impl Services {
     fn new_upload(&self, me: UserId, declared: &Declared, total_bytes: u64) -> Result<MediaRecord> {
         let category = declared.category()?;
         content::check_size(category, total_bytes, &self.config.limits)?;
-        // Stored times have millisecond precision; so does what the client is told now.
-        let now = Utc::now().trunc_subsecs(3);
         let expiry = chrono::Duration::hours(self.config.limits.media_expiry_hours);
-        Ok(MediaRecord {
-            id: MediaId(self.ids.next_id()),
-            owner_id: me,
-            category,
-            media_type: declared.media_type,
-            shared: declared.shared,
-            state: UploadState::Uploading,
-            total_bytes,
-            size: 0,
-            width: 0,
-            height: 0,
-            duration_ms: None,
-            has_thumbnail: false,
-            attached: false,
-            created_at: now,
-            expires_at: now.checked_add_signed(expiry),
-        })
+        Ok(MediaRecord::uploading(
+            NewUpload {
+                id: MediaId(self.ids.next_id()),
+                owner_id: me,
+                category,
+                media_type: declared.media_type,
+                shared: declared.shared,
+                total_bytes,
+            },
+            expiry,
+        ))
     }
 
     /// The caller's own media; anyone else's reads as missing.

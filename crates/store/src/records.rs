@@ -284,7 +284,42 @@ pub struct MediaRecord {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// What a new upload declares; everything else about it is found later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewUpload {
+    pub id: MediaId,
+    pub owner_id: UserId,
+    pub category: MediaCategory,
+    pub media_type: MediaType,
+    pub shared: bool,
+    pub total_bytes: u64,
+}
+
 impl MediaRecord {
+    /// An upload just begun: nothing measured yet, removed after `expires_after` unless
+    /// attached.
+    pub fn uploading(new: NewUpload, expires_after: chrono::Duration) -> MediaRecord {
+        // Stored times have millisecond precision; so does what the client is told now.
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+        MediaRecord {
+            id: new.id,
+            owner_id: new.owner_id,
+            category: new.category,
+            media_type: new.media_type,
+            shared: new.shared,
+            state: UploadState::Uploading,
+            total_bytes: new.total_bytes,
+            size: 0,
+            width: 0,
+            height: 0,
+            duration_ms: None,
+            has_thumbnail: false,
+            attached: false,
+            created_at: now,
+            expires_at: now.checked_add_signed(expires_after),
+        }
+    }
+
     /// The media as messages carry it, once ready.
     pub fn media(&self) -> Option<Media> {
         (self.state == UploadState::Ready).then(|| Media {

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, SubsecRound, Utc};
+use chrono::{Duration, Utc};
 use postern_core::media::{Media, MediaCategory, MediaType, UploadState};
 use postern_core::{Error, MediaId, UserId};
-use postern_store::{Fanout, MediaRecord, ReadyMedia};
+use postern_store::{Fanout, MediaRecord, NewUpload, ReadyMedia};
 
 use crate::harness::{Harness, Must, conformance};
 
@@ -20,25 +20,17 @@ conformance!(
 );
 
 fn upload(h: &Harness, owner: UserId, shared: bool) -> MediaRecord {
-    // Stored times have millisecond precision.
-    let now = Utc::now().trunc_subsecs(3);
-    MediaRecord {
-        id: MediaId(h.ids.next_id()),
-        owner_id: owner,
-        category: MediaCategory::DmImage,
-        media_type: MediaType::Png,
-        shared,
-        state: UploadState::Uploading,
-        total_bytes: 100,
-        size: 0,
-        width: 0,
-        height: 0,
-        duration_ms: None,
-        has_thumbnail: false,
-        attached: false,
-        created_at: now,
-        expires_at: Some(now + Duration::hours(24)),
-    }
+    MediaRecord::uploading(
+        NewUpload {
+            id: MediaId(h.ids.next_id()),
+            owner_id: owner,
+            category: MediaCategory::DmImage,
+            media_type: MediaType::Png,
+            shared,
+            total_bytes: 100,
+        },
+        Duration::hours(24),
+    )
 }
 
 const READY: ReadyMedia = ReadyMedia {

@@ -4,8 +4,6 @@
 
 mod common;
 
-use common::register;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,12 +55,7 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
         ..ServiceConfig::default()
     };
     let services = common::services(dir.path(), Arc::new(MemoryBus::new()), config);
-    let alice = register(&services, "alice").await;
-    let bob = register(&services, "bob").await;
-    services
-        .follow(bob, alice)
-        .await
-        .unwrap_or_else(|e| panic!("follow: {e}"));
+    let (alice, bob) = common::alice_and_bob(&services).await;
     let draft = Draft {
         text: "hello".into(),
         reply_to_id: None,

@@ -6,8 +6,6 @@
 
 mod common;
 
-use common::register;
-
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -67,12 +65,7 @@ async fn streams_stay_complete_and_unique_over_a_bus_that_loses_and_repeats() {
         inner: MemoryBus::new(),
     };
     let services = common::services(dir.path(), Arc::new(bus), ServiceConfig::default());
-    let alice = register(&services, "alice").await;
-    let bob = register(&services, "bob").await;
-    services
-        .follow(bob, alice)
-        .await
-        .unwrap_or_else(|e| panic!("follow: {e}"));
+    let (alice, bob) = common::alice_and_bob(&services).await;
 
     let mut stream = services
         .open_stream(bob, None)

@@ -39,3 +39,14 @@ pub async fn register(services: &Services, name: &str) -> UserId {
         .unwrap_or_else(|e| panic!("register {name}: {e}"));
     user.id
 }
+
+/// Alice and Bob, where Bob follows Alice so she may write to him.
+pub async fn alice_and_bob(services: &Services) -> (UserId, UserId) {
+    let alice = register(services, "alice").await;
+    let bob = register(services, "bob").await;
+    services
+        .follow(bob, alice)
+        .await
+        .unwrap_or_else(|e| panic!("follow: {e}"));
+    (alice, bob)
+}

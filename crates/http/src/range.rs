@@ -1,10 +1,18 @@
-//! `Range` requests (RFC 9110 §14): one byte range of a stored file, as video players and
-//! download managers ask for.
+//! Conditional and `Range` requests (RFC 9110 §13, §14): `If-None-Match` against an ETag,
+//! and one byte range of a stored file, as video players and download managers ask for.
 
 use std::ops::Range;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+
+/// Whether `If-None-Match` names `etag` (or `*`): the client's copy is current, answer 304.
+pub fn not_modified(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t == etag || t == "*"))
+}
 
 /// What a `Range` header asks of a file of a known size.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,11 +100,7 @@ async fn asset(Path(path): Path<String>, request: HeaderMap) -> Response {
         return missing(&path);
     };
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()));
-    let not_modified = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response = if not_modified {
+    let mut response = if crate::range::not_modified(&request, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mime = file.metadata.mimetype();

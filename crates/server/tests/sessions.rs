@@ -23,13 +23,7 @@ async fn cookie_sessions_need_the_csrf_token_to_change_anything() {
         body.get("token").is_none(),
         "browsers get a cookie, not a bearer token"
     );
-    let set_cookie = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
-    let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+    let cookie = session_cookie(&headers);
     let csrf = s(&body["csrf_token"]);
 
     let (status, me, _) = {
@@ -145,13 +139,17 @@ async fn browser_signup(srv: &TestServer, name: &str) -> (String, String, serde_
         body.get("token").is_none(),
         "a browser gets no bearer token"
     );
-    let cookie = headers
+    (session_cookie(&headers), s(&body["csrf_token"]), body)
+}
+
+/// The `name=value` of the HttpOnly session cookie a response sets.
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> String {
+    let set_cookie = headers
         .get("set-cookie")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_else(|| panic!("registration with session sets a cookie"))
-        .to_owned();
-    (cookie, s(&body["csrf_token"]), body)
+        .unwrap_or_else(|| panic!("a browser session sets a cookie"));
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    set_cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
 async fn a_browser_signs_up_into_a_session_and_finds_it_after_a_reload() {

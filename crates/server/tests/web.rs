@@ -34,13 +34,7 @@ async fn app_pages_are_one_shell_with_a_strict_content_security_policy() {
     ] {
         let (status, headers, body) = srv.raw("GET", path, None, None, &[]).await;
         assert_eq!(status, 200, "{path}");
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let header = |name: &str| header(&headers, name);
         assert!(header("content-type").starts_with("text/html"), "{path}");
         let csp = header("content-security-policy");
         assert!(
@@ -70,13 +64,7 @@ async fn assets_are_served_with_their_type_and_revalidated_by_etag() {
     ] {
         let (status, headers, body) = srv.raw("GET", path, None, None, &[]).await;
         assert_eq!(status, 200, "{path}");
-        let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let get = |name: &str| header(&headers, name);
         assert_eq!(get("content-type"), mime, "{path}");
         assert!(!body.is_empty());
         let etag = get("etag");
@@ -85,6 +73,16 @@ async fn assets_are_served_with_their_type_and_revalidated_by_etag() {
             .raw("GET", path, None, None, &[("if-none-match", &etag)])
             .await;
         assert_eq!((status, body.len()), (304, 0), "{path}");
+        // A browser holding several versions lists them all.
+        let listed = format!("\"stale\", {etag}");
+        let (status, _, _) = srv
+            .raw("GET", path, None, None, &[("if-none-match", &listed)])
+            .await;
+        assert_eq!(status, 304, "{path}: {listed}");
+        let (status, _, _) = srv
+            .raw("GET", path, None, None, &[("if-none-match", "\"stale\"")])
+            .await;
+        assert_eq!(status, 200, "{path}: a different version is sent whole");
     }
 }
 
@@ -136,6 +134,14 @@ async fn the_web_app_works_end_to_end_in_chromium() {
         output.status.success(),
         "the browser suite failed:\n{report}"
     );
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn workspace() -> PathBuf {

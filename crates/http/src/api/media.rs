@@ -257,10 +257,7 @@ async fn deliver(
     let record = s.services.media_for(me, id, rendition).await?;
     let etag = format!("\"{id}-{}\"", rendition_tag(rendition));
     // Stored media never changes, so a cached copy is always current.
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
+    if crate::range::not_modified(headers, &etag) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         common_headers(response.headers_mut(), &etag);
         return Ok(response);

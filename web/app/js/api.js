@@ -71,7 +71,7 @@ export const q = encodeURIComponent;
 // Media: a whole file in one request up to this size, parts above it (the server's part cap).
 const PART_BYTES = 5 * 1024 * 1024;
 
-export function mediaCategory(type) {
+function mediaCategory(type) {
   if (type === 'image/gif') return 'dm_gif';
   if (type.startsWith('video/')) return 'dm_video';
   return 'dm_image';

@@ -1,7 +1,6 @@
 // What every view shares: the signed-in person, a cache of users by id, the stream, the
 // router's navigate() and toasts. Views import `app` rather than passing these around.
 
-import { get, q } from './api.js';
 import { h } from './dom.js';
 import { Stream } from './stream.js';
 
@@ -15,12 +14,6 @@ export const app = {
 export function remember(user) {
   if (user && user.id) app.users.set(user.id, user);
   return user;
-}
-
-/** A user by id: from the cache, or fetched once. */
-export async function userById(id) {
-  if (app.users.has(id)) return app.users.get(id);
-  return remember(await get(`/users/${q(id)}`));
 }
 
 export function toast(text, kind = 'info') {

@@ -101,6 +101,35 @@ describe('requests, deep links and groups', () => {
     assert.equal(await carol.page.getByRole('tab', { name: /Requests/ }).getAttribute('aria-selected'), 'true');
   });
 
+  it('refuses deep links that cannot work and sends them back to the inbox', async () => {
+    for (const [link, refusal] of [
+      ['/messages/compose?recipient_id=abc', 'That link has no valid recipient_id.'],
+      [`/messages/compose?recipient_id=${dave.id}`, 'That link would message yourself.'],
+      ['/messages/compose?recipient_id=12345', 'That account doesn’t exist.'],
+    ]) {
+      await dave.page.goto(`${BASE}${link}`);
+      await see(dave.page.getByText(refusal));
+      await until(() => new URL(dave.page.url()).pathname === '/messages', `the inbox after ${link}`);
+    }
+  });
+
+  it('after logging in, goes only to a page of this site', async () => {
+    const account = await apiUser('hank');
+    const hank = await person(browser, 'hank');
+    for (const [next, landing] of [['/settings', '/settings'], ['//evil.example/x', '/messages']]) {
+      await hank.page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
+      await hank.page.getByLabel('Username').fill(account.screenName);
+      await hank.page.getByLabel('Password').fill('correct horse battery');
+      await hank.page.getByRole('button', { name: 'Log in' }).click();
+      await until(() => new URL(hank.page.url()).pathname === landing, `${landing} after next=${next}`);
+      assert.equal(new URL(hank.page.url()).origin, BASE);
+      await hank.page.getByRole('button', { name: 'Log out' }).click();
+      await see(hank.page.getByRole('heading', { name: 'Log in to Postern' }));
+    }
+    assert.deepEqual(hank.errors, []);
+    await hank.context.close();
+  });
+
   it('a deep link survives signing up first', async () => {
     const frank = await person(browser, 'frank');
     await frank.page.goto(`${BASE}/messages/compose?recipient_id=${carol.id}&text=Hi%20Carol`);

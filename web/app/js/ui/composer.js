@@ -7,13 +7,13 @@ import { uploadMedia } from '../api.js';
 import { h, icon, mount, randomKey } from '../dom.js';
 import { openEmojiPicker } from './emoji.js';
 
-export const TEXT_MAX = 10000;
+const TEXT_MAX = 10000;
 // The counter appears when this few characters remain.
 const COUNTER_FROM = 1000;
 const ACCEPT = 'image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime';
 
 /** Characters as the server counts them: Unicode scalar values after NFC. */
-export function charCount(text) {
+function charCount(text) {
   let n = 0;
   for (const _ of text.normalize('NFC')) n++;
   return n;
@@ -109,20 +109,21 @@ export function composer(options) {
     // Grow with the text up to the CSS max-height.
     textarea.style.height = 'auto';
     textarea.style.height = `${textarea.scrollHeight}px`;
-    const left = TEXT_MAX - charCount(textarea.value);
+    const left = refresh();
     counter.hidden = left > COUNTER_FROM;
     const chars = (n) => `${n.toLocaleString()} character${n === 1 ? '' : 's'}`;
     counter.textContent = left >= 0 ? `${chars(left)} left` : `${chars(-left)} over the limit`;
     counter.className = `counter ${left < 0 ? 'over' : left <= 100 ? 'near' : ''}`;
     if (!editing) options.saveDraft?.(textarea.value);
     if (textarea.value.trim() && !editing) options.typing?.();
-    refresh();
   }
 
+  /** Enables Send when there is something sendable; returns the characters left. */
   function refresh() {
     const left = TEXT_MAX - charCount(textarea.value);
     const hasContent = textarea.value.trim() !== '' || (attachment && attachment.media);
     sendBtn.disabled = busy || !hasContent || left < 0 || (attachment && attachment.uploading);
+    return left;
   }
 
   async function attach(file) {
@@ -235,10 +236,6 @@ export function composer(options) {
   return {
     el,
     focus: () => textarea.focus(),
-    setText(text) {
-      textarea.value = text;
-      changed();
-    },
     replyTo(message, senderName) {
       if (editing) cancelMode();
       replyTo = message;

@@ -2,7 +2,7 @@
 // typing indicator, and the composer (or, for a message request, Accept / Delete / Block /
 // Report). Stream frames for this conversation arrive through handle().
 
-import { ApiError, del, get, patch, post, put, q } from '../api.js';
+import { del, get, patch, post, put, q } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { dayLabel, h, icon } from '../dom.js';
 import { composer } from '../ui/composer.js';
@@ -384,9 +384,6 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     switch (frame.type) {
       case 'message.created':
         stopTyping(d.sender_id);
-        // Sending moves the sender's read mark without a separate read event; the
-        // conversation says whether that may be shown (reciprocal receipts).
-        if (d.sender_id !== app.me.id) refreshSoon();
         upsert(d);
         markRead();
         break;
@@ -402,12 +399,6 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
         if (m) upsert({ ...m, reactions: reacted(m.reactions, d, frame.type === 'reaction.added') });
         break;
       }
-      case 'conversation.read':
-        if (d.user_id !== app.me.id) {
-          readUpTo(d.user_id, d.last_read_event_id);
-          renderAll();
-        }
-        break;
       case 'typing':
         if (d.user_id === app.me.id) break;
         clearTimeout(typers.get(d.user_id));
@@ -416,40 +407,24 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
         break;
       case 'participants.joined':
       case 'participants.left':
-      case 'conversation.updated':
-      case 'request.accepted':
-        refresh();
-        if (frame.type.startsWith('participants.')) upsert({ ...d, type: frame.type === 'participants.joined' ? 'participants_join' : 'participants_leave' });
+        upsert({ ...d, type: frame.type === 'participants.joined' ? 'participants_join' : 'participants_leave' });
         break;
       default:
     }
   }
 
-  function readUpTo(userId, eventId) {
-    if (!conversation) return;
-    const mark = conversation.read_by.find((r) => r.user_id === userId);
-    if (mark && BigInt(mark.last_read_event_id) >= BigInt(eventId)) return;
-    conversation.read_by = conversation.read_by.filter((r) => r.user_id !== userId)
-      .concat([{ user_id: userId, last_read_event_id: eventId }]);
-  }
-
-  let refreshTimer = null;
-  function refreshSoon() {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 100);
-  }
-
-  async function refresh() {
-    try {
-      const box = conversation?.box;
-      conversation = await get(`/conversations/${q(id)}`);
-      conversation.participants.forEach(remember);
-      renderHeader(conversation.participants.filter((p) => p.id !== app.me.id));
-      if (box !== conversation.box) mountFooter();
-      renderAll();
-    } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
-    }
+  /**
+   * The conversation as the server now has it, fetched by the inbox after any event that
+   * touched it: read receipts (including the mark a reply moves, which has no event of its
+   * own), names, members and box come from here rather than being patched in locally.
+   */
+  function sync(fresh) {
+    if (fresh.id !== id || !conversation) return;
+    const box = conversation.box;
+    conversation = fresh;
+    renderHeader(fresh.participants.filter((p) => p.id !== app.me.id));
+    if (box !== fresh.box) mountFooter();
+    renderAll();
   }
 
   load();
@@ -457,10 +432,9 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     el,
     id,
     handle,
-    setDraft: (text) => input.setText(text),
+    sync,
     destroy() {
       clearTimeout(readTimer);
-      clearTimeout(refreshTimer);
       typers.forEach(clearTimeout);
       document.removeEventListener('visibilitychange', onVisible);
     },

@@ -37,7 +37,8 @@ function lastLine(c) {
   return who + snippet(m);
 }
 
-export function inboxList({ box, onUnread }) {
+/** `onFetched(conversation)` hears every conversation refetched after an event. */
+export function inboxList({ box, onUnread, onFetched }) {
   const items = new Map(); // id -> conversation
   let selected = null;
   let loaded = false;
@@ -106,6 +107,7 @@ export function inboxList({ box, onUnread }) {
       try {
         const c = await get(`/conversations/${q(conversationId)}`);
         c.participants.forEach(remember);
+        onFetched?.(c);
         if (c.box === box && !c.archived) items.set(c.id, c);
         else items.delete(c.id);
       } catch {

@@ -56,7 +56,12 @@ export function messagesView(initial) {
     // Filtered requests are a list within the Requests tab.
     const selectedTab = name === 'filtered' ? 'requests' : name;
     for (const [n, b] of Object.entries(tabs)) b.setAttribute('aria-selected', String(n === selectedTab));
-    inbox = inboxList({ box: name, onUnread: (n) => name !== 'filtered' && setCount(name, n) });
+    inbox = inboxList({
+      box: name,
+      onUnread: (n) => name !== 'filtered' && setCount(name, n),
+      // One fetch serves both the list and the open conversation.
+      onFetched: (c) => pane?.sync?.(c),
+    });
     panel.setAttribute('aria-labelledby', `tab-${selectedTab}`);
     panel.replaceChildren(inbox.el);
     inbox.select(pane?.id || null);

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // Functions, not tables: the logical schema shared with SQLite is unchanged.
     (2, include_str!("schema/0002_append_message.sql")),
     (3, include_str!("schema/0003_media.sql")),
+    (4, include_str!("schema/0004_append_message_loop.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

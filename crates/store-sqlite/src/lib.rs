@@ -67,8 +67,10 @@ impl SqliteStore {
             .max_size(8)
             .build(manager)
             .map_err(Error::internal)?;
+        let checkpoints = Connection::open(path).map_err(Error::internal)?;
+        configure(&checkpoints)?;
         Ok(SqliteStore {
-            writer: Writer::start(conn, wal_path(path), search_index::flush)
+            writer: Writer::start(conn, checkpoints, wal_path(path), search_index::flush)
                 .map_err(Error::internal)?,
             readers,
             ids,

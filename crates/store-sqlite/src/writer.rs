@@ -14,11 +14,21 @@
 //!
 //! Work that must not run inside a savepoint (see `search_index`) runs in `before_commit`,
 //! once per batch; if it fails the whole batch rolls back and every caller hears so.
+//!
+//! Checkpoints (copying committed pages from the WAL into the database file, then fsyncing
+//! it) run on a third thread with its own connection. Left to SQLite's automatic checkpoint
+//! they ran inside the writer's commit: the writer stalled for the whole copy, every caller
+//! queued behind it waited too, and with writes spread over many conversations this was a
+//! seventh of the writer's time. The writer keeps the automatic checkpoint only to restart
+//! the log once it is full, which is cheap because by then the background thread has copied
+//! nearly all of it (a log can only restart when every frame in it has been copied, and the
+//! background thread cannot restart it itself while the writer keeps appending).
 
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use postern_core::{Error, Result};
 use rusqlite::Connection;
@@ -35,15 +45,23 @@ pub type BeforeCommit = fn(&Connection) -> rusqlite::Result<()>;
 /// indefinitely.
 const MAX_BATCH: usize = 512;
 
+/// How long the checkpointer waits between checkpoints. A page written many times between two
+/// checkpoints is copied once, so checkpointing more often only copies hot pages more often;
+/// this keeps the un-copied tail small (a few thousand frames at full write rate) for the
+/// writer's restart.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
 }
 
 impl Writer {
     /// Starts the writer on `conn`, whose write-ahead log is the file `wal` (created by SQLite
-    /// on the first write).
+    /// on the first write), and the checkpointer on `checkpoints`, a second connection to the
+    /// same database.
     pub fn start(
         conn: Connection,
+        checkpoints: Connection,
         wal: PathBuf,
         before_commit: BeforeCommit,
     ) -> std::io::Result<Writer> {
@@ -51,13 +69,18 @@ impl Writer {
             .map_err(std::io::Error::other)?;
         let (jobs, rx) = mpsc::channel::<Job>();
         let (synced, to_sync) = mpsc::channel::<Vec<Completion>>();
+        let (committed, to_checkpoint) = mpsc::sync_channel::<()>(1);
         let wal_for_syncer = wal.clone();
         thread::Builder::new()
             .name("postern-sqlite-sync".into())
             .spawn(move || sync_loop(wal_for_syncer, to_sync))?;
         thread::Builder::new()
+            .name("postern-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpoints, &to_checkpoint))?;
+        let threads = Threads { synced, committed };
+        thread::Builder::new()
             .name("postern-sqlite-writer".into())
-            .spawn(move || run(conn, wal, rx, before_commit, synced))?;
+            .spawn(move || run(conn, wal, rx, before_commit, threads))?;
         Ok(Writer { jobs })
     }
 
@@ -109,12 +132,19 @@ fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
         .map_err(Error::internal)
 }
 
+/// The writer's helpers: the syncer, which answers batches once their commit is on disk,
+/// and the checkpointer, told after each commit that the log has grown.
+struct Threads {
+    synced: mpsc::Sender<Vec<Completion>>,
+    committed: mpsc::SyncSender<()>,
+}
+
 fn run(
     conn: Connection,
     wal: PathBuf,
     rx: mpsc::Receiver<Job>,
     before_commit: BeforeCommit,
-    synced: mpsc::Sender<Vec<Completion>>,
+    threads: Threads,
 ) {
     let mut log = Wal::new(wal);
     // A job that arrived while the last batch committed, taken to learn that one had.
@@ -149,12 +179,14 @@ fn run(
             completions.into_iter().for_each(|done| done(false));
             continue;
         }
+        // Full means the checkpointer has been told already.
+        let _ = threads.committed.try_send(());
         waiting = rx.try_recv().ok();
         if waiting.is_none() {
             // Nothing to overlap the fsync with: syncing here saves waking the syncer.
             let durable = log.sync();
             completions.into_iter().for_each(|done| done(durable));
-        } else if let Err(mpsc::SendError(completions)) = synced.send(completions) {
+        } else if let Err(mpsc::SendError(completions)) = threads.synced.send(completions) {
             // The syncer only stops when this sender is dropped, so a failed send means it
             // is gone and nothing more becomes durable.
             completions.into_iter().for_each(|done| done(false));
@@ -174,6 +206,28 @@ fn sync_loop(wal: PathBuf, batches: mpsc::Receiver<Vec<Completion>>) {
         metrics::histogram!("postern_sqlite_sync_batches").record(waiting.len() as f64);
         waiting.into_iter().flatten().for_each(|done| done(durable));
     }
+}
+
+/// Copies the log into the database file in the background, at most once per
+/// `CHECKPOINT_INTERVAL` while commits keep arriving; stops when the writer does.
+fn checkpoint_loop(conn: &Connection, committed: &mpsc::Receiver<()>) {
+    // Restarting the log is the writer's (see the module's comment).
+    if let Err(e) = conn.pragma_update(None, "wal_autocheckpoint", 0) {
+        tracing::error!(error = %e, "could not configure the checkpointer");
+    }
+    while committed.recv().is_ok() {
+        // PASSIVE copies what it can without waiting for readers or the writer; a failure
+        // leaves the pages in the log, where readers still find them, and the next round or
+        // the writer's own checkpoint copies them.
+        let started = std::time::Instant::now();
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            Ok(()) => metrics::histogram!("postern_sqlite_checkpoint_seconds")
+                .record(started.elapsed().as_secs_f64()),
+            Err(e) => tracing::warn!(error = %e, "background checkpoint failed"),
+        }
+        thread::sleep(CHECKPOINT_INTERVAL);
+    }
+    tracing::debug!("sqlite checkpointer stopped");
 }
 
 /// The write-ahead log as a file to fsync. A sync covers every commit written before it

@@ -105,7 +105,7 @@ fn entry(
     let (lower, upper) = visible_range(&me);
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events WHERE conversation_id = ?1 AND id <= ?2 AND id > ?3
-           AND id NOT IN (SELECT event_id FROM hidden_events WHERE user_id = ?4 AND conversation_id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM hidden_events h WHERE h.user_id = ?4 AND h.conversation_id = ?1 AND h.event_id = events.id)
          ORDER BY id DESC LIMIT 1"
     );
     use rusqlite::OptionalExtension;

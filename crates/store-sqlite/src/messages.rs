@@ -178,7 +178,7 @@ fn history(c: &Connection, q: &HistoryQuery) -> Result<Vec<ConversationEvent>> {
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events
          WHERE conversation_id = ?1 AND id > ?3 AND id < ?4
-           AND id NOT IN (SELECT event_id FROM hidden_events WHERE user_id = ?2 AND conversation_id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM hidden_events h WHERE h.user_id = ?2 AND h.conversation_id = ?1 AND h.event_id = events.id)
          ORDER BY id {order} LIMIT ?5"
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
@@ -436,7 +436,7 @@ impl MessageStore for SqliteStore {
                  WHERE events_fts MATCH ?1 AND e.id < ?3 AND e.kind = 0 AND e.deleted = 0 AND p.reported = 0
                    AND (p.visible_after IS NULL OR e.id > p.visible_after)
                    AND (p.left_at_event IS NULL OR e.id <= p.left_at_event)
-                   AND e.id NOT IN (SELECT event_id FROM hidden_events h WHERE h.user_id = ?2 AND h.conversation_id = e.conversation_id)
+                   AND NOT EXISTS (SELECT 1 FROM hidden_events h WHERE h.user_id = ?2 AND h.conversation_id = e.conversation_id AND h.event_id = e.id)
                  ORDER BY e.id DESC LIMIT ?4",
                 EVENT_COLS.split(", ").map(|col| format!("e.{}", col.trim())).collect::<Vec<_>>().join(", ")
             );

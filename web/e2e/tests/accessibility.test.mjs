@@ -112,6 +112,25 @@ describe('accessibility', () => {
     assert.equal(await more.getAttribute('aria-expanded'), 'false');
   });
 
+  it('keeps keyboard focus, and an open menu’s way back, when a message arrives', async () => {
+    const page = iris.page;
+    const more = message(page, 'Can you read this with a keyboard?').getByRole('button', { name: 'More actions' });
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await see(page.getByRole('menuitem', { name: 'Reply' }));
+    // Each arrival renders the timeline again, replacing the button the menu belongs to.
+    await henry.page.goto(`${BASE}/messages/compose?recipient_id=${iris.id}`);
+    await send(henry.page, 'This arrives while a menu is open');
+    await see(message(page, 'This arrives while a menu is open'));
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByRole('menu').count(), 0, 'Escape closes the menu');
+    assert.equal(await more.evaluate((el) => el === document.activeElement), true, 'focus returns to the button');
+    assert.equal(await more.getAttribute('aria-expanded'), 'false');
+    await send(henry.page, 'And this one while the button has focus');
+    await see(message(page, 'And this one while the button has focus'));
+    assert.equal(await more.evaluate((el) => el === document.activeElement), true, 'focus stays on the button');
+  });
+
   it('logged no errors', () => {
     assert.deepEqual(henry.errors, []);
     assert.deepEqual(iris.errors, []);

@@ -16,6 +16,19 @@ export function closePopover({ restoreFocus = true } = {}) {
   if (restoreFocus && anchor.isConnected) anchor.focus();
 }
 
+/** The button the open popover belongs to, if one is open. */
+export function popoverAnchor() {
+  return open?.anchor ?? null;
+}
+
+/** Hands the open popover to `anchor`, a re-rendered copy of the button it belonged to, so
+ * closing it gives focus back to a button that is still on the page. */
+export function reanchorPopover(anchor) {
+  if (!open) return;
+  open.anchor = anchor;
+  anchor.setAttribute('aria-expanded', 'true');
+}
+
 /** Shows `content` in a popover beside `anchor`. */
 export function openPopover(anchor, content, { label, onClose, className = '' } = {}) {
   const reopening = open && open.anchor === anchor;

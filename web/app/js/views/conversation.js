@@ -9,7 +9,7 @@ import { composer } from '../ui/composer.js';
 import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
-import { closePopover, openMenu } from '../ui/popover.js';
+import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
 import { conversationTitle, isRequest } from './inbox.js';
 
 const PAGE = 50;
@@ -170,12 +170,30 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     return items;
   }
 
+  // Rendering replaces every row, so keyboard focus, and the button an open menu returns
+  // focus to, move to the same control of the same message in the new rows: an incoming
+  // message or read receipt must not throw a keyboard user back to the top of the page.
   function renderAll() {
     const seenId = newestSeenId();
     const items = [];
     events.forEach((e, i) => items.push(...build(e, events[i - 1], seenId, events[i + 1])));
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const anchor = popoverAnchor();
     list.replaceChildren(...items);
+    if (focused && !focused.isConnected) counterpart(focused)?.focus({ preventScroll: true });
+    if (anchor && !anchor.isConnected) {
+      const moved = counterpart(anchor);
+      if (moved) reanchorPopover(moved);
+    }
     status.textContent = olderCursor ? 'Scroll up for older messages' : (events.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hi!');
+  }
+
+  /** The control labelled as `el` in the rendered row of `el`'s message, if there is one. */
+  function counterpart(el) {
+    const row = el.closest('.msg');
+    const label = el.getAttribute('aria-label');
+    if (!row || !label) return null;
+    return list.querySelector(`#${CSS.escape(row.id)} [aria-label="${CSS.escape(label)}"]`);
   }
 
   /** Adds or replaces one event, keeping the view pinned to the bottom if it was there. */

@@ -242,9 +242,14 @@ impl Wal {
         Wal { path, file: None }
     }
 
-    /// Whether every commit written so far is on disk.
+    /// Whether every commit written so far is on disk. Its duration is recorded: every send
+    /// in flight waits for it, and a virtual disk's flush can stall behind other writes.
     fn sync(&mut self) -> bool {
-        match self.try_sync() {
+        let started = std::time::Instant::now();
+        let synced = self.try_sync();
+        metrics::histogram!("postern_sqlite_wal_sync_seconds")
+            .record(started.elapsed().as_secs_f64());
+        match synced {
             Ok(()) => true,
             Err(e) => {
                 // Like PostgreSQL, trust nothing after a failed fsync: reopen and report.

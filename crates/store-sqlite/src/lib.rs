@@ -1,12 +1,13 @@
 //! Postern's embedded store: SQLite in WAL mode.
 //!
-//! - [`writer`]: one writer thread with grouped, durable commits.
+//! - [`writer`]: one writer thread with grouped, durable commits, and background checkpoints.
 //! - `accounts`, `graph`, `conversations`, `messages`, `stream`: the storage traits.
 //! - `rows`: mapping between rows and domain values, shared by the above.
 //! - [`export`]: a read-only snapshot read out table by table (`postern migrate-data`).
 //!
-//! Reads run on a small pool of read-only connections on tokio's blocking threads; WAL lets
-//! them proceed while the writer commits.
+//! Reads run on a small pool of read-only connections; WAL lets them proceed while the writer
+//! commits. Scans run on tokio's blocking threads, each in one read transaction; point
+//! lookups run on the calling thread (see [`SqliteStore::lookup`]).
 
 mod accounts;
 mod conversations;
@@ -183,5 +184,41 @@ impl Store for SqliteStore {
                 .map_err(Error::internal)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, StatementStatus};
+
+    use super::configure;
+
+    /// A paged query run with a new `LIMIT` each time is planned once (see `stable_plans`).
+    #[test]
+    fn a_new_limit_does_not_replan_the_statement() -> Result<(), Box<dyn std::error::Error>> {
+        let conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        conn.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);")?;
+        let mut page = conn.prepare("SELECT n FROM t ORDER BY n LIMIT ?1")?;
+        for limit in 1..=3 {
+            let rows = page.query_map([limit], |r| r.get::<_, i64>(0))?;
+            assert_eq!(rows.count(), usize::try_from(limit).unwrap_or_default());
+        }
+        assert_eq!(page.get_status(StatementStatus::RePrepare), 0);
+        Ok(())
+    }
+
+    /// The bundled SQLite is built without the process-wide page-cache mutex
+    /// (`.cargo/config.toml`).
+    #[test]
+    fn page_caches_are_per_connection() -> rusqlite::Result<()> {
+        let conn = Connection::open_in_memory()?;
+        let mut options = conn.prepare("PRAGMA compile_options")?;
+        let options: Vec<String> = options
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert!(options.iter().any(|o| o.starts_with("THREADSAFE")));
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"));
+        Ok(())
     }
 }

@@ -211,19 +211,15 @@ fn sync_loop(wal: PathBuf, batches: mpsc::Receiver<Vec<Completion>>) {
 /// Copies the log into the database file in the background, at most once per
 /// `CHECKPOINT_INTERVAL` while commits keep arriving; stops when the writer does.
 fn checkpoint_loop(conn: &Connection, committed: &mpsc::Receiver<()>) {
-    // Restarting the log is the writer's (see the module's comment).
-    if let Err(e) = conn.pragma_update(None, "wal_autocheckpoint", 0) {
-        tracing::error!(error = %e, "could not configure the checkpointer");
-    }
     while committed.recv().is_ok() {
         // PASSIVE copies what it can without waiting for readers or the writer; a failure
         // leaves the pages in the log, where readers still find them, and the next round or
         // the writer's own checkpoint copies them.
-        let started = std::time::Instant::now();
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            Ok(()) => metrics::histogram!("postern_sqlite_checkpoint_seconds")
-                .record(started.elapsed().as_secs_f64()),
-            Err(e) => tracing::warn!(error = %e, "background checkpoint failed"),
+        let checkpoint = timed("postern_sqlite_checkpoint_seconds", || {
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        });
+        if let Err(e) = checkpoint {
+            tracing::warn!(error = %e, "background checkpoint failed");
         }
         thread::sleep(CHECKPOINT_INTERVAL);
     }
@@ -245,11 +241,7 @@ impl Wal {
     /// Whether every commit written so far is on disk. Its duration is recorded: every send
     /// in flight waits for it, and a virtual disk's flush can stall behind other writes.
     fn sync(&mut self) -> bool {
-        let started = std::time::Instant::now();
-        let synced = self.try_sync();
-        metrics::histogram!("postern_sqlite_wal_sync_seconds")
-            .record(started.elapsed().as_secs_f64());
-        match synced {
+        match timed("postern_sqlite_wal_sync_seconds", || self.try_sync()) {
             Ok(()) => true,
             Err(e) => {
                 // Like PostgreSQL, trust nothing after a failed fsync: reopen and report.
@@ -273,6 +265,14 @@ impl Wal {
         self.file = Some(opened);
         Ok(())
     }
+}
+
+/// Runs `f`, recording how long it took in the histogram `metric`.
+fn timed<T>(metric: &'static str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    metrics::histogram!(metric).record(started.elapsed().as_secs_f64());
+    out
 }
 
 fn metrics_batch(size: usize) {

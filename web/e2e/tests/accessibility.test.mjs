@@ -24,6 +24,22 @@ function unnamedControls(page) {
   });
 }
 
+/**
+ * The focused control, read in one step: its name, the text of the message it belongs to, and
+ * whether it has a menu open. (A locator finds its element and evaluates on it in two steps, and
+ * a message arriving between them renders a new row, leaving the locator a detached copy.)
+ */
+function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return {
+      name: el.getAttribute('aria-label') || el.textContent.trim(),
+      message: el.closest('.msg')?.querySelector('.bubble')?.textContent.trim() ?? null,
+      expanded: el.getAttribute('aria-expanded'),
+    };
+  });
+}
+
 describe('accessibility', () => {
   let browser;
   let henry;
@@ -98,24 +114,22 @@ describe('accessibility', () => {
 
   it('opens and leaves a message menu with the keyboard', async () => {
     const page = iris.page;
-    const more = message(page, 'Can you read this with a keyboard?').getByRole('button', { name: 'More actions' });
-    await more.focus();
+    const text = 'Can you read this with a keyboard?';
+    await message(page, text).getByRole('button', { name: 'More actions' }).focus();
     await page.keyboard.press('Enter');
-    const first = page.getByRole('menuitem', { name: 'Reply' });
-    await see(first);
-    assert.equal(await first.evaluate((el) => el === document.activeElement), true, 'focus moves into the menu');
+    await see(page.getByRole('menuitem', { name: 'Reply' }));
+    assert.equal((await focused(page)).name, 'Reply', 'focus moves into the menu');
     await page.keyboard.press('ArrowDown');
-    assert.equal(await page.getByRole('menuitem', { name: 'Copy text' }).evaluate((el) => el === document.activeElement), true);
+    assert.equal((await focused(page)).name, 'Copy text');
     await page.keyboard.press('Escape');
     assert.equal(await page.getByRole('menu').count(), 0, 'Escape closes the menu');
-    assert.equal(await more.evaluate((el) => el === document.activeElement), true, 'focus returns to the button');
-    assert.equal(await more.getAttribute('aria-expanded'), 'false');
+    assert.deepEqual(await focused(page), { name: 'More actions', message: text, expanded: 'false' }, 'focus returns to the button');
   });
 
   it('keeps keyboard focus, and an open menu’s way back, when a message arrives', async () => {
     const page = iris.page;
-    const more = message(page, 'Can you read this with a keyboard?').getByRole('button', { name: 'More actions' });
-    await more.focus();
+    const text = 'Can you read this with a keyboard?';
+    await message(page, text).getByRole('button', { name: 'More actions' }).focus();
     await page.keyboard.press('Enter');
     await see(page.getByRole('menuitem', { name: 'Reply' }));
     // Each arrival renders the timeline again, replacing the button the menu belongs to.
@@ -124,11 +138,11 @@ describe('accessibility', () => {
     await see(message(page, 'This arrives while a menu is open'));
     await page.keyboard.press('Escape');
     assert.equal(await page.getByRole('menu').count(), 0, 'Escape closes the menu');
-    assert.equal(await more.evaluate((el) => el === document.activeElement), true, 'focus returns to the button');
-    assert.equal(await more.getAttribute('aria-expanded'), 'false');
+    const button = { name: 'More actions', message: text, expanded: 'false' };
+    assert.deepEqual(await focused(page), button, 'focus returns to the button');
     await send(henry.page, 'And this one while the button has focus');
     await see(message(page, 'And this one while the button has focus'));
-    assert.equal(await more.evaluate((el) => el === document.activeElement), true, 'focus stays on the button');
+    assert.deepEqual(await focused(page), button, 'focus stays on the button');
   });
 
   it('logged no errors', () => {

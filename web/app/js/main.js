@@ -5,7 +5,7 @@
 //   stream.js          the WebSocket stream with resume from the last position
 //   dom.js             h() to build elements safely, icons, time formats
 //   views/             one module per page: auth, messages (inbox + conversation), inbox,
-//                      conversation, new-message, profile, settings
+//                      conversation, search, new-message, profile, settings
 //   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text
 //
 // Boot and routing. The server answers every app path with the same page; this file
@@ -39,11 +39,17 @@ function route(path) {
     if (!second) return { name: 'messages', tab: 'primary' };
     if (second === 'requests' || second === 'filtered') return { name: 'messages', tab: second };
     if (second === 'compose') return { name: 'messages', tab: 'primary', compose: new URLSearchParams(location.search) };
-    return { name: 'messages', conversation: decodeURIComponent(second) };
+    return { name: 'messages', conversation: decodeURIComponent(second), message: messageParam() };
   }
   if (first === 'settings') return { name: 'settings' };
   if (parts.length === 1) return { name: 'profile', screenName: first };
   return { name: 'notfound' };
+}
+
+/** The message a link asks to show (`?message=ID`, from search results), if it is an id. */
+function messageParam() {
+  const id = new URLSearchParams(location.search).get('message');
+  return id && /^\d{1,19}$/.test(id) ? id : null;
 }
 
 function navigate(to, { replace = false } = {}) {

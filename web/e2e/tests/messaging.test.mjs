@@ -176,6 +176,40 @@ describe('two people messaging', () => {
     assert.equal(new Set(texts).size, texts.length, 'no message shows twice');
   });
 
+  it('finds a message by search and opens its conversation at it', async () => {
+    const page = alice.page;
+    await page.goto(`${BASE}/messages`);
+    const field = page.getByRole('searchbox', { name: 'Search Direct Messages' });
+    await field.fill('hello bo');
+    // Every word must match, as the start of a word.
+    const results = page.getByRole('list', { name: 'Messages matching “hello bo”' });
+    const hit = results.getByRole('link', { name: /Hello Bob/ });
+    await see(hit);
+    assert.equal(await results.getByRole('link').count(), 1);
+    assert.deepEqual(await hit.locator('mark').allInnerTexts(), ['Hello', 'Bo']);
+    assert.equal(await page.getByRole('tablist', { name: 'Inbox' }).isVisible(), false, 'results replace the inbox');
+    await shot(page, 'search');
+    // “Hello Bob” is older than the conversation's first page: it loads back to it.
+    await hit.click();
+    const found = message(page, 'Hello Bob');
+    await see(found);
+    await until(() => found.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const view = el.closest('.timeline').getBoundingClientRect();
+      return r.top >= view.top && r.bottom <= view.bottom;
+    }), 'the found message scrolled into view');
+    await see(results);
+    // Escape clears the search and brings the inbox back.
+    await field.press('Escape');
+    await see(page.getByRole('tab', { name: /Primary/ }));
+    await field.fill('zebra');
+    await see(page.getByText('No messages match “zebra”.'));
+    await field.press('Escape');
+    // A link to a message this person cannot see says so, after looking back to the start.
+    await page.goto(`${BASE}${new URL(page.url()).pathname}?message=1`);
+    await see(page.getByText('That message is no longer available.'));
+  });
+
   it('inserts emoji from the picker and counts characters near the limit', async () => {
     const box = alice.page.getByRole('textbox', { name: 'Message text' });
     await box.fill('Party ');

@@ -21,11 +21,11 @@ export const drafts = new Map();
 const byId = (a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0);
 
 /** `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet. */
-export function conversationPane({ id, recipient, onChange, onBox }) {
+export function conversationPane({ id, recipient, message, onChange, onBox }) {
   let conversation = null;
   let events = []; // oldest first
   let olderCursor = null;
-  let loadingOlder = false;
+  let olderLoad = null; // the older page being loaded, if one is
   let lastTypingSent = 0;
   const typers = new Map(); // user id -> timeout
   const draftKey = id || `new:${recipient.id}`;
@@ -80,6 +80,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
       mountFooter();
       timeline.scrollTop = timeline.scrollHeight;
       markRead();
+      if (message) showMessage(message);
     } catch (e) {
       status.textContent = e.status === 404 ? 'This conversation doesn’t exist or you’re not in it.' : e.message;
     }
@@ -211,28 +212,40 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     return e;
   }
 
-  async function loadOlder() {
-    if (!olderCursor || loadingOlder) return;
-    loadingOlder = true;
-    status.textContent = 'Loading older messages…';
-    try {
-      const page = await get(`/conversations/${q(id)}/events?limit=${PAGE}&cursor=${q(olderCursor)}`);
-      const before = timeline.scrollHeight - timeline.scrollTop;
-      const known = new Set(events.map((e) => e.id));
-      events = events.concat(page.events.filter((e) => !known.has(e.id))).sort(byId);
-      olderCursor = page.next_cursor || null;
-      renderAll();
-      // Keep what the person was looking at in place.
-      timeline.scrollTop = timeline.scrollHeight - before;
-    } catch (e) {
-      status.textContent = e.message;
-    } finally {
-      loadingOlder = false;
-    }
+  /** Loads the page before the oldest shown; whether it loaded. Callers share a load in flight. */
+  function loadOlder() {
+    if (!olderCursor) return Promise.resolve(false);
+    olderLoad ??= (async () => {
+      status.textContent = 'Loading older messages…';
+      try {
+        const page = await get(`/conversations/${q(id)}/events?limit=${PAGE}&cursor=${q(olderCursor)}`);
+        const before = timeline.scrollHeight - timeline.scrollTop;
+        const known = new Set(events.map((e) => e.id));
+        events = events.concat(page.events.filter((e) => !known.has(e.id))).sort(byId);
+        olderCursor = page.next_cursor || null;
+        renderAll();
+        // Keep what the person was looking at in place.
+        timeline.scrollTop = timeline.scrollHeight - before;
+        return true;
+      } catch (e) {
+        status.textContent = e.message;
+        return false;
+      } finally {
+        olderLoad = null;
+      }
+    })();
+    return olderLoad;
   }
 
+  /** Scrolls to a message and flashes it, loading older pages until it is shown. */
   async function showMessage(messageId) {
-    while (!events.some((e) => e.id === messageId) && olderCursor) await loadOlder();
+    const shown = () => events.some((e) => e.id === messageId);
+    // Pages go back in id order: once the oldest shown is older, the message is not there
+    // (deleted for this person, or from before they joined).
+    const further = () => olderCursor && events.length && BigInt(events[0].id) > BigInt(messageId);
+    while (!shown() && further()) {
+      if (!await loadOlder()) return;
+    }
     const target = document.getElementById(`m-${messageId}`);
     if (!target) return toast('That message is no longer available.', 'error');
     target.scrollIntoView({ block: 'center' });
@@ -451,6 +464,7 @@ export function conversationPane({ id, recipient, onChange, onBox }) {
     id,
     handle,
     sync,
+    showMessage,
     destroy() {
       clearTimeout(readTimer);
       typers.forEach(clearTimeout);

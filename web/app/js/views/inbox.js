@@ -17,6 +17,12 @@ export function conversationTitle(c) {
   return others.map((p) => p.name).join(', ');
 }
 
+/** The conversation's picture: the other person, or two of a group's members. */
+export function conversationPicture(c) {
+  const others = c.participants.filter((p) => p.id !== app.me.id);
+  return others.length <= 1 ? avatar(others[0] || app.me) : h('span', { class: 'avatar-stack' }, others.slice(0, 2).map((u) => avatar(u)));
+}
+
 const LIST_LABEL = { primary: 'Conversations', requests: 'Message requests', filtered: 'Filtered message requests' };
 const EMPTY = {
   primary: ['Welcome to your inbox!', 'Start a conversation with people you follow, or open a profile and press Message.'],
@@ -78,14 +84,13 @@ export function inboxList({ box, onUnread, onFetched }) {
     const others = c.participants.filter((p) => p.id !== app.me.id);
     const unread = unreadCount(c) > 0;
     const name = conversationTitle(c);
-    const pic = others.length <= 1 ? avatar(others[0] || app.me) : h('span', { class: 'avatar-stack' }, others.slice(0, 2).map((u) => avatar(u)));
     const label = `${name}${unread ? `, ${unreadCount(c)} unread` : ''}${c.pinned ? ', pinned' : ''}${c.muted ? ', muted' : ''}. ${lastLine(c)}`;
     return h('li', {},
       h('a', {
         class: `conv-item ${unread ? 'unread' : ''}`, href: `/messages/${c.id}`, 'aria-label': label,
         'aria-current': c.id === selected ? 'page' : null, dataset: { conversation: c.id },
       },
-      pic,
+      conversationPicture(c),
       h('div', { class: 'body' },
         h('div', { class: 'top' },
           h('span', { class: 'name' }, name),

@@ -7,8 +7,12 @@ import { h, icon } from '../dom.js';
 import { conversationPane, drafts } from './conversation.js';
 import { inboxList } from './inbox.js';
 import { newMessageDialog } from './new-message.js';
+import { searchResults } from './search.js';
 
 /** The 1:1 conversation id of two users: `low-high`, as the server names it. */
+/** How long typing in the search field pauses before it searches. */
+const SEARCH_DELAY_MS = 250;
+
 export function oneToOneId(a, b) {
   return BigInt(a) < BigInt(b) ? `${a}-${b}` : `${b}-${a}`;
 }
@@ -28,10 +32,11 @@ export function messagesView(initial) {
   const newBtn = h('button', {
     class: 'icon-btn', type: 'button', 'aria-label': 'New message', title: 'New message', onclick: () => newMessageDialog(),
   }, icon('compose'));
+  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Inbox' }, tabs.primary, tabs.requests);
+  const search = searchBox();
   const inboxEl = h('section', { class: 'inbox', 'aria-label': 'Inbox' },
     h('header', { class: 'page-head' }, h('h1', { class: 'grow' }, 'Messages'), newBtn),
-    h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Inbox' }, tabs.primary, tabs.requests),
-    panel);
+    search.el, tablist, panel);
   const el = h('div', { class: 'messages' }, inboxEl, emptyPane());
 
   // Unread conversations per box, for the tab badges and the navigation badge.
@@ -63,6 +68,7 @@ export function messagesView(initial) {
       onFetched: (c) => pane?.sync?.(c),
     });
     panel.setAttribute('aria-labelledby', `tab-${selectedTab}`);
+    search.clear();
     panel.replaceChildren(inbox.el);
     inbox.select(pane?.id || null);
     inbox.load().catch((e) => toast(e.message, 'error'));
@@ -77,6 +83,42 @@ export function messagesView(initial) {
     el.replaceChild(holder, el.children[1]);
     el.classList.toggle('open', Boolean(pane));
     inbox?.select(pane?.id || null);
+  }
+
+  // Searching shows results in place of the list; clearing the field brings the list back.
+  function searchBox() {
+    let timer = null;
+    let shown = '';
+    const input = h('input', {
+      type: 'search', class: 'input', autocomplete: 'off', placeholder: 'Search Direct Messages', 'aria-label': 'Search Direct Messages',
+      enterkeyhint: 'search', maxlength: '200',
+      oninput: () => {
+        clearTimeout(timer);
+        timer = setTimeout(show, SEARCH_DELAY_MS);
+      },
+      onkeydown: (e) => {
+        if (e.key === 'Enter') {
+          clearTimeout(timer);
+          show();
+        } else if (e.key === 'Escape' && input.value) {
+          e.preventDefault();
+          clear();
+        }
+      },
+    });
+    function show() {
+      const query = input.value.trim();
+      if (query === shown) return;
+      shown = query;
+      tablist.hidden = Boolean(query);
+      panel.replaceChildren(query ? searchResults(query).el : inbox.el);
+    }
+    function clear() {
+      clearTimeout(timer);
+      input.value = '';
+      show();
+    }
+    return { el: h('div', { class: 'inbox-search', role: 'search' }, input), clear };
   }
 
   function emptyPane() {
@@ -124,10 +166,14 @@ export function messagesView(initial) {
       if (pane?.id !== r.conversation) {
         openPane(conversationPane({
           id: r.conversation,
+          // A search result opens its conversation at the message.
+          message: r.message,
           onChange: () => inbox?.refresh(),
           // A request opened by its address shows beside the Requests tab.
           onBox: showTab,
         }));
+      } else if (r.message) {
+        pane.showMessage(r.message);
       }
     } else {
       showTab(r.tab);

@@ -16,8 +16,8 @@ pub struct Checked {
     pub width: u32,
     pub height: u32,
     pub duration_ms: Option<u64>,
-    /// Re-encoded content to store in place of the upload; `None` stores the upload as it is
-    /// (videos, which are not re-encoded).
+    /// Re-encoded content to store in place of the upload; `None` stores the upload file
+    /// (videos, which are not re-encoded: their metadata is blanked in the file itself).
     pub content: Option<Vec<u8>>,
     /// Images: a JPEG at most [`crate::stills::THUMBNAIL_SIDE`] pixels on the longer side.
     pub thumbnail: Option<Vec<u8>>,
@@ -116,7 +116,7 @@ pub fn check(
         }
     }
     if declared.is_video() {
-        return crate::videos::probe(file);
+        return crate::videos::prepare(file);
     }
     // Images are small enough (the caps are megabytes) to decode from memory.
     let bytes = std::fs::read(file).map_err(Error::internal)?;

@@ -5,7 +5,8 @@
 //!   the client declared, then decoded within limits and prepared for storage.
 //! - [`stills`] and [`gifs`]: images re-encoded without metadata (EXIF, GPS, comments) and
 //!   thumbnailed.
-//! - [`videos`]: MP4/MOV containers read for dimensions and duration.
+//! - [`videos`]: MP4/MOV containers with their metadata boxes (location, camera) blanked, then
+//!   read for dimensions and duration.
 //! - [`storage`]: the bytes, behind `object_store`: a local directory or S3-compatible storage.
 
 pub mod content;

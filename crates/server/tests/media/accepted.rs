@@ -11,6 +11,7 @@ use crate::support::*;
 crate::on_every_backend!(
     every_accepted_type_goes_from_upload_to_participants_only,
     gps_and_other_metadata_are_gone_and_the_picture_is_upright,
+    a_videos_location_and_other_metadata_are_blanked,
 );
 
 async fn every_accepted_type_goes_from_upload_to_participants_only() {
@@ -71,7 +72,7 @@ async fn every_accepted_type_goes_from_upload_to_participants_only() {
         assert_eq!(headers["content-length"], body.len().to_string().as_str());
         assert_eq!(Some(body.len() as u64), media["size"].as_u64());
         if mime.starts_with("video/") {
-            assert_eq!(body, file, "videos are stored as uploaded");
+            assert_blanked_copy(&body, &file);
             assert!(
                 media
                     .get("duration_ms")
@@ -163,4 +164,31 @@ async fn gps_and_other_metadata_are_gone_and_the_picture_is_upright() {
     );
     let (_, _, thumb) = fetch(&server, &alice, &s(&up["media"]["thumbnail_url"])).await;
     assert!(!thumb.windows(4).any(|w| w == b"Exif"));
+}
+
+async fn a_videos_location_and_other_metadata_are_blanked() {
+    // Positions as phones record them: QuickTime's `©xyz` (the MOV) and Apple's
+    // `com.apple.quicktime.location.ISO6709` key (the MP4, whose movie box comes first).
+    let server = TestServer::start().await;
+    let (_, alice, ..) = people(&server).await;
+    for (file, mime) in [(GPS_MP4, "video/mp4"), (GPS_MOV, "video/quicktime")] {
+        assert!(contains(file, b"+52.5200+013.4050"), "{mime}: a position");
+        assert!(contains(file, b"Lavf"), "{mime}: the encoder's name");
+        let up = uploaded(&server, &alice, file.to_vec(), mime).await;
+        let media = &up["media"];
+        assert_eq!(
+            (
+                media["width"].as_u64(),
+                media["height"].as_u64(),
+                media["duration_ms"].as_u64()
+            ),
+            (Some(64), Some(48), Some(1000)),
+            "{up}"
+        );
+        let (status, _, stored) = fetch(&server, &alice, &s(&media["url"])).await;
+        assert_eq!(status, 200);
+        assert!(!contains(&stored, b"52.52"), "{mime}: the position is gone");
+        assert!(!contains(&stored, b"Lavf"), "{mime}: so is the encoder");
+        assert_blanked_copy(&stored, file);
+    }
 }

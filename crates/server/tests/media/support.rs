@@ -24,6 +24,35 @@ pub type Refusal = (
 pub const MP4: &[u8] = include_bytes!("../fixtures/clip.mp4");
 pub const MOV: &[u8] = include_bytes!("../fixtures/clip.mov");
 pub const GPS_JPEG: &[u8] = include_bytes!("../fixtures/gps.jpg");
+pub const GPS_MP4: &[u8] = include_bytes!("../fixtures/gps.mp4");
+pub const GPS_MOV: &[u8] = include_bytes!("../fixtures/gps.mov");
+
+/// Whether `needle` occurs in `bytes`.
+pub fn contains(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Checks that `stored` is the video `original` with only its metadata blanked: the same
+/// length, and the same bytes except inside the original's user data box (`udta`, where each
+/// fixture keeps all its metadata), which is now a `free` box of zeros.
+pub fn assert_blanked_copy(stored: &[u8], original: &[u8]) {
+    assert_eq!(stored.len(), original.len(), "the same length");
+    let found = original.windows(4).position(|w| w == b"udta");
+    assert!(found.is_some(), "the fixture has user data");
+    let at = found.unwrap() - 4;
+    let size = u32::from_be_bytes(original[at..at + 4].try_into().unwrap()) as usize;
+    assert_eq!(&stored[at + 4..at + 8], b"free");
+    assert!(
+        stored[at + 8..at + size].iter().all(|b| *b == 0),
+        "the user data is zeroed"
+    );
+    assert_eq!(stored[..at + 4], original[..at + 4], "before the user data");
+    assert_eq!(
+        stored[at + size..],
+        original[at + size..],
+        "after the user data, the media data among it"
+    );
+}
 
 /// A two-colour test picture, so re-encoding has something to keep.
 pub fn picture(w: u32, h: u32) -> DynamicImage {

@@ -3,6 +3,9 @@
 //! cameras and editors their names. Re-encoding would cost minutes of CPU per upload, so the
 //! boxes that hold such data are blanked in place instead, and the container is then read to
 //! prove it is one and to learn the picture's size and the running time.
+//!
+//! Not covered: positions recorded as a timed metadata track (action cameras, drones and
+//! dashcams log GPS that way), whose samples live in the media data like the picture's.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
@@ -31,8 +34,11 @@ const XMP: [u8; 16] = [
 
 /// Turns every metadata box of `file` into a `free` box of zeros, which players skip. Sizes
 /// stay as they were, so the tracks' sample offsets stay right whether the movie box comes
-/// before the media data or after it. Returns how many boxes were blanked. A malformed file is
-/// left to the probe to refuse: the walk stops at the first box that does not fit.
+/// before the media data or after it. Returns how many boxes were blanked.
+///
+/// At the top level the walk stops at the first box that does not fit (what follows is not
+/// boxes; the probe refuses a file without a whole movie box). Inside the movie box or a track
+/// such a box is refused: metadata after it would be missed.
 pub fn blank_metadata(file: &Path) -> Result<usize> {
     let mut f = File::options()
         .read(true)
@@ -41,30 +47,49 @@ pub fn blank_metadata(file: &Path) -> Result<usize> {
         .map_err(Error::internal)?;
     let len = f.metadata().map_err(Error::internal)?.len();
     let mut blanked = 0;
-    blank_within(&mut f, 0, len, 0, &mut blanked).map_err(Error::internal)?;
+    let whole = blank_within(&mut f, 0, len, 0, &mut blanked).map_err(Error::internal)?;
+    if !whole {
+        return Err(refuse(
+            Error::InvalidMedia,
+            "is not a well-formed MP4/QuickTime video: a box in its movie box does not fit",
+        ));
+    }
     Ok(blanked)
 }
 
-/// Walks the boxes between `start` and `end`, `depth` containers down.
+/// Walks the boxes between `start` and `end`, `depth` containers down; false if a container's
+/// boxes (at any depth below the top) do not fill it exactly.
 fn blank_within(
     f: &mut File,
     start: u64,
     end: u64,
     depth: u8,
     blanked: &mut usize,
-) -> std::io::Result<()> {
+) -> std::io::Result<bool> {
     let mut at = start;
     while let Some(b) = BoxHeader::read(f, at, end)? {
         let metadata = METADATA.contains(&&b.kind) || (&b.kind == b"uuid" && b.uuid(f)? == XMP);
         if metadata {
             b.blank(f)?;
             *blanked += 1;
-        } else if CONTAINERS.contains(&&b.kind) && depth < 2 {
-            blank_within(f, b.body, b.end, depth + 1, blanked)?;
+        } else if CONTAINERS.contains(&&b.kind)
+            && depth < 2
+            && !blank_within(f, b.body, b.end, depth + 1, blanked)?
+        {
+            return Ok(false);
         }
         at = b.end;
     }
-    Ok(())
+    // Old QuickTime writers may end a list of boxes with a 32-bit zero.
+    Ok(depth == 0 || at == end || (end - at < 8 && zeros(f, at, end)?))
+}
+
+/// Whether the bytes from `at` to `end` (fewer than 8) are all zero.
+fn zeros(f: &mut File, at: u64, end: u64) -> std::io::Result<bool> {
+    let mut tail = [0u8; 8];
+    let n = usize::try_from(end - at).unwrap_or(0);
+    let tail = tail.get_mut(..n).unwrap_or_default();
+    Ok(read_at(f, at, tail)? && tail.iter().all(|b| *b == 0))
 }
 
 /// Where a box is: its type, where its header's size field and its body start, and its end.
@@ -195,28 +220,40 @@ mod tests {
 
     use super::*;
 
+    fn contains(bytes: &[u8], part: &[u8]) -> bool {
+        bytes.windows(part.len()).any(|w| w == part)
+    }
+
     /// A box of `kind` around `body`.
     fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
         let size = u32::try_from(body.len() + 8).unwrap();
         [&size.to_be_bytes()[..], kind, body].concat()
     }
 
-    /// `bytes` written to a file and blanked: what the file holds after, and the count.
-    fn blanked(bytes: &[u8]) -> (Vec<u8>, usize) {
+    /// `bytes` written to a file and blanked: what the file holds after, and the count (or
+    /// the refusal).
+    fn blanked_or_refused(bytes: &[u8]) -> (Vec<u8>, Result<usize>) {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), bytes).unwrap();
-        let n = blank_metadata(file.path()).unwrap();
+        let n = blank_metadata(file.path());
         (std::fs::read(file.path()).unwrap(), n)
+    }
+
+    fn blanked(bytes: &[u8]) -> (Vec<u8>, usize) {
+        let (after, n) = blanked_or_refused(bytes);
+        (after, n.unwrap())
     }
 
     #[test]
     fn metadata_in_the_movie_and_its_tracks_becomes_free_space_of_the_same_size() {
         let location = boxed(b"udta", &boxed(b"\xA9xyz", b"+52.5200+013.4050/"));
+        // Apple's keys sit in the movie box itself; other writers put some in a track.
         let keys = boxed(b"meta", b"com.apple.quicktime.location.ISO6709");
-        let track = boxed(b"trak", &[boxed(b"tkhd", &[7; 12]), keys.clone()].concat());
+        let track_tags = boxed(b"meta", b"com.apple.quicktime.make");
+        let track = boxed(b"trak", &[boxed(b"tkhd", &[7; 12]), track_tags].concat());
         let moov = boxed(
             b"moov",
-            &[boxed(b"mvhd", &[1; 20]), track, location].concat(),
+            &[boxed(b"mvhd", &[1; 20]), keys, track, location].concat(),
         );
         let xmp = boxed(
             b"uuid",
@@ -224,9 +261,18 @@ mod tests {
         );
         let mdat = boxed(b"mdat", b"picture data, with udta and meta inside it");
         let file = [boxed(b"ftyp", b"qt  "), moov, xmp, mdat.clone()].concat();
+        // A track ending in QuickTime's 32-bit zero terminator is still walked.
+        let file = [
+            &file[..],
+            &boxed(
+                b"moov",
+                &boxed(b"trak", &[&boxed(b"udta", b"x")[..], &[0; 4]].concat()),
+            ),
+        ]
+        .concat();
 
         let (after, n) = blanked(&file);
-        assert_eq!(n, 3);
+        assert_eq!(n, 5);
         assert_eq!(after.len(), file.len());
         for gone in [&b"52.52"[..], b"quicktime", b"udta", b"meta", b"xmpmeta"] {
             let found = after.windows(gone.len()).filter(|w| *w == gone).count();
@@ -234,27 +280,48 @@ mod tests {
             assert_eq!(found, in_media, "{}", String::from_utf8_lossy(gone));
         }
         // What is not metadata is untouched: headers, the track header, the media data.
-        assert!(after.ends_with(&mdat));
+        assert!(contains(&after, &mdat));
         assert!(after.windows(20).any(|w| w == [1; 20]));
         assert!(after.windows(12).any(|w| w == [7; 12]));
-        assert_eq!(after.windows(4).filter(|w| *w == b"free").count(), 3);
+        assert_eq!(after.windows(4).filter(|w| *w == b"free").count(), 5);
     }
 
     #[test]
-    fn boxes_that_do_not_fit_stop_the_walk_and_change_nothing() {
+    fn top_level_bytes_that_are_not_boxes_stop_the_walk_and_change_nothing() {
         let udta = boxed(b"udta", b"kept, as the walk stopped before it");
-        let cases: [Vec<u8>; 5] = [
+        let cases: [Vec<u8>; 4] = [
             Vec::new(),
             b"\0\0\0".to_vec(),
             // A size larger than the file, then a box the walk never reaches.
             [&b"\0\0\x10\0moov"[..], &udta].concat(),
             // A 64-bit size cut short.
             b"\0\0\0\x01moov\0\0".to_vec(),
-            // A size smaller than its own header inside the movie box.
-            boxed(b"moov", &[&b"\0\0\0\x04udta"[..], &udta].concat()),
         ];
         for file in cases {
             assert_eq!(blanked(&file), (file.clone(), 0), "{file:?}");
+        }
+    }
+
+    #[test]
+    fn a_movie_box_whose_boxes_do_not_fit_is_refused() {
+        let udta = boxed(b"udta", b"metadata after a broken box");
+        let cases = [
+            // A size smaller than its own header.
+            boxed(b"moov", &[&b"\0\0\0\x04free"[..], &udta].concat()),
+            // A track whose last box runs past the track's end.
+            boxed(b"moov", &boxed(b"trak", b"\0\0\0\x40tkhd")),
+            // Stray bytes at the end of the movie box (four zeros would be a terminator).
+            boxed(b"moov", &[&udta[..], b"\0\0\0\x01"].concat()),
+        ];
+        for file in cases {
+            let (_, refused) = blanked_or_refused(&file);
+            let message = refused.err().map(|e| e.to_string());
+            assert!(
+                message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("does not fit")),
+                "{file:?}: {message:?}"
+            );
         }
     }
 

@@ -204,6 +204,20 @@ describe('two people messaging', () => {
     await see(page.getByRole('tab', { name: /Primary/ }));
     await field.fill('zebra');
     await see(page.getByText('No messages match “zebra”.'));
+    // Sixty matches come twenty at a time; the keyboard stays on “Show more results”, then
+    // moves to the results when there are no more.
+    await field.fill('backlog');
+    const backlog = page.getByRole('list', { name: 'Messages matching “backlog”' }).getByRole('link');
+    await see(page.getByText('20 messages shown, more below'));
+    const more = page.getByRole('button', { name: 'Show more results' });
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await see(page.getByText('40 messages shown, more below'));
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Show more results');
+    while (await more.isVisible()) await page.keyboard.press('Enter');
+    await see(page.getByText('60 messages found'));
+    assert.equal(await backlog.count(), 60);
+    assert.equal(await page.evaluate(() => document.activeElement.closest('.search-results') !== null), true, 'focus moved to a result');
     await field.press('Escape');
     // A link to a message this person cannot see says so, after looking back to the start.
     await page.goto(`${BASE}${new URL(page.url()).pathname}?message=1`);

@@ -30,6 +30,13 @@ async fn refused_uploads_say_why_and_leave_nothing_behind() {
     );
     assert!(noisy.len() > 20_000);
     let cut = |bytes: &[u8], keep: usize| bytes[..keep].to_vec();
+    // The clip's movie box starts at 32 and its first box (mvhd) at 40.
+    assert_eq!((&MP4[36..40], &MP4[44..48]), (&b"moov"[..], &b"mvhd"[..]));
+    let with_bytes = |bytes: &[u8], at: usize, put: &[u8]| {
+        let mut out = bytes.to_vec();
+        out[at..at + put.len()].copy_from_slice(put);
+        out
+    };
     let cases: Vec<Refusal> = vec![
         (
             "a PNG declared as JPEG",
@@ -115,6 +122,15 @@ async fn refused_uploads_say_why_and_leave_nothing_behind() {
         (
             "a truncated MP4",
             cut(MP4, MP4.len() / 2),
+            "video/mp4",
+            &[],
+            400,
+            "invalid_media",
+            "media",
+        ),
+        (
+            "an MP4 whose movie box holds a box shorter than its own header",
+            with_bytes(MP4, 40, &4u32.to_be_bytes()),
             "video/mp4",
             &[],
             400,

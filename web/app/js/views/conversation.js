@@ -80,7 +80,6 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       mountFooter();
       timeline.scrollTop = timeline.scrollHeight;
       markRead();
-      if (message) showMessage(message);
     } catch (e) {
       status.textContent = e.status === 404 ? 'This conversation doesn’t exist or you’re not in it.' : e.message;
     }
@@ -239,13 +238,15 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   /** Scrolls to a message and flashes it, loading older pages until it is shown. */
   async function showMessage(messageId) {
+    await loaded;
     const shown = () => events.some((e) => e.id === messageId);
     // Pages go back in id order: once the oldest shown is older, the message is not there
     // (deleted for this person, or from before they joined).
     const further = () => olderCursor && events.length && BigInt(events[0].id) > BigInt(messageId);
     while (!shown() && further()) {
-      if (!await loadOlder()) return;
+      if (!await loadOlder() || closed) return;
     }
+    if (closed) return;
     const target = document.getElementById(`m-${messageId}`);
     if (!target) return toast('That message is no longer available.', 'error');
     target.scrollIntoView({ block: 'center' });
@@ -458,7 +459,10 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     renderAll();
   }
 
-  load();
+  // Set when the pane closes: a search result's walk back through history stops there.
+  let closed = false;
+  const loaded = load();
+  if (message) showMessage(message);
   return {
     el,
     id,
@@ -466,6 +470,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     sync,
     showMessage,
     destroy() {
+      closed = true;
       clearTimeout(readTimer);
       typers.forEach(clearTimeout);
       document.removeEventListener('visibilitychange', onVisible);

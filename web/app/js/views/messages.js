@@ -9,10 +9,10 @@ import { inboxList } from './inbox.js';
 import { newMessageDialog } from './new-message.js';
 import { searchResults } from './search.js';
 
-/** The 1:1 conversation id of two users: `low-high`, as the server names it. */
 /** How long typing in the search field pauses before it searches. */
 const SEARCH_DELAY_MS = 250;
 
+/** The 1:1 conversation id of two users: `low-high`, as the server names it. */
 export function oneToOneId(a, b) {
   return BigInt(a) < BigInt(b) ? `${a}-${b}` : `${b}-${a}`;
 }
@@ -33,10 +33,13 @@ export function messagesView(initial) {
     class: 'icon-btn', type: 'button', 'aria-label': 'New message', title: 'New message', onclick: () => newMessageDialog(),
   }, icon('compose'));
   const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Inbox' }, tabs.primary, tabs.requests);
+  // Search results stand in for the tabs and their list while there is a query; the list
+  // underneath stays current (and may change tab, when a result is a request).
+  const results = h('div', { class: 'conversation-list', role: 'region', 'aria-label': 'Search results', hidden: true });
   const search = searchBox();
   const inboxEl = h('section', { class: 'inbox', 'aria-label': 'Inbox' },
     h('header', { class: 'page-head' }, h('h1', { class: 'grow' }, 'Messages'), newBtn),
-    search.el, tablist, panel);
+    search, tablist, panel, results);
   const el = h('div', { class: 'messages' }, inboxEl, emptyPane());
 
   // Unread conversations per box, for the tab badges and the navigation badge.
@@ -68,7 +71,6 @@ export function messagesView(initial) {
       onFetched: (c) => pane?.sync?.(c),
     });
     panel.setAttribute('aria-labelledby', `tab-${selectedTab}`);
-    search.clear();
     panel.replaceChildren(inbox.el);
     inbox.select(pane?.id || null);
     inbox.load().catch((e) => toast(e.message, 'error'));
@@ -110,15 +112,16 @@ export function messagesView(initial) {
       const query = input.value.trim();
       if (query === shown) return;
       shown = query;
-      tablist.hidden = Boolean(query);
-      panel.replaceChildren(query ? searchResults(query).el : inbox.el);
+      tablist.hidden = panel.hidden = Boolean(query);
+      results.hidden = !query;
+      results.replaceChildren(...(query ? [searchResults(query).el] : []));
     }
     function clear() {
       clearTimeout(timer);
       input.value = '';
       show();
     }
-    return { el: h('div', { class: 'inbox-search', role: 'search' }, input), clear };
+    return h('div', { class: 'inbox-search', role: 'search' }, input);
   }
 
   function emptyPane() {

@@ -9,8 +9,9 @@ import { snippet } from '../ui/text.js';
 import { conversationPicture, conversationTitle } from './inbox.js';
 
 const PAGE = 20;
-/** Characters of context shown before the first match in a long message. */
-const LEAD = 40;
+/** Characters of context shown before the first match in a long message (results show two
+ * lines of about 35 characters each). */
+const LEAD = 16;
 
 /** Results for `query`, loading their first page at once. */
 export function searchResults(query) {
@@ -18,11 +19,12 @@ export function searchResults(query) {
   const conversations = new Map(); // id -> Promise<conversation | null>
   const list = h('ul', { class: 'conversation-list search-results', 'aria-label': `Messages matching “${query}”` });
   const status = h('p', { class: 'search-status', role: 'status' });
-  const more = h('div', { class: 'list-foot', hidden: true },
-    h('button', { class: 'btn', type: 'button', onclick: () => load() }, 'Show more results'));
+  const moreButton = h('button', { class: 'btn', type: 'button', onclick: () => loading || load() }, 'Show more results');
+  const more = h('div', { class: 'list-foot', hidden: true }, moreButton);
   const el = h('div', { class: 'search-panel' }, list, status, more);
   let cursor = null;
   let shown = 0;
+  let loading = false;
 
   // Each result names its conversation; one fetch per conversation, however many results.
   function conversation(id) {
@@ -36,20 +38,30 @@ export function searchResults(query) {
   }
 
   async function load() {
-    more.hidden = true;
+    // The button stays while its page loads, marked busy rather than disabled: a disabled
+    // button loses keyboard focus.
+    loading = true;
+    moreButton.setAttribute('aria-disabled', 'true');
     status.textContent = 'Searching…';
     try {
       const params = `q=${q(query)}&limit=${PAGE}${cursor ? `&cursor=${q(cursor)}` : ''}`;
       const page = await get(`/search/messages?${params}`);
       const found = await Promise.all(page.messages.map(async (m) => ({ m, c: await conversation(m.conversation_id) })));
-      list.append(...found.map(({ m, c }) => result(m, c)));
-      shown += page.messages.length;
+      const items = found.map(({ m, c }) => result(m, c));
+      list.append(...items);
+      shown += items.length;
       cursor = page.next_cursor || null;
+      const counted = `${shown} ${shown === 1 ? 'message' : 'messages'}`;
+      status.textContent = !shown ? `No messages match “${query}”.` : cursor ? `${counted} shown, more below` : `${counted} found`;
+      // With nothing more to show, the button goes: focus moves to the first new result (or
+      // the last one, if the last page came back empty).
+      if (!cursor && more.contains(document.activeElement)) (items[0] ?? list.lastElementChild)?.querySelector('a')?.focus();
       more.hidden = !cursor;
-      status.textContent = shown ? (cursor ? '' : `${shown} ${shown === 1 ? 'message' : 'messages'} found`) : `No messages match “${query}”.`;
     } catch (e) {
       status.textContent = e.message;
-      more.hidden = !cursor;
+    } finally {
+      loading = false;
+      moreButton.removeAttribute('aria-disabled');
     }
   }
 
@@ -77,7 +89,9 @@ export function searchResults(query) {
 
 /** Finds the query's words where a word starts, as the server's prefix match does. */
 function matcher(query) {
-  const words = query.trim().split(/\s+/).filter(Boolean).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // Longest first, so "new newsletter" marks all of "newsletter", not its "new".
+  const words = query.trim().split(/\s+/).filter(Boolean).sort((a, b) => b.length - a.length)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'giu');
   return {
     /** The index of the first match in `text`, or -1. */
@@ -96,10 +110,11 @@ function matcher(query) {
   };
 }
 
-/** A long message starts shortly before its first match, so the match shows in one line. */
+/** A long message starts shortly before its first match, at a word if one starts there, so
+ * the match shows within the result's two lines. */
 function excerpt(text, first) {
   const i = first(text);
   if (i <= LEAD) return text;
-  const start = text.lastIndexOf(' ', i - LEAD);
-  return `…${text.slice(start < 0 ? i - LEAD : start + 1)}`;
+  const space = text.indexOf(' ', i - LEAD);
+  return `…${text.slice(space >= 0 && space < i ? space + 1 : i - LEAD)}`;
 }

@@ -178,6 +178,7 @@ describe('two people messaging', () => {
 
   it('finds a message by search and opens its conversation at it', async () => {
     const page = alice.page;
+    await send(page, 'See you at Café Zoë?');
     await page.goto(`${BASE}/messages`);
     const field = page.getByRole('searchbox', { name: 'Search Direct Messages' });
     await field.fill('hello bo');
@@ -204,6 +205,11 @@ describe('two people messaging', () => {
     await see(page.getByRole('tab', { name: /Primary/ }));
     await field.fill('zebra');
     await see(page.getByText('No messages match “zebra”.'));
+    // Accents do not matter, as in the server's index.
+    await field.fill('cafe zoe');
+    const accented = page.getByRole('list', { name: 'Messages matching “cafe zoe”' }).getByRole('link');
+    await see(accented);
+    assert.deepEqual(await accented.locator('mark').allInnerTexts(), ['Café', 'Zoë']);
     // Sixty matches come twenty at a time; the keyboard stays on “Show more results”, then
     // moves to the results when there are no more.
     await field.fill('backlog');

@@ -87,27 +87,55 @@ export function searchResults(query) {
   return { el };
 }
 
-/** Finds the query's words where a word starts, as the server's prefix match does. */
+/**
+ * Finds the query's words where a word starts, as the server's prefix match does, and as its
+ * index compares words: without accents ("cafe" finds "Café").
+ */
 function matcher(query) {
   // Longest first, so "new newsletter" marks all of "newsletter", not its "new".
-  const words = query.trim().split(/\s+/).filter(Boolean).sort((a, b) => b.length - a.length)
+  const words = fold(query).folded.trim().split(/\s+/).filter(Boolean).sort((a, b) => b.length - a.length)
     .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'giu');
+  // (A query of nothing but marks folds to no words, and marks nothing.)
+  const pattern = words.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})`, 'giu') : /(?!)/g;
+  /** Where each match is in `text`: [start, end) pairs. */
+  const spans = (text) => {
+    const { folded, from } = fold(text);
+    return [...folded.matchAll(pattern)].map((m) => [from[m.index], from[m.index + m[0].length]]);
+  };
   return {
     /** The index of the first match in `text`, or -1. */
-    first: (text) => text.search(pattern),
+    first: (text) => spans(text)[0]?.[0] ?? -1,
     /** `text` as strings and <mark> elements around each match. */
     parts(text) {
       const out = [];
       let at = 0;
-      for (const found of text.matchAll(pattern)) {
-        out.push(text.slice(at, found.index), h('mark', {}, found[0]));
-        at = found.index + found[0].length;
+      for (const [start, end] of spans(text)) {
+        out.push(text.slice(at, start), h('mark', {}, text.slice(start, end)));
+        at = end;
       }
       out.push(text.slice(at));
       return out;
     },
   };
+}
+
+/**
+ * `text` without its accents and other combining marks, and for each of the result's
+ * characters (and its end) the index in `text` it came from: a match in the folded text maps
+ * back to the original's characters, accents included.
+ */
+function fold(text) {
+  let folded = '';
+  const from = [];
+  for (let i = 0; i < text.length;) {
+    const ch = String.fromCodePoint(text.codePointAt(i));
+    const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+    for (let k = 0; k < base.length; k++) from.push(i);
+    folded += base;
+    i += ch.length;
+  }
+  from.push(text.length);
+  return { folded, from };
 }
 
 /** A long message starts shortly before its first match, at a word if one starts there, so

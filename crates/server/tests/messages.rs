@@ -536,4 +536,48 @@ crate::on_every_backend!(
     search_finds_only_own_conversations,
     search_follows_edits_and_deletes,
     pins_are_limited_and_lead_the_inbox,
+    clients_can_ask_for_the_limits_this_server_enforces,
 );
+
+async fn clients_can_ask_for_the_limits_this_server_enforces() {
+    let srv = TestServer::with(|c| {
+        c.limits.dm_text = 120;
+        c.limits.edits_per_message = 2;
+        c.limits.group_create_max_others = 9;
+        c.limits.media_part_bytes = 1_000_000;
+    })
+    .await;
+    // Public, as a sign-up page needs it before there is a session.
+    let (status, limits) = srv.call("GET", "/api/v1/limits", None, None).await;
+    assert_eq!(status, 200, "{limits}");
+    assert_eq!(limits["message_text_chars"], 120);
+    assert_eq!(limits["edits_per_message"], 2);
+    assert_eq!(limits["group_create_min_others"], 2);
+    assert_eq!(limits["group_create_max_others"], 9);
+    assert_eq!(limits["group_members"], 256);
+    assert_eq!(limits["media_part_bytes"], 1_000_000);
+    assert_eq!(limits["media_bytes"]["dm_image"], 5_000_000);
+
+    // What it lists is what a send is held to.
+    let (_, alice, bob_id, _) = srv.friends().await;
+    let path = format!("/api/v1/messages/with/{bob_id}");
+    let (status, _) = srv
+        .call(
+            "POST",
+            &path,
+            Some(&alice),
+            Some(json!({"text": "x".repeat(120)})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = srv
+        .call(
+            "POST",
+            &path,
+            Some(&alice),
+            Some(json!({"text": "x".repeat(121)})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(s(&body["error"]["message"]).contains("120"), "{body}");
+}

@@ -109,7 +109,8 @@ async fn what_is_not_a_page_stays_an_api_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_works_end_to_end_in_chromium() {
     let Some(suite) = e2e_suite() else { return };
-    let srv = TestServer::start().await;
+    // A text limit other than the default, so the suite can see the app use the server's.
+    let srv = TestServer::with(|c| c.limits.dm_text = 12_000).await;
     let shots = std::env::var("POSTERN_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace().join("target/e2e-screenshots"));

@@ -68,8 +68,24 @@ export const del = (path) => api('DELETE', path);
 
 export const q = encodeURIComponent;
 
-// Media: a whole file in one request up to this size, parts above it (the server's part cap).
-const PART_BYTES = 5 * 1024 * 1024;
+/**
+ * What the server enforces that the app checks before sending (`GET /limits`), filled in at
+ * boot by `loadLimits`. Until then, and if the server cannot say, SPEC's defaults.
+ */
+export const limits = {
+  message_text_chars: 10_000,
+  edits_per_message: 5,
+  group_name_chars: 50,
+  group_create_min_others: 2,
+  group_create_max_others: 49,
+  media_part_bytes: 5_000_000,
+};
+
+export async function loadLimits() {
+  try {
+    Object.assign(limits, await get('/limits'));
+  } catch { /* the defaults stand; the server still refuses what it must */ }
+}
 
 function mediaCategory(type) {
   if (type === 'image/gif') return 'dm_gif';
@@ -80,7 +96,9 @@ function mediaCategory(type) {
 /** Uploads a file; returns the media object (with its id) once the server has checked it. */
 export async function uploadMedia(file, onProgress = () => {}) {
   const category = mediaCategory(file.type);
-  if (file.size <= PART_BYTES) {
+  // A whole file in one request up to the server's part size, in parts above it.
+  const partBytes = limits.media_part_bytes;
+  if (file.size <= partBytes) {
     const form = new FormData();
     form.append('media', file, file.name);
     onProgress(0.5);
@@ -93,9 +111,9 @@ export async function uploadMedia(file, onProgress = () => {}) {
     media_type: file.type,
     media_category: category,
   });
-  const parts = Math.ceil(file.size / PART_BYTES);
+  const parts = Math.ceil(file.size / partBytes);
   for (let n = 0; n < parts; n++) {
-    const chunk = file.slice(n * PART_BYTES, (n + 1) * PART_BYTES);
+    const chunk = file.slice(n * partBytes, (n + 1) * partBytes);
     await api('PUT', `/media/uploads/${upload.id}/parts/${n}`, chunk, { 'content-type': 'application/octet-stream' });
     onProgress((n + 1) / (parts + 1));
   }

@@ -13,7 +13,7 @@
 // lets a view that is already showing take new parameters instead of being rebuilt, so
 // switching conversations keeps the inbox and its scroll position.
 
-import { del, get, onSignedOut, setCsrfToken } from './api.js';
+import { del, get, loadLimits, onSignedOut, setCsrfToken } from './api.js';
 import { app, avatar, remember } from './app.js';
 import { h, icon, mount } from './dom.js';
 import { authView } from './views/auth.js';
@@ -179,6 +179,7 @@ onSignedOut(() => {
 });
 
 async function boot() {
+  const limitsLoaded = loadLimits();
   try {
     const session = await get('/sessions/current');
     app.me = remember(session.user);
@@ -187,6 +188,7 @@ async function boot() {
   } catch {
     app.me = null;
   }
+  await limitsLoaded;
   render();
 }
 

@@ -4,6 +4,7 @@
 mod accounts;
 mod conversations;
 mod graph;
+mod limits;
 mod media;
 mod messages;
 
@@ -43,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(messages::router())
         .merge(media::router())
+        .merge(limits::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

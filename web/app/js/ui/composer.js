@@ -3,11 +3,10 @@
 // the idempotency key, shows why, and offers Retry: retrying with the same key can never
 // deliver the message twice.
 
-import { uploadMedia } from '../api.js';
+import { limits, uploadMedia } from '../api.js';
 import { h, icon, mount, randomKey } from '../dom.js';
 import { openEmojiPicker } from './emoji.js';
 
-const TEXT_MAX = 10000;
 // The counter appears when this few characters remain.
 const COUNTER_FROM = 1000;
 const ACCEPT = 'image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime';
@@ -120,7 +119,7 @@ export function composer(options) {
 
   /** Enables Send when there is something sendable; returns the characters left. */
   function refresh() {
-    const left = TEXT_MAX - charCount(textarea.value);
+    const left = limits.message_text_chars - charCount(textarea.value);
     const hasContent = textarea.value.trim() !== '' || (attachment && attachment.media);
     sendBtn.disabled = busy || !hasContent || left < 0 || (attachment && attachment.uploading);
     return left;

@@ -2,7 +2,7 @@
 // typing indicator, and the composer (or, for a message request, Accept / Delete / Block /
 // Report). Stream frames for this conversation arrive through handle().
 
-import { del, get, patch, post, put, q } from '../api.js';
+import { del, get, limits, patch, post, put, q } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { dayLabel, h, icon } from '../dom.js';
 import { composer } from '../ui/composer.js';
@@ -316,7 +316,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     openMenu(button, [
       { label: 'Reply', run: () => input.replyTo(m, userName(m.sender_id)) },
       m.text && { label: 'Copy text', run: () => navigator.clipboard?.writeText(m.text).then(() => toast('Copied')) },
-      mine && m.edit_count < 5 && { label: m.edit_count ? `Edit (${5 - m.edit_count} left)` : 'Edit', run: () => input.edit(m) },
+      mine && m.edit_count < limits.edits_per_message && { label: m.edit_count ? `Edit (${limits.edits_per_message - m.edit_count} left)` : 'Edit', run: () => input.edit(m) },
       { label: 'Delete for you', danger: true, run: () => deleteMessage(m, false) },
       mine && { label: 'Delete for everyone', danger: true, run: () => deleteMessage(m, true) },
       !mine && { label: 'Report message', danger: true, run: () => reportDialog('message', `${id}:${m.id}`, 'message') },

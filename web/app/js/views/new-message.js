@@ -1,12 +1,11 @@
 // "New message": search people, pick one for a 1:1 or several for a group (with an optional
 // name), then Next opens the conversation.
 
-import { get, post, q } from '../api.js';
+import { get, limits, post, q } from '../api.js';
 import { app, avatar, remember } from '../app.js';
 import { h, icon, verifiedMark } from '../dom.js';
 import { modal } from '../ui/dialog.js';
 
-const GROUP_MAX_AT_CREATION = 49;
 
 export function newMessageDialog() {
   const picked = new Map(); // id -> user
@@ -24,7 +23,7 @@ export function newMessageDialog() {
     },
   });
   const chips = h('div', { class: 'chips', 'aria-label': 'Selected people' });
-  const groupName = h('input', { class: 'input', maxlength: 50, placeholder: 'Group name (optional)', 'aria-label': 'Group name' });
+  const groupName = h('input', { class: 'input', maxlength: limits.group_name_chars, placeholder: 'Group name (optional)', 'aria-label': 'Group name' });
   const nameField = h('label', { class: 'field', hidden: true }, h('span', {}, 'Group name'), groupName);
   const results = h('ul', { class: 'people', id: 'people-results', 'aria-label': 'People' });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -79,7 +78,7 @@ export function newMessageDialog() {
 
   function toggle(u) {
     if (picked.has(u.id)) picked.delete(u.id);
-    else if (picked.size < GROUP_MAX_AT_CREATION) picked.set(u.id, u);
+    else if (picked.size < limits.group_create_max_others) picked.set(u.id, u);
     renderChips();
     // Ready for the next name, as in a To: field.
     search.value = '';
@@ -93,7 +92,8 @@ export function newMessageDialog() {
       class: 'chip', type: 'button', 'aria-label': `Remove ${u.name}`, onclick: () => toggle(u),
     }, avatar(u, 'small'), u.name, icon('close'))));
     nameField.hidden = picked.size < 2;
-    next.disabled = picked.size === 0;
+    // One person is a 1:1 conversation; more make a group, of at least the server's minimum.
+    next.disabled = picked.size === 0 || (picked.size > 1 && picked.size < limits.group_create_min_others);
     next.textContent = picked.size >= 2 ? 'Create group' : 'Next';
   }
 

@@ -109,8 +109,13 @@ async fn what_is_not_a_page_stays_an_api_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_works_end_to_end_in_chromium() {
     let Some(suite) = e2e_suite() else { return };
-    // A text limit other than the default, so the suite can see the app use the server's.
-    let srv = TestServer::with(|c| c.limits.dm_text = 12_000).await;
+    // Limits other than the defaults, so the suite can see the app use the server's: a longer
+    // text limit, and upload parts of 4 KB, which the app's small video fixture exceeds.
+    let srv = TestServer::with(|c| {
+        c.limits.dm_text = 12_000;
+        c.limits.media_part_bytes = 4_096;
+    })
+    .await;
     let shots = std::env::var("POSTERN_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace().join("target/e2e-screenshots"));

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   BASE, bubbles, count, follow, gone, launch, live, message, messageAction, person, see, send, shot, signUp, until,
@@ -280,6 +281,24 @@ describe('two people messaging', () => {
     await until(() => send.isEnabled(), 'the GIF upload to finish');
     await send.click();
     await see(bob.page.locator('.timeline .msg img[alt="GIF"]'));
+  });
+
+  it('attaches a video larger than one part, uploaded in parts of the server’s size', async () => {
+    // The suite's server takes parts of a few kilobytes, so this small clip goes in several.
+    const { media_part_bytes: part } = await (await fetch(`${BASE}/api/v1/limits`)).json();
+    const clip = fileURLToPath(new URL('../../../crates/server/tests/fixtures/clip.mp4', import.meta.url));
+    assert.ok(statSync(clip).size > part, 'the clip needs more than one part');
+    const parts = [];
+    alice.page.on('request', (r) => { if (/\/media\/uploads\/\d+\/parts\//.test(r.url())) parts.push(r.url()); });
+    const picker = alice.page.waitForEvent('filechooser');
+    await alice.page.getByRole('button', { name: 'Add photo, GIF or video' }).click();
+    await (await picker).setFiles(clip);
+    const box = alice.page.getByRole('textbox', { name: 'Message text' });
+    await box.fill('A clip');
+    await until(() => alice.page.getByRole('button', { name: 'Send', exact: true }).isEnabled(), 'the upload to finish');
+    assert.equal(parts.length, Math.ceil(statSync(clip).size / part));
+    await box.press('Enter');
+    await see(message(bob.page, 'A clip').locator('video'));
   });
 
   it('reports a message', async () => {

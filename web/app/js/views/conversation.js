@@ -13,6 +13,8 @@ import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/po
 import { conversationTitle, isRequest } from './inbox.js';
 
 const PAGE = 50;
+// A jump to an old message (from search) goes back in the largest pages the server gives.
+const SEEK_PAGE = 100;
 const TYPING_SHOWN_MS = 6000;
 const TYPING_SENT_EVERY_MS = 3000;
 // Drafts by conversation (or `new:USER_ID`), kept while the page is open.
@@ -211,17 +213,23 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     return e;
   }
 
-  /** Loads the page before the oldest shown; whether it loaded. Callers share a load in flight. */
-  function loadOlder() {
+  /**
+   * Loads the page before the oldest shown; whether it loaded. Callers share a load in flight.
+   * `seeking` (a jump to an old message) takes the largest pages and leaves the drawing to the
+   * caller, which draws once when it arrives rather than once per page.
+   */
+  function loadOlder({ seeking = false } = {}) {
     if (!olderCursor) return Promise.resolve(false);
     olderLoad ??= (async () => {
       status.textContent = 'Loading older messages…';
       try {
-        const page = await get(`/conversations/${q(id)}/events?limit=${PAGE}&cursor=${q(olderCursor)}`);
+        const limit = seeking ? SEEK_PAGE : PAGE;
+        const page = await get(`/conversations/${q(id)}/events?limit=${limit}&cursor=${q(olderCursor)}`);
         const before = timeline.scrollHeight - timeline.scrollTop;
         const known = new Set(events.map((e) => e.id));
         events = events.concat(page.events.filter((e) => !known.has(e.id))).sort(byId);
         olderCursor = page.next_cursor || null;
+        if (seeking) return true;
         renderAll();
         // Keep what the person was looking at in place.
         timeline.scrollTop = timeline.scrollHeight - before;
@@ -243,10 +251,20 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     // Pages go back in id order: once the oldest shown is older, the message is not there
     // (deleted for this person, or from before they joined).
     const further = () => olderCursor && events.length && BigInt(events[0].id) > BigInt(messageId);
+    let drawn = true;
     while (!shown() && further()) {
-      if (!await loadOlder() || closed) return;
+      const more = await loadOlder({ seeking: true });
+      if (closed) return;
+      drawn = false;
+      if (!more) {
+        // Show what did load, and keep the status line's word on why the rest did not.
+        const why = status.textContent;
+        renderAll();
+        status.textContent = why;
+        return;
+      }
     }
-    if (closed) return;
+    if (!drawn) renderAll();
     const target = document.getElementById(`m-${messageId}`);
     if (!target) return toast('That message is no longer available.', 'error');
     target.scrollIntoView({ block: 'center' });

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::model::AllowDmsFrom;
+
 /// A field-level validation failure: which field, and what is wrong with it, in words a
 /// client developer can act on ("must be at most 10000 characters, got 10001").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +30,10 @@ pub enum Error {
     /// Admission refused: a block stands between the two users (v1.1 code 349).
     #[error("you cannot send messages to this user")]
     CannotMessageUser,
-    /// Admission refused: the recipient does not accept messages from the sender (v1.1 150).
-    #[error("this user does not accept messages from you")]
-    RecipientNotAccepting,
+    /// Admission refused: the recipient's setting (carried, so the refusal can name it) does
+    /// not admit the sender (v1.1 150).
+    #[error("{}", not_accepting(*.0))]
+    RecipientNotAccepting(AllowDmsFrom),
     /// Media of a type Postern does not take (HTTP 415).
     #[error("{}: {}", .0.field, .0.message)]
     UnsupportedMedia(Invalid),
@@ -51,6 +54,17 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why a recipient's setting refused a sender, in the words of the setting.
+fn not_accepting(setting: AllowDmsFrom) -> &'static str {
+    match setting {
+        AllowDmsFrom::Following => "this user accepts messages only from people they follow",
+        AllowDmsFrom::Verified => {
+            "this user accepts messages only from people they follow and from verified accounts"
+        }
+        AllowDmsFrom::Everyone => "this user does not accept messages from you",
+    }
 }
 
 impl Error {

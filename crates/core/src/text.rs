@@ -57,10 +57,12 @@ fn check_length(field: &str, text: &str, max: usize) -> Result<()> {
 /// `screen_name`: 1–15 of `[A-Za-z0-9_]`.
 pub fn screen_name(raw: &str) -> Result<String> {
     let max = crate::limits::SCREEN_NAME_MAX;
-    if raw.is_empty() || raw.len() > max {
+    // Counted in characters, as the message says (non-ASCII is refused just below).
+    let len = raw.chars().count();
+    if len == 0 || len > max {
         return Err(Error::invalid(
             "screen_name",
-            format!("must be 1 to {max} characters, got {}", raw.chars().count()),
+            format!("must be 1 to {max} characters, got {len}"),
         ));
     }
     if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

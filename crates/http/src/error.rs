@@ -1,4 +1,4 @@
-//! The native API's error shape, `{"error":{"code","message","field"?}}`, and extractors
+//! The native API's error shape, `{"error":{"code","message","field"?,"rule"?}}`, and extractors
 //! whose rejections use it, so malformed JSON, wrong types and bad paths answer like every
 //! other refusal.
 
@@ -30,6 +30,10 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A refused direct message: the admission rule that refused it, as
+    /// `GET /users/{id}/dm_permission` names it (`blocked` or `not_accepting`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 /// Every domain error, mapped once: status and native code.
@@ -42,7 +46,7 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
-        Error::RecipientNotAccepting => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
+        Error::RecipientNotAccepting(_) => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
         Error::UnsupportedMedia(_) => {
             (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
         }
@@ -65,7 +69,20 @@ impl IntoResponse for ApiError {
             }
             (other, None) => (other.to_string(), None),
         };
-        let mut response = plain(status, code, message, field);
+        let rule = match &self.0 {
+            Error::CannotMessageUser => Some("blocked"),
+            Error::RecipientNotAccepting(_) => Some("not_accepting"),
+            _ => None,
+        };
+        let mut response = respond(
+            status,
+            ErrorDetail {
+                code,
+                message,
+                field,
+                rule,
+            },
+        );
         if let Error::RateLimited { retry_after, .. } = &self.0 {
             let secs = retry_after.as_secs().max(1);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -83,17 +100,19 @@ pub fn plain(
     message: String,
     field: Option<String>,
 ) -> Response {
-    (
+    respond(
         status,
-        axum::Json(ErrorBody {
-            error: ErrorDetail {
-                code,
-                message,
-                field,
-            },
-        }),
+        ErrorDetail {
+            code,
+            message,
+            field,
+            rule: None,
+        },
     )
-        .into_response()
+}
+
+fn respond(status: StatusCode, error: ErrorDetail) -> Response {
+    (status, axum::Json(ErrorBody { error })).into_response()
 }
 
 pub struct Rejection(Response);

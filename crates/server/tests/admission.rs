@@ -24,6 +24,12 @@ async fn default_setting_refuses_strangers_and_names_the_rule() {
         .await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["code"], "recipient_not_accepting");
+    // The refusal names the rule, as dm_permission does, and the setting behind it.
+    assert_eq!(body["error"]["rule"], "not_accepting");
+    assert_eq!(
+        body["error"]["message"],
+        "this user accepts messages only from people they follow"
+    );
     let (_, perm) = srv
         .call(
             "GET",
@@ -163,8 +169,12 @@ async fn blocks_refuse_both_ways_and_remove_follows() {
             )
             .await;
         assert_eq!(
-            (status, body["error"]["code"].clone()),
-            (403, json!("cannot_message_user"))
+            (
+                status,
+                body["error"]["code"].clone(),
+                body["error"]["rule"].clone()
+            ),
+            (403, json!("cannot_message_user"), json!("blocked"))
         );
     }
     let (_, rel) = srv
@@ -244,7 +254,7 @@ async fn verified_only_accounts_admit_verified_senders() {
         perm,
         json!({"allowed": true, "box": "requests", "rule": "allows_verified"})
     );
-    let (status, _) = srv
+    let (status, body) = srv
         .call(
             "POST",
             &format!("/api/v1/messages/with/{bob_id}"),
@@ -252,7 +262,18 @@ async fn verified_only_accounts_admit_verified_senders() {
             Some(json!({"text": "x"})),
         )
         .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        (status, &body["error"]["code"], &body["error"]["rule"]),
+        (
+            403,
+            &json!("recipient_not_accepting"),
+            &json!("not_accepting")
+        )
+    );
+    assert_eq!(
+        body["error"]["message"],
+        "this user accepts messages only from people they follow and from verified accounts"
+    );
 }
 
 crate::on_every_backend!(

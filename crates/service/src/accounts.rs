@@ -34,7 +34,9 @@ impl Services {
     pub async fn register(&self, r: Registration) -> Result<(User, Issued)> {
         let screen_name = text::screen_name(&r.screen_name)?;
         check_password(&r.password)?;
-        let name = match r.name {
+        // The name is optional: left blank, the screen name stands in (a profile edit, by
+        // contrast, refuses a blank name, as there is no "leave it out" there).
+        let name = match r.name.filter(|n| !n.trim().is_empty()) {
             Some(n) => text::single_line("name", &n, NAME_MAX)?,
             None => screen_name.clone(),
         };

@@ -221,7 +221,8 @@ impl Services {
                 .next()
                 .ok_or(Error::NotFound("conversation"));
         }
-        self.dm_permission(me, other).await?;
+        // Only a pair that may write gets a conversation to write in; a refusal names its rule.
+        self.admit(me, other).await?;
         let now = Utc::now();
         Ok(Conversation {
             id,

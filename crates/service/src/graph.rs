@@ -204,7 +204,7 @@ impl Services {
         match a.decision.rule {
             _ if a.decision.allowed => Ok(a),
             admission::Rule::Blocked => Err(Error::CannotMessageUser),
-            _ => Err(Error::RecipientNotAccepting),
+            _ => Err(Error::RecipientNotAccepting(a.inputs.recipient_allows)),
         }
     }
 }

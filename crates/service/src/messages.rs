@@ -52,10 +52,12 @@ pub struct History {
 
 const CLIENT_KEY_MAX: usize = 128;
 
-fn check_client_key(key: &str) -> Result<()> {
+/// An idempotency key's rule; `field` names where the client put it (the body's
+/// `client_message_id`, or a surface's header).
+pub fn check_client_key(field: &str, key: &str) -> Result<()> {
     if key.is_empty() || key.len() > CLIENT_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::invalid(
-            "client_message_id",
+            field,
             format!("must be 1 to {CLIENT_KEY_MAX} printable ASCII characters"),
         ));
     }
@@ -128,7 +130,7 @@ impl Services {
         draft: Draft,
     ) -> Result<Sent> {
         if let Some(key) = &draft.client_key {
-            check_client_key(key)?;
+            check_client_key("client_message_id", key)?;
         }
         let (text, entities) = self.compose(&draft.text, draft.media_id.is_some()).await?;
         let (setup, notify, first_contact_limited) = match audience {

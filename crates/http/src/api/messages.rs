@@ -43,11 +43,14 @@ pub struct SendRequest {
 impl SendRequest {
     fn draft(self, headers: &HeaderMap) -> Result<Draft, Error> {
         let header = match headers.get("idempotency-key") {
-            Some(v) => Some(
-                v.to_str()
-                    .map_err(|_| Error::invalid("Idempotency-Key", "must be printable ASCII"))?
-                    .to_owned(),
-            ),
+            Some(v) => {
+                let key = v
+                    .to_str()
+                    .map_err(|_| Error::invalid("Idempotency-Key", "must be printable ASCII"))?;
+                // Checked here so a refusal names the header the client used.
+                postern_service::messages::check_client_key("Idempotency-Key", key)?;
+                Some(key.to_owned())
+            }
             None => None,
         };
         Ok(Draft {

@@ -408,9 +408,49 @@ async fn sign_up_counts_screen_names_in_characters_and_fills_a_blank_name() {
     assert_eq!(answer["user"]["name"], "grace");
 }
 
+async fn uploads_are_held_to_their_category_before_any_bytes_arrive() {
+    let srv = TestServer::start().await;
+    let (_, alice) = srv.user("alice").await;
+    let start = |total_bytes: u64, media_type: &str, category: &str| json!({"total_bytes": total_bytes, "media_type": media_type, "media_category": category});
+    let cases = [
+        (
+            "a GIF over 15 MB",
+            start(15_000_001, "image/gif", "dm_gif"),
+            refusal(413, "too_large", "media"),
+        ),
+        (
+            "a video over 512 MB",
+            start(512_000_001, "video/mp4", "dm_video"),
+            refusal(413, "too_large", "media"),
+        ),
+        (
+            "a PNG as a GIF",
+            start(1_000, "image/png", "dm_gif"),
+            refusal(400, "invalid_request", "media_category"),
+        ),
+    ];
+    for (what, body, expected) in cases {
+        let (status, answer) = srv
+            .call("POST", "/api/v1/media/uploads", Some(&alice), Some(body))
+            .await;
+        assert_eq!(said(status, &answer), expected, "{what}: {answer}");
+    }
+    // At the caps themselves, uploads may start.
+    for body in [
+        start(15_000_000, "image/gif", "dm_gif"),
+        start(512_000_000, "video/mp4", "dm_video"),
+    ] {
+        let (status, answer) = srv
+            .call("POST", "/api/v1/media/uploads", Some(&alice), Some(body))
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+}
+
 crate::on_every_backend!(
     conversations_refuse_who_may_not_be_written_to_and_what_does_not_fit,
     messages_refuse_replies_and_changes_that_do_not_apply,
     profiles_settings_follows_and_reports_refuse_what_does_not_fit,
     sign_up_counts_screen_names_in_characters_and_fills_a_blank_name,
+    uploads_are_held_to_their_category_before_any_bytes_arrive,
 );

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::admission::Rule;
 use crate::model::AllowDmsFrom;
 
 /// A field-level validation failure: which field, and what is wrong with it, in words a
@@ -83,6 +84,15 @@ impl Error {
             | Error::MediaMismatch(i)
             | Error::InvalidMedia(i)
             | Error::TooLarge(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The admission rule behind a refused direct message, as `dm_permission` names it.
+    pub fn refused_by(&self) -> Option<Rule> {
+        match self {
+            Error::CannotMessageUser => Some(Rule::Blocked),
+            Error::RecipientNotAccepting(_) => Some(Rule::NotAccepting),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use postern_core::Error;
+use postern_core::admission::Rule;
 use serde::Serialize;
 
 #[derive(Debug)]
@@ -33,7 +34,7 @@ pub struct ErrorDetail {
     /// A refused direct message: the admission rule that refused it, as
     /// `GET /users/{id}/dm_permission` names it (`blocked` or `not_accepting`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<&'static str>,
+    pub rule: Option<Rule>,
 }
 
 /// Every domain error, mapped once: status and native code.
@@ -69,18 +70,13 @@ impl IntoResponse for ApiError {
             }
             (other, None) => (other.to_string(), None),
         };
-        let rule = match &self.0 {
-            Error::CannotMessageUser => Some("blocked"),
-            Error::RecipientNotAccepting(_) => Some("not_accepting"),
-            _ => None,
-        };
         let mut response = respond(
             status,
             ErrorDetail {
                 code,
                 message,
                 field,
-                rule,
+                rule: self.0.refused_by(),
             },
         );
         if let Error::RateLimited { retry_after, .. } = &self.0 {

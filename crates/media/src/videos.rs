@@ -148,13 +148,7 @@ impl BoxHeader {
         f.seek(SeekFrom::Start(self.at + 4))?;
         f.write_all(b"free")?;
         f.seek(SeekFrom::Start(self.body))?;
-        let zeros = [0u8; 8192];
-        let mut left = self.end - self.body;
-        while left > 0 {
-            let n = usize::try_from(left.min(zeros.len() as u64)).unwrap_or(zeros.len());
-            f.write_all(zeros.get(..n).unwrap_or_default())?;
-            left -= n as u64;
-        }
+        std::io::copy(&mut std::io::repeat(0).take(self.end - self.body), f)?;
         Ok(())
     }
 }

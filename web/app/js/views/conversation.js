@@ -28,6 +28,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   let events = []; // oldest first
   let olderCursor = null;
   let olderLoad = null; // the older page being loaded, if one is
+  let olderError = null; // why the last older page failed to load, until one loads
   let lastTypingSent = 0;
   const typers = new Map(); // user id -> timeout
   const draftKey = id || `new:${recipient.id}`;
@@ -187,7 +188,8 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       const moved = counterpart(anchor);
       if (moved) reanchorPopover(moved);
     }
-    status.textContent = olderCursor ? 'Scroll up for older messages' : (events.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hi!');
+    status.textContent = olderError
+      ?? (olderCursor ? 'Scroll up for older messages' : (events.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hi!'));
   }
 
   /** The control labelled as `el` in the rendered row of `el`'s message, if there is one. */
@@ -229,13 +231,15 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
         const known = new Set(events.map((e) => e.id));
         events = events.concat(page.events.filter((e) => !known.has(e.id))).sort(byId);
         olderCursor = page.next_cursor || null;
+        olderError = null;
         if (seeking) return true;
         renderAll();
         // Keep what the person was looking at in place.
         timeline.scrollTop = timeline.scrollHeight - before;
         return true;
       } catch (e) {
-        status.textContent = e.message;
+        olderError = e.message;
+        status.textContent = olderError;
         return false;
       } finally {
         olderLoad = null;
@@ -257,10 +261,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       if (closed) return;
       drawn = false;
       if (!more) {
-        // Show what did load, and keep the status line's word on why the rest did not.
-        const why = status.textContent;
-        renderAll();
-        status.textContent = why;
+        renderAll(); // what did load, and (in the status line) why the rest did not
         return;
       }
     }

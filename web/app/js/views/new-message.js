@@ -6,7 +6,6 @@ import { app, avatar, remember } from '../app.js';
 import { h, icon, verifiedMark } from '../dom.js';
 import { modal } from '../ui/dialog.js';
 
-
 export function newMessageDialog() {
   const picked = new Map(); // id -> user
   let searchTimer = null;

@@ -560,20 +560,11 @@ async fn clients_can_ask_for_the_limits_this_server_enforces() {
 
     // What it lists is what a send is held to.
     let (_, alice, bob_id, _) = srv.friends().await;
-    let path = format!("/api/v1/messages/with/{bob_id}");
-    let (status, _) = srv
-        .call(
-            "POST",
-            &path,
-            Some(&alice),
-            Some(json!({"text": "x".repeat(120)})),
-        )
-        .await;
-    assert_eq!(status, 201);
+    srv.dm(&alice, &bob_id, &"x".repeat(120)).await;
     let (status, body) = srv
         .call(
             "POST",
-            &path,
+            &format!("/api/v1/messages/with/{bob_id}"),
             Some(&alice),
             Some(json!({"text": "x".repeat(121)})),
         )

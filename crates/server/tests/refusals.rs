@@ -118,15 +118,7 @@ async fn conversations_refuse_who_may_not_be_written_to_and_what_does_not_fit() 
         .await;
     assert_eq!(status, 201, "{group}");
     let group = s(&group["id"]);
-    let (status, sent) = srv
-        .call(
-            "POST",
-            &format!("/api/v1/messages/with/{}", c.bob_id),
-            Some(&c.alice),
-            Some(json!({"text": "hi"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{sent}");
+    let sent = srv.dm(&c.alice, &c.bob_id, "hi").await;
     let pair = s(&sent["conversation_id"]);
     let alice_id = s(&sent["sender_id"]);
     let cases = [
@@ -183,8 +175,8 @@ async fn messages_refuse_replies_and_changes_that_do_not_apply() {
         async move { srv.call("POST", &path, Some(&alice), Some(body)).await }
     };
     let to_bob = format!("/api/v1/messages/with/{}", c.bob_id);
-    let (_, first) = send(to_bob.clone(), json!({"text": "first"})).await;
-    let (_, gone) = send(to_bob.clone(), json!({"text": "oops"})).await;
+    let first = srv.dm(&c.alice, &c.bob_id, "first").await;
+    let gone = srv.dm(&c.alice, &c.bob_id, "oops").await;
     let pair = s(&first["conversation_id"]);
     let gone_id = s(&gone["id"]);
     let (status, _) = srv
@@ -325,14 +317,7 @@ async fn profiles_settings_follows_and_reports_refuse_what_does_not_fit() {
         assert_eq!(said(status, &answer), expected, "{what}: {answer}");
     }
     // A message one cannot see cannot be reported: it does not exist for them.
-    let (_, sent) = srv
-        .call(
-            "POST",
-            &format!("/api/v1/messages/with/{}", c.bob_id),
-            Some(&c.alice),
-            Some(json!({"text": "private"})),
-        )
-        .await;
+    let sent = srv.dm(&c.alice, &c.bob_id, "private").await;
     let target = format!("{}:{}", s(&sent["conversation_id"]), s(&sent["id"]));
     let (status, answer) = srv
         .call(

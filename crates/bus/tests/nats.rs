@@ -1,5 +1,4 @@
-//! The NATS bus against a real NATS server (127.0.0.1:4222, or `POSTERN_TEST_NATS_URL`).
-//! Without one these tests say so and pass, unless `CI=true`, where they fail.
+//! The NATS bus against a real NATS server (127.0.0.1:4222, or `POSTERN_TEST_NATS`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,19 +7,17 @@ use futures::StreamExt;
 use postern_bus::{Bus, Live, NatsBus};
 use postern_core::UserId;
 use postern_core::stream::{Delivery, EventBody};
+use postern_testkit::services::nats_url;
 
-async fn node(prefix: &str) -> Option<NatsBus> {
-    let url = std::env::var("POSTERN_TEST_NATS_URL").unwrap_or("nats://127.0.0.1:4222".into());
-    match NatsBus::connect(&url, prefix).await {
-        Ok(bus) => Some(bus),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but NATS is not reachable at {url}: {e}")
-        }
-        Err(_) => {
-            eprintln!("skipped: NATS not reachable at {url}");
-            None
-        }
-    }
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
+async fn node(prefix: &str) -> NatsBus {
+    let url = nats_url();
+    NatsBus::connect(&url, prefix)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to NATS at {url}: {e}"))
 }
 
 /// A subject prefix no other test run shares.
@@ -50,12 +47,10 @@ async fn next_event(live: &mut futures::stream::BoxStream<'static, Live>) -> Del
     }
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Nats))]
 async fn events_published_on_one_node_reach_subscribers_on_another() {
     let prefix = prefix();
-    let (Some(a), Some(b)) = (node(&prefix).await, node(&prefix).await) else {
-        return;
-    };
+    let (a, b) = (node(&prefix).await, node(&prefix).await);
     let mut on_b = b.subscribe(UserId(7)).await;
     let mut also_on_a = a.subscribe(UserId(7)).await;
     let mut other_user = b.subscribe(UserId(8)).await;
@@ -86,11 +81,9 @@ async fn events_published_on_one_node_reach_subscribers_on_another() {
     );
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Nats))]
 async fn installations_with_different_prefixes_do_not_hear_each_other() {
-    let (Some(a), Some(b)) = (node(&prefix()).await, node(&prefix()).await) else {
-        return;
-    };
+    let (a, b) = (node(&prefix()).await, node(&prefix()).await);
     let mut on_b = b.subscribe(UserId(1)).await;
     a.publish(vec![delivery(1, Some(1), "{}")]).await;
     assert!(
@@ -100,12 +93,10 @@ async fn installations_with_different_prefixes_do_not_hear_each_other() {
     );
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Nats))]
 async fn a_node_stops_listening_when_its_last_connection_for_a_user_ends() {
     let prefix = prefix();
-    let (Some(a), Some(b)) = (node(&prefix).await, node(&prefix).await) else {
-        return;
-    };
+    let (a, b) = (node(&prefix).await, node(&prefix).await);
     let first = b.subscribe(UserId(3)).await;
     let mut second = b.subscribe(UserId(3)).await;
     drop(first);

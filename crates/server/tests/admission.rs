@@ -10,6 +10,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn default_setting_refuses_strangers_and_names_the_rule() {
     let srv = TestServer::start().await;
     let (_, alice) = srv.user("alice").await;

@@ -25,6 +25,10 @@ use common::{Client, s};
 use serde_json::{Value, json};
 use tokio::process::Child;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 const CLIENTS: usize = 8;
 const ROUNDS: usize = 3;
 /// Acknowledged sends per round before the kill; the burst is still running when it lands.
@@ -95,7 +99,7 @@ async fn post(client: &Client, token: &str, send: &Attempt) -> reqwest::Result<(
     Ok((status, body))
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn acknowledged_messages_survive_sigkill_exactly_once() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let port = free_port();

@@ -10,6 +10,10 @@ mod common;
 use common::TestServer;
 use serde_json::json;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn malformed_input_and_unknown_routes_use_the_error_shape() {
     let srv = TestServer::start().await;
     let (_, token) = srv.user("alice").await;

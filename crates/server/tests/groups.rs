@@ -10,6 +10,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn groups_are_created_with_two_to_forty_nine_others() {
     let srv = TestServer::start().await;
     let (a_id, a) = srv.user("a").await;

@@ -10,6 +10,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::{Value, json};
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn idempotent_sends_return_the_original_once() {
     let srv = TestServer::start().await;
     let (_, alice, bob_id, bob) = srv.friends().await;

@@ -15,10 +15,15 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::process::{free_port, serve, wait_healthy};
-use common::{Backend, Client, NATS_URL, Ws, run_on, s};
-use postern_store_postgres::testing::TestDatabase;
+use common::{Client, Ws, s};
+use postern_testkit::postgres::TestDatabase;
+use postern_testkit::services::nats_url;
 use serde_json::json;
 use tokio::process::Child;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
 
 /// Group messages each person sends in the second part.
 const EACH: usize = 40;
@@ -36,7 +41,7 @@ async fn cluster(db: &TestDatabase, data_dir: &std::path::Path) -> (Vec<Client>,
                 "--database-url",
                 &db.url,
                 "--bus-url",
-                NATS_URL,
+                &nats_url(),
                 "--data-dir",
                 &data_dir.display().to_string(),
             ]
@@ -94,175 +99,170 @@ async fn send(api: &Client, who: &Person, conversation: &str, text: &str) -> req
     Ok(status)
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Postgres, Nats))]
 async fn three_nodes_share_conversations_and_survive_losing_one() {
-    run_on(Backend::ScaleOut, async {
-        let db = TestDatabase::create()
-            .await
-            .unwrap_or_else(|| panic!("PostgreSQL went away"));
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (apis, mut processes) = cluster(&db, dir.path()).await;
-        let [n0, n1, n2] = &apis[..] else {
-            unreachable!("three nodes")
-        };
-        let mut people = Vec::new();
-        for (api, name) in [n0, n1, n2].into_iter().zip(["alice", "bob", "carol"]) {
-            let (id, token) = api.user(name).await;
-            people.push(Person { id, token });
+    let db = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (apis, mut processes) = cluster(&db, dir.path()).await;
+    let [n0, n1, n2] = &apis[..] else {
+        unreachable!("three nodes")
+    };
+    let mut people = Vec::new();
+    for (api, name) in [n0, n1, n2].into_iter().zip(["alice", "bob", "carol"]) {
+        let (id, token) = api.user(name).await;
+        people.push(Person { id, token });
+    }
+    let [alice, bob, carol] = &people[..] else {
+        unreachable!("three people")
+    };
+    for (api, me) in [(n0, alice), (n1, bob), (n2, carol)] {
+        for other in [alice, bob, carol].into_iter().filter(|p| p.id != me.id) {
+            api.follow(&me.token, &other.id).await;
         }
-        let [alice, bob, carol] = &people[..] else {
-            unreachable!("three people")
-        };
-        for (api, me) in [(n0, alice), (n1, bob), (n2, carol)] {
-            for other in [alice, bob, carol].into_iter().filter(|p| p.id != me.id) {
-                api.follow(&me.token, &other.id).await;
-            }
-        }
-        let mut alice_ws = n0.ws(&alice.token, None).await;
-        let mut bob_ws = n1.ws(&bob.token, None).await;
-        let mut carol_ws = n2.ws(&carol.token, None).await;
-        for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
-            ws.next_of("ready").await;
-        }
+    }
+    let mut alice_ws = n0.ws(&alice.token, None).await;
+    let mut bob_ws = n1.ws(&bob.token, None).await;
+    let mut carol_ws = n2.ws(&carol.token, None).await;
+    for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
+        ws.next_of("ready").await;
+    }
 
-        // One-to-one across nodes: the message, typing and the read receipt travel live.
-        let m = n0.dm(&alice.token, &bob.id, "hello from node 0").await;
-        let frame = bob_ws.next_of("message.created").await;
-        assert_eq!(frame["data"]["text"], "hello from node 0");
-        let one_to_one = s(&m["conversation_id"]);
-        let typing_path = format!("/api/v1/conversations/{one_to_one}/typing");
-        let (status, _) = n1.call("POST", &typing_path, Some(&bob.token), None).await;
-        assert_eq!(status, 204);
+    // One-to-one across nodes: the message, typing and the read receipt travel live.
+    let m = n0.dm(&alice.token, &bob.id, "hello from node 0").await;
+    let frame = bob_ws.next_of("message.created").await;
+    assert_eq!(frame["data"]["text"], "hello from node 0");
+    let one_to_one = s(&m["conversation_id"]);
+    let typing_path = format!("/api/v1/conversations/{one_to_one}/typing");
+    let (status, _) = n1.call("POST", &typing_path, Some(&bob.token), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        alice_ws.next_of("typing").await["data"]["user_id"],
+        bob.id.as_str()
+    );
+    let read_path = format!("/api/v1/conversations/{one_to_one}/read");
+    n1.call("POST", &read_path, Some(&bob.token), None).await;
+    let read = alice_ws.next_of("conversation.read").await;
+    assert_eq!(read["data"]["last_read_event_id"], m["id"]);
+
+    // A group made on node 2 reaches everyone on their own node.
+    let (status, group) = n2
+        .call(
+            "POST",
+            "/api/v1/conversations",
+            Some(&carol.token),
+            Some(json!({"participant_ids": [alice.id, bob.id], "name": "three nodes"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let group = s(&group["id"]);
+    send(n2, carol, &group, "welcome, all")
+        .await
+        .unwrap_or_else(|e| panic!("welcome: {e}"));
+    for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
         assert_eq!(
-            alice_ws.next_of("typing").await["data"]["user_id"],
-            bob.id.as_str()
+            ws.next_of("message.created").await["data"]["text"],
+            "welcome, all"
         );
-        let read_path = format!("/api/v1/conversations/{one_to_one}/read");
-        n1.call("POST", &read_path, Some(&bob.token), None).await;
-        let read = alice_ws.next_of("conversation.read").await;
-        assert_eq!(read["data"]["last_read_event_id"], m["id"]);
+    }
+    // Fresh streams from here, so every frame that follows is checked for gaps.
+    drop((alice_ws, bob_ws, carol_ws));
+    let mut alice_ws = n0.ws(&alice.token, None).await;
+    let mut bob_ws = n1.ws(&bob.token, None).await;
+    let (mut alice_last, mut bob_last) = (0, 0);
 
-        // A group made on node 2 reaches everyone on their own node.
-        let (status, group) = n2
-            .call(
-                "POST",
-                "/api/v1/conversations",
-                Some(&carol.token),
-                Some(json!({"participant_ids": [alice.id, bob.id], "name": "three nodes"})),
-            )
-            .await;
-        assert_eq!(status, 201, "{group}");
-        let group = s(&group["id"]);
-        send(n2, carol, &group, "welcome, all")
-            .await
-            .unwrap_or_else(|e| panic!("welcome: {e}"));
-        for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
-            assert_eq!(
-                ws.next_of("message.created").await["data"]["text"],
-                "welcome, all"
-            );
-        }
-        // Fresh streams from here, so every frame that follows is checked for gaps.
-        drop((alice_ws, bob_ws, carol_ws));
-        let mut alice_ws = n0.ws(&alice.token, None).await;
-        let mut bob_ws = n1.ws(&bob.token, None).await;
-        let (mut alice_last, mut bob_last) = (0, 0);
-
-        // Everyone talks at once; Bob's node dies partway through.
-        let mut expected = BTreeSet::new();
-        let mut senders = Vec::new();
-        for (name, who, api) in [("alice", alice, n0), ("carol", carol, n2)] {
-            let (api, token, group) = (Client::new(&api.base), who.token.clone(), group.clone());
-            let texts: Vec<String> = (0..EACH).map(|i| format!("{name} {i}")).collect();
-            expected.extend(texts.iter().cloned());
-            let me = Person {
-                id: who.id.clone(),
-                token,
-            };
-            senders.push(tokio::spawn(async move {
-                for text in texts {
-                    send(&api, &me, &group, &text)
-                        .await
-                        .unwrap_or_else(|e| panic!("{text}: {e}"));
-                    tokio::time::sleep(Duration::from_millis(15)).await;
-                }
-            }));
-        }
-        let bob_texts: Vec<String> = (0..EACH).map(|i| format!("bob {i}")).collect();
-        expected.extend(bob_texts.iter().cloned());
-        let bob_sender = {
-            let (first, fallback) = (Client::new(&n1.base), Client::new(&n2.base));
-            let me = Person {
-                id: bob.id.clone(),
-                token: bob.token.clone(),
-            };
-            let group = group.clone();
-            tokio::spawn(async move {
-                let mut api = &first;
-                for text in bob_texts {
-                    // A send cut off by the kill is retried on another node with the same
-                    // idempotency key: it must end up stored once either way.
-                    if send(api, &me, &group, &text).await.is_err() {
-                        api = &fallback;
-                        send(api, &me, &group, &text)
-                            .await
-                            .unwrap_or_else(|e| panic!("{text} (retry): {e}"));
-                    }
-                    tokio::time::sleep(Duration::from_millis(15)).await;
-                }
-            })
+    // Everyone talks at once; Bob's node dies partway through.
+    let mut expected = BTreeSet::new();
+    let mut senders = Vec::new();
+    for (name, who, api) in [("alice", alice, n0), ("carol", carol, n2)] {
+        let (api, token, group) = (Client::new(&api.base), who.token.clone(), group.clone());
+        let texts: Vec<String> = (0..EACH).map(|i| format!("{name} {i}")).collect();
+        expected.extend(texts.iter().cloned());
+        let me = Person {
+            id: who.id.clone(),
+            token,
         };
+        senders.push(tokio::spawn(async move {
+            for text in texts {
+                send(&api, &me, &group, &text)
+                    .await
+                    .unwrap_or_else(|e| panic!("{text}: {e}"));
+                tokio::time::sleep(Duration::from_millis(15)).await;
+            }
+        }));
+    }
+    let bob_texts: Vec<String> = (0..EACH).map(|i| format!("bob {i}")).collect();
+    expected.extend(bob_texts.iter().cloned());
+    let bob_sender = {
+        let (first, fallback) = (Client::new(&n1.base), Client::new(&n2.base));
+        let me = Person {
+            id: bob.id.clone(),
+            token: bob.token.clone(),
+        };
+        let group = group.clone();
+        tokio::spawn(async move {
+            let mut api = &first;
+            for text in bob_texts {
+                // A send cut off by the kill is retried on another node with the same
+                // idempotency key: it must end up stored once either way.
+                if send(api, &me, &group, &text).await.is_err() {
+                    api = &fallback;
+                    send(api, &me, &group, &text)
+                        .await
+                        .unwrap_or_else(|e| panic!("{text} (retry): {e}"));
+                }
+                tokio::time::sleep(Duration::from_millis(15)).await;
+            }
+        })
+    };
 
-        let mut bob_seen = read_messages(&mut bob_ws, &mut bob_last, KILL_AFTER)
-            .await
-            .unwrap_or_else(|| panic!("Bob's stream closed before the kill"));
-        processes
-            .get_mut(1)
-            .map(Child::start_kill)
-            .unwrap_or_else(|| unreachable!("three nodes"))
-            .unwrap_or_else(|e| panic!("kill: {e}"));
-        // Frames in flight when the node died are lost with the connection; resuming brings
-        // them back.
-        while let Some(texts) = read_messages(&mut bob_ws, &mut bob_last, 1).await {
-            bob_seen.extend(texts);
-        }
-        let mut bob_ws = n2.ws(&bob.token, Some(&bob_last.to_string())).await;
-        let missing = expected.len().saturating_sub(bob_seen.len());
-        let resumed = read_messages(&mut bob_ws, &mut bob_last, missing)
-            .await
-            .unwrap_or_else(|| panic!("node 2 closed Bob's stream"));
-        bob_seen.extend(resumed);
+    let mut bob_seen = read_messages(&mut bob_ws, &mut bob_last, KILL_AFTER)
+        .await
+        .unwrap_or_else(|| panic!("Bob's stream closed before the kill"));
+    processes
+        .get_mut(1)
+        .map(Child::start_kill)
+        .unwrap_or_else(|| unreachable!("three nodes"))
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    // Frames in flight when the node died are lost with the connection; resuming brings
+    // them back.
+    while let Some(texts) = read_messages(&mut bob_ws, &mut bob_last, 1).await {
+        bob_seen.extend(texts);
+    }
+    let mut bob_ws = n2.ws(&bob.token, Some(&bob_last.to_string())).await;
+    let missing = expected.len().saturating_sub(bob_seen.len());
+    let resumed = read_messages(&mut bob_ws, &mut bob_last, missing)
+        .await
+        .unwrap_or_else(|| panic!("node 2 closed Bob's stream"));
+    bob_seen.extend(resumed);
 
-        let alice_seen = read_messages(&mut alice_ws, &mut alice_last, expected.len())
-            .await
-            .unwrap_or_else(|| panic!("node 0 closed Alice's stream"));
-        for task in senders.into_iter().chain([bob_sender]) {
-            task.await.unwrap_or_else(|e| panic!("sender: {e}"));
-        }
-        for (who, seen) in [("bob", &bob_seen), ("alice", &alice_seen)] {
-            let unique: BTreeSet<String> = seen.iter().cloned().collect();
-            assert_eq!(unique.len(), seen.len(), "{who} saw a message twice");
-            assert_eq!(unique, expected, "{who} saw every message");
-        }
-        while let Some(extra) = bob_ws.frame_within(300).await {
-            assert_ne!(
-                extra["type"], "message.created",
-                "one message too many: {extra}"
-            );
-        }
+    let alice_seen = read_messages(&mut alice_ws, &mut alice_last, expected.len())
+        .await
+        .unwrap_or_else(|| panic!("node 0 closed Alice's stream"));
+    for task in senders.into_iter().chain([bob_sender]) {
+        task.await.unwrap_or_else(|e| panic!("sender: {e}"));
+    }
+    for (who, seen) in [("bob", &bob_seen), ("alice", &alice_seen)] {
+        let unique: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(unique.len(), seen.len(), "{who} saw a message twice");
+        assert_eq!(unique, expected, "{who} saw every message");
+    }
+    while let Some(extra) = bob_ws.frame_within(300).await {
+        assert_ne!(
+            extra["type"], "message.created",
+            "one message too many: {extra}"
+        );
+    }
 
-        // The group's history, read through a surviving node, holds each message once.
-        let stored: Vec<String> = n0
-            .messages(&alice.token, &group)
-            .await
-            .into_iter()
-            .map(|(text, _)| text)
-            .filter(|t| t != "welcome, all")
-            .collect();
-        let unique: BTreeSet<String> = stored.iter().cloned().collect();
-        assert_eq!(stored.len(), unique.len(), "history holds duplicates");
-        assert_eq!(unique, expected);
-        drop(processes);
-    })
-    .await;
+    // The group's history, read through a surviving node, holds each message once.
+    let stored: Vec<String> = n0
+        .messages(&alice.token, &group)
+        .await
+        .into_iter()
+        .map(|(text, _)| text)
+        .filter(|t| t != "welcome, all")
+        .collect();
+    let unique: BTreeSet<String> = stored.iter().cloned().collect();
+    assert_eq!(stored.len(), unique.len(), "history holds duplicates");
+    assert_eq!(unique, expected);
+    drop(processes);
 }

@@ -11,6 +11,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::{Value, json};
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 /// What a refusal says: status, code, and the field (or, for admission, the rule) it names.
 fn said(status: u16, body: &Value) -> (u16, String, String) {
     let error = &body["error"];

@@ -10,6 +10,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn mutes_are_listed_and_cannot_target_yourself() {
     let srv = TestServer::start().await;
     let (alice_id, alice, bob_id, _) = srv.friends().await;

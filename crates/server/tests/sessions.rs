@@ -11,6 +11,10 @@ use common::{TestServer, s};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn cookie_sessions_need_the_csrf_token_to_change_anything() {
     let srv = TestServer::start().await;
     srv.user("alice").await;

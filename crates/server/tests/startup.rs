@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 /// Runs `postern serve` with `args` and returns its exit success and standard error.
 async fn serve(args: &[&str]) -> (bool, String) {
     serve_with(args, &[]).await
@@ -44,7 +48,7 @@ async fn serve_with(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     )
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn unknown_and_incomplete_urls_are_refused() {
     for (args, says) in [
         (
@@ -72,7 +76,7 @@ async fn unknown_and_incomplete_urls_are_refused() {
     }
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn unreachable_services_stop_the_start() {
     let (ok, stderr) = serve(&["--bus-url", "nats://127.0.0.1:1"]).await;
     assert!(!ok);

@@ -11,6 +11,10 @@ mod common;
 use common::{TestServer, s};
 use serde_json::json;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 async fn messages_reads_and_typing_arrive_live_on_every_connection() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;

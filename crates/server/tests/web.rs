@@ -1,8 +1,9 @@
 //! The web app: how the binary serves it, and the end-to-end suite in `web/e2e`, which drives
 //! the app in headless Chromium (through playwright-core) against a fresh server.
 //!
-//! The browser suite needs Node.js, Chromium and `web/e2e/node_modules` (`.ci/run` installs
-//! the last two); without them it says so and passes, unless `CI=true`, where it fails.
+//! The browser suite needs Node.js, Chromium and `web/e2e/node_modules` (the test command,
+//! `cargo xtask test`, installs the last two); without them it shows as ignored with the
+//! reason, and fails under `CI=true`.
 
 #![expect(
     clippy::indexing_slicing,
@@ -11,14 +12,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::TestServer;
+use postern_testkit::services::{browser_suite, chromium, workspace};
 use serde_json::json;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn app_pages_are_one_shell_with_a_strict_content_security_policy() {
     let srv = TestServer::start().await;
     for path in [
@@ -53,7 +57,7 @@ async fn app_pages_are_one_shell_with_a_strict_content_security_policy() {
     }
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn assets_are_served_with_their_type_and_revalidated_by_etag() {
     let srv = TestServer::start().await;
     for (path, mime) in [
@@ -86,7 +90,7 @@ async fn assets_are_served_with_their_type_and_revalidated_by_etag() {
     }
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn what_is_not_a_page_stays_an_api_error() {
     let srv = TestServer::start().await;
     for path in [
@@ -106,9 +110,8 @@ async fn what_is_not_a_page_stays_an_api_error() {
 }
 
 /// The end-to-end suite: two people in two browser contexts against one fresh server.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[postern_testkit::test(needs(Browser), multi_thread)]
 async fn the_web_app_works_end_to_end_in_chromium() {
-    let Some(suite) = e2e_suite() else { return };
     // Limits other than the defaults, so the suite can see the app use the server's: a longer
     // text limit, and upload parts of 4 KB, which the app's small video fixture exceeds.
     let srv = TestServer::with(|c| {
@@ -121,10 +124,10 @@ async fn the_web_app_works_end_to_end_in_chromium() {
         .unwrap_or_else(|_| workspace().join("target/e2e-screenshots"));
     let output = tokio::process::Command::new("node")
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-        .arg(&suite)
-        .current_dir(workspace().join("web/e2e"))
+        .arg(browser_suite().join("tests"))
+        .current_dir(browser_suite())
         .env("POSTERN_URL", &srv.base)
-        .env("CHROMIUM", CHROMIUM)
+        .env("CHROMIUM", chromium())
         .env("SCREENSHOTS", &shots)
         .kill_on_drop(true)
         .output()
@@ -135,7 +138,6 @@ async fn the_web_app_works_end_to_end_in_chromium() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    println!("{report}");
     assert!(
         output.status.success(),
         "the browser suite failed:\n{report}"
@@ -148,38 +150,4 @@ fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The suite's directory, or `None` (skipped) when Node.js, Chromium or playwright-core is
-/// missing; under `CI=true` a missing piece fails the test instead.
-fn e2e_suite() -> Option<PathBuf> {
-    let dir = workspace().join("web/e2e");
-    let node = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let missing = [
-        (!node, "Node.js (node)"),
-        (!Path::new(CHROMIUM).exists(), CHROMIUM),
-        (
-            !dir.join("node_modules/playwright-core").exists(),
-            "web/e2e/node_modules (npm ci in web/e2e)",
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(absent, what)| absent.then_some(what))
-    .collect::<Vec<_>>();
-    if missing.is_empty() {
-        return Some(dir.join("tests"));
-    }
-    assert!(
-        !std::env::var("CI").is_ok_and(|v| v == "true"),
-        "CI=true but the browser suite cannot run: missing {missing:?}"
-    );
-    eprintln!("skipped the browser suite: missing {missing:?}");
-    None
 }

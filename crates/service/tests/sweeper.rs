@@ -16,6 +16,10 @@ use postern_service::messages::Draft;
 use postern_service::{ServiceConfig, Services};
 use postern_store::{NewMessage, OneToOneSetup};
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 /// Whether `key` of `from`'s is still stored: a retry that accepts a key of any age is
 /// answered from it (and then writes nothing).
 async fn key_is_stored(services: &Services, from: UserId, to: UserId, key: &str) -> bool {
@@ -43,7 +47,7 @@ async fn key_is_stored(services: &Services, from: UserId, to: UserId, key: &str)
         .duplicate
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let config = ServiceConfig {

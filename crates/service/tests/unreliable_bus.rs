@@ -17,6 +17,10 @@ use postern_service::ServiceConfig;
 use postern_service::messages::Draft;
 use postern_service::stream::EventStream;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 struct UnreliableBus {
     inner: MemoryBus,
 }
@@ -58,7 +62,7 @@ async fn next(stream: &mut EventStream) -> (String, Option<i64>, String) {
     (field(value.get("type")), frame.position, text)
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn streams_stay_complete_and_unique_over_a_bus_that_loses_and_repeats() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bus = UnreliableBus {

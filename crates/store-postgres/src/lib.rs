@@ -9,7 +9,6 @@
 //! - `rows`: mapping between rows and domain values.
 //! - `search_text`: full-text words cut the way SQLite's FTS5 cuts them.
 //! - [`schema`]: the embedded migrations and what differs from SQLite's schema.
-//! - `testing` (feature `test-support`): throwaway databases for test suites.
 //!
 //! There is no single writer: every trait write is one transaction, and the orderings SQLite
 //! gets from its writer thread come from row locks here. A conversation's row is locked
@@ -28,8 +27,6 @@ mod rows;
 pub mod schema;
 mod search_text;
 mod stream;
-#[cfg(feature = "test-support")]
-pub mod testing;
 
 pub use import::TableImport;
 

@@ -9,9 +9,13 @@ use postern_core::IdGenerator;
 use postern_store::copy::{Cell, TableShape};
 use postern_store_postgres::PostgresStore;
 use postern_store_postgres::schema::{BACKEND_ONLY, Backend};
-use postern_store_postgres::testing::TestDatabase;
 use postern_store_sqlite::SqliteStore;
 use postern_store_sqlite::export::{Export, SCHEMA_VERSION};
+use postern_testkit::postgres::TestDatabase;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
 
 /// More than two chunks of [`CHUNK`], the last one short.
 const USERS: i64 = 2_345;
@@ -94,11 +98,9 @@ async fn copy(export: &Export, store: &PostgresStore, table: &TableShape) -> (u6
     (read, must(import.commit().await, "commit"), count)
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Postgres))]
 async fn tables_copy_in_chunks_with_their_values_intact() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     let dir = must(tempfile::tempdir(), "tempdir");
     let path = dir.path().join("postern.db");
     embedded(&path);
@@ -183,11 +185,9 @@ async fn tables_copy_in_chunks_with_their_values_intact() {
     db.drop_database().await;
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Postgres))]
 async fn misfits_are_refused_and_an_unfinished_table_rolls_back() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     let store = must(PostgresStore::connect(&db.url, Some(1)).await, "connect");
     let follows = |columns: &[&str]| TableShape {
         name: "follows".into(),

@@ -12,7 +12,11 @@ use postern_store::{
     OneToOneSetup, StreamStore,
 };
 use postern_store_postgres::PostgresStore;
-use postern_store_postgres::testing::TestDatabase;
+use postern_testkit::postgres::TestDatabase;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
 
 fn must<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e:?}"))
@@ -51,11 +55,9 @@ fn dm(from: UserId, to: UserId, text: String) -> NewMessage {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[postern_testkit::test(needs(Postgres), multi_thread)]
 async fn nodes_with_skewed_clocks_keep_history_and_streams_in_order() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     let a = Arc::new(must(
         PostgresStore::connect(&db.url, Some(1)).await,
         "node 1",
@@ -118,11 +120,9 @@ async fn nodes_with_skewed_clocks_keep_history_and_streams_in_order() {
     db.drop_database().await;
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Postgres))]
 async fn derived_state_is_rebuilt_after_a_copy() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     let store = must(PostgresStore::connect(&db.url, Some(1)).await, "connect");
     let (alice, bob) = (user(&store, "alice").await, user(&store, "bob").await);
     must(

@@ -8,8 +8,12 @@ use std::sync::Arc;
 use postern_core::IdGenerator;
 use postern_store_postgres::PostgresStore;
 use postern_store_postgres::schema::{BACKEND_ONLY, BOOLEAN_COLUMNS, Backend};
-use postern_store_postgres::testing::TestDatabase;
 use postern_store_sqlite::SqliteStore;
+use postern_testkit::postgres::TestDatabase;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
 
 type Schema = BTreeMap<String, BTreeSet<String>>;
 
@@ -86,11 +90,9 @@ async fn postgres_schema(url: &str) -> (Schema, BTreeSet<(String, String)>) {
     (schema, booleans)
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Postgres))]
 async fn both_backends_share_one_logical_schema() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     let store = must(PostgresStore::connect(&db.url, Some(1)).await, "connect");
     drop(store);
     let (pg, booleans) = postgres_schema(&db.url).await;
@@ -119,11 +121,9 @@ async fn both_backends_share_one_logical_schema() {
     db.drop_database().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[postern_testkit::test(needs(Postgres), multi_thread)]
 async fn nodes_starting_together_migrate_once() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
+    let db = TestDatabase::create().await;
     let starts = (0..4).map(|_| {
         let url = db.url.clone();
         tokio::spawn(async move { PostgresStore::connect(&url, None).await })
@@ -162,8 +162,6 @@ fn futures_are_send(store: Arc<PostgresStore>) {
     tokio::spawn(async move { PostgresStore::connect("postgres://x", None).await.map(drop) });
     tokio::spawn(async move { store.rebuild_derived().await });
     tokio::spawn(async move {
-        if let Some(db) = TestDatabase::create().await {
-            db.drop_database().await;
-        }
+        TestDatabase::create().await.drop_database().await;
     });
 }

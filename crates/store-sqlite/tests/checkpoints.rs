@@ -10,6 +10,10 @@ use postern_core::{IdGenerator, UserId};
 use postern_store::{AccountStore, NewUser};
 use postern_store_sqlite::SqliteStore;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 fn must<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e:?}"))
 }
@@ -29,7 +33,7 @@ fn in_main_file(db: &std::path::Path, user: UserId) -> bool {
         .is_ok_and(|n| n == 1)
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn commits_are_checkpointed_in_the_background() {
     let dir = must(tempfile::tempdir(), "tempdir");
     let path = dir.path().join("postern.db");

@@ -7,13 +7,17 @@ use postern_core::{ConversationId, EventId, IdGenerator};
 use postern_store::MessageStore;
 use postern_store_sqlite::SqliteStore;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 fn must<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e:?}"))
 }
 
 /// Version 2 gives message edits their conversation's id; edits stored under version 1 keep
 /// their history.
-#[tokio::test]
+#[postern_testkit::test]
 async fn edits_from_version_1_keep_their_history() {
     let dir = must(tempfile::tempdir(), "tempdir");
     let path = dir.path().join("postern.db");

@@ -2,9 +2,9 @@
 //!
 //! Tests listed in [`on_every_backend!`] run twice: on the embedded default (SQLite, in-process
 //! bus, media in a local directory) and on the scale-out stack (a fresh PostgreSQL database per
-//! server, NATS with a subject prefix of its own, media in an S3 bucket of its own). Without
-//! PostgreSQL, NATS or the S3-compatible server the second run says it skipped and passes,
-//! unless `CI=true`, where it fails.
+//! server and NATS with a subject prefix of its own; media in an S3 bucket of its own for the
+//! suites that ask for it). The scale-out run needs those services: without them the harness
+//! shows it as ignored with the reason, or fails it under `CI=true`.
 
 #![allow(dead_code)]
 
@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use postern::{Config, Running};
-use postern_store_postgres::testing::TestDatabase;
+use postern_testkit::postgres::TestDatabase;
+use postern_testkit::services::{nats_url, s3_endpoint};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -30,56 +31,33 @@ pub struct TestServer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
-    /// PostgreSQL and NATS.
+    /// PostgreSQL and NATS, media in a local directory.
     ScaleOut,
+    /// PostgreSQL and NATS, media in S3: only the suites about media need the S3 server.
+    ScaleOutWithS3,
 }
 
 tokio::task_local! {
     static BACKEND: Backend;
 }
 
-pub const NATS_URL: &str = "nats://127.0.0.1:4222";
-/// An S3-compatible server (moto, which `.ci/run` starts); any credentials do.
-pub const S3_ENDPOINT: &str = "http://127.0.0.1:9000";
-
 /// Runs a test on `backend`; every [`TestServer`] it starts uses that backend.
 pub async fn run_on(backend: Backend, test: impl Future<Output = ()>) {
-    if backend == Backend::ScaleOut && !scale_out_reachable().await {
-        return;
-    }
     BACKEND.scope(backend, test).await;
 }
 
-/// Whether PostgreSQL and NATS answer; if not, the test is skipped, or fails under `CI=true`.
-async fn scale_out_reachable() -> bool {
-    for (what, addr) in [
-        ("PostgreSQL", postern_store_postgres::testing::SERVER),
-        ("NATS", "127.0.0.1:4222"),
-        ("S3 (moto)", "127.0.0.1:9000"),
-    ] {
-        let up = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr))
-            .await
-            .is_ok_and(|c| c.is_ok());
-        if !up {
-            assert!(
-                !std::env::var("CI").is_ok_and(|v| v == "true"),
-                "CI=true but {what} is not reachable at {addr}"
-            );
-            eprintln!("skipped: {what} not reachable at {addr}");
-            return false;
-        }
-    }
-    true
-}
-
 /// Declares each listed test (an `async fn()` in the file) once per backend:
-/// `sqlite::NAME` and `scale_out::NAME`.
+/// `sqlite::NAME` and `scale_out::NAME`, the second needing PostgreSQL and NATS. Starting
+/// the list with `media in S3:` keeps the scale-out run's media in S3, and needs that too.
 #[macro_export]
 macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
+    (media in S3: $($test:ident),* $(,)?) => {
+        $crate::on_every_backend!(@ ScaleOutWithS3 (Postgres, Nats, S3) $($test),*);
+    };
+    (@ $scale_out:ident $needs:tt $($test:ident),*) => {
         mod sqlite {
             $(
-                #[tokio::test]
+                #[::postern_testkit::test]
                 async fn $test() {
                     $crate::common::run_on($crate::common::Backend::Sqlite, super::$test()).await
                 }
@@ -87,12 +65,16 @@ macro_rules! on_every_backend {
         }
         mod scale_out {
             $(
-                #[tokio::test]
+                #[::postern_testkit::test(needs $needs)]
                 async fn $test() {
-                    $crate::common::run_on($crate::common::Backend::ScaleOut, super::$test()).await
+                    $crate::common::run_on($crate::common::Backend::$scale_out, super::$test())
+                        .await
                 }
             )*
         }
+    };
+    ($($test:ident),* $(,)?) => {
+        $crate::on_every_backend!(@ ScaleOut (Postgres, Nats) $($test),*);
     };
 }
 
@@ -128,24 +110,24 @@ impl TestServer {
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let mut config = test_config(dir.path());
-        let database = match BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite) {
+        let backend = BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite);
+        let database = match backend {
             Backend::Sqlite => None,
-            Backend::ScaleOut => {
-                let db = TestDatabase::create()
-                    .await
-                    .unwrap_or_else(|| panic!("PostgreSQL went away during the test"));
+            Backend::ScaleOut | Backend::ScaleOutWithS3 => {
+                let db = TestDatabase::create().await;
                 config.database.url = db.url.clone();
-                config.bus.url = NATS_URL.into();
+                config.bus.url = nats_url();
                 config.bus.subject_prefix = db.name.clone();
-                let bucket = create_bucket(&db.name).await;
-                config.media = postern_media::StorageConfig {
-                    url: format!("s3://{bucket}/media"),
-                    s3_endpoint: S3_ENDPOINT.into(),
-                    s3_region: "us-east-1".into(),
-                    s3_access_key_id: "test".into(),
-                    s3_secret_access_key: "test".into(),
-                    s3_allow_http: true,
-                };
+                if backend == Backend::ScaleOutWithS3 {
+                    config.media = postern_media::StorageConfig {
+                        url: format!("s3://{}/media", create_bucket(&db.name).await),
+                        s3_endpoint: s3_endpoint(),
+                        s3_region: "us-east-1".into(),
+                        s3_access_key_id: "test".into(),
+                        s3_secret_access_key: "test".into(),
+                        s3_allow_http: true,
+                    };
+                }
                 Some(db)
             }
         };
@@ -166,7 +148,7 @@ impl TestServer {
 async fn create_bucket(name: &str) -> String {
     let bucket = name.to_ascii_lowercase().replace('_', "-");
     let created = reqwest::Client::new()
-        .put(format!("{S3_ENDPOINT}/{bucket}"))
+        .put(format!("{}/{bucket}", s3_endpoint()))
         .send()
         .await
         .unwrap_or_else(|e| panic!("create bucket {bucket}: {e}"));

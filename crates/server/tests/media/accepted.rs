@@ -9,6 +9,7 @@ use crate::common::{TestServer, s};
 use crate::support::*;
 
 crate::on_every_backend!(
+    media in S3:
     every_accepted_type_goes_from_upload_to_participants_only,
     gps_and_other_metadata_are_gone_and_the_picture_is_upright,
     a_videos_location_and_other_metadata_are_blanked,

@@ -8,6 +8,7 @@ use crate::common::{TestServer, s};
 use crate::support::*;
 
 crate::on_every_backend!(
+    media in S3:
     attaching_follows_the_ownership_and_sharing_rules,
     unattached_media_expires_and_the_sweep_removes_its_bytes,
 );

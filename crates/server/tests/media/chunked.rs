@@ -6,6 +6,7 @@ use crate::common::{TestServer, s};
 use crate::support::*;
 
 crate::on_every_backend!(
+    media in S3:
     chunked_upload_resumes_after_an_interruption,
     chunked_refusals_say_why_and_leave_nothing_behind,
 );

@@ -3,7 +3,7 @@
 use crate::common::{TestServer, s};
 use crate::support::*;
 
-crate::on_every_backend!(delivery_supports_ranges_and_caching_and_is_never_sniffed,);
+crate::on_every_backend!(media in S3: delivery_supports_ranges_and_caching_and_is_never_sniffed);
 
 async fn delivery_supports_ranges_and_caching_and_is_never_sniffed() {
     let server = TestServer::start().await;

@@ -2,7 +2,8 @@
 //! participant's fetch, every refusal leaving nothing behind, chunked uploads resumed after
 //! an interruption, attachment rules, expiry, and delivery (ranges, caching, nosniff).
 //!
-//! Runs on SQLite with media in a local directory, and on PostgreSQL + NATS with media in S3.
+//! Runs on SQLite with media in a local directory, and on PostgreSQL + NATS with media in S3
+//! (the only suite that needs the S3-compatible server).
 
 #![expect(
     clippy::unwrap_used,
@@ -19,3 +20,7 @@ mod attaching;
 mod chunked;
 mod delivery;
 mod refusals;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}

@@ -8,6 +8,7 @@ use crate::common::{TestServer, s};
 use crate::support::*;
 
 crate::on_every_backend!(
+    media in S3:
     refused_uploads_say_why_and_leave_nothing_behind,
     decompression_bombs_are_refused,
     malformed_forms_name_the_field,

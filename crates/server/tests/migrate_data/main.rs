@@ -5,8 +5,8 @@
 //! on from there. A second copy into the now-filled database is refused and changes nothing,
 //! and bad flags are refused without touching anything.
 //!
-//! Needs the PostgreSQL of the other suites; without it the test says it skipped (and fails
-//! under `CI=true`). NATS is not involved: the servers use the in-process bus.
+//! Needs the PostgreSQL of the other suites (without it the move is shown as ignored, and
+//! fails under `CI=true`). NATS is not involved: the servers use the in-process bus.
 
 #![expect(
     clippy::indexing_slicing,
@@ -24,9 +24,13 @@ use std::time::Duration;
 
 use common::{TestServer, s};
 use observe::{assert_filled, assert_same, newest_event, observe};
-use postern_store_postgres::testing::TestDatabase;
+use postern_testkit::postgres::TestDatabase;
 use serde_json::{Value, json};
 use world::{PASSWORD, fill};
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
 
 async fn migrate_data(from: &str, to: &str, dir: &Path) -> (bool, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_postern"))
@@ -75,11 +79,9 @@ async fn left_behind(data: &Path, to: &Path) -> Vec<Vec<u8>> {
     bytes
 }
 
-#[tokio::test]
+#[postern_testkit::test(needs(Postgres))]
 async fn an_embedded_installation_moves_to_postgres_unchanged() {
-    let Some(target) = TestDatabase::create().await else {
-        return;
-    };
+    let target = TestDatabase::create().await;
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let data_url = format!("sqlite://{}", data.path().join("postern.db").display());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -233,7 +235,7 @@ async fn an_embedded_installation_moves_to_postgres_unchanged() {
     target.drop_database().await;
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn bad_flags_are_refused_naming_the_flag_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let missing = dir.path().join("missing.db");

@@ -175,7 +175,6 @@ pub fn assert_filled(seen: &BTreeMap<String, Value>, world: &World) {
         .iter()
         .filter(|v| v["status"] == 200 || v[0]["status"] == 200)
         .count();
-    eprintln!("{ok} of {} reads succeed", reads.len());
     assert!(
         ok * 4 > reads.len() * 3,
         "{ok} of {} reads succeed",

@@ -8,8 +8,8 @@ use postern_core::model::InboxBox;
 use postern_core::{ConversationId, IdGenerator, UserId};
 use postern_store::{Appended, Fanout, NewMessage, NewUser, OneToOneSetup, Store};
 use postern_store_postgres::PostgresStore;
-use postern_store_postgres::testing::TestDatabase;
 use postern_store_sqlite::SqliteStore;
+use postern_testkit::postgres::TestDatabase;
 
 /// A store under test and the storage it lives on (removed when this is dropped).
 pub struct Harness {
@@ -31,26 +31,25 @@ pub async fn sqlite() -> Harness {
     }
 }
 
-/// `None` when PostgreSQL is not reachable (outside CI): the test passes as skipped.
-pub async fn postgres() -> Option<Harness> {
-    let db = TestDatabase::create().await?;
+pub async fn postgres() -> Harness {
+    let db = TestDatabase::create().await;
     let store = PostgresStore::connect(&db.url, Some(1))
         .await
         .must("connect to PostgreSQL");
-    Some(Harness {
+    Harness {
         ids: store.ids(),
         store: Arc::new(store),
         _storage: Box::new(db),
-    })
+    }
 }
 
 /// Runs each case against both backends: `<module>::sqlite::<case>` and
-/// `<module>::postgres::<case>`.
+/// `<module>::postgres::<case>`, which needs PostgreSQL.
 macro_rules! conformance {
     ($($case:ident),+ $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[::postern_testkit::test(multi_thread)]
                 async fn $case() {
                     let h = crate::harness::sqlite().await;
                     super::$case(&h).await;
@@ -59,11 +58,9 @@ macro_rules! conformance {
         }
         mod postgres {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[::postern_testkit::test(needs(Postgres), multi_thread)]
                 async fn $case() {
-                    let Some(h) = crate::harness::postgres().await else {
-                        return;
-                    };
+                    let h = crate::harness::postgres().await;
                     super::$case(&h).await;
                 }
             )+

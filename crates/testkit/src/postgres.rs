@@ -1,14 +1,17 @@
-//! Throwaway PostgreSQL databases for test suites (feature `test-support`).
+//! Throwaway PostgreSQL databases.
 //!
-//! Each test gets its own empty database on the local server, named
+//! Each test gets its own empty database on the tests' PostgreSQL, named
 //! `postern_test_<pid>_<unique>`, and drops it when done, also when the test panics (the
-//! value's `Drop` removes it). Without a reachable server the tests skip, unless `CI=true`,
-//! where a missing database is a failure rather than a silent pass.
+//! value's `Drop` removes it). A test that uses one declares `needs(Postgres)`, so the
+//! harness has checked the server is there: failing to create the database is a failure.
 //!
-//! ```ignore
-//! let Some(db) = TestDatabase::create().await else { return }; // skipped
-//! let store = PostgresStore::connect(&db.url, Some(1)).await?;
-//! // … drop `store` before `db`, or let `db` force its connections closed.
+//! ```text
+//! #[postern_testkit::test(needs(Postgres))]
+//! async fn copies() {
+//!     let db = TestDatabase::create().await;
+//!     let store = PostgresStore::connect(&db.url, Some(1)).await?;
+//!     // … drop `store` before `db`, or let `db` force its connections closed.
+//! }
 //! ```
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,10 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::{Connection, Executor, PgConnection};
 
-/// Where the tests' PostgreSQL listens (trust authentication for `postgres`).
-pub const SERVER: &str = "127.0.0.1:5432";
-/// The maintenance database through which test databases are created and dropped.
-pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+use crate::services::postgres_url;
 
 /// A database that exists until this value is dropped (or [`TestDatabase::drop_database`]).
 pub struct TestDatabase {
@@ -31,21 +31,12 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates a uniquely named empty database. Returns `None` (after printing
-    /// `skipped: PostgreSQL not reachable at 127.0.0.1:5432` to stderr) when the server cannot
-    /// be reached and `CI` is not `true`; panics when it cannot be reached under `CI=true`, or
-    /// when the server answers but refuses to create the database.
-    pub async fn create() -> Option<TestDatabase> {
-        let mut admin = match admin().await {
-            Ok(conn) => conn,
-            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!("PostgreSQL not reachable at {SERVER} (CI=true, so this fails): {e}")
-            }
-            Err(_) => {
-                eprintln!("skipped: PostgreSQL not reachable at {SERVER}");
-                return None;
-            }
-        };
+    /// Creates a uniquely named empty database; panics when the server cannot be reached or
+    /// refuses.
+    pub async fn create() -> TestDatabase {
+        let mut admin = admin()
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL: {e}"));
         let name = unique_name();
         if let Err(e) = admin
             .execute(format!("CREATE DATABASE \"{name}\"").as_str())
@@ -54,11 +45,11 @@ impl TestDatabase {
             panic!("could not create test database {name}: {e}");
         }
         let _ = admin.close().await;
-        Some(TestDatabase {
-            url: format!("postgres://postgres@{SERVER}/{name}"),
+        TestDatabase {
+            url: postgres_url(&name),
             name,
             dropped: false,
-        })
+        }
     }
 
     /// Drops the database now, closing any connections still open to it.
@@ -95,10 +86,13 @@ impl Drop for TestDatabase {
 
 async fn admin() -> Result<PgConnection, String> {
     // A server that drops packets rather than refusing would otherwise hang the suite.
-    tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(ADMIN_URL))
-        .await
-        .map_err(|_| "timed out".to_owned())?
-        .map_err(|e| e.to_string())
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        PgConnection::connect(&postgres_url("postgres")),
+    )
+    .await
+    .map_err(|_| "timed out".to_owned())?
+    .map_err(|e| e.to_string())
 }
 
 async fn drop_named(name: &str) -> Result<(), String> {

@@ -85,3 +85,5 @@ pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 1024;
 pub const REPORT_REASON_MAX: usize = 500;
 pub const PAGE_LIMIT_MAX: usize = 100;
+/// Characters in a search query.
+pub const SEARCH_QUERY_MAX: usize = 500;

@@ -22,6 +22,7 @@ pub fn message_text(field: &str, raw: &str, max: usize) -> Result<String> {
             ),
         ));
     }
+    require_something_visible(field, &text)?;
     Ok(text)
 }
 
@@ -35,7 +36,79 @@ pub fn single_line(field: &str, raw: &str, max: usize) -> Result<String> {
             "must be a single line without control characters",
         ));
     }
+    if let Some(c) = text.chars().find(|c| is_bidi_control(*c)) {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "must not contain bidirectional control characters (found U+{:04X}): they \
+                 change how the text around them reads",
+                u32::from(c)
+            ),
+        ));
+    }
+    require_something_visible(field, &text)?;
     Ok(text)
+}
+
+/// A search query: trimmed, 1 to `max` characters, no control characters (the full-text
+/// engines stop reading at a NUL, and no one types one).
+pub fn search_query(field: &str, raw: &str, max: usize) -> Result<String> {
+    let text: String = raw.trim().nfc().collect();
+    if text.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    check_length(field, &text, max)?;
+    if text.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(text)
+}
+
+/// Text that is not empty must show something: a name or message of nothing but zero-width
+/// or blank characters looks like no text at all, and lets an account pose as nameless.
+fn require_something_visible(field: &str, text: &str) -> Result<()> {
+    if !text.is_empty() && text.chars().all(is_invisible) {
+        return Err(Error::invalid(
+            field,
+            "must contain a visible character, not only blank or zero-width ones",
+        ));
+    }
+    Ok(())
+}
+
+/// Bidirectional embeddings, overrides, isolates and marks: in a name they reorder what
+/// follows them ("moc.elgoog" shown as "google.com").
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Characters that draw nothing: whitespace, zero-width spaces and joiners, invisible
+/// operators, fillers that fonts render blank, variation selectors and tags.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+                | '\u{E0100}'..='\u{E01EF}'
+        )
 }
 
 /// Multi-line free text with a length limit (profile descriptions, report reasons).
@@ -135,6 +208,43 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("U+0007")));
+    }
+
+    #[test]
+    fn names_refuse_bidi_controls_and_invisible_only_text() {
+        assert!(single_line("name", "Alice \u{202E}gnp.exe", 50).is_err());
+        assert!(single_line("name", "\u{2066}Alice\u{2069}", 50).is_err());
+        assert!(single_line("name", "\u{200B}\u{3164}\u{2800}", 50).is_err());
+        assert_eq!(
+            single_line("name", " Zoë ", 50).ok().as_deref(),
+            Some("Zoë")
+        );
+        // Arabic and Hebrew read right to left by themselves, without controls.
+        assert!(single_line("name", "مريم", 50).is_ok());
+        assert!(
+            single_line("name", "", 50).is_ok(),
+            "blank is decided by the caller"
+        );
+    }
+
+    #[test]
+    fn messages_must_show_something_but_may_use_joiners_inside() {
+        assert!(message_text("text", "\u{200B}\u{200B}\n\u{FEFF}", 10).is_err());
+        // A family emoji is joined with zero-width joiners.
+        assert!(message_text("text", "👩\u{200D}👩\u{200D}👧", 10).is_ok());
+        assert!(message_text("text", "", 10).is_ok());
+    }
+
+    #[test]
+    fn search_queries_are_non_empty_bounded_and_without_controls() {
+        assert_eq!(
+            search_query("q", "  café ", 10).ok().as_deref(),
+            Some("café")
+        );
+        for bad in ["", "   ", "a\u{0}b", &"x".repeat(11)] {
+            let err = search_query("q", bad, 10).err().map(|e| e.to_string());
+            assert!(err.is_some_and(|e| e.contains('q')), "{bad:?}");
+        }
     }
 
     #[test]

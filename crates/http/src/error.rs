@@ -149,10 +149,20 @@ impl From<JsonRejection> for Rejection {
                     field,
                 )
             }
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body must be at most {JSON_BODY_BYTES} bytes"),
+                None,
+            ),
             _ => plain(StatusCode::BAD_REQUEST, "invalid_request", text, None),
         })
     }
 }
+
+/// The largest JSON request body (axum's default, stated here so refusals can name it):
+/// the longest message is 10,000 characters, at most 40 KB.
+pub const JSON_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 impl From<QueryRejection> for Rejection {
     fn from(r: QueryRejection) -> Self {

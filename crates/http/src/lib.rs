@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(error::JSON_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             error::plain(
                 StatusCode::INTERNAL_SERVER_ERROR,

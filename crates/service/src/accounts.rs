@@ -3,7 +3,7 @@
 use chrono::Utc;
 use postern_core::limits::{DESCRIPTION_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN};
 use postern_core::model::{Settings, User};
-use postern_core::{Error, Result, UserId, text};
+use postern_core::{Error, Result, UserId, limits, text};
 use postern_store::{NewUser, ProfilePatch, SettingsPatch, TokenKind, UserWithSettings};
 
 use crate::Services;
@@ -105,7 +105,12 @@ impl Services {
     }
 
     pub async fn search_users(&self, q: &str, limit: usize) -> Result<Vec<User>> {
-        let prefix = q.trim().trim_start_matches('@');
+        // An empty query finds no one (the people picker asks before anything is typed).
+        if q.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = text::search_query("q", q, limits::SEARCH_QUERY_MAX)?;
+        let prefix = q.trim_start_matches('@');
         if prefix.is_empty()
             || !prefix
                 .bytes()

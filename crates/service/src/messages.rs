@@ -7,7 +7,7 @@ use chrono::Utc;
 use postern_core::entities::{self, Entities};
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, EventBody, ReactionChange, StreamEvent};
-use postern_core::{ConversationId, Error, EventId, MediaId, Result, UserId, text};
+use postern_core::{ConversationId, Error, EventId, MediaId, Result, UserId, limits, text};
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
@@ -438,11 +438,8 @@ impl Services {
         cursor: Option<String>,
         limit: usize,
     ) -> Result<Page<Message>> {
-        let q = q.trim();
-        if q.is_empty() {
-            return Err(Error::invalid("q", "must not be empty"));
-        }
-        self.store.search_messages(me, q, cursor, limit).await
+        let q = text::search_query("q", q, limits::SEARCH_QUERY_MAX)?;
+        self.store.search_messages(me, &q, cursor, limit).await
     }
 }
 

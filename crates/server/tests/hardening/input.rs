@@ -1,0 +1,133 @@
+//! Client input the server must refuse with a clear 4xx naming the field, losing nothing.
+
+use serde_json::json;
+
+use crate::common::{TestServer, s};
+
+/// A NUL in a search query stopped the full-text query (a 500 on PostgreSQL); a query is
+/// text a person typed: non-empty, bounded, no control characters.
+async fn search_queries_with_control_characters_are_refused() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, _) = srv.friends().await;
+    srv.dm(&alice, &bob_id, "a b").await;
+    for (q, says) in [
+        ("a%00b", "control characters"),
+        ("%20", "must not be empty"),
+        (&"x".repeat(501), "at most 500 characters"),
+    ] {
+        for path in ["/api/v1/search/messages", "/api/v1/users/search"] {
+            let (status, body) = srv
+                .call("GET", &format!("{path}?q={q}"), Some(&alice), None)
+                .await;
+            if path.ends_with("users/search") && q == "%20" {
+                // The people picker asks before anything is typed: no one, not an error.
+                assert_eq!((status, body["users"].clone()), (200, json!([])), "{body}");
+                continue;
+            }
+            assert_eq!(status, 400, "{path}?q={q}: {body}");
+            assert_eq!(body["error"]["field"], "q", "{body}");
+            assert!(s(&body["error"]["message"]).contains(says), "{body}");
+        }
+    }
+    let (status, body) = srv
+        .call("GET", "/api/v1/search/messages?q=a", Some(&alice), None)
+        .await;
+    assert_eq!(
+        (status, body["messages"][0]["text"].clone()),
+        (200, json!("a b"))
+    );
+}
+
+/// A JSON body over the limit is 413 and names the limit (it was a 400), and nothing of it
+/// is kept.
+async fn json_bodies_over_the_limit_are_413() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, bob) = srv.friends().await;
+    let text = "x".repeat(3 * 1024 * 1024);
+    let (status, body) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{bob_id}"),
+            Some(&alice),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "too_large");
+    assert!(
+        s(&body["error"]["message"]).contains("2097152 bytes"),
+        "{body}"
+    );
+    let (_, inbox) = srv
+        .call("GET", "/api/v1/conversations", Some(&bob), None)
+        .await;
+    assert_eq!(inbox["conversations"], json!([]), "nothing was sent");
+}
+
+/// Names with bidirectional overrides (which make a name read backwards after them) and names
+/// or messages made of nothing visible are refused.
+async fn names_and_messages_must_show_what_they_are() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, _) = srv.friends().await;
+    for name in [
+        "Support\u{202E}troppuS",
+        "\u{200B}\u{3164}",
+        "\u{2066}Bob\u{2069}",
+    ] {
+        let (status, body) = srv
+            .call(
+                "PATCH",
+                "/api/v1/me",
+                Some(&alice),
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].clone()),
+            (400, json!("name")),
+            "{name:?}: {body}"
+        );
+    }
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/accounts",
+            None,
+            Some(json!({"screen_name": "ghost", "password": "correct horse", "name": "\u{2800}"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("name")),
+        "{body}"
+    );
+    let (status, body) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{bob_id}"),
+            Some(&alice),
+            Some(json!({"text": "\u{200B}\u{200D}\u{FEFF}"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (400, json!("text")),
+        "{body}"
+    );
+    // Right-to-left scripts and joined emoji are text like any other.
+    let (status, body) = srv
+        .call(
+            "PATCH",
+            "/api/v1/me",
+            Some(&alice),
+            Some(json!({"name": "مريم 👩\u{200D}👧"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+crate::on_every_backend!(
+    search_queries_with_control_characters_are_refused,
+    json_bodies_over_the_limit_are_413,
+    names_and_messages_must_show_what_they_are,
+);

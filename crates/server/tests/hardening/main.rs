@@ -1,0 +1,18 @@
+//! Hardening (issue 13): what an outside tester pushing on the server found, each reproduced
+//! through the real server and held, on both backends where storage is involved.
+//!
+//! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod input;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}

@@ -102,19 +102,23 @@ impl ConversationId {
         ConversationId(id.to_string())
     }
 
-    /// Parses a client-supplied id, refusing anything that is not one of the two forms.
+    /// Parses a client-supplied id, refusing anything that is not one of the two forms as
+    /// Postern writes them. Each conversation has one spelling: `007-9` or `+7-9` would
+    /// otherwise name a second conversation between the same two people, with its own
+    /// mute, archive and report state.
     pub fn parse(s: &str) -> Option<Self> {
-        match s.split_once('-') {
+        let id = match s.split_once('-') {
             Some((a, b)) => {
                 let (a, b) = (a.parse::<i64>().ok()?, b.parse::<i64>().ok()?);
-                (a < b && a >= 0).then(|| ConversationId(s.to_owned()))
+                (a < b && a >= 0).then(|| ConversationId::one_to_one(UserId(a), UserId(b)))?
             }
             None => s
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n > 0)
-                .map(|_| ConversationId(s.to_owned())),
-        }
+                .map(|n| ConversationId(n.to_string()))?,
+        };
+        (id.0 == s).then_some(id)
     }
 
     /// The two members of a one-to-one conversation, or `None` for a group.
@@ -216,6 +220,9 @@ mod tests {
         assert!(ConversationId::parse("20-3").is_none());
         assert!(ConversationId::parse("x").is_none());
         assert!(ConversationId::parse("42").is_some_and(|c| c.is_group()));
+        for other_spelling in ["03-20", "+3-20", "3-+20", "3-020", "042", "+42", " 42", "3-20 "] {
+            assert!(ConversationId::parse(other_spelling).is_none(), "{other_spelling}");
+        }
     }
 
     #[test]

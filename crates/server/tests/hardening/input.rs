@@ -126,7 +126,50 @@ async fn names_and_messages_must_show_what_they_are() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// A one-to-one conversation has one spelling: `0A-B`, `+A-B` and `00A-0B` each made a
+/// second conversation with the same person, with its own mute and report state.
+async fn a_conversation_has_one_spelling() {
+    let srv = TestServer::start().await;
+    let (alice_id, alice, bob_id, bob) = srv.friends().await;
+    let conversation = s(&srv.dm(&alice, &bob_id, "hello").await["conversation_id"]);
+    let (low, high) = conversation
+        .split_once('-')
+        .unwrap_or_else(|| panic!("a one-to-one id: {conversation}"));
+    assert!([low, high].contains(&alice_id.as_str()) && [low, high].contains(&bob_id.as_str()));
+    for spelling in [
+        format!("0{low}-{high}"),
+        format!("+{low}-{high}"),
+        format!("00{low}-0{high}"),
+        format!("{low}-+{high}"),
+    ] {
+        let (status, body) = srv
+            .call(
+                "POST",
+                &format!("/api/v1/conversations/{spelling}/messages"),
+                Some(&alice),
+                Some(json!({"text": "around the mute"})),
+            )
+            .await;
+        assert_eq!(status, 400, "{spelling}: {body}");
+        assert_eq!(body["error"]["field"], "conversation_id", "{body}");
+        let (status, _) = srv
+            .call("GET", &format!("/api/v1/conversations/{spelling}"), Some(&bob), None)
+            .await;
+        assert_eq!(status, 400, "{spelling}");
+    }
+    let (_, inbox) = srv.call("GET", "/api/v1/conversations", Some(&bob), None).await;
+    let ids: Vec<String> = inbox["conversations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| s(&c["id"]))
+        .collect();
+    assert_eq!(ids, [conversation.clone()], "{inbox}");
+    assert_eq!(srv.messages(&bob, &conversation).await.len(), 1);
+}
+
 crate::on_every_backend!(
+    a_conversation_has_one_spelling,
     search_queries_with_control_characters_are_refused,
     json_bodies_over_the_limit_are_413,
     names_and_messages_must_show_what_they_are,

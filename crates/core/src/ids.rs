@@ -220,8 +220,13 @@ mod tests {
         assert!(ConversationId::parse("20-3").is_none());
         assert!(ConversationId::parse("x").is_none());
         assert!(ConversationId::parse("42").is_some_and(|c| c.is_group()));
-        for other_spelling in ["03-20", "+3-20", "3-+20", "3-020", "042", "+42", " 42", "3-20 "] {
-            assert!(ConversationId::parse(other_spelling).is_none(), "{other_spelling}");
+        for other_spelling in [
+            "03-20", "+3-20", "3-+20", "3-020", "042", "+42", " 42", "3-20 ",
+        ] {
+            assert!(
+                ConversationId::parse(other_spelling).is_none(),
+                "{other_spelling}"
+            );
         }
     }
 

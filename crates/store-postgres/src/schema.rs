@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("schema/0002_append_message.sql")),
     (3, include_str!("schema/0003_media.sql")),
     (4, include_str!("schema/0004_append_message_loop.sql")),
+    // A check, not a change: refuses to go on while a conversation has two spellings.
+    (
+        5,
+        include_str!("schema/0005_one_spelling_per_conversation.sql"),
+    ),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

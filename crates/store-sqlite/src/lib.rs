@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("schema_0002.sql"),
     include_str!("schema_0003.sql"),
+    include_str!("schema_0004.sql"),
 ];
 
 pub struct SqliteStore {
@@ -162,6 +163,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(Error::internal)?;
     for (n, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        if n + 1 == 4 {
+            one_spelling_per_conversation(conn)?;
+        }
         let tx = conn.transaction().map_err(Error::internal)?;
         tx.execute_batch(sql)
             .map_err(|e| Error::internal(format!("migration {}: {e}", n + 1)))?;
@@ -170,6 +174,41 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit().map_err(Error::internal)?;
     }
     Ok(())
+}
+
+/// Migration 4's check: an earlier version accepted client conversation ids with leading
+/// zeros or a sign ('0123-456', '+123-456'), each a second conversation between the same two
+/// people. Rather than merge or drop them silently, stop with a report naming them; nothing
+/// is changed. docs/scale-out.md, "Conversations with more than one spelling", says what to do.
+fn one_spelling_per_conversation(conn: &Connection) -> Result<()> {
+    let mut found = conn
+        .prepare(
+            "SELECT c.id, (SELECT count(*) FROM events e WHERE e.conversation_id = c.id)
+               FROM conversations c
+              WHERE c.id GLOB '0[0-9]*' OR c.id GLOB '+*' OR c.id GLOB '*-0*'
+                 OR c.id GLOB '*-+*'
+              ORDER BY c.id",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok(format!(
+                    "{} ({} events)",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .map_err(Error::internal)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.sort();
+    Err(Error::internal(format!(
+        "migration 4: conversations with more than one spelling: {}; nothing was changed (see \
+         docs/scale-out.md, \"Conversations with more than one spelling\")",
+        found.join(", ")
+    )))
 }
 
 #[async_trait]

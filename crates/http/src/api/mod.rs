@@ -79,14 +79,13 @@ pub fn user_id(raw: &str) -> Result<UserId, Error> {
 }
 
 pub fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
-    ConversationId::parse(raw)
-        .ok_or_else(|| {
-            Error::invalid(
-                "conversation_id",
-                "must be a conversation id as Postern writes it: a group's id, or the two \
+    ConversationId::parse(raw).ok_or_else(|| {
+        Error::invalid(
+            "conversation_id",
+            "must be a conversation id as Postern writes it: a group's id, or the two \
                  people's ids, lower first, joined by '-' (no signs or leading zeros)",
-            )
-        })
+        )
+    })
 }
 
 pub fn event_id(field: &str, raw: &str) -> Result<EventId, Error> {

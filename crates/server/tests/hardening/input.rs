@@ -153,11 +153,18 @@ async fn a_conversation_has_one_spelling() {
         assert_eq!(status, 400, "{spelling}: {body}");
         assert_eq!(body["error"]["field"], "conversation_id", "{body}");
         let (status, _) = srv
-            .call("GET", &format!("/api/v1/conversations/{spelling}"), Some(&bob), None)
+            .call(
+                "GET",
+                &format!("/api/v1/conversations/{spelling}"),
+                Some(&bob),
+                None,
+            )
             .await;
         assert_eq!(status, 400, "{spelling}");
     }
-    let (_, inbox) = srv.call("GET", "/api/v1/conversations", Some(&bob), None).await;
+    let (_, inbox) = srv
+        .call("GET", "/api/v1/conversations", Some(&bob), None)
+        .await;
     let ids: Vec<String> = inbox["conversations"]
         .as_array()
         .into_iter()

@@ -2,6 +2,7 @@
 //! through the real server and held, on both backends where storage is involved.
 //!
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
+//! - `spellings`: databases holding a conversation under a second spelling of its id.
 
 #![expect(
     clippy::indexing_slicing,
@@ -12,6 +13,7 @@
 mod common;
 
 mod input;
+mod spellings;
 
 fn main() -> std::process::ExitCode {
     postern_testkit::run()

@@ -196,7 +196,12 @@ pub struct Conversation {
     pub kind: ConversationKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The members; only the viewer once they left a group.
     pub participants: Vec<User>,
+    /// The viewer left this group: they keep its history up to their leaving, and see
+    /// neither its name, members nor read positions since.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub left: bool,
     pub created_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -173,23 +173,31 @@ impl Services {
             .into_iter()
             .map(|e| {
                 let sees_receipts = receipts.contains(&me);
+                // Someone who left keeps their history, not a view into the group as it is
+                // now: no current name, members or read positions.
+                let left = !e.me.active;
                 let read_by = e
                     .read_marks
                     .iter()
-                    .filter(|(u, _)| sees_receipts && receipts.contains(u))
+                    .filter(|(u, _)| !left && sees_receipts && receipts.contains(u))
                     .map(|(u, at)| ReadMark {
                         user_id: *u,
                         last_read_event_id: *at,
                     })
                     .collect();
-                Conversation {
-                    kind: e.conversation.kind,
-                    name: e.conversation.name,
-                    participants: e
-                        .member_ids
+                let participants = if left {
+                    users.get(&me).cloned().into_iter().collect()
+                } else {
+                    e.member_ids
                         .iter()
                         .filter_map(|id| users.get(id).cloned())
-                        .collect(),
+                        .collect()
+                };
+                Conversation {
+                    kind: e.conversation.kind,
+                    name: e.conversation.name.filter(|_| !left),
+                    participants,
+                    left,
                     created_at: e.conversation.created_at,
                     last_activity_at: e
                         .last_event
@@ -229,6 +237,7 @@ impl Services {
             kind: ConversationKind::OneToOne,
             name: None,
             participants: self.store.users(&[me, other]).await?,
+            left: false,
             created_at: now,
             last_activity_at: now,
             last_message: None,

@@ -334,18 +334,27 @@ impl Services {
             .await?
             .filter(|r| r.state == UploadState::Ready)
             .ok_or(Error::NotFound("media"))?;
+        // Whether it may be seen comes first: telling an outsider "no thumbnail" would tell
+        // them the media exists.
+        if !self.may_see_media(me, &record).await? {
+            return Err(Error::NotFound("media"));
+        }
         if rendition == Rendition::Thumbnail && !record.has_thumbnail {
             return Err(Error::NotFound("thumbnail"));
         }
+        Ok(record)
+    }
+
+    async fn may_see_media(&self, me: UserId, record: &MediaRecord) -> Result<bool> {
         if record.owner_id == me {
-            return Ok(record);
+            return Ok(true);
         }
-        for (conversation, message) in self.store.media_attachments(id).await? {
+        for (conversation, message) in self.store.media_attachments(record.id).await? {
             if self.visible_event(me, &conversation, message).await.is_ok() {
-                return Ok(record);
+                return Ok(true);
             }
         }
-        Err(Error::NotFound("media"))
+        Ok(false)
     }
 
     /// The stored bytes of media [`Services::media_for`] allowed, all of them or `range`

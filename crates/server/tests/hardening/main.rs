@@ -2,6 +2,7 @@
 //! through the real server and held, on both backends where storage is involved.
 //!
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
+//! - `outsiders`: what someone outside a conversation or its media can learn.
 //! - `spellings`: databases holding a conversation under a second spelling of its id.
 
 #![expect(
@@ -13,6 +14,7 @@
 mod common;
 
 mod input;
+mod outsiders;
 mod spellings;
 
 fn main() -> std::process::ExitCode {

@@ -3,7 +3,11 @@
 use crate::common::{TestServer, s};
 use crate::support::*;
 
-crate::on_every_backend!(media in S3: delivery_supports_ranges_and_caching_and_is_never_sniffed);
+crate::on_every_backend!(
+    media in S3:
+    delivery_supports_ranges_and_caching_and_is_never_sniffed,
+    an_outsider_gets_one_answer_whatever_the_media,
+);
 
 async fn delivery_supports_ranges_and_caching_and_is_never_sniffed() {
     let server = TestServer::start().await;
@@ -83,4 +87,38 @@ async fn delivery_supports_ranges_and_caching_and_is_never_sniffed() {
         fetch(&server, &bob, &format!("{url}/thumbnail")).await.0,
         404
     );
+}
+
+/// Everyone who may not see media gets the same 404, whether it exists, has a thumbnail or
+/// not: "thumbnail not found" for someone else's video told a stranger the video existed.
+async fn an_outsider_gets_one_answer_whatever_the_media() {
+    let server = TestServer::start().await;
+    let (_, alice, bob_id, _, carol) = people(&server).await;
+    let video = uploaded(&server, &alice, MP4.to_vec(), "video/mp4").await;
+    assert_eq!(
+        send_media(&server, &alice, &bob_id, &s(&video["id"]))
+            .await
+            .0,
+        201
+    );
+    let unsent = uploaded(&server, &alice, MP4.to_vec(), "video/mp4").await;
+    let answer = |path: String| {
+        let server = &server;
+        let carol = &carol;
+        async move {
+            let (status, _, body) = fetch(server, carol, &path).await;
+            (path, status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let nothing = answer("/api/v1/media/424242424242/thumbnail".to_owned()).await;
+    assert_eq!(nothing.1, 404, "{nothing:?}");
+    for path in [
+        format!("{}/thumbnail", s(&video["media"]["url"])),
+        s(&video["media"]["url"]),
+        format!("{}/thumbnail", s(&unsent["media"]["url"])),
+        "/api/v1/media/424242424242".to_owned(),
+    ] {
+        let (path, status, body) = answer(path).await;
+        assert_eq!((status, &body), (nothing.1, &nothing.2), "{path}");
+    }
 }

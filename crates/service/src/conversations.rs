@@ -147,7 +147,32 @@ impl Services {
             .ok_or(Error::NotFound("conversation"))
     }
 
-    /// Renders inbox entries for the viewer, applying the reciprocal read-receipt rule.
+    /// The other people of the viewer's one-to-one conversations among `entries` with whom a
+    /// block stands, either way.
+    async fn blocked_partners(
+        &self,
+        me: UserId,
+        entries: &[InboxEntry],
+    ) -> Result<HashSet<UserId>> {
+        let partners: Vec<UserId> = entries
+            .iter()
+            .filter_map(|e| e.conversation.id.pair())
+            .map(|(a, b)| if a == me { b } else { a })
+            .collect();
+        if partners.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let relationships = self.store.relationships(me, &partners).await?;
+        Ok(partners
+            .into_iter()
+            .zip(relationships)
+            .filter(|(_, r)| r.blocking || r.blocked_by)
+            .map(|(user, _)| user)
+            .collect())
+    }
+
+    /// Renders inbox entries for the viewer, applying the reciprocal read-receipt rule (and
+    /// no receipts across a block).
     async fn views(&self, me: UserId, entries: Vec<InboxEntry>) -> Result<Vec<Conversation>> {
         let ids: Vec<UserId> = entries
             .iter()
@@ -169,10 +194,16 @@ impl Services {
             .await?
             .into_iter()
             .collect();
+        let blocked = self.blocked_partners(me, &entries).await?;
         Ok(entries
             .into_iter()
             .map(|e| {
-                let sees_receipts = receipts.contains(&me);
+                let across_a_block = e
+                    .conversation
+                    .id
+                    .pair()
+                    .is_some_and(|(a, b)| blocked.contains(&a) || blocked.contains(&b));
+                let sees_receipts = receipts.contains(&me) && !across_a_block;
                 // Someone who left keeps their history, not a view into the group as it is
                 // now: no current name, members or read positions.
                 let left = !e.me.active;

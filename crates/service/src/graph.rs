@@ -77,6 +77,26 @@ impl Services {
         Ok(rels.into_iter().next().unwrap_or_default())
     }
 
+    /// Whether a block, either way, stands between the two people of a one-to-one
+    /// conversation (never for a group, where members who block each other may both stay).
+    pub(crate) async fn blocked_between(&self, me: UserId, id: &ConversationId) -> Result<bool> {
+        let Some((a, b)) = id.pair() else {
+            return Ok(false);
+        };
+        let other = if a == me { b } else { a };
+        let rel = self.relationship(me, other).await?;
+        Ok(rel.blocking || rel.blocked_by)
+    }
+
+    /// A block stops every kind of contact in a one-to-one conversation, both ways:
+    /// messages (admission), and also edits of old messages, reactions and typing.
+    pub(crate) async fn no_block_between(&self, me: UserId, id: &ConversationId) -> Result<()> {
+        if self.blocked_between(me, id).await? {
+            return Err(Error::CannotMessageUser);
+        }
+        Ok(())
+    }
+
     /// Pages through a user's followers or followings (anyone's), or the caller's own blocks
     /// and mutes.
     pub async fn edges(

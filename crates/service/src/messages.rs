@@ -255,6 +255,7 @@ impl Services {
         raw: &str,
     ) -> Result<Message> {
         self.active_member(me, id).await?;
+        self.no_block_between(me, id).await?;
         let before = self.own_message(me, id, message).await?;
         let max = self.config.limits.edits_per_message;
         if before.edit_count >= max {
@@ -313,6 +314,7 @@ impl Services {
         let (ReactionEdit::Set(e) | ReactionEdit::Remove(e)) = &edit;
         check_emoji(e)?;
         self.active_member(me, id).await?;
+        self.no_block_between(me, id).await?;
         let previous = match self.visible_event(me, id, message).await? {
             ConversationEvent::Message(m) if !m.deleted => m
                 .reactions
@@ -383,7 +385,8 @@ impl Services {
             .filter(|u| *u != me)
             .collect();
         let mut notify = vec![me];
-        if p.accepted {
+        // The reader's own devices hear; across a block, nobody else does.
+        if p.accepted && !self.blocked_between(me, id).await? {
             let on = self
                 .store
                 .with_read_receipts(&others.iter().copied().chain([me]).collect::<Vec<_>>())
@@ -408,6 +411,7 @@ impl Services {
     /// Typing is ephemeral: published to the other accepted participants, never stored.
     pub async fn typing(&self, me: UserId, id: &ConversationId) -> Result<()> {
         let p = self.active_member(me, id).await?;
+        self.no_block_between(me, id).await?;
         if !p.accepted {
             return Ok(());
         }

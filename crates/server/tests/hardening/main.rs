@@ -1,6 +1,7 @@
 //! Hardening (issue 13): what an outside tester pushing on the server found, each reproduced
 //! through the real server and held, on both backends where storage is involved.
 //!
+//! - `blocks`: a block stops every kind of contact in a one-to-one conversation.
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
 //! - `outsiders`: what someone outside a conversation or its media can learn.
 //! - `spellings`: databases holding a conversation under a second spelling of its id.
@@ -13,6 +14,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod blocks;
 mod input;
 mod outsiders;
 mod spellings;

@@ -48,22 +48,52 @@ pub struct UploadParams {
     media_type: Option<String>,
 }
 
+/// The longest value a setting field may have (the longest real one is a media type). A form
+/// field is read into memory, so it is read only this far.
+const SETTING_BYTES: usize = 64;
+
 impl UploadParams {
-    /// Takes a text field of the form; `false` if it is not one of the settings.
-    fn set(&mut self, name: &str, value: String) -> Result<bool, Error> {
-        match name {
-            "media_category" => self.media_category = Some(value),
-            "media_type" => self.media_type = Some(value),
-            "shared" => {
-                self.shared = Some(match value.trim() {
+    /// The settings a form may carry before its file.
+    const FIELDS: [&str; 3] = ["media_category", "media_type", "shared"];
+
+    /// Reads a setting field of the form (one of [`Self::FIELDS`], once), at most
+    /// [`SETTING_BYTES`] of it.
+    async fn read(
+        &mut self,
+        name: &str,
+        mut field: axum::extract::multipart::Field<'_>,
+    ) -> Result<(), Error> {
+        let mut value = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            if value.len() + chunk.len() > SETTING_BYTES {
+                return Err(Error::TooLarge(postern_core::Invalid {
+                    field: name.to_owned(),
+                    message: format!("must be at most {SETTING_BYTES} bytes"),
+                }));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value =
+            String::from_utf8(value).map_err(|_| Error::invalid(name, "must be UTF-8 text"))?;
+        let slot_taken = match name {
+            "media_category" => self.media_category.replace(value).is_some(),
+            "media_type" => self.media_type.replace(value).is_some(),
+            _ => {
+                let shared = match value.trim() {
                     "true" | "1" => true,
                     "false" | "0" => false,
                     _ => return Err(Error::invalid("shared", "must be true or false")),
-                })
+                };
+                self.shared.replace(shared).is_some()
             }
-            _ => return Ok(false),
+        };
+        if slot_taken {
+            return Err(Error::invalid(
+                name,
+                "is given twice (in the query string or the form)",
+            ));
         }
-        Ok(true)
+        Ok(())
     }
 
     fn declared(&self, part_type: Option<&str>) -> Result<Declared, Error> {
@@ -119,10 +149,10 @@ async fn upload(
             let done = s.services.upload(c.user_id, declared, staged).await?;
             return Ok((StatusCode::CREATED, Json(done)).into_response());
         }
-        let value = field.text().await.map_err(malformed)?;
-        if !params.set(&name, value)? {
+        if !UploadParams::FIELDS.contains(&name.as_str()) {
             return Err(Error::invalid(name, "is not a field of a media upload").into());
         }
+        params.read(&name, field).await?;
     }
     Err(Error::invalid(
         "media",

@@ -2,6 +2,7 @@
 //! through the real server and held, on both backends where storage is involved.
 //!
 //! - `blocks`: a block stops every kind of contact in a one-to-one conversation.
+//! - `floods`: requests built to exhaust the server's memory or sockets.
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
 //! - `outsiders`: what someone outside a conversation or its media can learn.
 //! - `spellings`: databases holding a conversation under a second spelling of its id.
@@ -15,6 +16,7 @@
 mod common;
 
 mod blocks;
+mod floods;
 mod input;
 mod outsiders;
 mod spellings;

@@ -35,6 +35,17 @@ pub struct ServerConfig {
     pub rate_limits: bool,
     /// Seconds to let requests and streams finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Seconds a client has to send a request's headers, counted from when the connection
+    /// is ready for one: also how long a kept-alive connection may sit idle.
+    pub header_timeout_secs: u64,
+    /// A request body must arrive at this many bytes a second on average once
+    /// `body_grace_secs` have passed, or the request is refused and the connection closed.
+    pub body_min_bytes_per_sec: u64,
+    pub body_grace_secs: u64,
+    /// Connections open at once, in all (lowered to what the open-file limit allows) and
+    /// from one IP address. A connection over either is answered 503 and closed.
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +55,29 @@ impl Default for ServerConfig {
             node_id: None,
             rate_limits: true,
             shutdown_grace_secs: 10,
+            header_timeout_secs: 10,
+            body_min_bytes_per_sec: 512,
+            body_grace_secs: 10,
+            max_connections: 10_000,
+            max_connections_per_ip: 1_000,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The listener's limits; the total is capped by the process's open-file limit.
+    pub fn connection_limits(&self) -> crate::listener::ConnectionLimits {
+        let nofile = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(u64::MAX, |(soft, _)| soft);
+        crate::listener::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs),
+            body_rate: crate::listener::BodyRate {
+                min_bytes_per_sec: self.body_min_bytes_per_sec,
+                grace: std::time::Duration::from_secs(self.body_grace_secs),
+            },
+            max_connections: self
+                .max_connections
+                .min(crate::listener::connections_for(nofile)),
+            max_connections_per_ip: self.max_connections_per_ip,
         }
     }
 }

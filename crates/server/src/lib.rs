@@ -2,6 +2,7 @@
 //! from `main` so tests boot real servers in-process (several at once: no globals).
 
 pub mod config;
+pub mod listener;
 pub mod migrate_data;
 
 use std::net::SocketAddr;
@@ -95,7 +96,7 @@ pub struct Running {
     pub services: Arc<Services>,
     /// Stops the server and its sweeper when set, or when dropped.
     shutdown: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
 }
 
@@ -131,11 +132,8 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
     let app = postern_http::app(state);
     let (shutdown, rx) = watch::channel(false);
     let sweeper = services.spawn_sweeper(stopped(rx.clone()));
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stopped(rx))
-            .await
-    });
+    let limits = config.server.connection_limits();
+    let task = tokio::spawn(listener::serve(listener, app, limits, stopped(rx)));
     Ok(Running {
         addr,
         services,

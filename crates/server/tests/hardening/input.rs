@@ -171,7 +171,7 @@ async fn a_conversation_has_one_spelling() {
         .flatten()
         .map(|c| s(&c["id"]))
         .collect();
-    assert_eq!(ids, [conversation.clone()], "{inbox}");
+    assert_eq!(ids, std::slice::from_ref(&conversation), "{inbox}");
     assert_eq!(srv.messages(&bob, &conversation).await.len(), 1);
 }
 

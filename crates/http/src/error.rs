@@ -80,7 +80,8 @@ impl IntoResponse for ApiError {
             },
         );
         if let Error::RateLimited { retry_after, .. } = &self.0 {
-            let secs = retry_after.as_secs().max(1);
+            // Rounded up: a client told to come back too early is refused again.
+            let secs = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

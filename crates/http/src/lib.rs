@@ -5,6 +5,7 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`error`]: the error shape and extractors that reject with it.
 //! - [`auth`]: bearer tokens and session cookies with CSRF protection.
+//! - [`peer`]: the client's address.
 //! - [`web`]: the browser app, served from assets embedded in the binary.
 //!
 //! More surfaces (the Twitter v1.1 and v2 adapters) mount beside `api` in [`app`] over the
@@ -14,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod ops;
+pub mod peer;
 pub mod range;
 pub mod stream;
 pub mod web;

@@ -162,14 +162,37 @@ pub struct AuthConfig {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub session_days: i64,
+    /// Bearer tokens from an API login or sign-up expire after this many days.
+    pub login_token_days: i64,
+    /// Failed logins an account, or one address, may have before each further one makes
+    /// the next attempt wait (1 s, doubling, up to `login_longest_wait_secs`).
+    pub login_free_failures_per_account: u32,
+    pub login_free_failures_per_address: u32,
+    pub login_longest_wait_secs: u64,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
+        let login = postern_service::login_guard::LoginLimits::default();
         AuthConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             session_days: 30,
+            login_token_days: 30,
+            login_free_failures_per_account: login.free_per_account,
+            login_free_failures_per_address: login.free_per_address,
+            login_longest_wait_secs: login.longest_wait.as_secs(),
+        }
+    }
+}
+
+impl AuthConfig {
+    pub fn login_limits(&self) -> postern_service::login_guard::LoginLimits {
+        postern_service::login_guard::LoginLimits {
+            free_per_account: self.login_free_failures_per_account,
+            free_per_address: self.login_free_failures_per_address,
+            longest_wait: std::time::Duration::from_secs(self.login_longest_wait_secs),
+            ..Default::default()
         }
     }
 }

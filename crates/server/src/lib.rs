@@ -41,6 +41,8 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         argon2_memory_kib: config.auth.argon2_memory_kib,
         argon2_iterations: config.auth.argon2_iterations,
         session_days: config.auth.session_days,
+        login_token_days: config.auth.login_token_days,
+        login: config.auth.login_limits(),
         ..ServiceConfig::default()
     };
     let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;

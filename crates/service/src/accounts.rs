@@ -4,7 +4,7 @@ use chrono::Utc;
 use postern_core::limits::{DESCRIPTION_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN};
 use postern_core::model::{Settings, User};
 use postern_core::{Error, Result, UserId, limits, text};
-use postern_store::{NewUser, ProfilePatch, SettingsPatch, TokenKind, UserWithSettings};
+use postern_store::{NewUser, ProfilePatch, SettingsPatch, UserWithSettings};
 
 use crate::Services;
 use crate::auth::Issued;
@@ -52,40 +52,34 @@ impl Services {
                 created_at: Utc::now(),
             })
             .await?;
-        let kind = if r.session {
-            TokenKind::Session
-        } else {
-            TokenKind::Personal
-        };
-        let token = self
-            .issue_token(user.id, kind, Some("registration".into()))
-            .await?;
+        let token = self.sign_in(user.id, r.session, "registration").await?;
         Ok((user, token))
     }
 
     /// Checks a screen name and password; `session` issues a browser session (cookie and
     /// CSRF token) instead of a bearer token.
+    /// `from` is the client's address, for the per-address count of failures.
     pub async fn login(
         &self,
         screen_name: &str,
         password: String,
         session: bool,
+        from: Option<std::net::IpAddr>,
     ) -> Result<(User, Issued)> {
+        self.login_guard.check(screen_name, from)?;
         let Some((id, hash)) = self.store.credentials(screen_name).await? else {
             // Spend the same effort as a real check so timing does not reveal which names exist.
             let _ = self.hash_password(password).await;
+            self.login_guard.failed(screen_name, from);
             return Err(Error::BadCredentials);
         };
         if !self.verify_password(password, hash).await? {
+            self.login_guard.failed(screen_name, from);
             return Err(Error::BadCredentials);
         }
+        self.login_guard.succeeded(screen_name);
         let user = self.user(id).await?;
-        let kind = if session {
-            TokenKind::Session
-        } else {
-            TokenKind::Personal
-        };
-        let token = self.issue_token(id, kind, Some("login".into())).await?;
+        let token = self.sign_in(id, session, "login").await?;
         Ok((user, token))
     }
 

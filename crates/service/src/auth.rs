@@ -104,20 +104,30 @@ impl Services {
             .map_err(Error::internal)?
     }
 
-    /// Issues and stores a new token for `user`.
+    /// Issues and stores the token a sign-up or login gives: a browser session, or a bearer
+    /// token; both expire (`session_days`, `login_token_days`).
+    pub(crate) async fn sign_in(&self, user: UserId, session: bool, how: &str) -> Result<Issued> {
+        let (kind, days) = if session {
+            (TokenKind::Session, self.config.session_days)
+        } else {
+            (TokenKind::Personal, self.config.login_token_days)
+        };
+        let expires = Utc::now() + chrono::Duration::days(days);
+        self.issue_token(user, kind, Some(how.to_owned()), Some(expires))
+            .await
+    }
+
+    /// Issues and stores a new token for `user`, expiring at `expires_at` if given.
     pub(crate) async fn issue_token(
         &self,
         user: UserId,
         kind: TokenKind,
         name: Option<String>,
+        expires_at: Option<chrono::DateTime<Utc>>,
     ) -> Result<Issued> {
-        let (prefix, expires_at, csrf) = match kind {
-            TokenKind::Session => (
-                "pss_",
-                Some(Utc::now() + chrono::Duration::days(self.config.session_days)),
-                Some(random_secret("")),
-            ),
-            TokenKind::Personal => ("pat_", None, None),
+        let (prefix, csrf) = match kind {
+            TokenKind::Session => ("pss_", Some(random_secret(""))),
+            TokenKind::Personal => ("pat_", None),
         };
         let secret = random_secret(prefix);
         let record = TokenRecord {
@@ -199,7 +209,8 @@ impl Services {
         let name = name
             .map(|n| postern_core::text::single_line("name", &n, 100))
             .transpose()?;
-        self.issue_token(user, TokenKind::Personal, name).await
+        self.issue_token(user, TokenKind::Personal, name, None)
+            .await
     }
 
     pub async fn personal_tokens(&self, user: UserId) -> Result<Vec<TokenRecord>> {

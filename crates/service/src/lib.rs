@@ -10,12 +10,14 @@
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`stream`]: a user's real-time events with resume from a position.
 //! - [`rate`]: the per-user send limits.
+//! - [`login_guard`]: slowing password guessing, per account and per address.
 //! - [`sweeper`]: background housekeeping (expired idempotency keys).
 
 pub mod accounts;
 pub mod auth;
 pub mod conversations;
 pub mod graph;
+pub mod login_guard;
 pub mod media;
 pub mod messages;
 pub mod rate;
@@ -45,6 +47,10 @@ pub struct ServiceConfig {
     pub argon2_iterations: u32,
     /// Browser sessions last this long.
     pub session_days: i64,
+    /// Bearer tokens from an API login or sign-up last this long (tokens made on purpose
+    /// with `POST /me/tokens` do not expire).
+    pub login_token_days: i64,
+    pub login: login_guard::LoginLimits,
     /// How often [`Services::spawn_sweeper`] forgets expired idempotency keys.
     pub sweep_every: Duration,
 }
@@ -57,6 +63,8 @@ impl Default for ServiceConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             session_days: 30,
+            login_token_days: 30,
+            login: login_guard::LoginLimits::default(),
             sweep_every: Duration::from_secs(5 * 60),
         }
     }
@@ -71,6 +79,7 @@ pub struct Services {
     pub(crate) config: ServiceConfig,
     pub(crate) rate: rate::SendLimits,
     pub(crate) tokens: auth::TokenCache,
+    pub(crate) login_guard: login_guard::LoginGuard,
     /// Password hashes in progress at once: each takes ~19 MiB and a core for tens of
     /// milliseconds, so a burst of sign-ups or logins queues here instead of exhausting
     /// memory and starving message traffic.
@@ -91,6 +100,7 @@ impl Services {
         config: ServiceConfig,
     ) -> Arc<Self> {
         let rate = rate::SendLimits::new(&config);
+        let login_guard = login_guard::LoginGuard::new(config.login);
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Arc::new(Services {
             store,
@@ -99,6 +109,7 @@ impl Services {
             config,
             rate,
             tokens: auth::TokenCache::default(),
+            login_guard,
             hashing: tokio::sync::Semaphore::new(cores),
             media,
             media_checks: tokio::sync::Semaphore::new(cores),

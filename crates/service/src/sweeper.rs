@@ -45,6 +45,7 @@ impl Services {
                     () = &mut shutdown => return,
                     _ = ticks.tick() => {}
                 }
+                services.login_guard.prune();
                 match services.sweep_expired_media(Utc::now()).await {
                     Ok(0) => {}
                     Ok(swept) => tracing::info!(swept, "removed expired media"),

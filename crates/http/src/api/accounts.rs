@@ -19,6 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::AppState;
 use crate::auth::{Auth, SESSION_COOKIE, presented_secret};
 use crate::error::{ApiResult, Json, Path};
+use crate::peer::Peer;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -89,15 +90,17 @@ pub struct LoginRequest {
 
 /// `POST /api/v1/sessions`: log in.
 #[utoipa::path(post, path = "/sessions", tag = "accounts", request_body = LoginRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, description = "too many failed logins for the account or from the address: wait Retry-After seconds", body = crate::error::ErrorBody)))]
 async fn login(
     State(s): State<AppState>,
+    Peer(from): Peer,
     jar: CookieJar,
     Json(r): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let (user, issued) = s
         .services
-        .login(&r.screen_name, r.password, r.session)
+        .login(&r.screen_name, r.password, r.session, from)
         .await?;
     Ok(signed_in(&s, jar, user, issued, r.session))
 }

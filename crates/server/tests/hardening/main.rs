@@ -4,6 +4,7 @@
 //! - `blocks`: a block stops every kind of contact in a one-to-one conversation.
 //! - `floods`: requests built to exhaust the server's memory or sockets.
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
+//! - `logins`: password guessing, and how long a login lasts.
 //! - `outsiders`: what someone outside a conversation or its media can learn.
 //! - `spellings`: databases holding a conversation under a second spelling of its id.
 
@@ -18,6 +19,7 @@ mod common;
 mod blocks;
 mod floods;
 mod input;
+mod logins;
 mod outsiders;
 mod spellings;
 

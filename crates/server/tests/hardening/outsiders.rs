@@ -92,7 +92,11 @@ async fn a_member_who_left_no_longer_sees_the_group_as_it_is() {
         .flatten()
         .map(|u| s(&u["id"]))
         .collect();
-    assert_eq!(members, std::slice::from_ref(&b_id), "only themselves: {seen}");
+    assert_eq!(
+        members,
+        std::slice::from_ref(&b_id),
+        "only themselves: {seen}"
+    );
     assert_eq!(seen["read_by"], json!([]), "{seen}");
     // The members still see it whole.
     let (_, current) = srv

@@ -43,6 +43,9 @@ pub struct Limits {
     pub media_decode_bytes: u64,
     /// Hours an upload waits to be attached before it and its bytes are removed.
     pub media_expiry_hours: i64,
+    /// Real-time streams (WebSocket or SSE) one account may hold open on one node: each is
+    /// a connection and a file handle.
+    pub streams_per_user: usize,
 }
 
 impl Default for Limits {
@@ -69,6 +72,7 @@ impl Default for Limits {
             media_image_side: 8_192,
             media_decode_bytes: 256 * MIB,
             media_expiry_hours: 24,
+            streams_per_user: 20,
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Services {
     pub(crate) rate: rate::SendLimits,
     pub(crate) tokens: auth::TokenCache,
     pub(crate) login_guard: login_guard::LoginGuard,
+    /// Streams open on this node, per user (see `limits.streams_per_user`).
+    pub(crate) open_streams: dashmap::DashMap<postern_core::UserId, usize>,
     /// Password hashes in progress at once: each takes ~19 MiB and a core for tens of
     /// milliseconds, so a burst of sign-ups or logins queues here instead of exhausting
     /// memory and starving message traffic.
@@ -110,6 +112,7 @@ impl Services {
             rate,
             tokens: auth::TokenCache::default(),
             login_guard,
+            open_streams: dashmap::DashMap::new(),
             hashing: tokio::sync::Semaphore::new(cores),
             media,
             media_checks: tokio::sync::Semaphore::new(cores),

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use postern_bus::Live;
 use postern_core::stream::EventBody;
-use postern_core::{Result, UserId};
+use postern_core::{Error, Result, UserId};
 
 use crate::Services;
 
@@ -54,17 +54,19 @@ impl Services {
         user: UserId,
         since: Option<i64>,
     ) -> Result<EventStream> {
-        let live = self.bus.subscribe(user).await;
-        let last = match since {
-            Some(p) => p.max(0),
-            None => self.store.stream_position(user).await?,
-        };
+        self.take_stream_place(user)?;
+        // From here the place is given back when `stream` drops, also on an error below.
         let mut stream = EventStream {
             services: self.clone(),
             user,
-            last,
-            live,
+            last: 0,
+            live: futures::stream::empty().boxed(),
             pending: VecDeque::new(),
+        };
+        stream.live = self.bus.subscribe(user).await;
+        stream.last = match since {
+            Some(p) => p.max(0),
+            None => self.store.stream_position(user).await?,
         };
         stream.catch_up().await?;
         let ready = EventBody {
@@ -74,14 +76,33 @@ impl Services {
         stream
             .pending
             .push_back(Frame::new(&ready, Some(stream.last)));
-        metrics::gauge!("postern_stream_connections").increment(1);
         Ok(stream)
+    }
+
+    /// Counts a stream the user opens, refusing one over `limits.streams_per_user`.
+    fn take_stream_place(&self, user: UserId) -> Result<()> {
+        let most = self.config.limits.streams_per_user;
+        let mut open = self.open_streams.entry(user).or_insert(0);
+        if *open >= most {
+            return Err(Error::RateLimited {
+                what: "open streams for this account (close one first)",
+                retry_after: std::time::Duration::from_secs(1),
+            });
+        }
+        *open += 1;
+        metrics::gauge!("postern_stream_connections").increment(1);
+        Ok(())
     }
 }
 
 impl Drop for EventStream {
     fn drop(&mut self) {
         metrics::gauge!("postern_stream_connections").decrement(1);
+        let services = &self.services;
+        services.open_streams.remove_if_mut(&self.user, |_, open| {
+            *open = open.saturating_sub(1);
+            *open == 0
+        });
     }
 }
 

@@ -181,6 +181,7 @@ async fn an_oversized_form_field_is_refused_before_it_is_read() {
 
 crate::on_every_backend!(
     an_oversized_form_field_is_refused_before_it_is_read,
+    an_account_holds_a_bounded_number_of_streams,
     slow_headers_and_idle_connections_are_closed,
     a_trickled_body_is_cut_off,
     connections_beyond_the_cap_are_refused_and_the_server_keeps_answering,
@@ -223,4 +224,47 @@ async fn the_server_raises_its_open_file_limit() {
     };
     assert_eq!(soft, hard, "raised to the hard limit");
     assert_ne!(soft, "256", "{limits}");
+}
+
+/// One token opened 3,000 WebSockets, each a connection and a file handle. An account may
+/// hold `limits.streams_per_user` streams (WebSocket or SSE) on a node; the next is 429
+/// until one closes.
+async fn an_account_holds_a_bounded_number_of_streams() {
+    let srv = TestServer::with(|c| c.limits.streams_per_user = 3).await;
+    let (_, token) = srv.user("alice").await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let mut ws = srv.ws(&token, None).await;
+        ws.next_of("ready").await;
+        open.push(ws);
+    }
+    let (status, body) = srv
+        .call("GET", "/api/v1/stream/sse", Some(&token), None)
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("open streams")),
+        "{body}"
+    );
+    drop(open.pop());
+    // The place comes back once the server sees the close; an SSE stream's headers say
+    // whether it opened (its body never ends, so it is not read).
+    let client = reqwest::Client::new();
+    let mut reopened = None;
+    for _ in 0..50 {
+        let response = client
+            .get(format!("{}/api/v1/stream/sse", srv.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("sse: {e}"));
+        if response.status() == 200 {
+            reopened = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(reopened.is_some(), "a closed stream gives its place back");
 }

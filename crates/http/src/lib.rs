@@ -35,6 +35,9 @@ pub struct AppState {
     pub services: Arc<Services>,
     pub metrics: Option<PrometheusHandle>,
     pub stream: stream::StreamConfig,
+    /// Becomes `true` when the server stops: open streams then close at once, telling
+    /// their clients to reconnect (elsewhere), instead of hanging through the grace period.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The whole HTTP application, built apart from `main` so tests can serve it directly.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,6 +15,7 @@ use futures::{SinkExt, StreamExt};
 use postern_core::Error;
 use postern_service::stream::EventStream;
 use serde::Deserialize;
+use tokio::sync::watch;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -81,18 +82,33 @@ async fn websocket(
         .write_buffer_size(cfg.write_buffer)
         .max_write_buffer_size(cfg.max_message.max(cfg.write_buffer + 1))
         .max_message_size(cfg.max_message)
-        .on_upgrade(move |socket| pump(socket, stream, cfg.ping_every))
+        .on_upgrade(move |socket| pump(socket, stream, cfg.ping_every, s.stopping))
         .into_response())
 }
 
 /// Forwards frames until either side goes away. Client messages are ignored (the stream is
 /// one-way), but reading them is how closes and pongs are noticed.
-async fn pump(socket: WebSocket, mut stream: EventStream, ping_every: Duration) {
+async fn pump(
+    socket: WebSocket,
+    mut stream: EventStream,
+    ping_every: Duration,
+    mut stopping: watch::Receiver<bool>,
+) {
     let (mut tx, mut rx) = socket.split();
     let mut ping = tokio::time::interval(ping_every);
     ping.tick().await;
     loop {
         tokio::select! {
+            () = stopped(&mut stopping) => {
+                // 1012, "service restart": the client reconnects and resumes from its
+                // position, on another node if there is one.
+                let close = CloseFrame {
+                    code: 1012,
+                    reason: "the server is restarting: reconnect".into(),
+                };
+                let _ = tx.send(Message::Close(Some(close))).await;
+                return;
+            }
             frame = stream.next_frame() => match frame {
                 Ok(Some(frame)) => {
                     if tx.send(Message::Text(frame.text.into())).await.is_err() {
@@ -119,6 +135,11 @@ async fn pump(socket: WebSocket, mut stream: EventStream, ping_every: Duration) 
     let _ = tx.close().await;
 }
 
+/// Completes when the server starts stopping (or is gone).
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
 /// `GET /api/v1/stream/sse`: the same frames as Server-Sent Events; the SSE `id` is the
 /// position, so `Last-Event-ID` also resumes.
 async fn sse(
@@ -136,6 +157,7 @@ async fn sse(
         None => last_event_id.and_then(|v| v.parse().ok()),
     };
     let stream = s.services.open_stream(c.user_id, resume).await?;
+    let mut stopping = s.stopping.clone();
     let events = futures::stream::unfold(stream, |mut stream| async move {
         match stream.next_frame().await {
             Ok(Some(frame)) => {
@@ -148,7 +170,10 @@ async fn sse(
             }
             _ => None,
         }
-    });
+    })
+    // Ending the response on shutdown makes an EventSource reconnect (after its retry
+    // delay) and resume with Last-Event-ID.
+    .take_until(Box::pin(async move { stopped(&mut stopping).await }));
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response())

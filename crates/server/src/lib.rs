@@ -126,13 +126,14 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
+    let (shutdown, rx) = watch::channel(false);
     let state = AppState {
         services: services.clone(),
         metrics,
         stream: StreamConfig::default(),
+        stopping: rx.clone(),
     };
     let app = postern_http::app(state);
-    let (shutdown, rx) = watch::channel(false);
     let sweeper = services.spawn_sweeper(stopped(rx.clone()));
     let limits = config.server.connection_limits();
     let task = tokio::spawn(listener::serve(listener, app, limits, stopped(rx)));

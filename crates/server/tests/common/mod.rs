@@ -445,6 +445,26 @@ impl Ws {
         }
     }
 
+    /// Reads until the server closes the connection (within `ms`): the close frame's code,
+    /// or `None` if it closed without one (or not in time).
+    pub async fn close_code_within(&mut self, ms: u64) -> Option<u16> {
+        let wait = async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                        return frame.map(|f| u16::from(f.code));
+                    }
+                    Some(Err(_)) | None => return None,
+                    Some(Ok(_)) => {}
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_millis(ms), wait)
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// The next frame of the given type, skipping others.
     pub async fn next_of(&mut self, kind: &str) -> Value {
         loop {

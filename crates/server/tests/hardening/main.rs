@@ -6,6 +6,7 @@
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
 //! - `logins`: password guessing, and how long a login lasts.
 //! - `outsiders`: what someone outside a conversation or its media can learn.
+//! - `shutdown`: what open streams are told when the server stops.
 //! - `spellings`: databases holding a conversation under a second spelling of its id.
 
 #![expect(
@@ -21,6 +22,7 @@ mod floods;
 mod input;
 mod logins;
 mod outsiders;
+mod shutdown;
 mod spellings;
 
 fn main() -> std::process::ExitCode {

@@ -34,6 +34,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub services: Arc<Services>,
     pub metrics: Option<PrometheusHandle>,
+    /// The bearer token `/metrics` asks for; without one it answers loopback clients only.
+    pub metrics_token: Option<Arc<str>>,
     pub stream: stream::StreamConfig,
     /// Becomes `true` when the server stops: open streams then close at once, telling
     /// their clients to reconnect (elsewhere), instead of hanging through the grace period.
@@ -58,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(error::JSON_BODY_BYTES))
+        .layer(axum::middleware::from_fn(api_headers))
         .layer(CatchPanicLayer::custom(|_| {
             error::plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,6 +71,29 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// No response is sniffed into something runnable, and an API response, data for one
+/// person, is never cached by a browser or proxy (media, which revalidates by ETag, says so
+/// itself; the web app's assets have their own rules).
+async fn api_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if api {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {

@@ -96,17 +96,29 @@ impl std::fmt::Debug for MediaStorage {
     }
 }
 
+/// Creates `dir` if missing and makes it readable by this user only: uploads and media are
+/// private to the people in a conversation, not to everyone with an account on the machine.
+pub fn private_dir(dir: &FsPath) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
+    }
+    Ok(())
+}
+
 impl MediaStorage {
     /// Opens the storage `config` names. `staging` is a local directory for uploads being
     /// checked; both are created if missing.
     pub fn open(config: &StorageConfig, data_dir: &FsPath) -> anyhow::Result<MediaStorage> {
+        private_dir(data_dir)?;
         let staging = data_dir.join("staging");
-        std::fs::create_dir_all(&staging)
-            .with_context(|| format!("cannot create {}", staging.display()))?;
+        private_dir(&staging)?;
         let (store, describe): (Arc<dyn ObjectStore>, String) = match config.location(data_dir)? {
             Location::Directory(dir) => {
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("cannot create media directory {}", dir.display()))?;
+                private_dir(&dir)?;
                 let local = LocalFileSystem::new_with_prefix(&dir)
                     .with_context(|| format!("cannot use media directory {}", dir.display()))?
                     .with_automatic_cleanup(true);

@@ -46,6 +46,8 @@ pub struct ServerConfig {
     /// from one IP address. A connection over either is answered 503 and closed.
     pub max_connections: usize,
     pub max_connections_per_ip: usize,
+    /// The bearer token `GET /metrics` asks for. Empty: it answers loopback clients only.
+    pub metrics_token: String,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +62,7 @@ impl Default for ServerConfig {
             body_grace_secs: 10,
             max_connections: 10_000,
             max_connections_per_ip: 1_000,
+            metrics_token: String::new(),
         }
     }
 }

@@ -55,14 +55,39 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
     Ok(Services::new(store, bus, ids, media, service_config))
 }
 
+/// Makes the database file (creating it empty if missing, which SQLite takes as a new
+/// database) and its -wal and -shm files readable by this user only. SQLite creates the
+/// latter with the database file's permissions, so this runs before it opens it.
+fn private_database_files(path: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot create database {}", path.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("cannot make {} private", file.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens (creating and migrating if needed) the database `database.url` names.
 async fn store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<IdGenerator>)> {
     match config.database()? {
         Database::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+                postern_media::storage::private_dir(dir)
+                    .with_context(|| format!("data directory {}", dir.display()))?;
             }
+            private_database_files(&path)?;
             let ids = Arc::new(IdGenerator::new(config.server.node_id.unwrap_or(0)));
             let store = SqliteStore::open(&path, ids.clone())
                 .with_context(|| format!("cannot open database {}", path.display()))?;
@@ -130,6 +155,9 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
     let state = AppState {
         services: services.clone(),
         metrics,
+        metrics_token: Some(config.server.metrics_token.as_str())
+            .filter(|t| !t.is_empty())
+            .map(Into::into),
         stream: StreamConfig::default(),
         stopping: rx.clone(),
     };

@@ -3,6 +3,7 @@
 //!
 //! - `blocks`: a block stops every kind of contact in a one-to-one conversation.
 //! - `floods`: requests built to exhaust the server's memory or sockets.
+//! - `hygiene`: headers every API response carries, private files, the metrics endpoint.
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
 //! - `logins`: password guessing, and how long a login lasts.
 //! - `outsiders`: what someone outside a conversation or its media can learn.
@@ -19,6 +20,7 @@ mod common;
 
 mod blocks;
 mod floods;
+mod hygiene;
 mod input;
 mod logins;
 mod outsiders;

@@ -23,10 +23,11 @@ pub mod web;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use metrics_exporter_prometheus::PrometheusHandle;
 use postern_service::Services;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Shared by every handler; cheap to clone.
@@ -60,7 +61,17 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(error::JSON_BODY_BYTES))
-        .layer(axum::middleware::from_fn(api_headers))
+        // No response is sniffed into something runnable, and none is cached unless it says
+        // how (the web app's pages and assets, and media, which revalidate by ETag): API
+        // responses are data for one person.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             error::plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,29 +82,6 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// No response is sniffed into something runnable, and an API response, data for one
-/// person, is never cached by a browser or proxy (media, which revalidates by ETag, says so
-/// itself; the web app's assets have their own rules).
-async fn api_headers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    let api = request.uri().path().starts_with("/api/");
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    if api {
-        headers
-            .entry(header::CACHE_CONTROL)
-            .or_insert(HeaderValue::from_static("no-store"));
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
 }
 
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {

@@ -45,20 +45,20 @@ pin_project_lite::pin_project! {
         rate: BodyRate,
         started: Instant,
         received: u64,
-        #[pin]
-        deadline: Sleep,
+        // Made the first time the body has to wait: most bodies arrive with their headers
+        // and never need a timer.
+        deadline: Option<Pin<Box<Sleep>>>,
     }
 }
 
 impl<B> RateLimited<B> {
     fn new(inner: B, rate: BodyRate) -> Self {
-        let started = Instant::now();
         RateLimited {
             inner,
             rate,
-            started,
+            started: Instant::now(),
             received: 0,
-            deadline: tokio::time::sleep_until(started + rate.grace),
+            deadline: None,
         }
     }
 }
@@ -80,28 +80,34 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let mut this = self.project();
+        let this = self.project();
         match this.inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     *this.received += data.len() as u64;
-                    // The body is on time while what it sent covers the time since the
-                    // grace ended at the minimum rate.
-                    let covered = Duration::from_secs_f64(
-                        *this.received as f64 / this.rate.min_bytes_per_sec.max(1) as f64,
-                    );
-                    this.deadline
-                        .as_mut()
-                        .reset(*this.started + this.rate.grace + covered);
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match this.deadline.poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(TooSlow(*this.rate))))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                // The body is on time while what it sent covers the time since the grace
+                // ended, at the minimum rate.
+                let covered = Duration::from_secs_f64(
+                    *this.received as f64 / this.rate.min_bytes_per_sec.max(1) as f64,
+                );
+                let due = *this.started + this.rate.grace + covered;
+                let deadline = this
+                    .deadline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                if deadline.deadline() != due {
+                    deadline.as_mut().reset(due);
+                }
+                match deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(TooSlow(*this.rate))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 

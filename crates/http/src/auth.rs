@@ -53,7 +53,10 @@ impl FromRequestParts<AppState> for Auth {
         let caller = state.services.authenticate_cookie(cookie.value()).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let Credential::Cookie { csrf } = &caller.credential {
-            if !same_origin(&parts.headers) {
+            let crate::peer::Peer(peer) = crate::peer::Peer::from_request_parts(parts, state)
+                .await
+                .unwrap_or(crate::peer::Peer(None));
+            if !state.site.same_origin(&parts.headers, peer) {
                 return Err(Error::Forbidden("request from another origin").into());
             }
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -63,24 +66,4 @@ impl FromRequestParts<AppState> for Auth {
         }
         Ok(Auth(caller))
     }
-}
-
-/// Whether the `Origin` a browser sent (if any) names the host it sent the request to. Behind
-/// a proxy that rewrites `Host`, the proxy's `X-Forwarded-Host` is the host the browser used.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Some(origin_host) = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, host)| host)
-    else {
-        return false;
-    };
-    ["x-forwarded-host", "host"]
-        .iter()
-        .filter_map(|name| headers.get(*name)?.to_str().ok())
-        .any(|host| host.eq_ignore_ascii_case(origin_host))
 }

@@ -6,6 +6,7 @@
 //! - [`error`]: the error shape and extractors that reject with it.
 //! - [`auth`]: bearer tokens and session cookies with CSRF protection.
 //! - [`peer`]: the client's address.
+//! - [`site`]: the site's origin as visitors see it (public URL, trusted proxies).
 //! - [`web`]: the browser app, served from assets embedded in the binary.
 //!
 //! More surfaces (the Twitter v1.1 and v2 adapters) mount beside `api` in [`app`] over the
@@ -17,6 +18,7 @@ pub mod error;
 pub mod ops;
 pub mod peer;
 pub mod range;
+pub mod site;
 pub mod stream;
 pub mod web;
 
@@ -38,6 +40,7 @@ pub struct AppState {
     /// The bearer token `/metrics` asks for; without one it answers loopback clients only.
     pub metrics_token: Option<Arc<str>>,
     pub stream: stream::StreamConfig,
+    pub site: Arc<site::Site>,
     /// Becomes `true` when the server stops: open streams then close at once, telling
     /// their clients to reconnect (elsewhere), instead of hanging through the grace period.
     pub stopping: tokio::sync::watch::Receiver<bool>,

@@ -48,6 +48,12 @@ pub struct ServerConfig {
     pub max_connections_per_ip: usize,
     /// The bearer token `GET /metrics` asks for. Empty: it answers loopback clients only.
     pub metrics_token: String,
+    /// The site as browsers reach it (`https://dm.example.com`). Empty: from each request's
+    /// `Host` (or a trusted proxy's `X-Forwarded-Host` and `X-Forwarded-Proto`).
+    pub public_url: String,
+    /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-*` headers are
+    /// believed; anyone else's are ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +69,8 @@ impl Default for ServerConfig {
             max_connections: 10_000,
             max_connections_per_ip: 1_000,
             metrics_token: String::new(),
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

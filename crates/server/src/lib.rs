@@ -159,6 +159,13 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
             .filter(|t| !t.is_empty())
             .map(Into::into),
         stream: StreamConfig::default(),
+        site: Arc::new(
+            postern_http::site::Site::new(
+                &config.server.public_url,
+                &config.server.trusted_proxies,
+            )
+            .map_err(anyhow::Error::msg)?,
+        ),
         stopping: rx.clone(),
     };
     let app = postern_http::app(state);

@@ -134,16 +134,36 @@ async fn personal_tokens_can_be_listed_and_revoked() {
 
 /// Registers `name` as a browser would: the cookie pair and the CSRF token.
 async fn browser_signup(srv: &TestServer, name: &str) -> (String, String, serde_json::Value) {
+    let (cookie, csrf, body, _) = browser_signup_with(srv, name, &[]).await;
+    (cookie, csrf, body)
+}
+
+/// [`browser_signup`] with more request headers; also the whole `Set-Cookie`.
+async fn browser_signup_with(
+    srv: &TestServer,
+    name: &str,
+    extra: &[(&str, &str)],
+) -> (String, String, serde_json::Value, String) {
     let body = json!({"screen_name": name, "password": "correct horse", "session": true});
     let (status, headers, body) = srv
-        .call_full("POST", "/api/v1/accounts", None, Some(body), &[])
+        .call_full("POST", "/api/v1/accounts", None, Some(body), extra)
         .await;
+    let set_cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(status, 201, "{body}");
     assert!(
         body.get("token").is_none(),
         "a browser gets no bearer token"
     );
-    (session_cookie(&headers), s(&body["csrf_token"]), body)
+    (
+        session_cookie(&headers),
+        s(&body["csrf_token"]),
+        body,
+        set_cookie,
+    )
 }
 
 /// The `name=value` of the HttpOnly session cookie a response sets.
@@ -269,6 +289,69 @@ async fn cookie_requests_from_another_origin_are_refused() {
     assert_eq!(status, 200);
 }
 
+/// The site's origin includes its scheme (an `https://` Origin passed on a plain-HTTP site),
+/// `X-Forwarded-*` are believed only from `server.trusted_proxies` (anyone could name any
+/// host), and the session cookie is `Secure` when the site is served over HTTPS.
+async fn the_site_is_its_scheme_and_only_trusted_proxies_move_it() {
+    let srv = TestServer::start().await;
+    let (cookie, _, _, set_cookie) = browser_signup_with(&srv, "gina", &[]).await;
+    assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
+    let host = srv.base.trim_start_matches("http://").to_owned();
+    let https_here = format!("https://{host}");
+    for (origin, forwarded_host) in [
+        (https_here.as_str(), None),
+        ("http://evil.example", Some("evil.example")),
+    ] {
+        let mut headers = vec![("cookie", cookie.as_str()), ("origin", origin)];
+        headers.extend(forwarded_host.map(|h| ("x-forwarded-host", h)));
+        let (status, _, body) = srv
+            .call_full("GET", "/api/v1/me", None, None, &headers)
+            .await;
+        assert_eq!(
+            status, 403,
+            "Origin {origin}, X-Forwarded-Host {forwarded_host:?}: {body}"
+        );
+    }
+
+    let proxied =
+        TestServer::with(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".into()]).await;
+    let through_proxy = [
+        ("x-forwarded-host", "dm.example.com"),
+        ("x-forwarded-proto", "https"),
+    ];
+    let (cookie, _, _, set_cookie) = browser_signup_with(&proxied, "hank", &through_proxy).await;
+    assert!(
+        set_cookie.contains("Secure"),
+        "over HTTPS at the proxy: {set_cookie}"
+    );
+    let mut headers = through_proxy.to_vec();
+    headers.extend([
+        ("cookie", cookie.as_str()),
+        ("origin", "https://dm.example.com"),
+    ]);
+    let (status, _, body) = proxied
+        .call_full("GET", "/api/v1/me", None, None, &headers)
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let public = TestServer::with(|c| c.server.public_url = "https://dm.example.com".into()).await;
+    let (cookie, _, _, set_cookie) = browser_signup_with(&public, "ivy", &[]).await;
+    assert!(set_cookie.contains("Secure"), "{set_cookie}");
+    let plain_here = format!("http://{}", public.base.trim_start_matches("http://"));
+    for (origin, expected) in [("https://dm.example.com", 200), (plain_here.as_str(), 403)] {
+        let (status, _, body) = public
+            .call_full(
+                "GET",
+                "/api/v1/me",
+                None,
+                None,
+                &[("cookie", &cookie), ("origin", origin)],
+            )
+            .await;
+        assert_eq!(status, expected, "Origin {origin}: {body}");
+    }
+}
+
 async fn page_names_cannot_be_screen_names() {
     let srv = TestServer::start().await;
     for name in ["messages", "Settings", "login", "api", "assets"] {
@@ -291,5 +374,6 @@ crate::on_every_backend!(
     personal_tokens_can_be_listed_and_revoked,
     a_browser_signs_up_into_a_session_and_finds_it_after_a_reload,
     cookie_requests_from_another_origin_are_refused,
+    the_site_is_its_scheme_and_only_trusted_proxies_move_it,
     page_names_cannot_be_screen_names,
 );

@@ -59,9 +59,12 @@ pub struct SessionResponse {
     responses((status = 201, body = SessionResponse), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn register(
     State(s): State<AppState>,
+    Peer(from): Peer,
+    headers: HeaderMap,
     jar: CookieJar,
     Json(r): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
+    let secure = s.site.is_https(&headers, from);
     let (user, issued) = s
         .services
         .register(Registration {
@@ -74,7 +77,7 @@ async fn register(
         .await?;
     Ok((
         StatusCode::CREATED,
-        signed_in(&s, jar, user, issued, r.session),
+        signed_in(&s, jar, user, issued, r.session, secure),
     )
         .into_response())
 }
@@ -95,19 +98,29 @@ pub struct LoginRequest {
 async fn login(
     State(s): State<AppState>,
     Peer(from): Peer,
+    headers: HeaderMap,
     jar: CookieJar,
     Json(r): Json<LoginRequest>,
 ) -> ApiResult<Response> {
+    let secure = s.site.is_https(&headers, from);
     let (user, issued) = s
         .services
         .login(&r.screen_name, r.password, r.session, from)
         .await?;
-    Ok(signed_in(&s, jar, user, issued, r.session))
+    Ok(signed_in(&s, jar, user, issued, r.session, secure))
 }
 
 /// The response to a registration or login: a bearer token in the body, or for a browser
-/// session an HttpOnly cookie (JavaScript cannot read it) and the CSRF token to send back.
-fn signed_in(s: &AppState, jar: CookieJar, user: User, issued: Issued, session: bool) -> Response {
+/// session an HttpOnly cookie (JavaScript cannot read it; `Secure` when the site is served
+/// over HTTPS, so it never travels in the clear) and the CSRF token to send back.
+fn signed_in(
+    s: &AppState,
+    jar: CookieJar,
+    user: User,
+    issued: Issued,
+    session: bool,
+    secure: bool,
+) -> Response {
     if !session {
         let body = SessionResponse {
             user,
@@ -118,6 +131,7 @@ fn signed_in(s: &AppState, jar: CookieJar, user: User, issued: Issued, session: 
     }
     let cookie = Cookie::build((SESSION_COOKIE, issued.secret))
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .path("/")
         .max_age(cookie::time::Duration::days(

@@ -43,6 +43,10 @@ pub struct Limits {
     pub media_decode_bytes: u64,
     /// Hours an upload waits to be attached before it and its bytes are removed.
     pub media_expiry_hours: i64,
+    /// Chunked uploads one account may have in progress at once, and the bytes they may
+    /// declare in all: each holds staged parts until completed or expired.
+    pub media_uploads_in_progress: u64,
+    pub media_upload_bytes_in_progress: u64,
     /// Real-time streams (WebSocket or SSE) one account may hold open on one node: each is
     /// a connection and a file handle.
     pub streams_per_user: usize,
@@ -72,6 +76,8 @@ impl Default for Limits {
             media_image_side: 8_192,
             media_decode_bytes: 256 * MIB,
             media_expiry_hours: 24,
+            media_uploads_in_progress: 4,
+            media_upload_bytes_in_progress: 1024 * 1024 * 1024,
             streams_per_user: 20,
         }
     }

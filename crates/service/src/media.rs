@@ -98,8 +98,35 @@ impl Services {
             return Err(Error::invalid("total_bytes", "must be at least 1"));
         }
         let record = self.new_upload(me, &declared, total_bytes)?;
+        self.check_upload_quota(me, total_bytes).await?;
         self.store.insert_media(record.clone()).await?;
         Ok(record.upload(Vec::new()))
+    }
+
+    /// One account's chunked uploads in progress are bounded in number and in declared
+    /// bytes (one account had run 20 at once, each declaring 512 MB). Two starting at the
+    /// same moment may both pass; the overshoot is bounded by what one client sends at once.
+    async fn check_upload_quota(&self, me: UserId, total_bytes: u64) -> Result<()> {
+        let limits = &self.config.limits;
+        let (count, bytes) = self.store.uploads_in_progress(me).await?;
+        if count >= limits.media_uploads_in_progress {
+            return Err(Error::RateLimited {
+                what: "chunked uploads in progress for this account (complete one, or let it \
+                       expire, first)",
+                retry_after: std::time::Duration::from_secs(60),
+            });
+        }
+        let most = limits.media_upload_bytes_in_progress;
+        if bytes.saturating_add(total_bytes) > most {
+            return Err(Error::TooLarge(postern_core::Invalid {
+                field: "total_bytes".into(),
+                message: format!(
+                    "with the {bytes} bytes of uploads already in progress this would be more \
+                     than the {most} bytes an account may have in progress"
+                ),
+            }));
+        }
+        Ok(())
     }
 
     /// `PUT /media/uploads/{id}/parts/{n}`: stores one part (again, if it was sent before).

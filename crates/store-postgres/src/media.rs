@@ -152,6 +152,18 @@ impl MediaStore for PostgresStore {
         found.map(|r| media(&r).db()?.into_record()).transpose()
     }
 
+    async fn uploads_in_progress(&self, owner: UserId) -> Result<(u64, u64)> {
+        let (count, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(total_bytes), 0)::BIGINT FROM media
+             WHERE owner_id = $1 AND state = 'uploading'",
+        )
+        .bind(owner.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok((count.max(0).unsigned_abs(), bytes.max(0).unsigned_abs()))
+    }
+
     async fn complete_media(&self, id: MediaId, ready: ReadyMedia) -> Result<bool> {
         let updated = sqlx::query(
             "UPDATE media SET state = 'ready', size = $2, width = $3, height = $4, duration_ms = $5,

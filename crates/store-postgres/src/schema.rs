@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("schema/0005_one_spelling_per_conversation.sql"),
     ),
+    (6, include_str!("schema/0006_media_uploading_by_owner.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

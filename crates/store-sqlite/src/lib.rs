@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_0002.sql"),
     include_str!("schema_0003.sql"),
     include_str!("schema_0004.sql"),
+    include_str!("schema_0005.sql"),
 ];
 
 pub struct SqliteStore {

@@ -139,6 +139,21 @@ impl MediaStore for SqliteStore {
         found.map(MediaColumns::into_record).transpose()
     }
 
+    async fn uploads_in_progress(&self, owner: UserId) -> Result<(u64, u64)> {
+        let (count, bytes): (i64, i64) = self
+            .lookup(move |c| {
+                c.prepare_cached(
+                    "SELECT count(*), coalesce(sum(total_bytes), 0) FROM media
+                     WHERE owner_id = ?1 AND state = 'uploading'",
+                )
+                .db()?
+                .query_row([owner.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                .db()
+            })
+            .await?;
+        Ok((count.max(0).unsigned_abs(), bytes.max(0).unsigned_abs()))
+    }
+
     async fn complete_media(&self, id: MediaId, ready: ReadyMedia) -> Result<bool> {
         self.write(move |c| {
             let updated = c

@@ -197,6 +197,8 @@ pub trait MessageStore: Send + Sync {
 pub trait MediaStore: Send + Sync {
     async fn insert_media(&self, media: MediaRecord) -> Result<()>;
     async fn media(&self, id: MediaId) -> Result<Option<MediaRecord>>;
+    /// The owner's uploads still uploading: how many, and the bytes they declared.
+    async fn uploads_in_progress(&self, owner: UserId) -> Result<(u64, u64)>;
     /// Marks an upload ready with what its checks found. Returns false when it was not
     /// uploading (a concurrent completion won, or it expired and was swept).
     async fn complete_media(&self, id: MediaId, ready: ReadyMedia) -> Result<bool>;

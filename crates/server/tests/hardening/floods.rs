@@ -179,8 +179,66 @@ async fn an_oversized_form_field_is_refused_before_it_is_read() {
     );
 }
 
+/// One account ran 20 chunked uploads declaring 512 MB each. Uploads in progress are bounded
+/// per account, in number and in declared bytes; a completed or expired one frees its place.
+async fn an_account_has_a_bounded_number_of_uploads_in_progress() {
+    let srv = TestServer::with(|c| {
+        c.limits.media_uploads_in_progress = 2;
+        c.limits.media_upload_bytes_in_progress = 3_000_000;
+    })
+    .await;
+    let (_, token) = srv.user("alice").await;
+    let start = |total: u64| {
+        let srv = &srv;
+        let token = &token;
+        async move {
+            srv.call(
+                "POST",
+                "/api/v1/media/uploads",
+                Some(token),
+                Some(serde_json::json!({"total_bytes": total, "media_type": "video/mp4"})),
+            )
+            .await
+        }
+    };
+    assert_eq!(start(2_000_000).await.0, 201);
+    let (status, body) = start(2_000_000).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (413, Some("total_bytes")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("3000000 bytes")),
+        "{body}"
+    );
+    assert_eq!(start(1_000_000).await.0, 201);
+    let (status, body) = start(1).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("uploads in progress")),
+        "{body}"
+    );
+    // Someone else is not held back by Alice's uploads.
+    let (_, bob) = srv.user("bob").await;
+    let (status, _) = srv
+        .call(
+            "POST",
+            "/api/v1/media/uploads",
+            Some(&bob),
+            Some(serde_json::json!({"total_bytes": 1, "media_type": "video/mp4"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+}
+
 crate::on_every_backend!(
     an_oversized_form_field_is_refused_before_it_is_read,
+    an_account_has_a_bounded_number_of_uploads_in_progress,
     an_account_holds_a_bounded_number_of_streams,
     slow_headers_and_idle_connections_are_closed,
     a_trickled_body_is_cut_off,

@@ -17,6 +17,7 @@ conformance!(
     shared_media_attaches_to_many_messages_of_its_owner,
     deleting_for_everyone_lets_go_of_the_media,
     expiry_takes_unattached_media_once,
+    uploads_in_progress_are_counted_per_owner,
 );
 
 fn upload(h: &Harness, owner: UserId, shared: bool) -> MediaRecord {
@@ -253,4 +254,27 @@ async fn expiry_takes_unattached_media_once(h: &Harness) {
         "every idle upload once, the attached one never"
     );
     assert!(h.store.media(used.id).await.must("read").is_some());
+}
+
+/// What an owner has still uploading: the count and the bytes declared, not ready uploads,
+/// not someone else's.
+async fn uploads_in_progress_are_counted_per_owner(h: &Harness) {
+    let alice = h.user("alice").await;
+    let bob = h.user("bob").await;
+    assert_eq!(
+        h.store.uploads_in_progress(alice).await.must("none"),
+        (0, 0)
+    );
+    for owner in [alice, alice, bob] {
+        h.store
+            .insert_media(upload(h, owner, false))
+            .await
+            .must("insert");
+    }
+    ready(h, alice, false).await;
+    assert_eq!(
+        h.store.uploads_in_progress(alice).await.must("alice"),
+        (2, 200)
+    );
+    assert_eq!(h.store.uploads_in_progress(bob).await.must("bob"), (1, 100));
 }

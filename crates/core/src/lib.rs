@@ -21,3 +21,6 @@ pub mod text;
 
 pub use error::{Error, Invalid, Result};
 pub use ids::{ConversationId, EventId, IdGenerator, MediaId, ObjectId, UserId};
+
+#[cfg(test)]
+mod properties;

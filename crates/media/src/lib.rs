@@ -17,3 +17,6 @@ pub mod videos;
 
 pub use content::{Checked, check};
 pub use storage::{MediaStorage, StorageConfig};
+
+#[cfg(test)]
+mod properties;

@@ -65,3 +65,32 @@ pub fn history_range(q: &HistoryQuery) -> (bool, i64, i64) {
         HistoryDirection::After(anchor) => (false, anchor.0.max(lower), end),
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// A cursor from a client is a number (a key this server wrote, or the same key
+        /// spelled otherwise, which names the same place), or refused naming `cursor`.
+        #[test]
+        fn cursors_parse_or_are_refused(raw in "[-+0-9_]{0,24}|\\PC{0,40}") {
+            match parse_key(Some(&raw), "this list") {
+                Ok(key) => prop_assert_eq!(raw.parse::<i64>().ok(), Some(key)),
+                Err(e) => prop_assert!(e.to_string().starts_with("cursor")),
+            }
+            if let Err(e) = parse_inbox_cursor(&raw) {
+                prop_assert!(e.to_string().starts_with("cursor"));
+            }
+        }
+
+        /// The inbox cursor this server writes reads back as what it was made from.
+        #[test]
+        fn inbox_cursors_round_trip(activity in any::<i64>(), conversation in "[0-9]{1,19}(-[0-9]{1,19})?") {
+            let cursor = inbox_cursor(activity, &conversation);
+            prop_assert_eq!(parse_inbox_cursor(&cursor).ok(), Some((activity, conversation)));
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! - `hygiene`: headers every API response carries, private files, the metrics endpoint.
 //! - `input`: client bytes the text rules and extractors must refuse with a clear 4xx.
 //! - `logins`: password guessing, and how long a login lasts.
+//! - `multipart`: any upload form a client can build is answered below 500.
 //! - `outsiders`: what someone outside a conversation or its media can learn.
 //! - `shutdown`: what open streams are told when the server stops.
 //! - `spellings`: databases holding a conversation under a second spelling of its id.
@@ -23,6 +24,7 @@ mod floods;
 mod hygiene;
 mod input;
 mod logins;
+mod multipart;
 mod outsiders;
 mod shutdown;
 mod spellings;

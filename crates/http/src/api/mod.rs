@@ -3,6 +3,7 @@
 
 mod accounts;
 mod conversations;
+pub mod document;
 mod graph;
 mod limits;
 mod media;

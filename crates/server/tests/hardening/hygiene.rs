@@ -68,4 +68,64 @@ async fn metrics_ask_for_their_token() {
     assert_eq!(status, 200);
 }
 
-crate::on_every_backend!(api_responses_are_not_cached_or_sniffed);
+crate::on_every_backend!(
+    api_responses_are_not_cached_or_sniffed,
+    the_openapi_document_states_auth_errors_and_bounds,
+);
+
+/// The OpenAPI document said nothing of authentication or errors: every operation but
+/// sign-up, login and the limits now asks for the bearer token, and each lists the error
+/// statuses it may answer, in the error shape; `limit` and `q` carry their bounds.
+async fn the_openapi_document_states_auth_errors_and_bounds() {
+    let srv = TestServer::start().await;
+    let (status, doc) = srv.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    assert!(
+        doc["components"]["securitySchemes"]["bearer"].is_object(),
+        "{doc}"
+    );
+    let public = [
+        ("post", "/accounts"),
+        ("post", "/sessions"),
+        ("get", "/limits"),
+    ];
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            operations += 1;
+            let responses = &op["responses"];
+            assert!(responses["400"].is_object(), "{method} {path}");
+            if public.contains(&(method.as_str(), path.as_str())) {
+                assert!(op.get("security").is_none(), "{method} {path}");
+                continue;
+            }
+            assert_eq!(
+                op["security"],
+                serde_json::json!([{"bearer": []}]),
+                "{method} {path}"
+            );
+            for status in ["401", "403", "404"] {
+                assert_eq!(
+                    responses[status]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                match parameter["name"].as_str() {
+                    Some("limit") => assert_eq!(
+                        (
+                            parameter["schema"]["minimum"].as_f64(),
+                            parameter["schema"]["maximum"].as_f64()
+                        ),
+                        (Some(1.0), Some(100.0)),
+                        "{method} {path}"
+                    ),
+                    Some("q") => assert_eq!(parameter["schema"]["minLength"], 1, "{method} {path}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(operations > 40, "{operations} operations");
+}

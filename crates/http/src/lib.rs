@@ -48,11 +48,11 @@ pub struct AppState {
 
 /// The whole HTTP application, built apart from `main` so tests can serve it directly.
 pub fn app(state: AppState) -> Router {
-    let (api, mut openapi) = api::router().split_for_parts();
+    let (api, mut openapi) = api::router().merge(stream::router()).split_for_parts();
     api::document::complete(&mut openapi);
     let openapi = Arc::new(openapi);
     Router::new()
-        .nest("/api/v1", api.merge(stream::router()))
+        .nest("/api/v1", api)
         .route(
             "/openapi.json",
             axum::routing::get(move || {

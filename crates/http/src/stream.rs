@@ -5,17 +5,17 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures::{SinkExt, StreamExt};
 use postern_core::Error;
 use postern_service::stream::EventStream;
 use serde::Deserialize;
 use tokio::sync::watch;
+
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -42,15 +42,16 @@ impl Default for StreamConfig {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stream", get(websocket))
-        .route("/stream/sse", get(sse))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(websocket))
+        .routes(routes!(sse))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct StreamParams {
-    /// Resume after this position.
+    /// Resume after this position: every stored event after it is replayed first.
+    #[param(pattern = "^[0-9]{1,19}$")]
     since: Option<String>,
 }
 
@@ -69,6 +70,9 @@ fn since(p: &StreamParams) -> Result<Option<i64>, Error> {
 }
 
 /// `GET /api/v1/stream` (WebSocket upgrade).
+#[utoipa::path(get, path = "/stream", tag = "stream", params(StreamParams),
+    description = "The caller's real-time events as a WebSocket: JSON text frames `{\"type\", \"position\"?, \"data\"}`, first any replayed events, then `ready`, then live ones. Closed with code 1012 when the server restarts: reconnect and resume with `since`.",
+    responses((status = 101, description = "switching to the WebSocket protocol")))]
 async fn websocket(
     State(s): State<AppState>,
     Auth(c): Auth,
@@ -140,6 +144,9 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
 }
 
+#[utoipa::path(get, path = "/stream/sse", tag = "stream", params(StreamParams,
+        ("Last-Event-ID" = Option<String>, Header, description = "resume after this position, as EventSource sends it")),
+    responses((status = 200, description = "the same frames as Server-Sent Events, each with its position as the event id", content_type = "text/event-stream", body = String)))]
 /// `GET /api/v1/stream/sse`: the same frames as Server-Sent Events; the SSE `id` is the
 /// position, so `Last-Event-ID` also resumes.
 async fn sse(

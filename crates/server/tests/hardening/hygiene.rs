@@ -73,7 +73,8 @@ crate::on_every_backend!(
     the_openapi_document_states_auth_errors_and_bounds,
 );
 
-/// The OpenAPI document said nothing of authentication or errors: every operation but
+/// The OpenAPI document said nothing of authentication or errors, and left out the streams:
+/// every operation but
 /// sign-up, login and the limits now asks for the bearer token, and each lists the error
 /// statuses it may answer, in the error shape; `limit` and `q` carry their bounds.
 async fn the_openapi_document_states_auth_errors_and_bounds() {
@@ -128,4 +129,10 @@ async fn the_openapi_document_states_auth_errors_and_bounds() {
         }
     }
     assert!(operations > 40, "{operations} operations");
+    for stream in ["/stream", "/stream/sse"] {
+        assert!(
+            doc["paths"][stream]["get"].is_object(),
+            "{stream} is documented"
+        );
+    }
 }

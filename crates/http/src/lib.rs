@@ -63,7 +63,9 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(web::router())
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        // axum's own 405 names the methods the route takes in `Allow` (which HTTP requires);
+        // only its empty body is replaced, with the error shape.
+        .layer(axum::middleware::map_response(method_not_allowed))
         .layer(axum::extract::DefaultBodyLimit::max(error::JSON_BODY_BYTES))
         // No response is sniffed into something runnable, and none is cached unless it says
         // how (the web app's pages and assets, and media, which revalidate by ETag): API
@@ -97,11 +99,19 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     )
 }
 
-async fn method_not_allowed() -> axum::response::Response {
-    error::plain(
+async fn method_not_allowed(response: axum::response::Response) -> axum::response::Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut refusal = error::plain(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        "this route does not accept that method".into(),
+        "this route does not accept that method: `Allow` lists those it does".into(),
         None,
-    )
+    );
+    if let Some(allow) = allow {
+        refusal.headers_mut().insert(header::ALLOW, allow);
+    }
+    refusal
 }

@@ -68,8 +68,31 @@ async fn metrics_ask_for_their_token() {
     assert_eq!(status, 200);
 }
 
+/// A 405 names the methods the route takes, as HTTP requires (it had no `Allow`).
+async fn a_wrong_method_is_told_the_right_ones() {
+    let srv = TestServer::start().await;
+    let (_, token) = srv.user("alice").await;
+    let (status, headers, body) = srv
+        .call_full(
+            "OPTIONS",
+            "/api/v1/conversations/1-2/messages",
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let allow = headers
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(allow.contains("POST"), "Allow: {allow:?}");
+}
+
 crate::on_every_backend!(
     api_responses_are_not_cached_or_sniffed,
+    a_wrong_method_is_told_the_right_ones,
     the_openapi_document_states_auth_errors_and_bounds,
 );
 

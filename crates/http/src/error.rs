@@ -196,10 +196,59 @@ impl From<PathRejection> for Rejection {
     }
 }
 
-/// `Json` whose rejections use our error shape.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(Rejection))]
+/// A JSON request body whose refusals use our error shape. The body must be a JSON object:
+/// serde would also fill a struct from an array (`[null, null]` was taken for an empty
+/// profile update), which no client means.
 pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Rejection> {
+        if !json_content_type(request.headers()) {
+            return Err(Rejection(plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected Content-Type: application/json".into(),
+                None,
+            )));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Rejection::from(JsonRejection::from(e)))?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(Rejection(plain(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the body must be a JSON object".into(),
+                None,
+            )));
+        }
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(value)| Json(value))
+            .map_err(Rejection::from)
+    }
+}
+
+/// `application/json`, or a `+json` type, with any parameters.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

@@ -105,6 +105,13 @@ fn bound(parameter: &mut Parameter, path: &str) {
                 .maximum(Some(PAGE_LIMIT_MAX as f64))
                 .into(),
         ),
+        // The people picker asks before anything is typed: an empty query finds no one.
+        "q" if path == "/users/search" => Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(SEARCH_QUERY_MAX))
+                .into(),
+        ),
         "q" => Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)

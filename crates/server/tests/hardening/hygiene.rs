@@ -145,7 +145,9 @@ async fn the_openapi_document_states_auth_errors_and_bounds() {
                         (Some(1.0), Some(100.0)),
                         "{method} {path}"
                     ),
-                    Some("q") => assert_eq!(parameter["schema"]["minLength"], 1, "{method} {path}"),
+                    Some("q") if path != "/users/search" => {
+                        assert_eq!(parameter["schema"]["minLength"], 1, "{method} {path}")
+                    }
                     _ => {}
                 }
             }

@@ -175,7 +175,49 @@ async fn a_conversation_has_one_spelling() {
     assert_eq!(srv.messages(&bob, &conversation).await.len(), 1);
 }
 
+/// A JSON body is an object: serde filled a struct from an array too, so `[null, null]` was
+/// taken as an empty profile update (found by schemathesis).
+async fn a_json_body_must_be_an_object() {
+    let srv = TestServer::start().await;
+    let (_, alice) = srv.user("alice").await;
+    for body in ["[null, null]", "\"name\"", "  [\"x\"]", "null"] {
+        let (status, _, answer) = srv
+            .raw(
+                "PATCH",
+                "/api/v1/me",
+                Some(&alice),
+                Some(body.into()),
+                &[("content-type", "application/json")],
+            )
+            .await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer.contains("must be a JSON object"), "{answer}");
+    }
+    let (status, _, _) = srv
+        .raw(
+            "PATCH",
+            "/api/v1/me",
+            Some(&alice),
+            Some("{}".into()),
+            &[("content-type", "application/json; charset=utf-8")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = srv
+        .raw(
+            "PATCH",
+            "/api/v1/me",
+            Some(&alice),
+            Some("{}".into()),
+            &[("content-type", "text/plain")],
+        )
+        .await;
+    assert_eq!(status, 415);
+}
+
 crate::on_every_backend!(
+    a_json_body_must_be_an_object,
     a_conversation_has_one_spelling,
     search_queries_with_control_characters_are_refused,
     json_bodies_over_the_limit_are_413,

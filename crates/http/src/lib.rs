@@ -65,7 +65,8 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         // axum's own 405 names the methods the route takes in `Allow` (which HTTP requires);
         // only its empty body is replaced, with the error shape.
-        .layer(axum::middleware::map_response(method_not_allowed))
+        // (tower's map, not axum's middleware: nothing boxed per request.)
+        .layer(tower::util::MapResponseLayer::new(method_not_allowed))
         .layer(axum::extract::DefaultBodyLimit::max(error::JSON_BODY_BYTES))
         // No response is sniffed into something runnable, and none is cached unless it says
         // how (the web app's pages and assets, and media, which revalidate by ETag): API
@@ -99,7 +100,7 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     )
 }
 
-async fn method_not_allowed(response: axum::response::Response) -> axum::response::Response {
+fn method_not_allowed(response: axum::response::Response) -> axum::response::Response {
     if response.status() != StatusCode::METHOD_NOT_ALLOWED {
         return response;
     }

@@ -216,7 +216,10 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> 
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|e| Rejection::from(JsonRejection::from(e)))?;
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // Valid JSON that is not an object is refused as such; anything that is not JSON
+        // at all falls through to the parser's own syntax error.
+        let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !object && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
             return Err(Rejection(plain(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",

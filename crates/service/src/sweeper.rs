@@ -46,6 +46,11 @@ impl Services {
                     _ = ticks.tick() => {}
                 }
                 services.login_guard.prune();
+                match services.store.delete_expired_tokens(Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "removed expired tokens"),
+                    Err(e) => tracing::warn!(error = %e, "removing expired tokens failed"),
+                }
                 match services.sweep_expired_media(Utc::now()).await {
                     Ok(0) => {}
                     Ok(swept) => tracing::info!(swept, "removed expired media"),

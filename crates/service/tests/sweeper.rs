@@ -14,7 +14,7 @@ use postern_core::model::InboxBox;
 use postern_core::{ConversationId, UserId};
 use postern_service::messages::Draft;
 use postern_service::{ServiceConfig, Services};
-use postern_store::{NewMessage, OneToOneSetup};
+use postern_store::{NewMessage, OneToOneSetup, TokenKind};
 
 fn main() -> std::process::ExitCode {
     postern_testkit::run()
@@ -56,6 +56,8 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
             ..Limits::default()
         },
         sweep_every: Duration::from_millis(10),
+        // Sign-up tokens that expire at once, for the sweeper to remove.
+        login_token_days: 0,
         ..ServiceConfig::default()
     };
     let services = common::services(dir.path(), Arc::new(MemoryBus::new()), config);
@@ -85,6 +87,20 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
     })
     .await
     .unwrap_or_else(|_| panic!("the key was not swept within 10 s"));
+    // The sign-up tokens expired at once; the same sweeps remove them.
+    let store = services.store().clone();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !store
+            .tokens(alice, TokenKind::Personal)
+            .await
+            .unwrap_or_else(|e| panic!("tokens: {e}"))
+            .is_empty()
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("expired tokens were not swept within 10 s"));
 
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), sweeper)

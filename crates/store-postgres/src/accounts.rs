@@ -200,6 +200,15 @@ impl AccountStore for PostgresStore {
         Ok(found.into_iter().map(UserId).collect())
     }
 
+    async fn delete_expired_tokens(&self, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
+            .bind(now.timestamp_millis())
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|done| done.rows_affected())
+    }
+
     async fn insert_token(&self, t: TokenRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO tokens (id, user_id, kind, hash, name, csrf, created_at, expires_at)

@@ -234,6 +234,19 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn delete_expired_tokens(&self, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        let now = now.timestamp_millis();
+        self.write(move |c| {
+            let removed = c
+                .prepare_cached("DELETE FROM tokens WHERE expires_at < ?1")
+                .db()?
+                .execute([now])
+                .db()?;
+            Ok(u64::try_from(removed).unwrap_or_default())
+        })
+        .await
+    }
+
     async fn insert_token(&self, t: TokenRecord) -> Result<()> {
         self.write(move |c| {
             c.prepare_cached(

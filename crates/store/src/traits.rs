@@ -35,6 +35,9 @@ pub trait AccountStore: Send + Sync {
     async fn tokens(&self, user: UserId, kind: TokenKind) -> Result<Vec<TokenRecord>>;
     /// Returns whether a token was removed.
     async fn delete_token(&self, user: UserId, id: ObjectId) -> Result<bool>;
+    /// Removes tokens that expired before `now` (sessions and logins' bearer tokens, which
+    /// would otherwise pile up with every sign-in); returns how many.
+    async fn delete_expired_tokens(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 #[async_trait]

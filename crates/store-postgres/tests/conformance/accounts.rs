@@ -10,7 +10,8 @@ use crate::harness::{Harness, Must, conformance};
 conformance!(
     screen_names_are_unique_ignoring_case,
     profiles_and_settings,
-    tokens
+    tokens,
+    expired_tokens_are_swept,
 );
 
 async fn screen_names_are_unique_ignoring_case(h: &Harness) {
@@ -235,4 +236,36 @@ async fn tokens(h: &Harness) {
             .must("by hash")
             .is_none()
     );
+}
+
+/// Expired tokens are removed by the sweep; live ones and those that never expire stay.
+async fn expired_tokens_are_swept(h: &Harness) {
+    let alice = h.user("alice").await;
+    let token = |hash: u8, expires_at| TokenRecord {
+        id: ObjectId(h.ids.next_id()),
+        user_id: alice,
+        kind: TokenKind::Personal,
+        hash: vec![hash; 32],
+        name: None,
+        csrf: None,
+        created_at: Utc::now(),
+        expires_at,
+    };
+    let now = Utc::now();
+    for t in [
+        token(1, Some(now - chrono::Duration::days(1))),
+        token(2, Some(now - chrono::Duration::seconds(1))),
+        token(3, Some(now + chrono::Duration::days(1))),
+        token(4, None),
+    ] {
+        h.store.insert_token(t).await.must("insert token");
+    }
+    assert_eq!(h.store.delete_expired_tokens(now).await.must("sweep"), 2);
+    assert_eq!(h.store.delete_expired_tokens(now).await.must("again"), 0);
+    let left = h
+        .store
+        .tokens(alice, TokenKind::Personal)
+        .await
+        .must("tokens");
+    assert_eq!(left.len(), 2, "{left:?}");
 }

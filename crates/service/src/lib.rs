@@ -11,7 +11,8 @@
 //! - [`stream`]: a user's real-time events with resume from a position.
 //! - [`rate`]: the per-user send limits.
 //! - [`login_guard`]: slowing password guessing, per account and per address.
-//! - [`sweeper`]: background housekeeping (expired idempotency keys).
+//! - [`sweeper`]: background housekeeping: expired idempotency keys, media and tokens, and
+//!   quiet login-failure counts.
 
 pub mod accounts;
 pub mod auth;

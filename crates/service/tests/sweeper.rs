@@ -1,6 +1,7 @@
 //! The sweeper runs on its own: with a key window of zero hours every key is expired as soon
 //! as it is claimed, and a sweeper ticking every few milliseconds forgets it without being
-//! asked. It ends when its shutdown completes.
+//! asked, and sign-up tokens that expire at once go the same way. It ends when its shutdown
+//! completes.
 
 mod common;
 

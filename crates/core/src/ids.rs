@@ -127,6 +127,15 @@ impl ConversationId {
         Some((UserId(a.parse().ok()?), UserId(b.parse().ok()?)))
     }
 
+    /// In a one-to-one conversation `me` belongs to, the other person.
+    pub fn partner_of(&self, me: UserId) -> Option<UserId> {
+        match self.pair()? {
+            (a, b) if a == me => Some(b),
+            (a, b) if b == me => Some(a),
+            _ => None,
+        }
+    }
+
     pub fn is_group(&self) -> bool {
         self.pair().is_none()
     }
@@ -217,6 +226,9 @@ mod tests {
         assert_eq!(a.as_str(), "3-20");
         assert_eq!(a, ConversationId::one_to_one(UserId(3), UserId(20)));
         assert_eq!(a.pair(), Some((UserId(3), UserId(20))));
+        assert_eq!(a.partner_of(UserId(20)), Some(UserId(3)));
+        assert_eq!(a.partner_of(UserId(3)), Some(UserId(20)));
+        assert_eq!(a.partner_of(UserId(4)), None);
         assert!(ConversationId::parse("20-3").is_none());
         assert!(ConversationId::parse("x").is_none());
         assert!(ConversationId::parse("42").is_some_and(|c| c.is_group()));

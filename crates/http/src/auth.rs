@@ -14,6 +14,7 @@ use postern_service::{Caller, Credential};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::peer::Peer;
 
 pub const SESSION_COOKIE: &str = "postern_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -53,9 +54,7 @@ impl FromRequestParts<AppState> for Auth {
         let caller = state.services.authenticate_cookie(cookie.value()).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let Credential::Cookie { csrf } = &caller.credential {
-            let crate::peer::Peer(peer) = crate::peer::Peer::from_request_parts(parts, state)
-                .await
-                .unwrap_or(crate::peer::Peer(None));
+            let Ok(Peer(peer)) = Peer::from_request_parts(parts, state).await;
             if !state.site.same_origin(&parts.headers, peer) {
                 return Err(Error::Forbidden("request from another origin").into());
             }

@@ -147,8 +147,9 @@ impl Services {
             .ok_or(Error::NotFound("conversation"))
     }
 
-    /// The other people of the viewer's one-to-one conversations among `entries` with whom a
-    /// block stands, either way.
+    /// The other people of the viewer's one-to-one conversations among `entries` whose read
+    /// positions would be shown, with whom a block stands, either way. Asked only when
+    /// there is a read position to hide, so most inbox pages cost no extra query.
     async fn blocked_partners(
         &self,
         me: UserId,
@@ -156,8 +157,8 @@ impl Services {
     ) -> Result<HashSet<UserId>> {
         let partners: Vec<UserId> = entries
             .iter()
-            .filter_map(|e| e.conversation.id.pair())
-            .map(|(a, b)| if a == me { b } else { a })
+            .filter(|e| !e.read_marks.is_empty())
+            .filter_map(|e| e.conversation.id.partner_of(me))
             .collect();
         if partners.is_empty() {
             return Ok(HashSet::new());
@@ -194,15 +195,19 @@ impl Services {
             .await?
             .into_iter()
             .collect();
-        let blocked = self.blocked_partners(me, &entries).await?;
+        let blocked = if receipts.contains(&me) {
+            self.blocked_partners(me, &entries).await?
+        } else {
+            HashSet::new()
+        };
         Ok(entries
             .into_iter()
             .map(|e| {
                 let across_a_block = e
                     .conversation
                     .id
-                    .pair()
-                    .is_some_and(|(a, b)| blocked.contains(&a) || blocked.contains(&b));
+                    .partner_of(me)
+                    .is_some_and(|other| blocked.contains(&other));
                 let sees_receipts = receipts.contains(&me) && !across_a_block;
                 // Someone who left keeps their history, not a view into the group as it is
                 // now: no current name, members or read positions.

@@ -80,10 +80,9 @@ impl Services {
     /// Whether a block, either way, stands between the two people of a one-to-one
     /// conversation (never for a group, where members who block each other may both stay).
     pub(crate) async fn blocked_between(&self, me: UserId, id: &ConversationId) -> Result<bool> {
-        let Some((a, b)) = id.pair() else {
+        let Some(other) = id.partner_of(me) else {
             return Ok(false);
         };
-        let other = if a == me { b } else { a };
         let rel = self.relationship(me, other).await?;
         Ok(rel.blocking || rel.blocked_by)
     }

@@ -113,11 +113,10 @@ impl Services {
         id: &ConversationId,
         draft: Draft,
     ) -> Result<Sent> {
-        let audience = match id.pair() {
-            Some((a, b)) if a == me => Audience::OneToOne(b),
-            Some((a, b)) if b == me => Audience::OneToOne(a),
-            Some(_) => return Err(Error::NotFound("conversation")),
-            None => Audience::Group(self.audience_as_member(me, id).await?),
+        let audience = match (id.partner_of(me), id.is_group()) {
+            (Some(other), _) => Audience::OneToOne(other),
+            (None, false) => return Err(Error::NotFound("conversation")),
+            (None, true) => Audience::Group(self.audience_as_member(me, id).await?),
         };
         self.send(me, id.clone(), audience, draft).await
     }

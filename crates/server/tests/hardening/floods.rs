@@ -236,8 +236,81 @@ async fn an_account_has_a_bounded_number_of_uploads_in_progress() {
     assert_eq!(status, 201);
 }
 
+/// The other refusals of an upload's setting fields, each naming the field: a setting given
+/// twice (in the form, or in the query string and the form) and one that is not UTF-8.
+async fn upload_settings_are_given_once_as_text() {
+    let srv = TestServer::start().await;
+    let (_, token) = srv.user("alice").await;
+    let png = vec![0x89, b'P', b'N', b'G'];
+    let (status, body) = srv
+        .upload(
+            &token,
+            &[
+                ("media_category", "dm_image"),
+                ("media_category", "dm_image"),
+            ],
+            png.clone(),
+            "image/png",
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("media_category")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("twice")),
+        "{body}"
+    );
+
+    let form = reqwest::multipart::Form::new()
+        .part("shared", reqwest::multipart::Part::bytes(vec![0xff, 0xfe]))
+        .part(
+            "media",
+            reqwest::multipart::Part::bytes(png.clone()).file_name("upload"),
+        );
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/media?media_category=dm_image", srv.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("upload: {e}"));
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await.unwrap_or_default();
+    assert_eq!(body["error"]["field"], "shared", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("UTF-8")),
+        "{body}"
+    );
+
+    let form = reqwest::multipart::Form::new()
+        .text("media_category", "dm_image")
+        .part(
+            "media",
+            reqwest::multipart::Part::bytes(png).file_name("upload"),
+        );
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/media?media_category=dm_image", srv.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("upload: {e}"));
+    assert_eq!(
+        answer.status(),
+        400,
+        "the query string and the form both set it"
+    );
+}
+
 crate::on_every_backend!(
     an_oversized_form_field_is_refused_before_it_is_read,
+    upload_settings_are_given_once_as_text,
     an_account_has_a_bounded_number_of_uploads_in_progress,
     an_account_holds_a_bounded_number_of_streams,
     slow_headers_and_idle_connections_are_closed,

@@ -28,6 +28,25 @@ pub enum Error {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(&'static str),
+    /// A field that refers to something (a message to reply to, an upload to attach) names
+    /// nothing the caller can use: not found, with the field that named it.
+    #[error("{}: {}", .0.field, .0.message)]
+    Unknown(Invalid),
+    /// An action on another account aimed at one's own (following, blocking or messaging
+    /// yourself): the request is well-formed, the account cannot do it to itself.
+    #[error("{}: {}", .0.field, .0.message)]
+    OwnAccount(Invalid),
+    /// A chunked upload completed before all its parts arrived: the same request succeeds
+    /// once they have.
+    #[error("{}: {}", .0.field, .0.message)]
+    UploadIncomplete(Invalid),
+    /// A message edited as many times as the configured cap allows (state, hence a
+    /// conflict: the same edit was valid before the last one).
+    #[error("a message can be edited at most {0} times")]
+    EditLimit(u32),
+    /// Something only a group has (a name), asked of a one-to-one conversation.
+    #[error("{}: {}", .0.field, .0.message)]
+    NotAGroup(Invalid),
     /// Admission refused: a block stands between the two users (v1.1 code 349).
     #[error("you cannot send messages to this user")]
     CannotMessageUser,
@@ -76,6 +95,14 @@ impl Error {
         })
     }
 
+    /// `field` names the other account, which is the caller's own.
+    pub fn own_account(field: &str) -> Self {
+        Error::OwnAccount(Invalid {
+            field: field.into(),
+            message: "must be another user, not yourself".into(),
+        })
+    }
+
     /// The field-level detail of any refusal that names a field.
     pub fn invalid_detail(&self) -> Option<&Invalid> {
         match self {
@@ -83,7 +110,11 @@ impl Error {
             | Error::UnsupportedMedia(i)
             | Error::MediaMismatch(i)
             | Error::InvalidMedia(i)
-            | Error::TooLarge(i) => Some(i),
+            | Error::TooLarge(i)
+            | Error::OwnAccount(i)
+            | Error::Unknown(i)
+            | Error::NotAGroup(i)
+            | Error::UploadIncomplete(i) => Some(i),
             _ => None,
         }
     }

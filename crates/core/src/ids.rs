@@ -21,9 +21,9 @@ macro_rules! string_id {
         }
 
         impl FromStr for $name {
-            type Err = std::num::ParseIntError;
+            type Err = NotAnId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                s.parse::<i64>().map($name)
+                canonical_id(s).map($name)
             }
         }
 
@@ -41,11 +41,7 @@ macro_rules! string_id {
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .examples(["1456789012345678901"])
-                    .description(Some("64-bit id, serialized as a decimal string"))
-                    .into()
+                id_schema()
             }
         }
 
@@ -70,20 +66,84 @@ string_id!(
     MediaId
 );
 
+/// Why a string is not an id: ids are written one way only, so that one thing has one name
+/// (a path, a cache key, a log line) and `007` cannot pose as `7`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be an id: a decimal from 1 to 9223372036854775807, without sign or leading zeros")]
+pub struct NotAnId;
+
+/// Reads an id as Postern writes it (see [`NotAnId`]).
+pub fn canonical_id(s: &str) -> Result<i64, NotAnId> {
+    let canonical = s.bytes().next().is_some_and(|b| (b'1'..=b'9').contains(&b))
+        && s.bytes().all(|b| b.is_ascii_digit());
+    if !canonical {
+        return Err(NotAnId);
+    }
+    s.parse().map_err(|_| NotAnId)
+}
+
+/// Reads a number from 0 as Postern writes it (the keys behind list cursors).
+pub fn canonical_key(s: &str) -> Result<i64, NotAnId> {
+    if s == "0" { Ok(0) } else { canonical_id(s) }
+}
+
 /// Accepts `"123"` or `123`: Twitter clients send ids both ways.
 fn deserialize_i64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Lenient<'a> {
         Num(i64),
+        Float(f64),
         Str(&'a str),
         Owned(String),
     }
-    match Lenient::deserialize(d)? {
-        Lenient::Num(n) => Ok(n),
-        Lenient::Str(s) => s.trim().parse().map_err(serde::de::Error::custom),
-        Lenient::Owned(s) => s.trim().parse().map_err(serde::de::Error::custom),
+    let n = match Lenient::deserialize(d)? {
+        Lenient::Num(n) if n >= 1 => Ok(n),
+        Lenient::Num(_) => Err(NotAnId),
+        Lenient::Float(f) => whole(f),
+        Lenient::Str(s) => canonical_id(s),
+        Lenient::Owned(s) => canonical_id(&s),
+    };
+    n.map_err(serde::de::Error::custom)
+}
+
+/// An id sent as a number with a fraction of zero (`12.0`): JSON has one kind of number,
+/// and JSON Schema's `integer` takes it. Above 2^53 a float no longer holds every whole
+/// number, so none is taken for an id there.
+fn whole(f: f64) -> Result<i64, NotAnId> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if f.fract() == 0.0 && (1.0..=EXACT).contains(&f) {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "a whole number from 1 to 2^53, which i64 holds exactly"
+        )]
+        Ok(f as i64)
+    } else {
+        Err(NotAnId)
     }
+}
+
+/// An id as the document states it: the decimal string Postern writes, or (in requests) a
+/// JSON number, as Twitter clients send ids both ways.
+fn id_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(crate::patterns::id()))
+                .examples(["1456789012345678901"]),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(i64::MAX)),
+        )
+        .description(Some(
+            "64-bit id, written as a decimal string; requests may also send it as a number",
+        ))
+        .into()
 }
 
 /// A conversation id: `low-high` for one-to-one conversations (the two user ids, smaller
@@ -119,6 +179,35 @@ impl ConversationId {
                 .map(|n| ConversationId(n.to_string()))?,
         };
         (id.0 == s).then_some(id)
+    }
+
+    /// Reads a conversation id a client names in `field`: one written another way is
+    /// refused naming the field; two people's ids the other way round (or one person's
+    /// twice) are written as Postern writes ids, but name no conversation.
+    pub fn read(field: &str, s: &str) -> crate::Result<Self> {
+        if let Some(id) = Self::parse(s) {
+            return Ok(id);
+        }
+        if Self::is_well_formed(s) {
+            return Err(crate::Error::NotFound("conversation"));
+        }
+        Err(crate::Error::invalid(
+            field,
+            "must be a conversation id as Postern writes it: a group's id, or the two people's \
+             ids, lower first, joined by '-' (no signs or leading zeros)",
+        ))
+    }
+
+    /// Whether `s` has the shape of a conversation id (a group's id, or two people's ids
+    /// joined by `-`), whichever way round the two are: one that does not [`parse`] names
+    /// no conversation, rather than being malformed.
+    ///
+    /// [`parse`]: ConversationId::parse
+    pub fn is_well_formed(s: &str) -> bool {
+        match s.split_once('-') {
+            Some((a, b)) => canonical_key(a).is_ok() && canonical_id(b).is_ok(),
+            None => canonical_id(s).is_ok(),
+        }
     }
 
     /// The two members of a one-to-one conversation, or `None` for a group.
@@ -219,6 +308,48 @@ impl IdGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_has_one_spelling() {
+        for (s, id) in [("7", Ok(7)), ("9223372036854775807", Ok(i64::MAX))] {
+            assert_eq!(canonical_id(s), id, "{s}");
+        }
+        for s in [
+            "0",
+            "07",
+            "+7",
+            "-7",
+            " 7",
+            "7 ",
+            "",
+            "9223372036854775808",
+            "７",
+        ] {
+            assert_eq!(canonical_id(s), Err(NotAnId), "{s:?}");
+        }
+        assert_eq!(canonical_key("0"), Ok(0));
+        assert_eq!(canonical_key("00"), Err(NotAnId));
+        assert!(ConversationId::is_well_formed("9-7"));
+        assert!(ConversationId::is_well_formed("0-7"));
+        assert!(!ConversationId::is_well_formed("09-7"));
+        assert!(!ConversationId::is_well_formed("7-"));
+        let lenient: Vec<UserId> =
+            serde_json::from_str(r#"["12", 13, 14.0]"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lenient, [UserId(12), UserId(13), UserId(14)]);
+        for refused in [
+            r#"[" 12"]"#,
+            r#"["012"]"#,
+            "[0]",
+            "[-3]",
+            "[1.5]",
+            "[1e300]",
+        ] {
+            assert!(
+                serde_json::from_str::<Vec<UserId>>(refused).is_err(),
+                "{refused}"
+            );
+        }
+    }
 
     #[test]
     fn one_to_one_ids_are_ordered_and_unique_per_pair() {

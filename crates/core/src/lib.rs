@@ -7,6 +7,7 @@
 //! - [`media`]: media categories, accepted types and their caps; media as clients see it.
 //! - [`stream`]: real-time events and their wire frames.
 //! - [`limits`]: the configurable product limits (SPEC §6).
+//! - [`patterns`]: those rules as JSON Schema patterns, for the API's documents.
 //! - [`error`]: every refusal, independent of any HTTP surface.
 
 pub mod admission;
@@ -16,11 +17,12 @@ pub mod ids;
 pub mod limits;
 pub mod media;
 pub mod model;
+pub mod patterns;
 pub mod stream;
 pub mod text;
 
 pub use error::{Error, Invalid, Result};
-pub use ids::{ConversationId, EventId, IdGenerator, MediaId, ObjectId, UserId};
+pub use ids::{ConversationId, EventId, IdGenerator, MediaId, NotAnId, ObjectId, UserId};
 
 #[cfg(test)]
 mod properties;

@@ -94,6 +94,8 @@ pub const DESCRIPTION_MAX: usize = 160;
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 1024;
 pub const REPORT_REASON_MAX: usize = 500;
+/// Characters in a personal access token's name.
+pub const TOKEN_NAME_MAX: usize = 100;
 pub const PAGE_LIMIT_MAX: usize = 100;
 /// Characters in a search query.
 pub const SEARCH_QUERY_MAX: usize = 500;

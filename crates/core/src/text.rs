@@ -12,7 +12,7 @@ pub fn message_text(field: &str, raw: &str, max: usize) -> Result<String> {
     check_length(field, &text, max)?;
     if let Some((pos, c)) = text
         .char_indices()
-        .find(|(_, c)| c.is_control() && *c != '\n')
+        .find(|(_, c)| is_control(*c) && *c != '\n')
     {
         return Err(Error::invalid(
             field,
@@ -30,7 +30,7 @@ pub fn message_text(field: &str, raw: &str, max: usize) -> Result<String> {
 pub fn single_line(field: &str, raw: &str, max: usize) -> Result<String> {
     let text: String = raw.trim().nfc().collect();
     check_length(field, &text, max)?;
-    if text.chars().any(char::is_control) {
+    if text.chars().any(is_control) {
         return Err(Error::invalid(
             field,
             "must be a single line without control characters",
@@ -58,7 +58,7 @@ pub fn search_query(field: &str, raw: &str, max: usize) -> Result<String> {
         return Err(Error::invalid(field, "must not be empty"));
     }
     check_length(field, &text, max)?;
-    if text.chars().any(char::is_control) {
+    if text.chars().any(is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
     }
     Ok(text)
@@ -76,39 +76,71 @@ fn require_something_visible(field: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Unicode's control characters (general category Cc), as `char::is_control` finds them.
+pub(crate) const CONTROLS: &[(char, char)] = &[('\u{0}', '\u{1F}'), ('\u{7F}', '\u{9F}')];
+
+/// Unicode's White_Space characters, as `char::is_whitespace` and `str::trim` find them.
+pub(crate) const WHITESPACE: &[(char, char)] = &[
+    ('\u{9}', '\u{D}'),
+    (' ', ' '),
+    ('\u{85}', '\u{85}'),
+    ('\u{A0}', '\u{A0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200A}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202F}', '\u{202F}'),
+    ('\u{205F}', '\u{205F}'),
+    ('\u{3000}', '\u{3000}'),
+];
+
 /// Bidirectional embeddings, overrides, isolates and marks: in a name they reorder what
 /// follows them ("moc.elgoog" shown as "google.com").
-fn is_bidi_control(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-    )
+pub(crate) const BIDI_CONTROLS: &[(char, char)] = &[
+    ('\u{061C}', '\u{061C}'),
+    ('\u{200E}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2066}', '\u{2069}'),
+];
+
+/// Characters that draw nothing besides whitespace and bidi controls: zero-width spaces
+/// and joiners, invisible operators, fillers that fonts render blank, variation selectors
+/// and tags.
+pub(crate) const BLANKS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200D}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2800}', '\u{2800}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{E0000}', '\u{E007F}'),
+    ('\u{E0100}', '\u{E01EF}'),
+];
+
+/// The character sets above are data, so that the OpenAPI document's patterns
+/// ([`crate::patterns`]) are built from the very tables these checks use.
+fn within(c: char, table: &[(char, char)]) -> bool {
+    table
+        .iter()
+        .any(|(first, last)| (*first..=*last).contains(&c))
 }
 
-/// Characters that draw nothing: whitespace, zero-width spaces and joiners, invisible
-/// operators, fillers that fonts render blank, variation selectors and tags.
+fn is_control(c: char) -> bool {
+    within(c, CONTROLS)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    within(c, BIDI_CONTROLS)
+}
+
+/// Characters that draw nothing: whitespace, bidi controls and the blanks.
 fn is_invisible(c: char) -> bool {
-    c.is_whitespace()
-        || is_bidi_control(c)
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{034F}'
-                | '\u{115F}'
-                | '\u{1160}'
-                | '\u{17B4}'
-                | '\u{17B5}'
-                | '\u{180E}'
-                | '\u{200B}'..='\u{200D}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2800}'
-                | '\u{3164}'
-                | '\u{FE00}'..='\u{FE0F}'
-                | '\u{FEFF}'
-                | '\u{FFA0}'
-                | '\u{E0000}'..='\u{E007F}'
-                | '\u{E0100}'..='\u{E01EF}'
-        )
+    within(c, WHITESPACE) || is_bidi_control(c) || within(c, BLANKS)
 }
 
 /// Multi-line free text with a length limit (profile descriptions, report reasons).
@@ -156,9 +188,32 @@ pub fn screen_name(raw: &str) -> Result<String> {
     Ok(raw.to_owned())
 }
 
+/// A reaction: one emoji, as Unicode's emoji list has it (skin tones included).
+pub fn reaction_emoji(raw: &str) -> Result<()> {
+    if emojis::get(raw).is_none() {
+        return Err(Error::invalid("emoji", "must be a single emoji"));
+    }
+    Ok(())
+}
+
+/// Every reaction [`reaction_emoji`] takes in its usual spelling (the OpenAPI document lists
+/// them).
+pub fn reaction_emojis() -> impl Iterator<Item = &'static str> {
+    emojis::iter().flat_map(|emoji| {
+        std::iter::once(emoji.as_str()).chain(
+            emoji
+                .skin_tones()
+                .into_iter()
+                .flatten()
+                .skip(1)
+                .map(|tone| tone.as_str()),
+        )
+    })
+}
+
 /// Names that are pages of the web app, whose profiles live at `/{screen_name}`: an account
 /// called `settings` would have a profile nobody could open.
-const RESERVED_SCREEN_NAMES: &[&str] = &[
+pub(crate) const RESERVED_SCREEN_NAMES: &[&str] = &[
     "about",
     "admin",
     "api",
@@ -244,6 +299,19 @@ mod tests {
         for bad in ["", "   ", "a\u{0}b", &"x".repeat(11)] {
             let err = search_query("q", bad, 10).err().map(|e| e.to_string());
             assert!(err.is_some_and(|e| e.contains('q')), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_tables_are_the_standard_library_s_classes() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(is_control(c), c.is_control(), "U+{:04X}", u32::from(c));
+            assert_eq!(
+                within(c, WHITESPACE),
+                c.is_whitespace(),
+                "U+{:04X}",
+                u32::from(c)
+            );
         }
     }
 

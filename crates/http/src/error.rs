@@ -46,6 +46,11 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        Error::Unknown(_) => (StatusCode::NOT_FOUND, "not_found"),
+        Error::OwnAccount(_) => (StatusCode::FORBIDDEN, "own_account"),
+        Error::NotAGroup(_) => (StatusCode::CONFLICT, "not_a_group"),
+        Error::EditLimit(_) => (StatusCode::CONFLICT, "edit_limit"),
+        Error::UploadIncomplete(_) => (StatusCode::CONFLICT, "upload_incomplete"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
         Error::RecipientNotAccepting(_) => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
         Error::UnsupportedMedia(_) => {

@@ -48,16 +48,16 @@ pub struct AppState {
 
 /// The whole HTTP application, built apart from `main` so tests can serve it directly.
 pub fn app(state: AppState) -> Router {
-    let (api, mut openapi) = api::router().merge(stream::router()).split_for_parts();
-    api::document::complete(&mut openapi);
-    let openapi = Arc::new(openapi);
+    let (api, openapi) = api::router().merge(stream::router()).split_for_parts();
+    let document = api::document::complete(openapi, &state.services.config().limits);
+    let document = axum::body::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
     Router::new()
         .nest("/api/v1", api)
         .route(
             "/openapi.json",
             axum::routing::get(move || {
-                let doc = openapi.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
+                let body = document.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], body) }
             }),
         )
         .merge(ops::router())

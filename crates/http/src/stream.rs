@@ -6,7 +6,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
@@ -51,7 +53,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct StreamParams {
     /// Resume after this position: every stored event after it is replayed first.
-    #[param(pattern = "^[0-9]{1,19}$")]
     since: Option<String>,
 }
 
@@ -59,7 +60,7 @@ fn since(p: &StreamParams) -> Result<Option<i64>, Error> {
     p.since
         .as_deref()
         .map(|s| {
-            s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            postern_core::ids::canonical_key(s).map_err(|_| {
                 Error::invalid(
                     "since",
                     "must be a stream position (a non-negative integer)",
@@ -72,13 +73,17 @@ fn since(p: &StreamParams) -> Result<Option<i64>, Error> {
 /// `GET /api/v1/stream` (WebSocket upgrade).
 #[utoipa::path(get, path = "/stream", tag = "stream", params(StreamParams),
     description = "The caller's real-time events as a WebSocket: JSON text frames `{\"type\", \"position\"?, \"data\"}`, first any replayed events, then `ready`, then live ones. Closed with code 1012 when the server restarts: reconnect and resume with `since`.",
-    responses((status = 101, description = "switching to the WebSocket protocol")))]
+    responses((status = 101, description = "switching to the WebSocket protocol"),
+        (status = 426, description = "not a WebSocket handshake: `Upgrade` says what this speaks", body = crate::error::ErrorBody)))]
 async fn websocket(
     State(s): State<AppState>,
     Auth(c): Auth,
     Query(p): Query<StreamParams>,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let Ok(ws) = ws else {
+        return Ok(upgrade_required());
+    };
     let stream = s.services.open_stream(c.user_id, since(&p)?).await?;
     let cfg = s.stream;
     Ok(ws
@@ -88,6 +93,23 @@ async fn websocket(
         .max_message_size(cfg.max_message)
         .on_upgrade(move |socket| pump(socket, stream, cfg.ping_every, s.stopping))
         .into_response())
+}
+
+/// The answer to a plain request for the WebSocket stream: what it speaks, in the error shape
+/// (axum's own answer is a bare-text 400).
+fn upgrade_required() -> Response {
+    let mut response = crate::error::plain(
+        StatusCode::UPGRADE_REQUIRED,
+        "websocket_required",
+        "this is a WebSocket endpoint: open it with a WebSocket handshake, or read the same \
+         events as Server-Sent Events from /api/v1/stream/sse"
+            .to_owned(),
+        None,
+    );
+    response
+        .headers_mut()
+        .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    response
 }
 
 /// Forwards frames until either side goes away. Client messages are ignored (the stream is
@@ -159,10 +181,19 @@ async fn sse(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let resume = match since(&p)? {
-        Some(p) => Some(p),
-        None => last_event_id.and_then(|v| v.parse().ok()),
-    };
+    let last_event_id = last_event_id
+        .map(|id| {
+            postern_core::ids::canonical_key(&id).map_err(|_| {
+                Error::invalid(
+                    "Last-Event-ID",
+                    "must be a stream position this stream sent as an event id",
+                )
+            })
+        })
+        .transpose()?;
+    // `since` names the position outright; the header is what a reconnecting EventSource
+    // sends on its own.
+    let resume = since(&p)?.or(last_event_id);
     let stream = s.services.open_stream(c.user_id, resume).await?;
     let mut stopping = s.stopping.clone();
     let events = futures::stream::unfold(stream, |mut stream| async move {

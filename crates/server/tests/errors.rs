@@ -156,7 +156,7 @@ async fn text_limits_name_the_field_and_the_limit() {
             Some(json!({"text": "me"})),
         )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 403, "messaging yourself is refused as such");
 }
 
 async fn the_daily_send_limit_answers_429_with_retry_after() {
@@ -199,9 +199,102 @@ async fn the_daily_send_limit_answers_429_with_retry_after() {
     }
 }
 
+/// Following, blocking, muting or messaging yourself is a well-formed request the account
+/// cannot carry out: 403 `own_account`, naming the field, the same on every route.
+async fn actions_on_your_own_account_are_refused_as_such() {
+    let srv = TestServer::start().await;
+    let (alice_id, alice, bob_id, _) = srv.friends().await;
+    let hello = json!({"text": "hello me"});
+    for (method, path, body, field) in [
+        (
+            "PUT",
+            format!("/api/v1/me/following/{alice_id}"),
+            None,
+            "user_id",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/me/blocks/{alice_id}"),
+            None,
+            "user_id",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/me/mutes/{alice_id}"),
+            None,
+            "user_id",
+        ),
+        (
+            "GET",
+            format!("/api/v1/users/{alice_id}/dm_permission"),
+            None,
+            "user_id",
+        ),
+        (
+            "POST",
+            format!("/api/v1/messages/with/{alice_id}"),
+            Some(hello.clone()),
+            "recipient_id",
+        ),
+    ] {
+        let (status, reply) = srv.call(method, &path, Some(&alice), body).await;
+        assert_eq!(
+            (status, &reply["error"]["code"], &reply["error"]["field"]),
+            (403, &json!("own_account"), &json!(field)),
+            "{method} {path}: {reply}"
+        );
+    }
+    let (status, reply) = srv
+        .call(
+            "POST",
+            "/api/v1/conversations",
+            Some(&alice),
+            Some(json!({"participant_ids": [alice_id]})),
+        )
+        .await;
+    assert_eq!(
+        (status, &reply["error"]["code"]),
+        (403, &json!("own_account")),
+        "{reply}"
+    );
+    // The same requests about someone else are carried out.
+    let (status, _) = srv
+        .call(
+            "GET",
+            &format!("/api/v1/users/{bob_id}/dm_permission"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+/// Only a group has a name: renaming a one-to-one conversation conflicts with what it is.
+async fn only_a_group_takes_a_name() {
+    let srv = TestServer::start().await;
+    let (_, alice, bob_id, _) = srv.friends().await;
+    let sent = srv.dm(&alice, &bob_id, "hi").await;
+    let conversation = common::s(&sent["conversation_id"]);
+    let (status, reply) = srv
+        .call(
+            "PATCH",
+            &format!("/api/v1/conversations/{conversation}"),
+            Some(&alice),
+            Some(json!({"name": "us"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &reply["error"]["code"], &reply["error"]["field"]),
+        (409, &json!("not_a_group"), &json!("name")),
+        "{reply}"
+    );
+}
+
 crate::on_every_backend!(
     malformed_input_and_unknown_routes_use_the_error_shape,
     registration_validates_each_field,
     text_limits_name_the_field_and_the_limit,
     the_daily_send_limit_answers_429_with_retry_after,
+    actions_on_your_own_account_are_refused_as_such,
+    only_a_group_takes_a_name,
 );

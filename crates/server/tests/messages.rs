@@ -215,7 +215,7 @@ async fn replies_reactions_edits_and_deletes() {
         .await;
     assert_eq!(
         (status, body["error"]["field"].clone()),
-        (400, json!("reply_to_id"))
+        (404, json!("reply_to_id"))
     );
 
     let (status, _) = srv
@@ -288,9 +288,9 @@ async fn replies_reactions_edits_and_deletes() {
         )
         .await;
     assert_eq!(
-        (status, body["error"]["field"].clone()),
-        (400, json!("text")),
-        "at most 5 edits"
+        (status, &body["error"]["code"]),
+        (409, &json!("edit_limit")),
+        "at most 5 edits: {body}"
     );
     let (status, _) = srv
         .call(

@@ -130,7 +130,7 @@ async fn conversations_refuse_who_may_not_be_written_to_and_what_does_not_fit() 
             "adding to a one-to-one",
             "POST",
             format!("/api/v1/conversations/{pair}/participants/{}", c.erin_id),
-            refusal(400, "invalid_request", "conversation_id"),
+            refusal(409, "not_a_group", "conversation_id"),
         ),
         (
             "adding someone already in the group",
@@ -142,7 +142,7 @@ async fn conversations_refuse_who_may_not_be_written_to_and_what_does_not_fit() 
             "leaving a one-to-one",
             "DELETE",
             format!("/api/v1/conversations/{pair}/participants/{alice_id}"),
-            refusal(400, "invalid_request", "conversation_id"),
+            refusal(409, "not_a_group", "conversation_id"),
         ),
     ];
     for (what, method, path, expected) in cases {
@@ -204,13 +204,13 @@ async fn messages_refuse_replies_and_changes_that_do_not_apply() {
             "a reply to a message of another conversation",
             format!("/api/v1/conversations/{group}/messages"),
             json!({"text": "re", "reply_to_id": s(&first["id"])}),
-            refusal(400, "invalid_request", "reply_to_id"),
+            refusal(404, "not_found", "reply_to_id"),
         ),
         (
             "a reply to a deleted message",
             to_bob.clone(),
             json!({"text": "re", "reply_to_id": &gone_id}),
-            refusal(400, "invalid_request", "reply_to_id"),
+            refusal(404, "not_found", "reply_to_id"),
         ),
         (
             "an idempotency key over 128 characters",
@@ -313,7 +313,7 @@ async fn profiles_settings_follows_and_reports_refuse_what_does_not_fit() {
             "POST",
             "/api/v1/reports".to_owned(),
             Some(json!({"target_type": "user", "target_id": &alice_id, "reason": "spam"})),
-            refusal(400, "invalid_request", "user_id"),
+            refusal(403, "own_account", "target_id"),
         ),
     ];
     for (what, method, path, body, expected) in cases {

@@ -39,8 +39,8 @@ async fn mutes_are_listed_and_cannot_target_yourself() {
         )
         .await;
     assert_eq!(
-        (status, body["error"]["field"].clone()),
-        (400, json!("user_id"))
+        (status, &body["error"]["code"], &body["error"]["field"]),
+        (403, &json!("own_account"), &json!("user_id"))
     );
     let (status, _) = srv
         .call("PUT", "/api/v1/me/mutes/424242", Some(&alice), None)
@@ -227,7 +227,7 @@ async fn only_groups_are_renamed_and_renames_reach_members() {
         .await;
     assert_eq!(
         (status, body["error"]["field"].clone()),
-        (400, json!("name"))
+        (409, json!("name"))
     );
     let (_, group) = srv
         .call(

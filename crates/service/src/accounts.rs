@@ -92,6 +92,10 @@ impl Services {
     }
 
     pub async fn user_by_screen_name(&self, screen_name: &str) -> Result<User> {
+        // No account can have a name outside the rules, so none is looked for.
+        if text::screen_name(screen_name).is_err() {
+            return Err(Error::NotFound("user"));
+        }
         self.store
             .user_by_screen_name(screen_name)
             .await?

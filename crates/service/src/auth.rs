@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use dashmap::DashMap;
-use postern_core::{Error, ObjectId, Result, UserId};
+use postern_core::{Error, ObjectId, Result, UserId, limits};
 use postern_store::{TokenKind, TokenRecord};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -206,8 +206,10 @@ impl Services {
         user: UserId,
         name: Option<String>,
     ) -> Result<Issued> {
+        // Left blank, a token has no name (as it has when the name is left out).
         let name = name
-            .map(|n| postern_core::text::single_line("name", &n, 100))
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| postern_core::text::single_line("name", &n, limits::TOKEN_NAME_MAX))
             .transpose()?;
         self.issue_token(user, TokenKind::Personal, name, None)
             .await

@@ -7,7 +7,7 @@ use postern_core::model::{
     Conversation, ConversationEvent, ConversationKind, InboxBox, ReadMark, User,
 };
 use postern_core::stream::StreamEvent;
-use postern_core::{ConversationId, Error, EventId, ObjectId, Result, UserId, text};
+use postern_core::{ConversationId, Error, EventId, Invalid, ObjectId, Result, UserId, text};
 use postern_store::{
     Fanout, InboxEntry, InboxQuery, NewGroup, Page, ParticipantPatch, ParticipantRecord,
 };
@@ -256,6 +256,9 @@ impl Services {
     /// The one-to-one conversation with `other`, as it is or as it will be once the first
     /// message is sent (it is stored with that message).
     pub async fn one_to_one(&self, me: UserId, other: UserId) -> Result<Conversation> {
+        if me == other {
+            return Err(Error::own_account("participant_ids"));
+        }
         let id = ConversationId::one_to_one(me, other);
         if let Some(entry) = self.store.inbox_entry(&id, me).await? {
             return self
@@ -379,10 +382,10 @@ impl Services {
         user: UserId,
     ) -> Result<ConversationEvent> {
         if !id.is_group() {
-            return Err(Error::invalid(
-                "conversation_id",
-                "people can only be added to group conversations",
-            ));
+            return Err(Error::NotAGroup(Invalid {
+                field: "conversation_id".into(),
+                message: "people can only be added to group conversations".into(),
+            }));
         }
         self.active_member(me, id).await?;
         self.store
@@ -437,10 +440,10 @@ impl Services {
             ));
         }
         if !id.is_group() {
-            return Err(Error::invalid(
-                "conversation_id",
-                "a one-to-one conversation cannot be left; delete it instead",
-            ));
+            return Err(Error::NotAGroup(Invalid {
+                field: "conversation_id".into(),
+                message: "a one-to-one conversation cannot be left; delete it instead".into(),
+            }));
         }
         self.active_member(me, id).await?;
         let notify = self.active_ids(id).await?;
@@ -458,10 +461,10 @@ impl Services {
         let p = self.active_member(me, id).await?;
         if let Some(name) = patch.name {
             if !id.is_group() {
-                return Err(Error::invalid(
-                    "name",
-                    "only group conversations have a name",
-                ));
+                return Err(Error::NotAGroup(Invalid {
+                    field: "name".into(),
+                    message: "only group conversations have a name".into(),
+                }));
             }
             let name = self.group_name(Some(name))?;
             let notify = self.active_ids(id).await?;

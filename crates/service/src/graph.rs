@@ -28,10 +28,7 @@ pub enum EdgeList {
 impl Services {
     async fn require_other_user(&self, me: UserId, other: UserId) -> Result<()> {
         if me == other {
-            return Err(Error::invalid(
-                "user_id",
-                "must be another user, not yourself",
-            ));
+            return Err(Error::own_account("user_id"));
         }
         self.store
             .user(other)
@@ -128,23 +125,26 @@ impl Services {
         }
         match target {
             ReportTarget::User => {
-                let id = target_id
+                let id: UserId = target_id
                     .parse()
                     .map_err(|_| Error::invalid("target_id", "must be a user id"))?;
-                self.require_other_user(me, UserId(id)).await?;
+                if id == me {
+                    return Err(Error::own_account("target_id"));
+                }
+                self.require_other_user(me, id).await?;
             }
             ReportTarget::Message => {
                 let (conversation, message) = target_id
                     .rsplit_once(':')
-                    .and_then(|(c, m)| Some((ConversationId::parse(c)?, EventId(m.parse().ok()?))))
+                    .and_then(|(c, m)| Some((c, m.parse::<EventId>().ok()?)))
                     .ok_or_else(|| {
                         Error::invalid("target_id", "must be CONVERSATION_ID:MESSAGE_ID")
                     })?;
+                let conversation = ConversationId::read("target_id", conversation)?;
                 self.visible_event(me, &conversation, message).await?;
             }
             ReportTarget::Conversation => {
-                let conversation = ConversationId::parse(target_id)
-                    .ok_or_else(|| Error::invalid("target_id", "must be a conversation id"))?;
+                let conversation = ConversationId::read("target_id", target_id)?;
                 self.member(me, &conversation).await?;
                 let patch = ParticipantPatch {
                     reported: Some(true),

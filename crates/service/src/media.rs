@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use futures::{Stream, StreamExt};
 use postern_core::media::{MediaCategory, MediaType, MediaUpload, UploadPart, UploadState};
-use postern_core::{Error, MediaId, Result, UserId};
+use postern_core::{Error, Invalid, MediaId, Result, UserId};
 use postern_media::content::{self, Checked};
 pub use postern_media::storage::{Rendition, Stored};
 use postern_store::{MediaRecord, NewUpload, ReadyMedia};
@@ -118,7 +118,7 @@ impl Services {
         }
         let most = limits.media_upload_bytes_in_progress;
         if bytes.saturating_add(total_bytes) > most {
-            return Err(Error::TooLarge(postern_core::Invalid {
+            return Err(Error::TooLarge(Invalid {
                 field: "total_bytes".into(),
                 message: format!(
                     "with the {bytes} bytes of uploads already in progress this would be more \
@@ -330,7 +330,12 @@ impl Services {
         let refuse = |why: &str| Error::invalid("media_id", why.to_owned());
         let record = match self.store.media(id).await? {
             Some(r) if r.owner_id == me => r,
-            _ => return Err(refuse("was not found among your uploads")),
+            _ => {
+                return Err(Error::Unknown(Invalid {
+                    field: "media_id".into(),
+                    message: "was not found among your uploads".into(),
+                }));
+            }
         };
         if record.expires_at.is_some_and(|at| at <= Utc::now()) {
             return Err(refuse(
@@ -452,18 +457,21 @@ fn check_parts(parts: &[UploadPart], total_bytes: u64) -> Result<()> {
         .map(|n| n.to_string())
         .collect();
     if !missing.is_empty() {
-        return Err(Error::invalid(
-            "parts",
-            format!("missing parts: {}", missing.join(", ")),
-        ));
+        return Err(incomplete(format!("missing parts: {}", missing.join(", "))));
     }
     if received != total_bytes {
-        return Err(Error::invalid(
-            "parts",
-            format!("received {received} of total_bytes {total_bytes}; send the remaining parts"),
-        ));
+        return Err(incomplete(format!(
+            "received {received} of total_bytes {total_bytes}; send the remaining parts"
+        )));
     }
     Ok(())
+}
+
+fn incomplete(message: String) -> Error {
+    Error::UploadIncomplete(Invalid {
+        field: "parts".into(),
+        message,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use chrono::Utc;
 use postern_core::entities::{self, Entities};
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, EventBody, ReactionChange, StreamEvent};
-use postern_core::{ConversationId, Error, EventId, MediaId, Result, UserId, limits, text};
+use postern_core::{
+    ConversationId, Error, EventId, Invalid, MediaId, Result, UserId, limits, text,
+};
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
@@ -50,7 +52,8 @@ pub struct History {
     pub next_cursor: Option<String>,
 }
 
-const CLIENT_KEY_MAX: usize = 128;
+/// The longest client message id (or `Idempotency-Key`) a send takes.
+pub const CLIENT_KEY_MAX: usize = 128;
 
 /// An idempotency key's rule; `field` names where the client put it (the body's
 /// `client_message_id`, or a surface's header).
@@ -60,13 +63,6 @@ pub fn check_client_key(field: &str, key: &str) -> Result<()> {
             field,
             format!("must be 1 to {CLIENT_KEY_MAX} printable ASCII characters"),
         ));
-    }
-    Ok(())
-}
-
-fn check_emoji(emoji: &str) -> Result<()> {
-    if emojis::get(emoji).is_none() {
-        return Err(Error::invalid("emoji", "must be a single emoji"));
     }
     Ok(())
 }
@@ -96,10 +92,7 @@ impl Services {
     /// `POST /messages/with/{user_id}`: the one-to-one conversation is created on first contact.
     pub async fn send_to_user(&self, me: UserId, recipient: UserId, draft: Draft) -> Result<Sent> {
         if me == recipient {
-            return Err(Error::invalid(
-                "recipient_id",
-                "must be another user, not yourself",
-            ));
+            return Err(Error::own_account("recipient_id"));
         }
         let id = ConversationId::one_to_one(me, recipient);
         self.send(me, id, Audience::OneToOne(recipient), draft)
@@ -151,10 +144,10 @@ impl Services {
             match self.visible_event(me, &id, reply_to).await {
                 Ok(ConversationEvent::Message(m)) if !m.deleted => {}
                 _ => {
-                    return Err(Error::invalid(
-                        "reply_to_id",
-                        "must be a message in this conversation",
-                    ));
+                    return Err(Error::Unknown(Invalid {
+                        field: "reply_to_id".into(),
+                        message: "must be a message in this conversation".into(),
+                    }));
                 }
             }
         }
@@ -258,10 +251,7 @@ impl Services {
         let before = self.own_message(me, id, message).await?;
         let max = self.config.limits.edits_per_message;
         if before.edit_count >= max {
-            return Err(Error::invalid(
-                "text",
-                format!("a message can be edited at most {max} times"),
-            ));
+            return Err(Error::EditLimit(max));
         }
         let (text, entities) = self.compose(raw, before.media.is_some()).await?;
         let notify = self.active_ids(id).await?;
@@ -311,7 +301,7 @@ impl Services {
         edit: ReactionEdit,
     ) -> Result<()> {
         let (ReactionEdit::Set(e) | ReactionEdit::Remove(e)) = &edit;
-        check_emoji(e)?;
+        text::reaction_emoji(e)?;
         self.active_member(me, id).await?;
         self.no_block_between(me, id).await?;
         let previous = match self.visible_event(me, id, message).await? {

@@ -101,7 +101,7 @@ impl MessageStore for PostgresStore {
         lock(&mut tx, conversation).await?;
         let before = require_live_message(&mut tx, conversation, id).await?;
         if before.edit_count >= max_edits {
-            return Err(Error::Conflict("the message has reached its edit limit"));
+            return Err(Error::EditLimit(max_edits));
         }
         let at = now_ms();
         sqlx::query(

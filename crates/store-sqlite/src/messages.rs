@@ -284,7 +284,7 @@ impl MessageStore for SqliteStore {
         self.write(move |c| {
             let before = require_live_message(c, &conversation, id)?;
             if before.edit_count >= max_edits {
-                return Err(Error::Conflict("the message has reached its edit limit"));
+                return Err(Error::EditLimit(max_edits));
             }
             let at = now_ms();
             c.execute(

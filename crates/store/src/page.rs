@@ -2,7 +2,8 @@
 //! asks the database for one row more than it shows, and that extra row is how it knows a
 //! next page exists.
 
-use postern_core::Error;
+use postern_core::ids::canonical_key;
+use postern_core::{ConversationId, Error};
 
 use crate::{HistoryDirection, HistoryQuery, Page};
 
@@ -10,8 +11,7 @@ use crate::{HistoryDirection, HistoryQuery, Page};
 /// as "this list" or "this search".
 pub fn parse_key(cursor: Option<&str>, list: &str) -> Result<i64, Error> {
     match cursor {
-        Some(c) => c
-            .parse::<i64>()
+        Some(c) => canonical_key(c)
             .map_err(|_| Error::invalid("cursor", format!("is not a cursor {list} returned"))),
         None => Ok(i64::MAX),
     }
@@ -21,7 +21,8 @@ pub fn parse_key(cursor: Option<&str>, list: &str) -> Result<i64, Error> {
 pub fn parse_inbox_cursor(cursor: &str) -> Result<(i64, String), Error> {
     cursor
         .split_once('_')
-        .and_then(|(a, id)| Some((a.parse().ok()?, id.to_owned())))
+        .filter(|(_, id)| ConversationId::is_well_formed(id))
+        .and_then(|(a, id)| Some((canonical_key(a).ok()?, id.to_owned())))
         .ok_or_else(|| Error::invalid("cursor", "is not a cursor this list returned"))
 }
 
@@ -88,7 +89,8 @@ mod properties {
 
         /// The inbox cursor this server writes reads back as what it was made from.
         #[test]
-        fn inbox_cursors_round_trip(activity in any::<i64>(), conversation in "[0-9]{1,19}(-[0-9]{1,19})?") {
+        fn inbox_cursors_round_trip(activity in 0..=i64::MAX, low in 0..i64::MAX, high in 1..=i64::MAX, group in any::<bool>()) {
+            let conversation = if group { high.to_string() } else { format!("{low}-{high}") };
             let cursor = inbox_cursor(activity, &conversation);
             prop_assert_eq!(parse_inbox_cursor(&cursor).ok(), Some((activity, conversation)));
         }

@@ -22,17 +22,20 @@ pub enum Service {
     S3,
     /// The browser suite's tools: Chromium, Node.js and the suite's npm packages.
     Browser,
+    /// schemathesis's `st`, which checks the server against its OpenAPI document.
+    Schemathesis,
 }
 
 /// How long a service may take to accept a connection before it counts as not there.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Service {
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Postgres,
         Service::Nats,
         Service::S3,
         Service::Browser,
+        Service::Schemathesis,
     ];
 
     /// What a person calls it.
@@ -42,17 +45,22 @@ impl Service {
             Service::Nats => "NATS",
             Service::S3 => "S3-compatible server",
             Service::Browser => "Chromium",
+            Service::Schemathesis => "schemathesis",
         }
     }
 
     /// The environment variable that moves it, and where it is without one: an address
-    /// (`host:port`), or for the browser, Chromium's path.
+    /// (`host:port`), or for a tool, its path (relative ones are in the workspace).
     pub fn setting(self) -> (&'static str, &'static str) {
         match self {
             Service::Postgres => ("POSTERN_TEST_POSTGRES", "127.0.0.1:5432"),
             Service::Nats => ("POSTERN_TEST_NATS", "127.0.0.1:4222"),
             Service::S3 => ("POSTERN_TEST_S3", "127.0.0.1:9000"),
             Service::Browser => ("POSTERN_TEST_CHROMIUM", "/usr/bin/chromium"),
+            Service::Schemathesis => (
+                "POSTERN_TEST_SCHEMATHESIS",
+                "target/test-tools/schemathesis/bin/st",
+            ),
         }
     }
 
@@ -75,6 +83,7 @@ impl Service {
     pub fn check(self) -> Result<(), String> {
         match self {
             Service::Browser => browser_tools(),
+            Service::Schemathesis => schemathesis_tool(),
             _ => reachable(self.name(), &self.location()),
         }
     }
@@ -82,15 +91,11 @@ impl Service {
     /// [`Service::check`], asked once per process: every test that needs the service gets
     /// the same answer, and a missing one costs one timeout, not one per test.
     pub fn availability(self) -> Result<(), &'static str> {
-        static ANSWERS: [OnceLock<Result<(), String>>; 4] = [const { OnceLock::new() }; 4];
-        let index = match self {
-            Service::Postgres => 0,
-            Service::Nats => 1,
-            Service::S3 => 2,
-            Service::Browser => 3,
-        };
-        let answer = ANSWERS
-            .get(index)
+        static ANSWERS: [OnceLock<Result<(), String>>; Service::ALL.len()] =
+            [const { OnceLock::new() }; Service::ALL.len()];
+        let index = Service::ALL.iter().position(|s| *s == self);
+        let answer = index
+            .and_then(|i| ANSWERS.get(i))
             .map(|cell| cell.get_or_init(|| self.check()));
         match answer {
             Some(Ok(())) => Ok(()),
@@ -134,6 +139,21 @@ fn browser_tools() -> Result<(), String> {
     Ok(())
 }
 
+fn schemathesis_tool() -> Result<(), String> {
+    let st = schemathesis();
+    let runs = Command::new(&st)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if runs {
+        Ok(())
+    } else {
+        Err(format!("schemathesis not installed at {}", st.display()))
+    }
+}
+
 /// A URL for `database` on the tests' PostgreSQL, as user `postgres`.
 pub fn postgres_url(database: &str) -> String {
     format!(
@@ -155,6 +175,11 @@ pub fn s3_endpoint() -> String {
 /// The Chromium the browser suite drives.
 pub fn chromium() -> PathBuf {
     PathBuf::from(Service::Browser.location())
+}
+
+/// schemathesis's command-line program, `st`.
+pub fn schemathesis() -> PathBuf {
+    workspace().join(Service::Schemathesis.location())
 }
 
 /// The workspace's root directory.

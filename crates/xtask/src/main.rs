@@ -25,11 +25,11 @@ use summary::Report;
 const USAGE: &str = "\
 usage: cargo xtask test [--no-setup] [ARGS…]
 
-Sets up PostgreSQL, NATS, the S3-compatible server and the browser suite, runs every test
-suite (`cargo test --workspace --no-fail-fast ARGS…`) and summarises what ran and what was
-skipped, with the reason. --no-setup uses only what is already there. CI=true makes anything
+Sets up PostgreSQL, NATS, the S3-compatible server, schemathesis and the browser suite, runs
+every test suite (`cargo test --workspace --no-fail-fast ARGS…`) and summarises what ran and
+what was skipped, with the reason. --no-setup uses only what is already there. CI=true makes anything
 missing a failure. Service locations: POSTERN_TEST_POSTGRES, POSTERN_TEST_NATS,
-POSTERN_TEST_S3 (host:port) and POSTERN_TEST_CHROMIUM (a path).";
+POSTERN_TEST_S3 (host:port), POSTERN_TEST_CHROMIUM and POSTERN_TEST_SCHEMATHESIS (paths).";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

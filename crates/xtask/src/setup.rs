@@ -4,6 +4,8 @@
 //! - The S3-compatible server: moto, from PyPI at the versions pinned in
 //!   `moto-requirements.txt`, installed into `target/test-tools/moto` and run for this test
 //!   run only (stopped when the run ends).
+//! - schemathesis, for the OpenAPI contract gate: from PyPI at the versions pinned in
+//!   `schemathesis-requirements.txt`, installed into `target/test-tools/schemathesis`.
 //! - The browser suite: Debian's Chromium when missing and this is root, and the suite's npm
 //!   packages (pinned by `web/e2e/package-lock.json`).
 //!
@@ -20,6 +22,9 @@ use postern_testkit::services::{self, Service};
 
 /// moto and everything it runs on, at exact versions.
 const MOTO_REQUIREMENTS: &str = include_str!("../moto-requirements.txt");
+
+/// schemathesis and everything it runs on, at exact versions.
+const SCHEMATHESIS_REQUIREMENTS: &str = include_str!("../schemathesis-requirements.txt");
 
 /// What set-up did, and the S3 server it started (stopped when this is dropped).
 #[derive(Default)]
@@ -50,6 +55,7 @@ pub fn prepare(workspace: &Path) -> Setup {
         start_moto(&tools, location).map(Some)
     });
     prepare_browser(&mut setup);
+    prepare_schemathesis(&mut setup, &tools);
     setup
 }
 
@@ -155,23 +161,12 @@ fn start_nats() -> Result<(), String> {
 
 /// Installs moto into `tools` when it is missing or its pins changed, and starts it.
 fn start_moto(tools: &Path, location: &str) -> Result<Child, String> {
-    let venv = tools.join("moto");
-    let installed = venv.join("requirements.txt");
-    if std::fs::read_to_string(&installed).ok().as_deref() != Some(MOTO_REQUIREMENTS) {
-        progress("installing moto (the S3-compatible server) into target/test-tools/moto");
-        let _ = std::fs::remove_dir_all(&venv);
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-        std::fs::write(&installed, MOTO_REQUIREMENTS)
-            .map_err(|e| format!("write {}: {e}", installed.display()))?;
-        let pip = run(Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&installed));
-        if let Err(e) = pip {
-            // Not marked installed: the next run tries again.
-            let _ = std::fs::remove_file(&installed);
-            return Err(e);
-        }
-    }
+    let venv = install_venv(
+        tools,
+        "moto",
+        "moto (the S3-compatible server)",
+        MOTO_REQUIREMENTS,
+    )?;
     let (host, port) = location
         .rsplit_once(':')
         .ok_or_else(|| format!("{location} is not host:port"))?;
@@ -185,6 +180,58 @@ fn start_moto(tools: &Path, location: &str) -> Result<Child, String> {
         .stderr(log_too)
         .spawn()
         .map_err(|e| format!("cannot run moto_server: {e}"))
+}
+
+/// Installs `requirements` into the virtual environment `tools/name` unless it holds them
+/// already (a changed pin reinstalls it), and returns the environment's directory.
+fn install_venv(
+    tools: &Path,
+    name: &str,
+    what: &str,
+    requirements: &str,
+) -> Result<PathBuf, String> {
+    let venv = tools.join(name);
+    let installed = venv.join("requirements.txt");
+    if std::fs::read_to_string(&installed).ok().as_deref() == Some(requirements) {
+        return Ok(venv);
+    }
+    progress(&format!("installing {what} into target/test-tools/{name}"));
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    std::fs::write(&installed, requirements)
+        .map_err(|e| format!("write {}: {e}", installed.display()))?;
+    let pip = run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&installed));
+    if let Err(e) = pip {
+        // Not marked installed: the next run tries again.
+        let _ = std::fs::remove_file(&installed);
+        return Err(e);
+    }
+    Ok(venv)
+}
+
+/// schemathesis at its pinned versions, unless the run points at another `st`.
+fn prepare_schemathesis(setup: &mut Setup, tools: &Path) {
+    let service = Service::Schemathesis;
+    if service.at_default_location() {
+        let installed = install_venv(
+            tools,
+            "schemathesis",
+            "schemathesis (the OpenAPI contract gate)",
+            SCHEMATHESIS_REQUIREMENTS,
+        );
+        if let Err(e) = installed {
+            setup
+                .notes
+                .push(format!("schemathesis: not installed ({e})"));
+            return;
+        }
+    }
+    setup.notes.push(match service.check() {
+        Ok(()) => format!("schemathesis: ready at {}", service.location()),
+        Err(reason) => format!("schemathesis: {reason}"),
+    });
 }
 
 /// Chromium from Debian when it is missing and this is root, then the suite's packages.

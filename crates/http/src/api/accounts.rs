@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Utc};
+use postern_core::ObjectId;
 use postern_core::model::{AllowDmsFrom, Settings, User};
-use postern_core::{Error, ObjectId};
 use postern_service::Credential;
 use postern_service::accounts::Registration;
 use postern_service::auth::Issued;
@@ -298,10 +298,7 @@ async fn delete_token(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = id
-        .parse()
-        .map(ObjectId)
-        .map_err(|_| Error::invalid("id", "must be a token id"))?;
+    let id: ObjectId = super::id("id", &id)?;
     s.services.revoke_token(c.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use postern_core::ids::canonical_key;
 use postern_core::media::{MediaCategory, MediaType, MediaUpload};
 use postern_core::{Error, MediaId};
 use postern_service::media::{Declared, Rendition};
@@ -33,8 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn media_id(raw: &str) -> Result<MediaId, Error> {
-    raw.parse()
-        .map_err(|_| Error::invalid("media_id", "must be a numeric media id"))
+    super::id("media_id", raw)
 }
 
 /// Upload settings that may come in the query string instead of form fields.
@@ -171,6 +171,7 @@ fn malformed(e: axum::extract::multipart::MultipartError) -> Error {
 #[derive(Deserialize, ToSchema)]
 pub struct StartUpload {
     /// The whole file's size in bytes; the parts must add up to it.
+    #[serde(deserialize_with = "whole_number")]
     total_bytes: u64,
     /// `image/jpeg`, `image/png`, `image/gif`, `image/webp`, `video/mp4` or `video/quicktime`.
     media_type: String,
@@ -178,6 +179,25 @@ pub struct StartUpload {
     media_category: Option<String>,
     #[serde(default)]
     shared: bool,
+}
+
+/// A count from JSON, where a whole number may be written `80366.0`: JSON has one kind of
+/// number, and JSON Schema's `integer` takes it.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_u64()
+        .or_else(|| {
+            let f = n.as_f64()?;
+            // Above 2^53 a float no longer holds every whole number; none of these sizes is.
+            let exact = f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&f);
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a whole number from 0 to 2^53, which u64 holds exactly"
+            )]
+            exact.then_some(f as u64)
+        })
+        .ok_or_else(|| serde::de::Error::custom(format!("must be a whole number, got {n}")))
 }
 
 /// `POST /api/v1/media/uploads`: starts a chunked upload. Send its parts (numbered from 0,
@@ -213,9 +233,10 @@ async fn put_part(
     Path((id, n)): Path<(String, String)>,
     body: Body,
 ) -> ApiResult<Json<MediaUpload>> {
-    let number = n
-        .parse()
-        .map_err(|_| Error::invalid("part", "must be a part number from 0"))?;
+    let number = canonical_key(&n)
+        .ok()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| Error::invalid("part", "must be a part number from 0"))?;
     let status = s
         .services
         .put_part(c.user_id, media_id(&id)?, number, body.into_data_stream())

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use postern_core::ids::canonical_key;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::{Error, EventId, MediaId};
 use postern_service::auth::Caller;
@@ -20,7 +21,8 @@ use crate::error::{ApiResult, Json, Path, Query};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(send_to_user))
-        .routes(routes!(send, history))
+        .routes(routes!(send))
+        .routes(routes!(history))
         .routes(routes!(edit, delete))
         .routes(routes!(react, unreact))
         .routes(routes!(read))
@@ -75,7 +77,8 @@ fn sent(s: Sent) -> Response {
 /// `POST /api/v1/messages/with/{user_id}`: send to a person; the conversation is created on
 /// first contact, subject to the admission rules.
 #[utoipa::path(post, path = "/messages/with/{user_id}", tag = "messages", request_body = SendRequest,
-    responses((status = 201, body = Message), (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Message), (status = 200, body = Message, description = "a retry with the same idempotency key: the message it sent"),
+        (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn send_to_user(
     State(s): State<AppState>,
     Auth(c): Auth,
@@ -92,7 +95,8 @@ async fn send_to_user(
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.
-#[utoipa::path(post, path = "/conversations/{id}/messages", tag = "messages", request_body = SendRequest, responses((status = 201, body = Message)))]
+#[utoipa::path(post, path = "/conversations/{id}/messages", tag = "messages", request_body = SendRequest,
+    responses((status = 201, body = Message), (status = 200, body = Message, description = "a retry with the same idempotency key: the message it sent")))]
 async fn send(
     State(s): State<AppState>,
     Auth(c): Auth,
@@ -140,7 +144,7 @@ async fn history(
         (Some(cur), None, None) => {
             let bad = || Error::invalid("cursor", "is not a cursor this list returned");
             let (dir, id) = cur.split_at_checked(1).ok_or_else(bad)?;
-            let id = EventId(id.parse().map_err(|_| bad())?);
+            let id = EventId(canonical_key(id).map_err(|_| bad())?);
             match dir {
                 "b" => HistoryDirection::Before(Some(id)),
                 "a" => HistoryDirection::After(id),

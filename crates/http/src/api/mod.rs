@@ -9,7 +9,9 @@ mod limits;
 mod media;
 mod messages;
 
-use postern_core::{ConversationId, Error, EventId, UserId};
+use std::str::FromStr;
+
+use postern_core::{ConversationId, Error, EventId, NotAnId, UserId};
 use serde::Deserialize;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -75,21 +77,19 @@ pub fn limit(raw: Option<usize>, default: usize) -> Result<usize, Error> {
 }
 
 pub fn user_id(raw: &str) -> Result<UserId, Error> {
+    id("user_id", raw)
+}
+
+/// An id in a path or query, read as Postern writes it (one spelling per id).
+pub fn id<T: FromStr<Err = NotAnId>>(field: &str, raw: &str) -> Result<T, Error> {
     raw.parse()
-        .map_err(|_| Error::invalid("user_id", "must be a numeric user id"))
+        .map_err(|e: NotAnId| Error::invalid(field, e.to_string()))
 }
 
 pub fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
-    ConversationId::parse(raw).ok_or_else(|| {
-        Error::invalid(
-            "conversation_id",
-            "must be a conversation id as Postern writes it: a group's id, or the two \
-                 people's ids, lower first, joined by '-' (no signs or leading zeros)",
-        )
-    })
+    ConversationId::read("conversation_id", raw)
 }
 
 pub fn event_id(field: &str, raw: &str) -> Result<EventId, Error> {
-    raw.parse()
-        .map_err(|_| Error::invalid(field, "must be a numeric id"))
+    id(field, raw)
 }

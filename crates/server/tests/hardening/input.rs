@@ -216,7 +216,79 @@ async fn a_json_body_must_be_an_object() {
     assert_eq!(status, 415);
 }
 
+/// Every id has one spelling, in a path or a body: `0`, `+7`, `007` and ` 7` are refused
+/// naming the field (found by schemathesis: `DELETE /me/blocks/0` answered 204). Two
+/// people's ids the wrong way round are well formed and name no conversation: 404.
+async fn an_id_has_one_spelling() {
+    let srv = TestServer::start().await;
+    let (alice_id, alice, bob_id, _) = srv.friends().await;
+    let conversation = s(&srv.dm(&alice, &bob_id, "hello").await["conversation_id"]);
+    for spelling in [
+        "0",
+        format!("+{bob_id}").as_str(),
+        format!("0{bob_id}").as_str(),
+    ] {
+        for (method, path) in [
+            ("PUT", format!("/api/v1/me/blocks/{spelling}")),
+            ("DELETE", format!("/api/v1/me/blocks/{spelling}")),
+            ("DELETE", format!("/api/v1/me/following/{spelling}")),
+            ("GET", format!("/api/v1/users/{spelling}")),
+            ("GET", format!("/api/v1/media/{spelling}")),
+            (
+                "DELETE",
+                format!("/api/v1/conversations/{conversation}/messages/{spelling}"),
+            ),
+        ] {
+            let (status, body) = srv.call(method, &path, Some(&alice), None).await;
+            assert_eq!(status, 400, "{method} {path}: {body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("id")),
+                "{body}"
+            );
+        }
+    }
+    for spelling in [format!(" {bob_id}"), format!("0{bob_id}")] {
+        let (status, body) = srv
+            .call(
+                "POST",
+                "/api/v1/conversations",
+                Some(&alice),
+                Some(json!({"participant_ids": [spelling]})),
+            )
+            .await;
+        assert_eq!(status, 400, "{spelling:?}: {body}");
+    }
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/conversations",
+            Some(&alice),
+            Some(json!({"participant_ids": [bob_id.parse::<i64>().unwrap_or_default()]})),
+        )
+        .await;
+    assert_eq!(
+        (status, s(&body["id"])),
+        (200, conversation.clone()),
+        "a number is an id too"
+    );
+    let (low, high) = conversation.split_once('-').unwrap_or_default();
+    for reversed in [format!("{high}-{low}"), format!("{alice_id}-{alice_id}")] {
+        let (status, body) = srv
+            .call(
+                "GET",
+                &format!("/api/v1/conversations/{reversed}"),
+                Some(&alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, 404, "{reversed}: {body}");
+    }
+}
+
 crate::on_every_backend!(
+    an_id_has_one_spelling,
     a_json_body_must_be_an_object,
     a_conversation_has_one_spelling,
     search_queries_with_control_characters_are_refused,

@@ -18,12 +18,12 @@ async fn attaching_follows_the_ownership_and_sharing_rules() {
     let (alice_id, alice, bob_id, bob, carol) = people(&server).await;
     let png = encoded(&picture(8, 8), ImageFormat::Png);
 
-    // Only the uploader may attach.
+    // Only the uploader may attach; to anyone else, the upload is not there.
     let once = s(&uploaded(&server, &alice, png.clone(), "image/png").await["id"]);
     let (status, body) = send_media(&server, &bob, &alice_id, &once).await;
     assert_eq!(
-        (status, &body["error"]["field"]),
-        (400, &json!("media_id")),
+        (status, &body["error"]["code"], &body["error"]["field"]),
+        (404, &json!("not_found"), &json!("media_id")),
         "{body}"
     );
     // Unshared media attaches once; a retried send (same idempotency key) is answered with
@@ -71,7 +71,8 @@ async fn attaching_follows_the_ownership_and_sharing_rules() {
         .1["id"]);
     assert_eq!(send_media(&server, &alice, &bob_id, &shared).await.0, 201);
     assert_eq!(send_media(&server, &alice, &carol_id, &shared).await.0, 201);
-    assert_eq!(send_media(&server, &bob, &alice_id, &shared).await.0, 400);
+    // Shared is not everyone's: to Bob, Alice's upload is not there.
+    assert_eq!(send_media(&server, &bob, &alice_id, &shared).await.0, 404);
     // Each conversation's participants may fetch it.
     let url = format!("/api/v1/media/{shared}");
     assert_eq!(fetch(&server, &carol, &url).await.0, 200);
@@ -89,7 +90,7 @@ async fn attaching_follows_the_ownership_and_sharing_rules() {
         status == 400 && s(&body["error"]["message"]).contains("still uploading"),
         "{body}"
     );
-    assert_eq!(send_media(&server, &alice, &bob_id, "12345").await.0, 400);
+    assert_eq!(send_media(&server, &alice, &bob_id, "12345").await.0, 404);
 
     // Text and media together; a caption may be edited, even to nothing.
     let with_text = s(&uploaded(&server, &alice, png, "image/png").await["id"]);
@@ -224,7 +225,11 @@ async fn unattached_media_expires_and_the_sweep_removes_its_bytes() {
             .0,
         200
     );
-    // Expired media can no longer be attached.
+    // Expired media can no longer be attached: the sweep removed it.
     let (status, body) = send_media(&server, &alice, &bob_id, &s(&idle["id"])).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (404, &json!("media_id")),
+        "{body}"
+    );
 }

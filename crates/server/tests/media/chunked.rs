@@ -57,7 +57,11 @@ async fn chunked_upload_resumes_after_an_interruption() {
     // Completing now names what is missing.
     let complete = format!("/api/v1/media/uploads/{id}/complete");
     let (status, body) = server.call("POST", &complete, Some(&alice), None).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("upload_incomplete")),
+        "{body}"
+    );
     assert_eq!(body["error"]["field"], "parts");
     assert!(
         s(&body["error"]["message"]).contains("missing parts: 1"),

@@ -65,6 +65,10 @@ export function icon(name) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
+  // A size of its own, so an icon the CSS does not size stays an icon (an SVG without one
+  // fills its box: the reply banner's arrow once covered the conversation).
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
   svg.setAttribute('fill', 'none');
   svg.setAttribute('stroke', 'currentColor');
   svg.setAttribute('stroke-width', '2');

@@ -66,15 +66,32 @@ export function messageElement(m, ctx) {
   meta);
 }
 
+/** The largest box media is drawn in, in CSS pixels (narrower where the bubble is). */
+const MEDIA_BOX = { width: 320, height: 360 };
+/** The longer side of the server's thumbnails. */
+const THUMBNAIL_SIDE = 320;
+
+/**
+ * Media at its own shape: the box is as wide as fits both limits at the media's aspect ratio,
+ * and a photo is drawn from its thumbnail or its original, whichever the screen needs.
+ */
 function mediaElement(media) {
-  const wrap = h('div', { class: 'media' });
+  const [w, h0] = [media.width || 1, media.height || 1];
+  const width = Math.round(Math.min(MEDIA_BOX.width, (MEDIA_BOX.height * w) / h0, w));
+  const wrap = h('div', { class: 'media', style: `width: ${width}px` });
   if (media.category === 'dm_video') {
-    wrap.append(h('video', { src: media.url, controls: true, preload: 'metadata', width: media.width, height: media.height }));
-  } else {
-    // GIFs play from the original; photos show their thumbnail and open the original.
-    const src = media.category === 'dm_gif' || !media.thumbnail_url ? media.url : media.thumbnail_url;
-    const img = h('img', { src, alt: media.category === 'dm_gif' ? 'GIF' : 'Photo', width: media.width, height: media.height, loading: 'lazy' });
-    wrap.append(media.category === 'dm_gif' ? img : h('a', { href: media.url, target: '_blank', rel: 'noopener', 'aria-label': 'Open the full photo' }, img));
+    wrap.append(h('video', { src: media.url, controls: true, preload: 'metadata', width: w, height: h0 }));
+    return wrap;
   }
+  const sources = media.category !== 'dm_gif' && media.thumbnail_url
+    ? { src: media.thumbnail_url, srcset: `${media.thumbnail_url} ${thumbnailWidth(w, h0)}w, ${media.url} ${w}w`, sizes: `${width}px` }
+    : { src: media.url };
+  const img = h('img', { ...sources, alt: media.category === 'dm_gif' ? 'GIF' : 'Photo', width: w, height: h0, loading: 'lazy' });
+  wrap.append(media.category === 'dm_gif' ? img : h('a', { href: media.url, target: '_blank', rel: 'noopener', 'aria-label': 'Open the full photo' }, img));
   return wrap;
+}
+
+function thumbnailWidth(w, h0) {
+  const scale = Math.min(1, THUMBNAIL_SIDE / Math.max(w, h0));
+  return Math.max(1, Math.round(w * scale));
 }

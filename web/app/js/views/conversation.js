@@ -56,9 +56,16 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     saveDraft: (text) => (text ? drafts.set(draftKey, text) : drafts.delete(draftKey)),
   });
 
+  // When the timeline shrinks (a reply banner, a preview, a longer draft), the newest
+  // messages stay in view if they were.
+  let atEnd = true;
   timeline.addEventListener('scroll', () => {
+    atEnd = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80;
     if (timeline.scrollTop < 200) loadOlder();
   });
+  new ResizeObserver(() => {
+    if (atEnd) timeline.scrollTop = timeline.scrollHeight;
+  }).observe(timeline);
 
   async function load() {
     if (!id) {

@@ -1,0 +1,159 @@
+// What a person sees, measured: sizes and positions read from the page's boxes at phone width
+// (390 px) and on a desktop, in the light and the dark, with long names and photos of both
+// orientations. Screenshots are taken too, but the checks are on the boxes.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  BASE, apiCall, apiUser, follow, launch, message, messageAction, person, see, send, shot, signUp, until,
+} from '../lib.mjs';
+
+const LONG_NAME = 'Maximiliana Featherstonehaugh-Worthington Support';
+const SIZES = [
+  { label: 'phone', viewport: { width: 390, height: 844 } },
+  { label: 'desktop', viewport: { width: 1280, height: 820 } },
+];
+const SCHEMES = ['light', 'dark'];
+
+/** A JPEG of `width`×`height` drawn in the page (a gradient, so scaling would show). */
+async function photo(page, width, height) {
+  const bytes = await page.evaluate(async ([w, h]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const g = canvas.getContext('2d');
+    const gradient = g.createLinearGradient(0, 0, w, h);
+    gradient.addColorStop(0, '#1d9bf0');
+    gradient.addColorStop(1, '#f4b400');
+    g.fillStyle = gradient;
+    g.fillRect(0, 0, w, h);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }, [width, height]);
+  return new Uint8Array(bytes);
+}
+
+async function upload(token, bytes) {
+  const form = new FormData();
+  form.append('media', new Blob([bytes], { type: 'image/jpeg' }), 'photo.jpg');
+  const response = await fetch(`${BASE}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(body));
+  return body.id;
+}
+
+/** The page's box of the first element matching `selector`, or null. */
+function box(page, selector) {
+  return page.evaluate((s) => {
+    const el = document.querySelector(s);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+  }, selector);
+}
+
+describe('layout', () => {
+  let browser;
+  let nora;
+  let brand;
+
+  before(async () => {
+    browser = await launch();
+    nora = await person(browser, 'nora');
+    await signUp(nora);
+    brand = await apiUser('acme');
+    await apiCall(brand.token, 'PATCH', '/me', { name: LONG_NAME });
+    await follow(nora, brand);
+    await apiCall(brand.token, 'POST', `/messages/with/${nora.id}`, { text: 'Hello! Here is the view from our office.' });
+    for (const [w, h] of [[1200, 600], [600, 1200]]) {
+      const mediaId = await upload(brand.token, await photo(nora.page, w, h));
+      await apiCall(brand.token, 'POST', `/messages/with/${nora.id}`, { text: `${w}×${h}`, media_id: mediaId });
+    }
+    await nora.page.goto(`${BASE}/messages`);
+    await nora.page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
+    await send(nora.page, 'Thanks, what a lovely view');
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  for (const { label, viewport } of SIZES) {
+    for (const scheme of SCHEMES) {
+      describe(`${label}, ${scheme}`, () => {
+        before(async () => {
+          await nora.page.setViewportSize(viewport);
+          await nora.page.emulateMedia({ colorScheme: scheme });
+        });
+
+        it('fits the inbox in the width, with New message and Requests on screen', async () => {
+          const { page } = nora;
+          await page.goto(`${BASE}/messages`);
+          await see(page.getByRole('link', { name: new RegExp(LONG_NAME) }));
+          const width = await page.evaluate(() => document.documentElement.scrollWidth);
+          assert.ok(width <= viewport.width, `the page is ${width} px wide in a ${viewport.width} px window`);
+          for (const selector of ['button[aria-label="New message"]', '#tab-requests', '.conv-item time']) {
+            const b = await box(page, selector);
+            assert.ok(b && b.left >= 0 && b.right <= viewport.width, `${selector} is off screen: ${JSON.stringify(b)}`);
+          }
+          await shot(page, `layout-inbox-${label}-${scheme}`);
+        });
+
+        it('draws photos at their own shape, from a picture large enough for the box', async () => {
+          const { page } = nora;
+          await page.goto(`${BASE}/messages`);
+          await page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
+          const name = await box(page, '.conv-head .title strong');
+          const menu = await box(page, '.conv-head .title ~ button');
+          assert.ok(name.right <= menu.left, `the name runs under the header's button: ${JSON.stringify({ name, menu })}`);
+          for (const text of ['1200×600', '600×1200']) {
+            const img = message(page, text).locator('.media img');
+            await see(img);
+            const drawn = await until(() => img.evaluate((el) => el.complete && el.naturalWidth > 0 && {
+              ratio: el.getBoundingClientRect().width / el.getBoundingClientRect().height,
+              width: el.getBoundingClientRect().width,
+              source: el.currentSrc,
+              natural: el.naturalWidth,
+              fit: getComputedStyle(el).objectFit,
+            }), `${text} to load`);
+            const [w, h] = text.split('×').map(Number);
+            assert.ok(Math.abs(drawn.ratio - w / h) / (w / h) < 0.03, `${text} is drawn at ${drawn.ratio.toFixed(3)}: ${JSON.stringify(drawn)}`);
+            const dpr = await page.evaluate(() => window.devicePixelRatio);
+            assert.ok(drawn.natural >= Math.min(w, drawn.width * dpr) - 1, `${text} is drawn ${drawn.width} px wide from ${drawn.natural} px: ${drawn.source}`);
+          }
+          await shot(page, `layout-photos-${label}-${scheme}`);
+        });
+
+        it('keeps the reply and edit banners to one line with small icons', async () => {
+          const { page } = nora;
+          await page.goto(`${BASE}/messages`);
+          await page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
+          for (const [text, action, cancel] of [
+            ['Hello! Here is the view', 'Reply', 'Cancel reply'],
+            ['Thanks, what a lovely view', 'Edit', 'Cancel editing'],
+          ]) {
+            await messageAction(page, text, action);
+            await see(page.locator('.composer .banner'));
+            const icon = await box(page, '.composer .banner svg');
+            assert.ok(icon && icon.width <= 24 && icon.height <= 24, `the ${action} icon is ${JSON.stringify(icon)}`);
+            const banner = await box(page, '.composer .banner');
+            const line = await box(page, '.composer .banner span');
+            assert.ok(banner.height <= 56 && line.height <= 24, `the ${action} banner is ${banner.height} px tall, its text ${line.height} px`);
+            const timeline = await box(page, '.timeline');
+            assert.ok(timeline.height >= viewport.height * 0.4, `with ${action} open the conversation shows only ${timeline.height} px`);
+            // The newest message (the one being edited, here) is still in view above it.
+            const newest = await until(async () => {
+              const last = await box(page, '.timeline .msg:last-child');
+              return last.bottom <= timeline.bottom + 1 && last;
+            }, `the newest message to stay in view with ${action} open`, 2000);
+            assert.ok(newest.top >= timeline.top, `the newest message is cut off: ${JSON.stringify({ newest, timeline })}`);
+            await shot(page, `layout-${action.toLowerCase()}-${label}-${scheme}`);
+            await page.getByRole('button', { name: cancel }).click();
+          }
+        });
+      });
+    }
+  }
+
+  it('logged nothing unexpected', () => {
+    assert.deepEqual(nora.errors, []);
+  });
+});

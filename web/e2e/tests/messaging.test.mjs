@@ -263,6 +263,8 @@ describe('two people messaging', () => {
     await box.press('Enter');
     const photo = message(bob.page, 'A photo').locator('img');
     await see(photo);
+    // Bob was reading back through history: photos load as they come into view.
+    await photo.scrollIntoViewIfNeeded();
     await until(() => photo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the photo to load for Bob');
   });
 

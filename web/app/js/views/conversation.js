@@ -9,6 +9,7 @@ import { composer } from '../ui/composer.js';
 import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
+import { keyedList } from '../ui/keyed.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
 import { conversationTitle, isRequest } from './inbox.js';
 
@@ -43,6 +44,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     title, id && menuBtn);
   const status = h('p', { class: 'timeline-status' });
   const list = h('ol', { class: 'timeline-list' });
+  const renderRows = keyedList(list, (row) => buildRow(row), sameRow);
   const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list);
   const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
   const footer = h('div', {});
@@ -147,49 +149,67 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     return null;
   }
 
-  function build(e, prev, seenId, next) {
-    const items = [];
-    if (!prev || new Date(prev.created_at).toDateString() !== new Date(e.created_at).toDateString()) {
-      items.push(h('li', { class: 'day', role: 'none' }, dayLabel(e.created_at)));
-    }
+  /**
+   * Pushes the rows of one event onto `rows`: a day line before it when the day changed, and
+   * the event with what its row shows besides itself (who sent it, its quote, "Seen", the time).
+   */
+  function rowsOf(rows, e, prev, next, seenId, byEventId) {
+    const day = dayOf(e);
+    if (!prev || dayOf(prev) !== day) rows.push({ key: `day-${day}`, kind: 'day', e });
     if (e.type !== 'message') {
       const who = e.user_ids.map(userName).join(', ');
       const text = e.type === 'participants_join'
         ? `${userName(e.sender_id)} added ${who}`
         : `${who} left the conversation`;
-      items.push(h('li', { class: 'system-event', id: `m-${e.id}` }, text));
-      return items;
+      rows.push({ key: e.id, kind: 'system', e, text });
+      return;
     }
-    const quotedIndex = e.reply_to_id ? events.findIndex((x) => x.id === e.reply_to_id) : -1;
-    const quoted = e.reply_to_id ? (quotedIndex >= 0 ? events[quotedIndex] : null) : undefined;
-    items.push(messageElement(e, {
-      showSender: conversation?.type === 'group' && (!prev || prev.sender_id !== e.sender_id || prev.type !== 'message'),
-      sender: app.users.get(e.sender_id),
+    const quoted = e.reply_to_id ? (byEventId.get(e.reply_to_id) || null) : undefined;
+    rows.push({
+      key: e.id,
+      kind: 'message',
+      e,
       quoted,
+      showSender: conversation?.type === 'group' && (!prev || prev.sender_id !== e.sender_id || prev.type !== 'message'),
+      senderName: app.users.get(e.sender_id)?.name,
       quotedSender: quoted ? userName(quoted.sender_id) : null,
       seen: e.id === seenId ? seenLabel(e) : null,
       // The time shows under the last of a run of messages from one sender.
       showTime: !next || next.type !== 'message' || next.sender_id !== e.sender_id
-        || new Date(next.created_at) - new Date(e.created_at) > 5 * 60 * 1000 || e.id === seenId,
+        || timeOf(next) - timeOf(e) > 5 * 60 * 1000 || e.id === seenId,
+    });
+  }
+
+  function buildRow(row) {
+    const { e } = row;
+    if (row.kind === 'day') return h('li', { class: 'day', role: 'none' }, dayLabel(e.created_at));
+    if (row.kind === 'system') return h('li', { class: 'system-event', id: `m-${e.id}` }, row.text);
+    return messageElement(e, {
+      showSender: row.showSender,
+      sender: app.users.get(e.sender_id),
+      quoted: row.quoted,
+      quotedSender: row.quotedSender,
+      seen: row.seen,
+      showTime: row.showTime,
       onReact: (button) => reactionPicker(button, e),
       onReply: () => input.replyTo(e, userName(e.sender_id)),
       onMore: (button) => messageMenu(button, e),
       onToggleReaction: (emoji) => toggleReaction(e, emoji),
       onQuote: () => showMessage(e.reply_to_id),
-    }));
-    return items;
+    });
   }
 
-  // Rendering replaces every row, so keyboard focus, and the button an open menu returns
-  // focus to, move to the same control of the same message in the new rows: an incoming
-  // message or read receipt must not throw a keyboard user back to the top of the page.
+  // Rows whose event and context are unchanged stay the same elements (keeping focus and
+  // an open menu's anchor); a row that is drawn anew takes the focus, and the menu, of the
+  // control it replaces, so a keyboard user is not thrown back to the top of the page.
   function renderAll() {
     const seenId = newestSeenId();
-    const items = [];
-    events.forEach((e, i) => items.push(...build(e, events[i - 1], seenId, events[i + 1])));
+    const byEventId = new Map(events.map((e) => [e.id, e]));
+    const rows = [];
+    events.forEach((e, i) => rowsOf(rows, e, events[i - 1], events[i + 1], seenId, byEventId));
     const focused = list.contains(document.activeElement) ? document.activeElement : null;
     const anchor = popoverAnchor();
-    list.replaceChildren(...items);
+    renderRows(rows);
     if (focused && !focused.isConnected) counterpart(focused)?.focus({ preventScroll: true });
     if (anchor && !anchor.isConnected) {
       const moved = counterpart(anchor);
@@ -214,8 +234,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     const event = { type: 'message', ...e };
     if (i >= 0) events[i] = { ...events[i], ...event };
     else {
+      const last = events[events.length - 1];
       events.push(event);
-      events.sort(byId);
+      if (last && byId(last, event) > 0) events.sort(byId);
     }
     renderAll();
     if (atBottom || (i < 0 && e.sender_id === app.me.id)) timeline.scrollTop = timeline.scrollHeight;
@@ -478,11 +499,13 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
    */
   function sync(fresh) {
     if (fresh.id !== id || !conversation) return;
-    const box = conversation.box;
+    const before = conversation;
     conversation = fresh;
     renderHeader(fresh.participants.filter((p) => p.id !== app.me.id));
-    if (box !== fresh.box) mountFooter();
-    renderAll();
+    if (before.box !== fresh.box) mountFooter();
+    // The rows show read marks and names from here: redrawn only when those changed.
+    if (JSON.stringify([before.read_by, before.participants, before.type])
+      !== JSON.stringify([fresh.read_by, fresh.participants, fresh.type])) renderAll();
   }
 
   // Set when the pane closes: a search result's walk back through history stops there.
@@ -502,6 +525,33 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
+}
+
+/** Whether a row drawn from `a` shows the same as one drawn from `b` would. */
+function sameRow(a, b) {
+  return a.e === b.e && a.kind === b.kind && a.text === b.text && a.quoted === b.quoted
+    && a.showSender === b.showSender && a.senderName === b.senderName
+    && a.quotedSender === b.quotedSender && a.seen === b.seen && a.showTime === b.showTime;
+}
+
+// An event's time and day, read once per event object (a long conversation is drawn often).
+const times = new WeakMap();
+function timeOf(e) {
+  let t = times.get(e);
+  if (t === undefined) {
+    t = Date.parse(e.created_at);
+    times.set(e, t);
+  }
+  return t;
+}
+const days = new WeakMap();
+function dayOf(e) {
+  let d = days.get(e);
+  if (d === undefined) {
+    d = new Date(timeOf(e)).toDateString();
+    days.set(e, d);
+  }
+  return d;
 }
 
 function reacted(groups, change, added) {

@@ -101,6 +101,8 @@ describe('layout', () => {
           const { page } = nora;
           await page.goto(`${BASE}/messages`);
           await page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
+          // The header is drawn once the conversation has loaded.
+          await see(page.locator('.conv-head .title strong', { hasText: LONG_NAME }));
           const name = await box(page, '.conv-head .title strong');
           const menu = await box(page, '.conv-head .title ~ button');
           assert.ok(name.right <= menu.left, `the name runs under the header's button: ${JSON.stringify({ name, menu })}`);
@@ -139,12 +141,15 @@ describe('layout', () => {
             assert.ok(banner.height <= 56 && line.height <= 24, `the ${action} banner is ${banner.height} px tall, its text ${line.height} px`);
             const timeline = await box(page, '.timeline');
             assert.ok(timeline.height >= viewport.height * 0.4, `with ${action} open the conversation shows only ${timeline.height} px`);
-            // The newest message (the one being edited, here) is still in view above it.
-            const newest = await until(async () => {
-              const last = await box(page, '.timeline .msg:last-child');
-              return last.bottom <= timeline.bottom + 1 && last;
-            }, `the newest message to stay in view with ${action} open`, 2000);
-            assert.ok(newest.top >= timeline.top, `the newest message is cut off: ${JSON.stringify({ newest, timeline })}`);
+            // The message being edited, the newest, is still in view above the banner. (A
+            // reply to an older message scrolls to that one, so the newest may be out of view.)
+            if (action === 'Edit') {
+              const newest = await until(async () => {
+                const last = await box(page, '.timeline .msg:last-child');
+                return last.bottom <= timeline.bottom + 1 && last;
+              }, `the newest message to stay in view with ${action} open`, 2000);
+              assert.ok(newest.top >= timeline.top, `the newest message is cut off: ${JSON.stringify({ newest, timeline })}`);
+            }
             await shot(page, `layout-${action.toLowerCase()}-${label}-${scheme}`);
             await page.getByRole('button', { name: cancel }).click();
           }

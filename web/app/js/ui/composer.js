@@ -3,7 +3,7 @@
 // the idempotency key, shows why, and offers Retry: retrying with the same key can never
 // deliver the message twice.
 
-import { limits, uploadMedia } from '../api.js';
+import { ApiError, limits, uploadMedia } from '../api.js';
 import { h, icon, mount, randomKey } from '../dom.js';
 import { openEmojiPicker } from './emoji.js';
 
@@ -198,8 +198,11 @@ export function composer(options) {
       hideError();
       changed();
     } catch (e) {
-      // Keep everything as it was so nothing typed is lost.
-      showError(`Not sent: ${e.message}`, submit);
+      // Keep everything as it was so nothing typed is lost. Retry is offered only where
+      // trying again can succeed: a lost connection, a server error, a rate limit.
+      const final = e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429;
+      showError(`Not sent: ${e.message}`, final ? null : submit);
+      if (e.code === 'cannot_message_user' || e.code === 'recipient_not_accepting') options.refused?.(e);
     } finally {
       busy = false;
       el.removeAttribute('aria-busy');

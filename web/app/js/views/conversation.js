@@ -56,6 +56,11 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     typing: sendTyping,
     draft: () => drafts.get(draftKey) || '',
     saveDraft: (text) => (text ? drafts.set(draftKey, text) : drafts.delete(draftKey)),
+    // A send the recipient's rules refused: the composer gives way to why.
+    refused: async () => {
+      await checkPermission();
+      mountFooter();
+    },
   });
 
   // When the timeline shrinks (a reply banner, a preview, a longer draft), the newest
@@ -73,6 +78,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     if (!id) {
       renderHeader([recipient]);
       status.textContent = `This is the start of your conversation with ${recipient.name}.`;
+      await checkPermission();
       mountFooter();
       return;
     }
@@ -89,6 +95,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       olderCursor = page.next_cursor || null;
       renderHeader(c.participants.filter((p) => p.id !== app.me.id));
       renderAll();
+      await checkPermission();
       mountFooter();
       timeline.scrollTop = timeline.scrollHeight;
       markRead();
@@ -108,7 +115,40 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     document.title = `${name} · Postern`;
   }
 
+  // Whether the person may write here, asked before they type (SPEC 3.3): in a one-to-one
+  // whose other person does not take their messages, the composer gives way to why.
+  let refusal = null;
+  async function checkPermission() {
+    const other = recipient
+      || (conversation?.type === 'one_to_one' && !isRequest(conversation.box)
+        ? conversation.participants.find((p) => p.id !== app.me.id) : null);
+    refusal = null;
+    if (!other) return;
+    try {
+      const permission = await get(`/users/${q(other.id)}/dm_permission`);
+      if (permission.allowed) return;
+      const profile = permission.rule === 'blocked' ? await get(`/users/${q(other.id)}`) : null;
+      refusal = { rule: permission.rule, user: other, blocking: Boolean(profile?.relationship?.blocking) };
+    } catch { /* the composer stays; a send says what went wrong */ }
+  }
+
+  function refusalNotice({ rule, user, blocking }) {
+    const handle = `@${user.screen_name}`;
+    let why;
+    let how;
+    if (rule === 'blocked' && blocking) [why, how] = [`You blocked ${handle}.`, 'Unblock them on their profile to send messages.'];
+    else if (rule === 'blocked') [why, how] = [`You can’t send messages to ${handle}.`, ''];
+    else [why, how] = [`${user.name} accepts messages only from people they follow.`, 'You can message them once they follow you.'];
+    return h('div', { class: 'request-bar refusal', role: 'status' },
+      h('p', {}, h('strong', {}, why), how && ` ${how}`),
+      h('div', { class: 'buttons' }, h('a', { class: 'btn', href: `/${user.screen_name}` }, `View ${handle}`)));
+  }
+
   function mountFooter() {
+    if (refusal) {
+      footer.replaceChildren(refusalNotice(refusal));
+      return;
+    }
     if (conversation && isRequest(conversation.box)) {
       const from = conversation.participants.find((p) => p.id !== app.me.id);
       footer.replaceChildren(h('div', { class: 'request-bar', role: 'region', 'aria-label': 'Message request' },

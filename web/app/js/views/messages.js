@@ -1,7 +1,7 @@
 // /messages, /messages/requests, /messages/{id} and the deep link /messages/compose: the
 // inbox beside the open conversation. At phone width only one of the two shows.
 
-import { ApiError, get, q } from '../api.js';
+import { get, post, q } from '../api.js';
 import { app, remember, toast } from '../app.js';
 import { h, icon } from '../dom.js';
 import { conversationPane, drafts } from './conversation.js';
@@ -11,11 +11,6 @@ import { searchResults } from './search.js';
 
 /** How long typing in the search field pauses before it searches. */
 const SEARCH_DELAY_MS = 250;
-
-/** The 1:1 conversation id of two users: `low-high`, as the server names it. */
-export function oneToOneId(a, b) {
-  return BigInt(a) < BigInt(b) ? `${a}-${b}` : `${b}-${a}`;
-}
 
 export function messagesView(initial) {
   let tab = null;
@@ -143,23 +138,35 @@ export function messagesView(initial) {
       toast('That link would message yourself.', 'error');
       return app.navigate('/messages', { replace: true });
     }
-    const id = oneToOneId(app.me.id, recipientId);
+    let recipient;
     try {
-      await get(`/conversations/${q(id)}`);
-      if (text) drafts.set(id, text);
-      app.navigate(`/messages/${id}`, { replace: true });
+      recipient = remember(await get(`/users/${q(recipientId)}`));
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 404) return toast(e.message, 'error');
-      // No conversation yet: open an empty one addressed to the recipient.
-      try {
-        const recipient = remember(await get(`/users/${q(recipientId)}`));
-        if (text) drafts.set(`new:${recipient.id}`, text);
-        openPane(conversationPane({ recipient, onChange: () => inbox?.refresh() }));
-      } catch (err) {
-        toast(err.status === 404 ? 'That account doesn’t exist.' : err.message, 'error');
-        app.navigate('/messages', { replace: true });
-      }
+      // Said where the conversation would have been, not in a toast that passes.
+      return openPane(notice(e.status === 404 ? 'That account doesn’t exist' : 'This link can’t be opened',
+        e.status === 404 ? 'The link you followed names no one on Postern. It may have been mistyped, or the account is gone.' : e.message));
     }
+    // The conversation if there is one, as the server would start it if not (no 404 for a
+    // conversation that does not exist yet); a pair that may not write gets the empty pane,
+    // which says why.
+    const permission = await get(`/users/${q(recipientId)}/dm_permission`).catch(() => ({ allowed: true }));
+    const c = permission.allowed
+      ? await post('/conversations', { participant_ids: [recipientId] }).catch(() => null)
+      : null;
+    if (c?.last_message) {
+      if (text) drafts.set(c.id, text);
+      return app.navigate(`/messages/${c.id}`, { replace: true });
+    }
+    if (text) drafts.set(`new:${recipient.id}`, text);
+    openPane(conversationPane({ recipient, onChange: () => inbox?.refresh() }));
+  }
+
+  function notice(heading, text) {
+    document.title = `${heading} · Postern`;
+    return { el: h('section', { class: 'pane', 'aria-label': 'Conversation' }, h('div', { class: 'pane-empty', role: 'alert' },
+      h('h2', {}, heading),
+      h('p', { class: 'muted' }, text),
+      h('a', { class: 'btn big', href: '/messages' }, 'Back to messages'))), id: null, destroy() {} };
   }
 
   function update(r) {

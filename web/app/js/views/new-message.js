@@ -111,9 +111,23 @@ export function newMessageDialog() {
       dialog.close();
       app.navigate(`/messages/${c.id}`);
     } catch (e) {
-      error.textContent = e.message;
+      error.textContent = await refusedWhom(e, people);
       error.hidden = false;
       next.disabled = false;
     }
   }
+}
+
+/** A refused group's error, naming who refused: the server's says only which rule. */
+async function refusedWhom(e, people) {
+  if (e.code !== 'cannot_message_user' && e.code !== 'recipient_not_accepting') return e.message;
+  const refused = [];
+  await Promise.all(people.map(async (u) => {
+    const permission = await get(`/users/${q(u.id)}/dm_permission`).catch(() => null);
+    if (permission && !permission.allowed) refused.push({ u, rule: permission.rule });
+  }));
+  if (!refused.length) return e.message;
+  return refused.map(({ u, rule }) => (rule === 'blocked'
+    ? `You can’t add ${u.name} (@${u.screen_name}).`
+    : `${u.name} (@${u.screen_name}) accepts messages only from people they follow.`)).join(' ');
 }

@@ -56,10 +56,11 @@ describe('requests, deep links and groups', () => {
     assert.equal(await carol.page.getByRole('textbox', { name: 'Message text' }).count(), 0, 'no composer before accepting');
     await shot(carol.page, 'request');
     await carol.page.getByRole('button', { name: 'Accept' }).click();
+    // Accepted, the conversation is in Primary, and the list beside it shows Primary.
+    await until(async () => (await carol.page.getByRole('tab', { name: /Primary/ }).getAttribute('aria-selected')) === 'true', 'the Primary tab after accepting');
+    await see(carol.page.getByRole('link', { name: new RegExp(dave.name) }));
     await send(carol.page, 'Welcome, Dave');
     await see(message(dave.page, 'Welcome, Dave'));
-    await carol.page.getByRole('tab', { name: /Primary/ }).click();
-    await see(carol.page.getByRole('link', { name: new RegExp(dave.name) }));
   });
 
   it('blocks a stranger from their request, and they can no longer send', async () => {
@@ -160,10 +161,13 @@ describe('requests, deep links and groups', () => {
     await dialog.getByRole('textbox', { name: 'Group name' }).fill('Weekend plans');
     await dialog.getByRole('button', { name: 'Create group' }).click();
     await see(carol.page.locator('.conv-head').getByText('Weekend plans'));
+    // Who added whom, from each side, without "You added You".
+    await see(carol.page.locator('.system-event', { hasText: `You added ${dave.name} and ${gina.name}` }));
     await send(carol.page, 'Picnic on Saturday?');
     const id = new URL(carol.page.url()).pathname.split('/').pop();
     await dave.page.goto(`${BASE}/messages/${id}`);
     await see(message(dave.page, 'Picnic on Saturday?'));
+    await see(dave.page.locator('.system-event', { hasText: `${carol.name} added you and ${gina.name}` }));
     await see(dave.page.locator('.msg .sender', { hasText: carol.name }));
     await gina.context.close();
   });

@@ -4,19 +4,12 @@
 import { post } from '../api.js';
 import { app } from '../app.js';
 import { h } from '../dom.js';
+import { formField, showFormError } from '../ui/form.js';
 
 export function authView(mode, next) {
   const signup = mode === 'signup';
   const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
-  const field = (name, label, attrs, hint) => {
-    const id = `auth-${name}`;
-    const input = h('input', { class: 'input', id, name, 'aria-describedby': hint ? `${id}-hint` : null, ...attrs });
-    return {
-      input,
-      el: h('div', { class: 'field' }, h('label', { for: id }, label), input,
-        hint && h('small', { class: 'hint', id: `${id}-hint` }, hint)),
-    };
-  };
+  const field = formField;
   const screenName = field('screen_name', 'Username', {
     autocomplete: 'username', required: true, maxlength: 15, pattern: '[A-Za-z0-9_]{1,15}',
     autocapitalize: 'none', spellcheck: 'false',
@@ -33,8 +26,9 @@ export function authView(mode, next) {
 
   async function onSubmit(e) {
     e.preventDefault();
+    const fields = [screenName, name, password].filter(Boolean);
+    for (const f of fields) f.setError(null);
     error.hidden = true;
-    for (const f of [screenName, name, password]) f && f.input.removeAttribute('aria-invalid');
     const body = { screen_name: screenName.input.value.trim(), password: password.input.value, session: true };
     if (signup && name.input.value.trim()) body.name = name.input.value.trim();
     submit.disabled = true;
@@ -42,13 +36,10 @@ export function authView(mode, next) {
       const session = await post(signup ? '/accounts' : '/sessions', body);
       app.signedIn(session, next);
     } catch (err) {
-      error.textContent = err.message;
-      error.hidden = false;
-      const bad = { screen_name: screenName, name, password }[err.field];
-      if (bad) {
-        bad.input.setAttribute('aria-invalid', 'true');
-        bad.input.focus();
-      }
+      showFormError(err, fields, error, {
+        conflict: ['screen_name', 'That username is taken. Try another.'],
+        bad_credentials: [null, 'That username and password don’t match an account.'],
+      });
     } finally {
       submit.disabled = false;
     }

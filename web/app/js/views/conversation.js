@@ -197,10 +197,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     const day = dayOf(e);
     if (!prev || dayOf(prev) !== day) rows.push({ key: `day-${day}`, kind: 'day', e });
     if (e.type !== 'message') {
-      const who = e.user_ids.map(userName).join(', ');
-      const text = e.type === 'participants_join'
-        ? `${userName(e.sender_id)} added ${who}`
-        : `${who} left the conversation`;
+      const text = systemLine(e);
       rows.push({ key: e.id, kind: 'system', e, text });
       return;
     }
@@ -218,6 +215,19 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       showTime: !next || next.type !== 'message' || next.sender_id !== e.sender_id
         || timeOf(next) - timeOf(e) > 5 * 60 * 1000 || e.id === seenId,
     });
+  }
+
+  /**
+   * A join or leave line from the viewer's side: "You added Dave Dee and Erin", "Carol added
+   * you and Dave Dee", "Dave Dee left" (whoever added people is not among those added).
+   */
+  function systemLine(e) {
+    const added = e.user_ids.filter((u) => u !== e.sender_id);
+    if (e.type === 'participants_join') {
+      const names = added.map((u) => (u === app.me.id ? 'you' : userName(u)));
+      return `${userName(e.sender_id)} added ${listOf(names)}`;
+    }
+    return `${listOf(e.user_ids.map(userName))} left the conversation`;
   }
 
   function buildRow(row) {
@@ -450,6 +460,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   async function accept() {
     await attempt(async () => {
       conversation = await post(`/conversations/${q(id)}/accept`);
+      // Accepted, it is one of the person's conversations: the list beside it says so.
+      onBox?.(conversation.box);
+      await checkPermission();
       mountFooter();
       markRead();
       onChange?.();
@@ -565,6 +578,12 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
+}
+
+/** "A", "A and B", "A, B and C". */
+function listOf(names) {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 /** Whether a row drawn from `a` shows the same as one drawn from `b` would. */

@@ -18,8 +18,10 @@ export function remember(user) {
 
 export function toast(text, kind = 'info') {
   const box = document.getElementById('toasts');
-  const el = h('div', { class: `toast ${kind === 'error' ? 'error' : ''}` }, text);
+  const el = h('div', { class: `toast ${kind === 'error' ? 'error' : ''}`, role: kind === 'error' ? 'alert' : 'status' }, text);
   box.append(el);
+  // A burst of them shows the newest three, not a column down the screen.
+  while (box.children.length > 3) box.firstElementChild.remove();
   setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3000);
 }
 

@@ -124,6 +124,30 @@ describe('layout', () => {
           await shot(page, `layout-photos-${label}-${scheme}`);
         });
 
+        it('shows toasts clear of the composer, and picked people as one-line chips', async () => {
+          const { page } = nora;
+          await page.goto(`${BASE}/messages`);
+          await page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
+          await see(page.getByRole('textbox', { name: 'Message text' }));
+          for (const item of ['Pin conversation', 'Unpin conversation']) {
+            await page.getByRole('button', { name: 'Conversation options' }).click();
+            await page.getByRole('menuitem', { name: item }).click();
+          }
+          const toast = await until(() => box(page, '.toast'), 'a toast');
+          const composer = await box(page, '.composer');
+          assert.ok(toast.bottom <= composer.top || toast.top >= composer.bottom, `a toast covers the composer: ${JSON.stringify({ toast, composer })}`);
+          assert.ok(toast.left >= 0 && toast.right <= viewport.width, `a toast is off screen: ${JSON.stringify(toast)}`);
+          await page.goto(`${BASE}/messages`);
+          await page.getByRole('button', { name: 'New message' }).first().click();
+          await page.getByRole('searchbox', { name: 'Search people' }).fill(brand.screenName);
+          await page.getByRole('button', { name: new RegExp(`@${brand.screenName}`) }).click();
+          const chip = await until(() => box(page, '.chip'), 'a chip');
+          const cross = await box(page, '.chip svg');
+          assert.ok(chip.height <= 44 && cross.width <= 16, `the chip is ${chip.height} px tall, its ✕ ${cross.width} px`);
+          await shot(page, `layout-chips-${label}-${scheme}`);
+          await page.keyboard.press('Escape');
+        });
+
         it('keeps the reply and edit banners to one line with small icons', async () => {
           const { page } = nora;
           await page.goto(`${BASE}/messages`);

@@ -78,6 +78,7 @@ export const limits = {
   group_name_chars: 50,
   group_create_min_others: 2,
   group_create_max_others: 49,
+  group_members: 256,
   media_part_bytes: 5_000_000,
 };
 

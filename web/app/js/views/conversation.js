@@ -6,12 +6,14 @@ import { del, get, limits, patch, post, put, q } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { dayLabel, h, icon } from '../dom.js';
 import { composer } from '../ui/composer.js';
-import { confirmDialog, reportDialog } from '../ui/dialog.js';
+import { confirmDialog, modal, reportDialog } from '../ui/dialog.js';
+import { formField, showFormError } from '../ui/form.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
 import { keyedList } from '../ui/keyed.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
 import { conversationTitle, isRequest } from './inbox.js';
+import { newMessageDialog } from './new-message.js';
 
 const PAGE = 50;
 // A jump to an old message (from search) goes back in the largest pages the server gives.
@@ -450,11 +452,62 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       other && { label: `View @${other.screen_name}`, run: () => app.navigate(`/${other.screen_name}`) },
       !isRequest(conversation.box) && { label: conversation.pinned ? 'Unpin conversation' : 'Pin conversation', run: () => change({ pinned: !conversation.pinned }, conversation.pinned ? 'Unpinned' : 'Pinned') },
       { label: conversation.muted ? 'Unmute notifications' : 'Mute notifications', run: () => change({ muted: !conversation.muted }, conversation.muted ? 'Unmuted' : 'Muted') },
+      conversation.type === 'group' && { label: 'Members', run: membersDialog },
+      conversation.type === 'group' && { label: 'Add people', run: addPeople },
+      conversation.type === 'group' && { label: 'Rename group', run: renameDialog },
       conversation.type === 'group' && { label: 'Leave conversation', danger: true, run: leave },
       { label: 'Delete conversation', danger: true, run: removeConversation },
       other && { label: `Block @${other.screen_name}`, danger: true, run: () => block(other) },
       { label: 'Report conversation', danger: true, run: () => reportDialog('conversation', id, 'conversation') },
     ], { label: 'Conversation options' });
+  }
+
+  // ---- a group's members and name ----
+
+  async function refreshConversation() {
+    const fresh = await get(`/conversations/${q(id)}`).catch(() => null);
+    if (fresh) sync(fresh);
+    onChange?.();
+  }
+
+  function membersDialog() {
+    const people = [...conversation.participants].sort((a, b) => (a.id === app.me.id ? -1 : b.id === app.me.id ? 1 : a.name.localeCompare(b.name)));
+    const list = h('ul', { class: 'people', 'aria-label': 'Members' }, people.map((u) => h('li', {},
+      h('a', { class: 'person', href: `/${u.screen_name}` },
+        avatar(u),
+        h('span', { class: 'who' }, h('strong', {}, u.id === app.me.id ? `${u.name} (you)` : u.name), h('small', {}, `@${u.screen_name}`))))));
+    const dialog = modal(`Members · ${people.length}`, list, [
+      h('button', { class: 'btn primary', type: 'button', onclick: () => { dialog.close(); addPeople(); } }, 'Add people'),
+    ]);
+    list.addEventListener('click', (e) => { if (e.target.closest('a')) dialog.close(); });
+  }
+
+  function addPeople() {
+    newMessageDialog({ group: conversation, onAdded: refreshConversation });
+  }
+
+  function renameDialog() {
+    const field = formField('group-name', 'Group name', { value: conversation.name || '', maxlength: limits.group_name_chars, autocomplete: 'off' });
+    const formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save');
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      save.disabled = true;
+      try {
+        conversation = await patch(`/conversations/${q(id)}`, { name: field.input.value.trim() });
+        renderHeader(conversation.participants.filter((p) => p.id !== app.me.id));
+        onChange?.();
+        dialog.close();
+        toast('Group renamed');
+      } catch (err) {
+        const named = err.field === 'name' ? 'group-name' : err.field;
+        showFormError({ code: err.code, field: named, message: err.message.replace(/^name: /, '') }, [field], formError);
+      } finally {
+        save.disabled = false;
+      }
+    } }, formError, field.el, h('div', { class: 'dialog-foot-inline' }, save));
+    const dialog = modal('Rename group', form);
+    field.input.select();
   }
 
   async function accept() {

@@ -1,12 +1,16 @@
 // "New message": search people, pick one for a 1:1 or several for a group (with an optional
-// name), then Next opens the conversation.
+// name), then Next opens the conversation. With `group`, the same picker adds people to it.
 
 import { get, limits, post, q } from '../api.js';
 import { app, avatar, remember } from '../app.js';
 import { h, icon, verifiedMark } from '../dom.js';
 import { modal } from '../ui/dialog.js';
 
-export function newMessageDialog() {
+export function newMessageDialog({ group, onAdded } = {}) {
+  const adding = Boolean(group);
+  const members = new Set((group?.participants || []).map((p) => p.id));
+  // Adding fills the group up to its size; starting one, up to the most others it may start with.
+  const most = adding ? Math.max(0, limits.group_members - members.size) : limits.group_create_max_others;
   const picked = new Map(); // id -> user
   let searchTimer = null;
   let lastResults = [];
@@ -26,7 +30,7 @@ export function newMessageDialog() {
   const nameField = h('label', { class: 'field', hidden: true }, h('span', {}, 'Group name'), groupName);
   const results = h('ul', { class: 'people', id: 'people-results', 'aria-label': 'People' });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const next = h('button', { class: 'btn primary', type: 'button', disabled: true, onclick: start }, 'Next');
+  const next = h('button', { class: 'btn primary', type: 'button', disabled: true, onclick: adding ? add : start }, adding ? 'Add' : 'Next');
   results.addEventListener('keydown', (e) => {
     const buttons = [...results.querySelectorAll('button')];
     const i = buttons.indexOf(document.activeElement);
@@ -38,7 +42,7 @@ export function newMessageDialog() {
     }
   });
 
-  const dialog = modal('New message', [error, chips, search, nameField, results], next);
+  const dialog = modal(adding ? 'Add people' : 'New message', [error, chips, search, nameField, results], next);
   search.focus();
 
   function onSearch() {
@@ -51,7 +55,7 @@ export function newMessageDialog() {
     searchTimer = setTimeout(async () => {
       try {
         const page = await get(`/users/search?q=${q(term)}&limit=10`);
-        lastResults = page.users.filter((u) => u.id !== app.me.id).map(remember);
+        lastResults = page.users.filter((u) => u.id !== app.me.id && !members.has(u.id)).map(remember);
         renderResults();
       } catch (e) {
         results.replaceChildren(h('li', { class: 'empty' }, e.message));
@@ -77,7 +81,7 @@ export function newMessageDialog() {
 
   function toggle(u) {
     if (picked.has(u.id)) picked.delete(u.id);
-    else if (picked.size < limits.group_create_max_others) picked.set(u.id, u);
+    else if (picked.size < most) picked.set(u.id, u);
     renderChips();
     // Ready for the next name, as in a To: field.
     search.value = '';
@@ -90,10 +94,36 @@ export function newMessageDialog() {
     chips.replaceChildren(...[...picked.values()].map((u) => h('button', {
       class: 'chip', type: 'button', 'aria-label': `Remove ${u.name}`, onclick: () => toggle(u),
     }, avatar(u, 'small'), u.name, icon('close'))));
-    nameField.hidden = picked.size < 2;
+    nameField.hidden = adding || picked.size < 2;
+    if (adding) {
+      next.disabled = picked.size === 0;
+      return;
+    }
     // One person is a 1:1 conversation; more make a group, of at least the server's minimum.
     next.disabled = picked.size === 0 || (picked.size > 1 && picked.size < limits.group_create_min_others);
     next.textContent = picked.size >= 2 ? 'Create group' : 'Next';
+  }
+
+  /** Adds each picked person; those refused stay picked, with who refused and why. */
+  async function add() {
+    next.disabled = true;
+    const refusals = [];
+    for (const u of [...picked.values()]) {
+      try {
+        await post(`/conversations/${q(group.id)}/participants/${q(u.id)}`);
+        picked.delete(u.id);
+      } catch (e) {
+        refusals.push(await refusedWhom(e, [u]));
+      }
+    }
+    onAdded?.();
+    renderChips();
+    if (!refusals.length) {
+      dialog.close();
+      return;
+    }
+    error.textContent = refusals.join(' ');
+    error.hidden = false;
   }
 
   async function start() {
@@ -120,7 +150,9 @@ export function newMessageDialog() {
 
 /** A refused group's error, naming who refused: the server's says only which rule. */
 async function refusedWhom(e, people) {
-  if (e.code !== 'cannot_message_user' && e.code !== 'recipient_not_accepting') return e.message;
+  if (e.code !== 'cannot_message_user' && e.code !== 'recipient_not_accepting') {
+    return people.length === 1 ? `${people[0].name}: ${e.message}` : e.message;
+  }
   const refused = [];
   await Promise.all(people.map(async (u) => {
     const permission = await get(`/users/${q(u.id)}/dm_permission`).catch(() => null);

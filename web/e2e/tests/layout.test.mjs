@@ -124,6 +124,34 @@ describe('layout', () => {
           await shot(page, `layout-photos-${label}-${scheme}`);
         });
 
+        it('opens photos in a viewer that works from the keyboard', async () => {
+          const { page } = nora;
+          await page.goto(`${BASE}/messages`);
+          await page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
+          const first = message(page, '1200×600').getByRole('link', { name: 'Open the photo' });
+          await first.click();
+          const viewer = page.getByRole('dialog', { name: 'Photo viewer' });
+          await see(viewer);
+          const shown = () => until(() => viewer.locator('img').evaluate((el) => el.complete && el.naturalWidth > 0 && {
+            src: el.currentSrc,
+            ratio: el.getBoundingClientRect().width / el.getBoundingClientRect().height,
+            right: el.getBoundingClientRect().right,
+          }), 'the photo in the viewer');
+          const a = await shown();
+          assert.ok(Math.abs(a.ratio - 2) < 0.05 && a.right <= viewport.width, `the viewer draws 1200×600 at ${JSON.stringify(a)}`);
+          assert.equal(await viewer.getByText('1 of 2').count(), 1);
+          await shot(page, `layout-viewer-${label}-${scheme}`);
+          await page.keyboard.press('ArrowRight');
+          await see(viewer.getByText('2 of 2'));
+          const b = await shown();
+          assert.ok(b.src !== a.src && Math.abs(b.ratio - 0.5) < 0.05, `the next photo: ${JSON.stringify(b)}`);
+          await page.keyboard.press('ArrowLeft');
+          await see(viewer.getByText('1 of 2'));
+          await page.keyboard.press('Escape');
+          await until(async () => (await viewer.count()) === 0, 'the viewer to close');
+          assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Open the photo', 'focus goes back to the photo');
+        });
+
         it('shows toasts clear of the composer, and picked people as one-line chips', async () => {
           const { page } = nora;
           await page.goto(`${BASE}/messages`);

@@ -5,6 +5,7 @@
 import { app } from '../app.js';
 import { clockTime, fullTime, h, icon } from '../dom.js';
 import { richText, snippet } from './text.js';
+import { openViewer } from './viewer.js';
 
 /**
  * ctx: { showSender, sender (user), quoted (message|null), quotedSender, seen (string|null),
@@ -87,8 +88,19 @@ function mediaElement(media) {
     ? { src: media.thumbnail_url, srcset: `${media.thumbnail_url} ${thumbnailWidth(w, h0)}w, ${media.url} ${w}w`, sizes: `${width}px` }
     : { src: media.url };
   const img = h('img', { ...sources, alt: media.category === 'dm_gif' ? 'GIF' : 'Photo', width: w, height: h0, loading: 'lazy' });
-  wrap.append(media.category === 'dm_gif' ? img : h('a', { href: media.url, target: '_blank', rel: 'noopener', 'aria-label': 'Open the full photo' }, img));
+  wrap.append(media.category === 'dm_gif' ? img : h('a', {
+    class: 'photo', href: media.url, 'aria-label': 'Open the photo', onclick: openPhoto,
+  }, img));
   return wrap;
+}
+
+/** Opens the clicked photo in the viewer, with the conversation's other photos beside it. */
+function openPhoto(e) {
+  if (e.ctrlKey || e.metaKey || e.shiftKey) return; // a new tab, as the person asked
+  e.preventDefault();
+  const links = [...e.currentTarget.closest('.timeline-list, body').querySelectorAll('a.photo')];
+  const photos = links.map((a) => ({ url: a.href, alt: a.querySelector('img')?.alt || 'Photo' }));
+  openViewer(photos, Math.max(0, links.indexOf(e.currentTarget)));
 }
 
 function thumbnailWidth(w, h0) {

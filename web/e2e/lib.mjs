@@ -3,7 +3,7 @@
 // person would see, with a deadline).
 
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.POSTERN_URL || 'http://127.0.0.1:8080';
@@ -112,10 +112,12 @@ export async function follow(p, other) {
   await see(p.page.getByRole('button', { name: 'Following' }));
 }
 
+/** A screenshot named `name` (`dir/name` for one that only checks a variant). */
 export async function shot(page, name) {
   if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const path = join(SHOTS, `${name}.png`);
+  mkdirSync(dirname(path), { recursive: true });
+  await page.screenshot({ path });
 }
 
 /** Opens a message's "More actions" menu and picks `item`. */

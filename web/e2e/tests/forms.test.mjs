@@ -50,7 +50,7 @@ describe('forms', () => {
     assert.equal(await page.locator('.form-error').isVisible(), false, 'nothing above the form');
     assert.equal(await page.getByLabel('Username').inputValue(), quinn.screenName);
     assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Quinn Q');
-    await shot(page, 'form-error-phone');
+    await shot(page, 'layout/form-error-phone');
   });
 
   it('says beside the username that it is taken', async () => {

@@ -94,7 +94,7 @@ describe('layout', () => {
             const b = await box(page, selector);
             assert.ok(b && b.left >= 0 && b.right <= viewport.width, `${selector} is off screen: ${JSON.stringify(b)}`);
           }
-          await shot(page, `layout-inbox-${label}-${scheme}`);
+          await shot(page, `layout/inbox-${label}-${scheme}`);
         });
 
         it('draws photos at their own shape, from a picture large enough for the box', async () => {
@@ -121,7 +121,7 @@ describe('layout', () => {
             const dpr = await page.evaluate(() => window.devicePixelRatio);
             assert.ok(drawn.natural >= Math.min(w, drawn.width * dpr) - 1, `${text} is drawn ${drawn.width} px wide from ${drawn.natural} px: ${drawn.source}`);
           }
-          await shot(page, `layout-photos-${label}-${scheme}`);
+          await shot(page, label === 'phone' && scheme === 'light' ? 'phone-photos' : `layout/photos-${label}-${scheme}`);
         });
 
         it('opens photos in a viewer that works from the keyboard', async () => {
@@ -140,7 +140,7 @@ describe('layout', () => {
           const a = await shown();
           assert.ok(Math.abs(a.ratio - 2) < 0.05 && a.right <= viewport.width, `the viewer draws 1200×600 at ${JSON.stringify(a)}`);
           assert.equal(await viewer.getByText('1 of 2').count(), 1);
-          await shot(page, `layout-viewer-${label}-${scheme}`);
+          await shot(page, label === 'desktop' && scheme === 'light' ? 'photo-viewer' : `layout/viewer-${label}-${scheme}`);
           await page.keyboard.press('ArrowRight');
           await see(viewer.getByText('2 of 2'));
           const b = await shown();
@@ -172,7 +172,7 @@ describe('layout', () => {
           const chip = await until(() => box(page, '.chip'), 'a chip');
           const cross = await box(page, '.chip svg');
           assert.ok(chip.height <= 44 && cross.width <= 16, `the chip is ${chip.height} px tall, its ✕ ${cross.width} px`);
-          await shot(page, `layout-chips-${label}-${scheme}`);
+          await shot(page, `layout/chips-${label}-${scheme}`);
           await page.keyboard.press('Escape');
         });
 
@@ -202,7 +202,7 @@ describe('layout', () => {
               }, `the newest message to stay in view with ${action} open`, 2000);
               assert.ok(newest.top >= timeline.top, `the newest message is cut off: ${JSON.stringify({ newest, timeline })}`);
             }
-            await shot(page, `layout-${action.toLowerCase()}-${label}-${scheme}`);
+            await shot(page, action === 'Reply' && label === 'phone' && scheme === 'dark' ? 'phone-reply' : `layout/${action.toLowerCase()}-${label}-${scheme}`);
             await page.getByRole('button', { name: cancel }).click();
           }
         });

@@ -25,15 +25,31 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
+/// The app's pages, as `web/app/routes.json` lists them for the server and the app alike.
+#[derive(serde::Deserialize)]
+struct Routes {
+    pages: Vec<String>,
+    prefix: String,
+}
+
+fn routes() -> Routes {
+    Assets::get("routes.json")
+        .and_then(|file| serde_json::from_slice(&file.data).ok())
+        .unwrap_or_else(|| Routes {
+            pages: Vec::new(),
+            prefix: "i".to_owned(),
+        })
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(shell))
-        .route("/login", get(shell))
-        .route("/signup", get(shell))
-        .route("/messages", get(shell))
-        .route("/messages/{*rest}", get(shell))
-        .route("/settings", get(shell))
-        .route("/settings/{*rest}", get(shell))
+    let Routes { pages, prefix } = routes();
+    let mut router = Router::new().route("/", get(shell));
+    for page in pages.iter().chain([&prefix]) {
+        router = router
+            .route(&format!("/{page}"), get(shell))
+            .route(&format!("/{page}/{{*rest}}"), get(shell));
+    }
+    router
         .route("/{screen_name}", get(profile))
         .route("/assets/{*path}", get(asset))
         .route("/favicon.ico", get(favicon))

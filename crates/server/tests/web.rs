@@ -90,6 +90,50 @@ async fn assets_are_served_with_their_type_and_revalidated_by_etag() {
     }
 }
 
+/// The app's pages are listed once, in `web/app/routes.json`: each is a page of the server,
+/// and no account can take its name (nor the prefix new pages go under).
+#[postern_testkit::test]
+async fn the_route_table_is_the_pages_and_the_reserved_names() {
+    let srv = TestServer::start().await;
+    let table: serde_json::Value =
+        serde_json::from_str(include_str!("../../../web/app/routes.json"))
+            .unwrap_or_else(|e| panic!("routes.json: {e}"));
+    let prefix = table["prefix"].as_str().unwrap_or_default().to_owned();
+    let mut names: Vec<String> = table["pages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    assert!(names.len() >= 4 && !prefix.is_empty(), "{table}");
+    names.push(prefix.clone());
+    for name in &names {
+        for path in [format!("/{name}"), format!("/{name}/anything/below")] {
+            let (status, headers, _) = srv.raw("GET", &path, None, None, &[]).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(
+                header(&headers, "content-type").starts_with("text/html"),
+                "{path}"
+            );
+        }
+        for spelling in [name.clone(), name.to_uppercase()] {
+            let (status, body) = srv
+                .call(
+                    "POST",
+                    "/api/v1/accounts",
+                    None,
+                    Some(json!({"screen_name": spelling, "password": "correct horse"})),
+                )
+                .await;
+            assert_eq!(
+                (status, &body["error"]["field"]),
+                (400, &json!("screen_name")),
+                "an account named {spelling}: {body}"
+            );
+        }
+    }
+}
+
 #[postern_testkit::test]
 async fn what_is_not_a_page_stays_an_api_error() {
     let srv = TestServer::start().await;

@@ -1,5 +1,6 @@
 // Postern's web app. Module map:
 //   main.js            boot, routing, the frame (navigation rail) around every page
+//   ../routes.json     the app's pages, shared with the server and its reserved names
 //   app.js             what views share: signed-in user, user cache, stream, toasts, avatars
 //   api.js             the native API (CSRF, errors with code and field, media uploads)
 //   stream.js          the WebSocket stream with resume from the last position
@@ -13,6 +14,7 @@
 // lets a view that is already showing take new parameters instead of being rebuilt, so
 // switching conversations keeps the inbox and its scroll position.
 
+import routes from '../routes.json' with { type: 'json' };
 import { del, get, loadLimits, onSignedOut, setCsrfToken } from './api.js';
 import { app, avatar, remember } from './app.js';
 import { h, icon, mount } from './dom.js';
@@ -42,7 +44,9 @@ function route(path) {
     return { name: 'messages', conversation: decodeURIComponent(second), message: messageParam() };
   }
   if (first === 'settings') return { name: 'settings' };
-  if (parts.length === 1) return { name: 'profile', screenName: first };
+  // New pages go under the prefix (routes.json), where no screen name reaches; none yet.
+  if (first === routes.prefix) return { name: 'notfound' };
+  if (parts.length === 1 && !routes.pages.includes(first)) return { name: 'profile', screenName: first };
   return { name: 'notfound' };
 }
 

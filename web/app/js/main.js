@@ -6,8 +6,10 @@
 //   stream.js          the WebSocket stream with resume from the last position
 //   dom.js             h() to build elements safely, icons, time formats
 //   views/             one module per page: auth, messages (inbox + conversation), inbox,
-//                      conversation, search, new-message, profile, settings
-//   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text
+//                      conversation (with timeline: its rows as data; permission: who may
+//                      write; group: members and name), search, new-message, profile, settings
+//   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text,
+//                      keyed (keyed rendering), form (fields with their errors), viewer (photos)
 //
 // Boot and routing. The server answers every app path with the same page; this file
 // decides what to draw for the path, keeps the frame (navigation rail) across pages, and

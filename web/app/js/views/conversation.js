@@ -6,14 +6,15 @@ import { del, get, limits, patch, post, put, q } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { dayLabel, h, icon } from '../dom.js';
 import { composer } from '../ui/composer.js';
-import { confirmDialog, modal, reportDialog } from '../ui/dialog.js';
-import { formField, showFormError } from '../ui/form.js';
+import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
 import { keyedList } from '../ui/keyed.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
+import { addPeopleDialog, membersDialog, renameDialog } from './group.js';
 import { conversationTitle, isRequest } from './inbox.js';
-import { newMessageDialog } from './new-message.js';
+import { refusalFor, refusalNotice } from './permission.js';
+import { sameRow, timelineRows, userName } from './timeline.js';
 
 const PAGE = 50;
 // A jump to an old message (from search) goes back in the largest pages the server gives.
@@ -117,33 +118,14 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     document.title = `${name} · Postern`;
   }
 
-  // Whether the person may write here, asked before they type (SPEC 3.3): in a one-to-one
-  // whose other person does not take their messages, the composer gives way to why.
+  // Whether the person may write here, asked before they type: in a one-to-one whose other
+  // person does not take their messages, the composer gives way to why.
   let refusal = null;
   async function checkPermission() {
     const other = recipient
       || (conversation?.type === 'one_to_one' && !isRequest(conversation.box)
         ? conversation.participants.find((p) => p.id !== app.me.id) : null);
-    refusal = null;
-    if (!other) return;
-    try {
-      const permission = await get(`/users/${q(other.id)}/dm_permission`);
-      if (permission.allowed) return;
-      const profile = permission.rule === 'blocked' ? await get(`/users/${q(other.id)}`) : null;
-      refusal = { rule: permission.rule, user: other, blocking: Boolean(profile?.relationship?.blocking) };
-    } catch { /* the composer stays; a send says what went wrong */ }
-  }
-
-  function refusalNotice({ rule, user, blocking }) {
-    const handle = `@${user.screen_name}`;
-    let why;
-    let how;
-    if (rule === 'blocked' && blocking) [why, how] = [`You blocked ${handle}.`, 'Unblock them on their profile to send messages.'];
-    else if (rule === 'blocked') [why, how] = [`You can’t send messages to ${handle}.`, ''];
-    else [why, how] = [`${user.name} accepts messages only from people they follow.`, 'You can message them once they follow you.'];
-    return h('div', { class: 'request-bar refusal', role: 'status' },
-      h('p', {}, h('strong', {}, why), how && ` ${how}`),
-      h('div', { class: 'buttons' }, h('a', { class: 'btn', href: `/${user.screen_name}` }, `View ${handle}`)));
+    refusal = other ? await refusalFor(other) : null;
   }
 
   function mountFooter() {
@@ -170,68 +152,6 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   // ---- timeline ----
 
-  function userName(userId) {
-    if (userId === app.me.id) return 'You';
-    return app.users.get(userId)?.name || 'Someone';
-  }
-
-  function seenLabel(m) {
-    if (!conversation || m.sender_id !== app.me.id || m.deleted) return null;
-    const readers = conversation.read_by.filter((r) => r.user_id !== app.me.id && BigInt(r.last_read_event_id) >= BigInt(m.id));
-    if (!readers.length) return null;
-    return conversation.type === 'group' ? `Seen by ${readers.map((r) => userName(r.user_id)).join(', ')}` : 'Seen';
-  }
-
-  // "Seen" goes only under the newest of my messages that someone has read.
-  function newestSeenId() {
-    for (let i = events.length - 1; i >= 0; i--) {
-      const e = events[i];
-      if (e.type === 'message' && seenLabel(e)) return e.id;
-    }
-    return null;
-  }
-
-  /**
-   * Pushes the rows of one event onto `rows`: a day line before it when the day changed, and
-   * the event with what its row shows besides itself (who sent it, its quote, "Seen", the time).
-   */
-  function rowsOf(rows, e, prev, next, seenId, byEventId) {
-    const day = dayOf(e);
-    if (!prev || dayOf(prev) !== day) rows.push({ key: `day-${day}`, kind: 'day', e });
-    if (e.type !== 'message') {
-      const text = systemLine(e);
-      rows.push({ key: e.id, kind: 'system', e, text });
-      return;
-    }
-    const quoted = e.reply_to_id ? (byEventId.get(e.reply_to_id) || null) : undefined;
-    rows.push({
-      key: e.id,
-      kind: 'message',
-      e,
-      quoted,
-      showSender: conversation?.type === 'group' && (!prev || prev.sender_id !== e.sender_id || prev.type !== 'message'),
-      senderName: app.users.get(e.sender_id)?.name,
-      quotedSender: quoted ? userName(quoted.sender_id) : null,
-      seen: e.id === seenId ? seenLabel(e) : null,
-      // The time shows under the last of a run of messages from one sender.
-      showTime: !next || next.type !== 'message' || next.sender_id !== e.sender_id
-        || timeOf(next) - timeOf(e) > 5 * 60 * 1000 || e.id === seenId,
-    });
-  }
-
-  /**
-   * A join or leave line from the viewer's side: "You added Dave Dee and Erin", "Carol added
-   * you and Dave Dee", "Dave Dee left" (whoever added people is not among those added).
-   */
-  function systemLine(e) {
-    const added = e.user_ids.filter((u) => u !== e.sender_id);
-    if (e.type === 'participants_join') {
-      const names = added.map((u) => (u === app.me.id ? 'you' : userName(u)));
-      return `${userName(e.sender_id)} added ${listOf(names)}`;
-    }
-    return `${listOf(e.user_ids.map(userName))} left the conversation`;
-  }
-
   function buildRow(row) {
     const { e } = row;
     if (row.kind === 'day') return h('li', { class: 'day', role: 'none' }, dayLabel(e.created_at));
@@ -255,10 +175,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   // an open menu's anchor); a row that is drawn anew takes the focus, and the menu, of the
   // control it replaces, so a keyboard user is not thrown back to the top of the page.
   function renderAll() {
-    const seenId = newestSeenId();
-    const byEventId = new Map(events.map((e) => [e.id, e]));
-    const rows = [];
-    events.forEach((e, i) => rowsOf(rows, e, events[i - 1], events[i + 1], seenId, byEventId));
+    const rows = timelineRows(conversation, events);
     const focused = list.contains(document.activeElement) ? document.activeElement : null;
     const anchor = popoverAnchor();
     renderRows(rows);
@@ -452,9 +369,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       other && { label: `View @${other.screen_name}`, run: () => app.navigate(`/${other.screen_name}`) },
       !isRequest(conversation.box) && { label: conversation.pinned ? 'Unpin conversation' : 'Pin conversation', run: () => change({ pinned: !conversation.pinned }, conversation.pinned ? 'Unpinned' : 'Pinned') },
       { label: conversation.muted ? 'Unmute notifications' : 'Mute notifications', run: () => change({ muted: !conversation.muted }, conversation.muted ? 'Unmuted' : 'Muted') },
-      conversation.type === 'group' && { label: 'Members', run: membersDialog },
-      conversation.type === 'group' && { label: 'Add people', run: addPeople },
-      conversation.type === 'group' && { label: 'Rename group', run: renameDialog },
+      conversation.type === 'group' && { label: 'Members', run: () => membersDialog(conversation, { onAdded: refreshConversation }) },
+      conversation.type === 'group' && { label: 'Add people', run: () => addPeopleDialog(conversation, { onAdded: refreshConversation }) },
+      conversation.type === 'group' && { label: 'Rename group', run: () => renameDialog(conversation, { onRenamed: renamed }) },
       conversation.type === 'group' && { label: 'Leave conversation', danger: true, run: leave },
       { label: 'Delete conversation', danger: true, run: removeConversation },
       other && { label: `Block @${other.screen_name}`, danger: true, run: () => block(other) },
@@ -462,52 +379,16 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     ], { label: 'Conversation options' });
   }
 
-  // ---- a group's members and name ----
-
   async function refreshConversation() {
     const fresh = await get(`/conversations/${q(id)}`).catch(() => null);
     if (fresh) sync(fresh);
     onChange?.();
   }
 
-  function membersDialog() {
-    const people = [...conversation.participants].sort((a, b) => (a.id === app.me.id ? -1 : b.id === app.me.id ? 1 : a.name.localeCompare(b.name)));
-    const list = h('ul', { class: 'people', 'aria-label': 'Members' }, people.map((u) => h('li', {},
-      h('a', { class: 'person', href: `/${u.screen_name}` },
-        avatar(u),
-        h('span', { class: 'who' }, h('strong', {}, u.id === app.me.id ? `${u.name} (you)` : u.name), h('small', {}, `@${u.screen_name}`))))));
-    const dialog = modal(`Members · ${people.length}`, list, [
-      h('button', { class: 'btn primary', type: 'button', onclick: () => { dialog.close(); addPeople(); } }, 'Add people'),
-    ]);
-    list.addEventListener('click', (e) => { if (e.target.closest('a')) dialog.close(); });
-  }
-
-  function addPeople() {
-    newMessageDialog({ group: conversation, onAdded: refreshConversation });
-  }
-
-  function renameDialog() {
-    const field = formField('group-name', 'Group name', { value: conversation.name || '', maxlength: limits.group_name_chars, autocomplete: 'off' });
-    const formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save');
-    const form = h('form', { novalidate: true, onsubmit: async (e) => {
-      e.preventDefault();
-      save.disabled = true;
-      try {
-        conversation = await patch(`/conversations/${q(id)}`, { name: field.input.value.trim() });
-        renderHeader(conversation.participants.filter((p) => p.id !== app.me.id));
-        onChange?.();
-        dialog.close();
-        toast('Group renamed');
-      } catch (err) {
-        const named = err.field === 'name' ? 'group-name' : err.field;
-        showFormError({ code: err.code, field: named, message: err.message.replace(/^name: /, '') }, [field], formError);
-      } finally {
-        save.disabled = false;
-      }
-    } }, formError, field.el, h('div', { class: 'dialog-foot-inline' }, save));
-    const dialog = modal('Rename group', form);
-    field.input.select();
+  function renamed(fresh) {
+    conversation = fresh;
+    renderHeader(fresh.participants.filter((p) => p.id !== app.me.id));
+    onChange?.();
   }
 
   async function accept() {
@@ -631,39 +512,6 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
-}
-
-/** "A", "A and B", "A, B and C". */
-function listOf(names) {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
-
-/** Whether a row drawn from `a` shows the same as one drawn from `b` would. */
-function sameRow(a, b) {
-  return a.e === b.e && a.kind === b.kind && a.text === b.text && a.quoted === b.quoted
-    && a.showSender === b.showSender && a.senderName === b.senderName
-    && a.quotedSender === b.quotedSender && a.seen === b.seen && a.showTime === b.showTime;
-}
-
-// An event's time and day, read once per event object (a long conversation is drawn often).
-const times = new WeakMap();
-function timeOf(e) {
-  let t = times.get(e);
-  if (t === undefined) {
-    t = Date.parse(e.created_at);
-    times.set(e, t);
-  }
-  return t;
-}
-const days = new WeakMap();
-function dayOf(e) {
-  let d = days.get(e);
-  if (d === undefined) {
-    d = new Date(timeOf(e)).toDateString();
-    days.set(e, d);
-  }
-  return d;
 }
 
 function reacted(groups, change, added) {

@@ -17,6 +17,10 @@ use crate::error::ApiError;
 use crate::peer::Peer;
 
 pub const SESSION_COOKIE: &str = "postern_session";
+/// Beside the session cookie, with the same lifetime: no secret, only that a session was
+/// started in this browser, so the web app asks who is signed in only when someone may be
+/// (and a signed-out page load makes no request that fails).
+pub const SIGNED_IN_COOKIE: &str = "postern_signed_in";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub struct Auth(pub Caller);

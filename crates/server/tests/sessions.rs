@@ -148,9 +148,12 @@ async fn browser_signup_with(
     let (status, headers, body) = srv
         .call_full("POST", "/api/v1/accounts", None, Some(body), extra)
         .await;
+    // The session cookie's own header (its hint beside it has the same attributes).
     let set_cookie = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("postern_session="))
         .unwrap_or_default()
         .to_owned();
     assert_eq!(status, 201, "{body}");
@@ -166,14 +169,29 @@ async fn browser_signup_with(
     )
 }
 
-/// The `name=value` of the HttpOnly session cookie a response sets.
+/// The `name=value` of the HttpOnly session cookie a response sets. Beside it is a cookie
+/// with no secret that the page can read, saying only that a session was started (so a
+/// signed-out page load asks no one who is signed in).
 fn session_cookie(headers: &reqwest::header::HeaderMap) -> String {
-    let set_cookie = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("a browser session sets a cookie"));
-    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
-    set_cookie.split(';').next().unwrap_or_default().to_owned()
+    let cookies: Vec<&str> = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("postern_session="))
+        .unwrap_or_else(|| panic!("a browser session sets a cookie: {cookies:?}"));
+    assert!(session.contains("HttpOnly"), "{session}");
+    let hint = cookies
+        .iter()
+        .find(|c| c.starts_with("postern_signed_in="))
+        .unwrap_or_else(|| panic!("and the signed-in hint: {cookies:?}"));
+    assert!(
+        hint.starts_with("postern_signed_in=1;") && !hint.contains("HttpOnly"),
+        "{hint}"
+    );
+    session.split(';').next().unwrap_or_default().to_owned()
 }
 
 async fn a_browser_signs_up_into_a_session_and_finds_it_after_a_reload() {

@@ -151,6 +151,7 @@ async function logout() {
 }
 
 function signedOut() {
+  forgetSession();
   app.me = null;
   app.users.clear();
   app.stream.stop();
@@ -184,14 +185,25 @@ onSignedOut(() => {
   if (app.me) signedOut();
 });
 
+/** Whether a session was started in this browser (a cookie the server sets beside it). */
+const SIGNED_IN = /(?:^|;\s*)postern_signed_in=1(?:;|$)/;
+
+/** The session ended (or expired): the next load need not ask. */
+function forgetSession() {
+  document.cookie = 'postern_signed_in=; Max-Age=0; path=/';
+}
+
 async function boot() {
   const limitsLoaded = loadLimits();
   try {
+    // Signed out, there is no one to ask about: no request, so nothing fails.
+    if (!SIGNED_IN.test(document.cookie)) throw new Error('signed out');
     const session = await get('/sessions/current');
     app.me = remember(session.user);
     setCsrfToken(session.csrf_token);
     app.stream.start();
-  } catch {
+  } catch (e) {
+    if (e.status === 401) forgetSession();
     app.me = null;
   }
   await limitsLoaded;

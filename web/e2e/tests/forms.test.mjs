@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, apiUser, launch, person, see, shot } from '../lib.mjs';
+import { BASE, apiUser, launch, person, see, shot, signUp } from '../lib.mjs';
 
 /** Whether the error sits under its field's input, inside the field. */
 function besideItsField(page, inputLabel) {
@@ -63,6 +63,24 @@ describe('forms', () => {
     const error = await besideItsField(page, 'Username');
     assert.equal(error?.below, true, JSON.stringify(error));
     assert.equal(await besideItsField(page, 'Password'), null, 'the password is fine now');
+  });
+
+  it('loads signed out, and after logging out, with no failing request', async () => {
+    const rhea = await person(browser, 'rhea');
+    const failed = [];
+    rhea.page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+    await rhea.page.goto(`${BASE}/messages`);
+    await see(rhea.page.getByRole('heading', { name: 'Log in to Postern' }));
+    assert.deepEqual(failed, [], 'a signed-out load');
+    await signUp(rhea);
+    await rhea.page.reload();
+    await see(rhea.page.getByRole('heading', { name: 'Messages' }));
+    await rhea.page.getByRole('button', { name: 'Log out' }).click();
+    await see(rhea.page.getByRole('heading', { name: 'Log in to Postern' }));
+    await rhea.page.reload();
+    await see(rhea.page.getByRole('heading', { name: 'Log in to Postern' }));
+    assert.deepEqual(failed, [], 'loads after logging out');
+    assert.deepEqual(rhea.errors, []);
   });
 
   it('logged nothing unexpected', () => {

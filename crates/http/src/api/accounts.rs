@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
-use crate::auth::{Auth, SESSION_COOKIE, presented_secret};
+use crate::auth::{Auth, SESSION_COOKIE, SIGNED_IN_COOKIE, presented_secret};
 use crate::error::{ApiResult, Json, Path};
 use crate::peer::Peer;
 
@@ -129,21 +129,26 @@ fn signed_in(
         };
         return Json(body).into_response();
     }
+    let lifetime = cookie::time::Duration::days(s.services.config().session_days);
     let cookie = Cookie::build((SESSION_COOKIE, issued.secret))
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
         .path("/")
-        .max_age(cookie::time::Duration::days(
-            s.services.config().session_days,
-        ))
+        .max_age(lifetime)
+        .build();
+    let hint = Cookie::build((SIGNED_IN_COOKIE, "1"))
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(lifetime)
         .build();
     let body = SessionResponse {
         user,
         token: None,
         csrf_token: issued.record.csrf,
     };
-    (jar.add(cookie), Json(body)).into_response()
+    (jar.add(cookie).add(hint), Json(body)).into_response()
 }
 
 /// `GET /api/v1/sessions/current`: who is signed in. For a browser session it returns the
@@ -176,7 +181,8 @@ async fn logout(
         s.services.revoke_secret(caller.user_id, &secret).await?;
     }
     Ok((
-        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/"))
+            .remove(Cookie::build(SIGNED_IN_COOKIE).path("/")),
         StatusCode::NO_CONTENT,
     )
         .into_response())

@@ -99,6 +99,30 @@ describe('permissions', () => {
     await pat.page.keyboard.press('Escape');
   });
 
+  it('offers to block the sender after reporting their request', async () => {
+    const spammer = await apiUser('spammy');
+    await apiCall(spammer.token, 'PATCH', '/me', { name: 'Cheap Followers' });
+    // Pat takes messages from anyone; a stranger's arrive as requests.
+    await pat.page.evaluate(async () => {
+      const { patch } = await import('/assets/js/api.js');
+      await patch('/me/settings', { allow_dms_from: 'everyone' });
+    });
+    await apiCall(spammer.token, 'POST', `/messages/with/${pat.id}`, { text: 'Buy followers now' });
+    await pat.page.goto(`${BASE}/messages/requests`);
+    await pat.page.getByRole('link', { name: /Cheap Followers/ }).click();
+    await pat.page.getByRole('region', { name: 'Message request' }).getByRole('button', { name: 'Report' }).click();
+    await pat.page.getByRole('dialog', { name: 'Report conversation' }).getByRole('button', { name: 'Report' }).click();
+    const follow = pat.page.getByRole('dialog', { name: `Reported. Block @${spammer.screenName} too?` });
+    await see(follow);
+    await follow.getByRole('button', { name: 'Block' }).click();
+    await see(pat.page.getByRole('heading', { name: 'No message requests' }));
+    const relationship = await pat.page.evaluate(async (id) => {
+      const { get } = await import('/assets/js/api.js');
+      return (await get(`/users/${id}`)).relationship;
+    }, spammer.id);
+    assert.equal(relationship.blocking, true);
+  });
+
   it('says a link to no one names no one', async () => {
     await pat.page.goto(`${BASE}/messages/compose?recipient_id=4242424242`);
     await see(pat.page.getByRole('heading', { name: 'That account doesn’t exist' }));

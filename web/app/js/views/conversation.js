@@ -143,7 +143,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
           h('button', { class: 'btn accent', type: 'button', onclick: accept }, 'Accept'),
           h('button', { class: 'btn', type: 'button', onclick: removeConversation }, 'Delete'),
           from && h('button', { class: 'btn danger', type: 'button', onclick: () => block(from) }, `Block @${from.screen_name}`),
-          h('button', { class: 'btn danger', type: 'button', onclick: () => reportDialog('conversation', id, 'conversation') }, 'Report'))));
+          h('button', { class: 'btn danger', type: 'button', onclick: () => reportRequest(from) }, 'Report'))));
       return;
     }
     footer.replaceChildren(input.el);
@@ -419,8 +419,23 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     }
   }
 
-  async function block(user) {
-    const ok = await confirmDialog({ title: `Block @${user.screen_name}?`, text: 'They won’t be able to follow you or message you, and you won’t see their messages. They are not told.', confirm: 'Block', danger: true });
+  /** Reports a request, then offers what usually follows: blocking its sender, or deleting it. */
+  async function reportRequest(from) {
+    if (!await reportDialog('conversation', id, 'conversation')) return;
+    if (from) {
+      await block(from, { reported: true });
+      return;
+    }
+    await removeConversation();
+  }
+
+  async function block(user, { reported = false } = {}) {
+    const ok = await confirmDialog({
+      title: reported ? `Reported. Block @${user.screen_name} too?` : `Block @${user.screen_name}?`,
+      text: `They won’t be able to follow you or message you, and you won’t see their messages. They are not told.${reported ? ' Blocking also deletes this request.' : ''}`,
+      confirm: 'Block',
+      danger: true,
+    });
     if (ok && await attempt(() => put(`/me/blocks/${user.id}`), `Blocked @${user.screen_name}`)) {
       if (isRequest(conversation?.box)) {
         await del(`/conversations/${q(id)}`).catch(() => {});

@@ -5,6 +5,7 @@
 import { get, q } from '../api.js';
 import { app, avatar, remember } from '../app.js';
 import { h, icon, shortTime } from '../dom.js';
+import { keyedList } from '../ui/keyed.js';
 import { snippet } from '../ui/text.js';
 
 /** Boxes whose conversations wait for the person to accept them. */
@@ -62,16 +63,30 @@ export function inboxList({ box, onUnread, onFetched }) {
     render();
   }
 
+  // Keyed rows: an event redraws the one conversation it touched (a refetched conversation
+  // is a new object), not the list.
+  const renderRows = keyedList(list, buildRow, (a, b) => a.c === b.c && a.selected === b.selected
+    && a.unread === b.unread && a.time === b.time);
+
+  function buildRow(row) {
+    if (row.key === 'empty') return h('li', { class: 'empty' }, EMPTY[box].map((text, i) => h(i ? 'p' : 'h2', {}, text)));
+    // Requests the quality filter set aside are one step away, as on Twitter.
+    if (row.key === 'foot') {
+      return box === 'requests'
+        ? h('li', { class: 'list-foot' }, h('a', { href: '/messages/filtered' }, 'Show filtered requests'))
+        : h('li', { class: 'list-foot' }, h('a', { href: '/messages/requests' }, 'Back to requests'));
+    }
+    return item(row.c);
+  }
+
   function render() {
     const sorted = [...items.values()].sort(order);
-    if (!sorted.length && loaded) {
-      list.replaceChildren(h('li', { class: 'empty' }, EMPTY[box].map((text, i) => h(i ? 'p' : 'h2', {}, text))));
-    } else {
-      list.replaceChildren(...sorted.map(item));
-    }
-    // Requests the quality filter set aside are one step away, as on Twitter.
-    if (box === 'requests') list.append(h('li', { class: 'list-foot' }, h('a', { href: '/messages/filtered' }, 'Show filtered requests')));
-    if (box === 'filtered') list.append(h('li', { class: 'list-foot' }, h('a', { href: '/messages/requests' }, 'Back to requests')));
+    const rows = sorted.map((c) => ({
+      key: c.id, c, selected: c.id === selected, unread: unreadCount(c), time: shortTime(c.last_activity_at),
+    }));
+    if (!sorted.length && loaded) rows.push({ key: 'empty' });
+    if (box === 'requests' || box === 'filtered') rows.push({ key: 'foot' });
+    renderRows(rows);
     onUnread?.(sorted.filter((c) => unreadCount(c) > 0 && !c.muted).length);
   }
 

@@ -1,13 +1,16 @@
-// What every view shares: the signed-in person, a cache of users by id, the stream, the
-// router's navigate() and toasts. Views import `app` rather than passing these around.
+// What every view shares: the signed-in person, a cache of users by id, the stream and the
+// store it feeds (store.js), the router's navigate() and toasts. Views import `app` rather
+// than passing these around.
 
 import { h } from './dom.js';
+import { createStore } from './store.js';
 import { Stream } from './stream.js';
 
 export const app = {
   me: null,
   users: new Map(),
   stream: new Stream(),
+  store: null, // set below: the store remembers people through remember()
   navigate: () => {},
 };
 
@@ -15,6 +18,10 @@ export function remember(user) {
   if (user && user.id) app.users.set(user.id, user);
   return user;
 }
+
+app.store = createStore();
+// Every frame goes through the store's reducer first, before any view hears it.
+app.stream.on((frame) => app.store.frame(frame));
 
 export function toast(text, kind = 'info') {
   const box = document.getElementById('toasts');

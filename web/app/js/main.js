@@ -2,6 +2,7 @@
 //   main.js            boot, routing, the frame (navigation rail) around every page
 //   ../routes.json     the app's pages, shared with the server and its reserved names
 //   app.js             what views share: signed-in user, user cache, stream, toasts, avatars
+//   store.js           the conversations the stream keeps current, through one reducer
 //   api.js             the native API (CSRF, errors with code and field, media uploads)
 //   stream.js          the WebSocket stream with resume from the last position
 //   dom.js             h() to build elements safely, icons, time formats
@@ -154,6 +155,7 @@ function signedOut() {
   forgetSession();
   app.me = null;
   app.users.clear();
+  app.store.reduce({ type: 'reset' });
   app.stream.stop();
   setCsrfToken(null);
   frame?.unsubscribe();

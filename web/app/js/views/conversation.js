@@ -495,7 +495,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   }
 
   /**
-   * The conversation as the server now has it, fetched by the inbox after any event that
+   * The conversation as the server now has it, fetched by the store after any event that
    * touched it: read receipts (including the mark a reply moves, which has no event of its
    * own), names, members and box come from here rather than being patched in locally.
    */
@@ -510,6 +510,11 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       !== JSON.stringify([fresh.read_by, fresh.participants, fresh.type])) renderAll();
   }
 
+  // The conversation as the store has it after any event that touched it.
+  const unsubscribe = app.store.subscribe((change) => {
+    if (change.type === 'conversation' && change.id === id) sync(change.conversation);
+  });
+
   // Set when the pane closes: a search result's walk back through history stops there.
   let closed = false;
   const loaded = load();
@@ -518,9 +523,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     el,
     id,
     handle,
-    sync,
     showMessage,
     destroy() {
+      unsubscribe();
       closed = true;
       clearTimeout(readTimer);
       typers.forEach(clearTimeout);

@@ -1,8 +1,8 @@
 // The conversation list: pinned first, then by last activity, with unread badges and the
-// last message. It keeps itself current from the stream by refetching the one conversation
-// an event touched (the server's view of unread counts and boxes is the truth).
+// last message. It keeps itself current from the store (store.js), which refetches the one
+// conversation an event touched (the server's view of unread counts and boxes is the truth).
 
-import { get, q } from '../api.js';
+import { get } from '../api.js';
 import { app, avatar, remember } from '../app.js';
 import { h, icon, shortTime } from '../dom.js';
 import { keyedList } from '../ui/keyed.js';
@@ -44,13 +44,12 @@ function lastLine(c) {
   return who + snippet(m);
 }
 
-/** `onFetched(conversation)` hears every conversation refetched after an event. */
-export function inboxList({ box, onUnread, onFetched }) {
+/** The conversations of `box`, kept current by the store. */
+export function inboxList({ box, onUnread }) {
   const items = new Map(); // id -> conversation
   let selected = null;
   let loaded = false;
   const list = h('ul', { class: 'conversation-list', 'aria-label': LIST_LABEL[box] });
-  const refetching = new Map();
 
   async function load() {
     const page = await get(`/conversations?box=${box}&limit=100`);
@@ -119,44 +118,29 @@ export function inboxList({ box, onUnread, onFetched }) {
             unread && h('span', { class: 'badge' }, unreadCount(c) > 99 ? '99+' : String(unreadCount(c))))))));
   }
 
-  /** Refetches one conversation (coalescing bursts) and files it in or out of this box. */
-  function touch(conversationId) {
-    if (refetching.has(conversationId)) return;
-    refetching.set(conversationId, setTimeout(async () => {
-      refetching.delete(conversationId);
-      try {
-        const c = await get(`/conversations/${q(conversationId)}`);
-        c.participants.forEach(remember);
-        onFetched?.(c);
-        if (c.box === box && !c.archived) items.set(c.id, c);
-        else items.delete(c.id);
-      } catch {
-        items.delete(conversationId);
-      }
-      render();
-    }, 60));
-  }
-
-  function handle(frame) {
-    const id = frame.data?.conversation_id;
-    if (frame.type === 'ready') {
-      // (Re)connected: anything may have changed while away.
+  // The store tells this list of every conversation it learns about: each is filed in or out
+  // of this box; a reconnect reloads the box, as anything may have changed while away.
+  const unsubscribe = app.store.subscribe((change) => {
+    if (change.type === 'ready') {
       if (loaded) load().catch(() => {});
       return;
     }
-    if (frame.type === 'typing' || !id) return;
-    if (frame.type === 'conversation.deleted') {
-      items.delete(id);
-      render();
+    if (change.type === 'conversation') {
+      const c = change.conversation;
+      if (c.box === box && !c.archived) items.set(c.id, c);
+      else items.delete(c.id);
+    } else if (change.type === 'conversation.gone') {
+      items.delete(change.id);
+    } else {
       return;
     }
-    touch(id);
-  }
+    render();
+  });
 
   return {
     el: list,
     load,
-    handle,
+    destroy: unsubscribe,
     select(id) {
       selected = id;
       if (loaded) render();

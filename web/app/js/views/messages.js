@@ -59,11 +59,10 @@ export function messagesView(initial) {
     // Filtered requests are a list within the Requests tab.
     const selectedTab = name === 'filtered' ? 'requests' : name;
     for (const [n, b] of Object.entries(tabs)) b.setAttribute('aria-selected', String(n === selectedTab));
+    inbox?.destroy();
     inbox = inboxList({
       box: name,
       onUnread: (n) => name !== 'filtered' && setCount(name, n),
-      // One fetch serves both the list and the open conversation.
-      onFetched: (c) => pane?.sync?.(c),
     });
     panel.setAttribute('aria-labelledby', `tab-${selectedTab}`);
     panel.replaceChildren(inbox.el);
@@ -193,7 +192,6 @@ export function messagesView(initial) {
   }
 
   const unsubscribe = app.stream.on((frame) => {
-    inbox?.handle(frame);
     pane?.handle?.(frame);
     const box = frame.data?.box;
     if (frame.type === 'conversation.created' && box && box !== tab) countOther(box);
@@ -205,6 +203,7 @@ export function messagesView(initial) {
     update,
     destroy() {
       unsubscribe();
+      inbox?.destroy();
       pane?.destroy();
     },
   };

@@ -3,6 +3,7 @@
 // orientations. Screenshots are taken too, but the checks are on the boxes.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   BASE, apiCall, apiUser, follow, launch, message, messageAction, person, see, send, shot, signUp, until,
@@ -31,9 +32,9 @@ async function photo(page, width, height) {
   return new Uint8Array(bytes);
 }
 
-async function upload(token, bytes) {
+async function upload(token, bytes, type = 'image/jpeg') {
   const form = new FormData();
-  form.append('media', new Blob([bytes], { type: 'image/jpeg' }), 'photo.jpg');
+  form.append('media', new Blob([bytes], { type }), type === 'video/mp4' ? 'clip.mp4' : 'photo.jpg');
   const response = await fetch(`${BASE}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   const body = await response.json();
   assert.equal(response.status, 201, JSON.stringify(body));
@@ -67,6 +68,8 @@ describe('layout', () => {
       const mediaId = await upload(brand.token, await photo(nora.page, w, h));
       await apiCall(brand.token, 'POST', `/messages/with/${nora.id}`, { text: `${w}×${h}`, media_id: mediaId });
     }
+    const clip = await upload(brand.token, new Uint8Array(readFileSync(new URL('../../../crates/server/tests/fixtures/clip.mp4', import.meta.url))), 'video/mp4');
+    await apiCall(brand.token, 'POST', `/messages/with/${nora.id}`, { text: 'A short clip', media_id: clip });
     await nora.page.goto(`${BASE}/messages`);
     await nora.page.getByRole('link', { name: new RegExp(LONG_NAME) }).first().click();
     await send(nora.page, 'Thanks, what a lovely view');
@@ -121,6 +124,15 @@ describe('layout', () => {
             const dpr = await page.evaluate(() => window.devicePixelRatio);
             assert.ok(drawn.natural >= Math.min(w, drawn.width * dpr) - 1, `${text} is drawn ${drawn.width} px wide from ${drawn.natural} px: ${drawn.source}`);
           }
+          // A video shows a frame of itself before it is played, at its own shape.
+          const video = message(page, 'A short clip').locator('video');
+          await video.scrollIntoViewIfNeeded();
+          const frame = await until(() => video.evaluate((el) => el.readyState >= 2 && {
+            ratio: el.getBoundingClientRect().width / el.getBoundingClientRect().height,
+            natural: el.videoWidth / el.videoHeight,
+            paused: el.paused,
+          }), 'a frame of the video to show');
+          assert.ok(frame.paused && Math.abs(frame.ratio - frame.natural) / frame.natural < 0.03, `the video: ${JSON.stringify(frame)}`);
           await shot(page, label === 'phone' && scheme === 'light' ? 'phone-photos' : `layout/photos-${label}-${scheme}`);
         });
 

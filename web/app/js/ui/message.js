@@ -81,7 +81,9 @@ function mediaElement(media) {
   const width = Math.round(Math.min(MEDIA_BOX.width, (MEDIA_BOX.height * w) / h0, w));
   const wrap = h('div', { class: 'media', style: `width: ${width}px` });
   if (media.category === 'dm_video') {
-    wrap.append(h('video', { src: media.url, controls: true, preload: 'metadata', width: w, height: h0 }));
+    // Starting a fraction of a second in makes the browser decode a frame to show, a poster
+    // from the video itself, where it would otherwise show a black box until played.
+    wrap.append(h('video', { src: `${media.url}#t=0.1`, controls: true, preload: 'metadata', width: w, height: h0 }));
     return wrap;
   }
   const sources = media.category !== 'dm_gif' && media.thumbnail_url

@@ -36,6 +36,11 @@ pub enum Error {
     /// yourself): the request is well-formed, the account cannot do it to itself.
     #[error("{}: {}", .0.field, .0.message)]
     OwnAccount(Invalid),
+    /// Well formed, and refused for the state something is in now (a full group, an upload
+    /// still in progress, expired or already used), naming the field: the same request may
+    /// succeed later, or with something else.
+    #[error("{}: {}", .0.field, .0.message)]
+    State(Invalid),
     /// A chunked upload completed before all its parts arrived: the same request succeeds
     /// once they have.
     #[error("{}: {}", .0.field, .0.message)]
@@ -95,6 +100,17 @@ impl Error {
         })
     }
 
+    /// An upload that cannot be attached as it is now, as the store finds when it claims it
+    /// (the service's checks give each case its own words first).
+    pub fn media_unavailable() -> Self {
+        Error::State(Invalid {
+            field: "media_id".into(),
+            message: "is not available: it must be your own ready upload, unexpired, and not \
+                      attached before (unless shared)"
+                .into(),
+        })
+    }
+
     /// `field` names the other account, which is the caller's own.
     pub fn own_account(field: &str) -> Self {
         Error::OwnAccount(Invalid {
@@ -114,7 +130,8 @@ impl Error {
             | Error::OwnAccount(i)
             | Error::Unknown(i)
             | Error::NotAGroup(i)
-            | Error::UploadIncomplete(i) => Some(i),
+            | Error::UploadIncomplete(i)
+            | Error::State(i) => Some(i),
             _ => None,
         }
     }

@@ -164,7 +164,12 @@ async fn the_group_size_cap_is_enforced() {
             None,
         )
         .await;
-    assert_eq!(status, 400, "{body}");
+    // Full is a state the group is in: 409, naming who could not be added.
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (409, &json!("user_id")),
+        "{body}"
+    );
     assert!(
         body["error"]["message"]
             .as_str()

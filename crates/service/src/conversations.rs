@@ -397,13 +397,13 @@ impl Services {
             return Err(Error::Conflict("already a participant"));
         }
         if active.len() >= self.config.limits.group_size {
-            return Err(Error::invalid(
-                "user_id",
-                format!(
+            return Err(Error::State(Invalid {
+                field: "user_id".into(),
+                message: format!(
                     "the group is full: at most {} participants",
                     self.config.limits.group_size
                 ),
-            ));
+            }));
         }
         let inbox = self
             .admit(me, user)

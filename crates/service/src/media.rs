@@ -327,7 +327,12 @@ impl Services {
         id: MediaId,
         keyed: bool,
     ) -> Result<postern_core::media::Media> {
-        let refuse = |why: &str| Error::invalid("media_id", why.to_owned());
+        let refuse = |why: &str| {
+            Error::State(Invalid {
+                field: "media_id".into(),
+                message: why.to_owned(),
+            })
+        };
         let record = match self.store.media(id).await? {
             Some(r) if r.owner_id == me => r,
             _ => {

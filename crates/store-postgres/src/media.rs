@@ -61,10 +61,7 @@ pub(crate) async fn attach(
     .db()?
     .rows_affected();
     if claimed == 0 {
-        return Err(Error::invalid(
-            "media_id",
-            "is not available: it must be your own ready upload, unexpired, and not attached before (unless shared)",
-        ));
+        return Err(Error::media_unavailable());
     }
     sqlx::query(
         "INSERT INTO media_attachments (conversation_id, event_id, media_id) VALUES ($1, $2, $3)",

@@ -50,10 +50,7 @@ pub(crate) fn attach(
         .execute((id.0, sender.0, at))
         .db()?;
     if claimed == 0 {
-        return Err(Error::invalid(
-            "media_id",
-            "is not available: it must be your own ready upload, unexpired, and not attached before (unless shared)",
-        ));
+        return Err(Error::media_unavailable());
     }
     c.prepare_cached(
         "INSERT INTO media_attachments (conversation_id, event_id, media_id) VALUES (?1, ?2, ?3)",

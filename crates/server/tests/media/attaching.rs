@@ -41,12 +41,14 @@ async fn attaching_follows_the_ownership_and_sharing_rules() {
     let (status, body) = server
         .call("POST", &path, Some(&alice), Some(keyed("p-2")))
         .await;
+    // The store's claim refuses it as the service's check would: 409, naming the field.
     assert!(
-        status == 400 && body["error"]["field"] == "media_id",
+        status == 409 && body["error"]["field"] == "media_id",
         "{body}"
     );
+    // Used up is a state the upload is in: 409, naming the field.
     let (status, body) = send_media(&server, &alice, &bob_id, &once).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 409, "{body}");
     assert!(
         s(&body["error"]["message"]).contains("already attached"),
         "{body}"
@@ -87,7 +89,7 @@ async fn attaching_follows_the_ownership_and_sharing_rules() {
     .await;
     let (status, body) = send_media(&server, &alice, &bob_id, &s(&started["id"])).await;
     assert!(
-        status == 400 && s(&body["error"]["message"]).contains("still uploading"),
+        status == 409 && s(&body["error"]["message"]).contains("still uploading"),
         "{body}"
     );
     assert_eq!(send_media(&server, &alice, &bob_id, "12345").await.0, 404);

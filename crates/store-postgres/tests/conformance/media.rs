@@ -106,7 +106,7 @@ async fn racing_sends_attach_unshared_media_once(h: &Harness) {
                 stored += 1;
                 assert_eq!(appended.message.media.as_deref(), Some(&media));
             }
-            Err(Error::Invalid(i)) => assert_eq!(i.field, "media_id"),
+            Err(Error::State(i)) => assert_eq!(i.field, "media_id"),
             Err(other) => panic!("unexpected: {other}"),
         }
     }
@@ -167,7 +167,7 @@ async fn shared_media_attaches_to_many_messages_of_its_owner(h: &Harness) {
     theirs.media = Some(media.clone());
     let refused = h.store.append_message(theirs).await;
     assert!(
-        matches!(refused, Err(Error::Invalid(ref i)) if i.field == "media_id"),
+        matches!(refused, Err(Error::State(ref i)) if i.field == "media_id"),
         "{refused:?}"
     );
 }

@@ -5,6 +5,7 @@ import { get, limits, post, q } from '../api.js';
 import { app, avatar, remember } from '../app.js';
 import { h, icon, verifiedMark } from '../dom.js';
 import { modal } from '../ui/dialog.js';
+import { refusalFor, refusalWords } from './permission.js';
 
 export function newMessageDialog({ group, onAdded } = {}) {
   const adding = Boolean(group);
@@ -153,13 +154,7 @@ async function refusedWhom(e, people) {
   if (e.code !== 'cannot_message_user' && e.code !== 'recipient_not_accepting') {
     return people.length === 1 ? `${people[0].name}: ${e.message}` : e.message;
   }
-  const refused = [];
-  await Promise.all(people.map(async (u) => {
-    const permission = await get(`/users/${q(u.id)}/dm_permission`).catch(() => null);
-    if (permission && !permission.allowed) refused.push({ u, rule: permission.rule });
-  }));
+  const refused = (await Promise.all(people.map(refusalFor))).filter(Boolean);
   if (!refused.length) return e.message;
-  return refused.map(({ u, rule }) => (rule === 'blocked'
-    ? `You can’t add ${u.name} (@${u.screen_name}).`
-    : `${u.name} (@${u.screen_name}) accepts messages only from people they follow.`)).join(' ');
+  return refused.map((r) => refusalWords(r, `${r.user.name} (@${r.user.screen_name})`)[0]).join(' ');
 }

@@ -16,13 +16,21 @@ export async function refusalFor(other) {
   }
 }
 
-export function refusalNotice({ rule, user, blocking }) {
+/**
+ * Why, and what would change it, in words: one place for every view that explains a refusal
+ * (`who` names the person where several are in question, as in a group).
+ */
+export function refusalWords({ rule, user, blocking }, who = user.name) {
   const handle = `@${user.screen_name}`;
-  let why;
-  let how;
-  if (rule === 'blocked' && blocking) [why, how] = [`You blocked ${handle}.`, 'Unblock them on their profile to send messages.'];
-  else if (rule === 'blocked') [why, how] = [`You can’t send messages to ${handle}.`, ''];
-  else [why, how] = [`${user.name} accepts messages only from people they follow.`, 'You can message them once they follow you.'];
+  if (rule === 'blocked' && blocking) return [`You blocked ${handle}.`, 'Unblock them on their profile to send messages.'];
+  if (rule === 'blocked') return [`You can’t send messages to ${handle}.`, ''];
+  return [`${who} accepts messages only from people they follow.`, 'You can message them once they follow you.'];
+}
+
+export function refusalNotice(refusal) {
+  const { user } = refusal;
+  const handle = `@${user.screen_name}`;
+  const [why, how] = refusalWords(refusal);
   return h('div', { class: 'request-bar refusal', role: 'status' },
     h('p', {}, h('strong', {}, why), how && ` ${how}`),
     h('div', { class: 'buttons' }, h('a', { class: 'btn', href: `/${user.screen_name}` }, `View ${handle}`)));

@@ -8,8 +8,8 @@
 //! `\n` follows, is left out): a client that keeps to the document is never refused.
 //!
 //! The syntax is what JSON Schema validators, Python's `re` and Rust's `regex` all read:
-//! characters outside ASCII's letters and digits are written `\uXXXX`, or literally above
-//! the Basic Multilingual Plane.
+//! characters outside ASCII's letters and digits are written as `\u` and four hex digits
+//! (`\u00AD`), or literally above the Basic Multilingual Plane.
 
 use std::fmt::Write;
 

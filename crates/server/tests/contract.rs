@@ -160,26 +160,14 @@ async fn the_server_keeps_to_its_openapi_document() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let config_file = dir.path().join("schemathesis.toml");
     std::fs::write(&config_file, config(&fixtures)).unwrap_or_else(|e| panic!("write: {e}"));
-    let output = tokio::process::Command::new(services::schemathesis())
-        .arg("--config-file")
+    let mut st = tokio::process::Command::new(services::schemathesis());
+    st.arg("--config-file")
         .arg(&config_file)
         .arg("run")
         .arg(format!("{}/openapi.json", srv.base))
         .arg("--url")
         .arg(format!("{}/api/v1", srv.base))
         .args(["--checks", "all", "--no-color"])
-        .current_dir(dir.path())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("run schemathesis: {e}"));
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "the server and its OpenAPI document disagree:\n{report}"
-    );
+        .current_dir(dir.path());
+    common::run_tool(&mut st, "the server and its OpenAPI document disagree").await;
 }

@@ -166,26 +166,14 @@ async fn the_web_app_works_end_to_end_in_chromium() {
     let shots = std::env::var("POSTERN_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace().join("target/e2e-screenshots"));
-    let output = tokio::process::Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+    let mut node = tokio::process::Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .arg(browser_suite().join("tests"))
         .current_dir(browser_suite())
         .env("POSTERN_URL", &srv.base)
         .env("CHROMIUM", chromium())
-        .env("SCREENSHOTS", &shots)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("run node: {e}"));
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "the browser suite failed:\n{report}"
-    );
+        .env("SCREENSHOTS", &shots);
+    common::run_tool(&mut node, "the browser suite failed").await;
 }
 
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {

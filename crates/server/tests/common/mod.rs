@@ -496,3 +496,19 @@ pub fn s(v: &Value) -> String {
         .map(str::to_owned)
         .unwrap_or_else(|| panic!("expected a string, got {v}"))
 }
+
+/// Runs an outside tool to its end and fails the test with everything it printed unless it
+/// succeeded; `what` says what its failure means.
+pub async fn run_tool(command: &mut tokio::process::Command, what: &str) {
+    let output = command
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("run {:?}: {e}", command.as_std().get_program()));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{what}:\n{report}");
+}

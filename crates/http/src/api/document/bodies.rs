@@ -124,17 +124,11 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                 "pattern": patterns::required_text(),
             }),
         ),
-        (
-            "StartUpload",
-            "media_type",
-            json!({"type": "string", "enum": MediaType::ALL.map(MediaType::mime)}),
-        ),
+        ("StartUpload", "media_type", super::media_types()),
         (
             "StartUpload",
             "media_category",
-            or_null(
-                json!({"type": "string", "enum": MediaCategory::ALL.map(MediaCategory::as_str)}),
-            ),
+            or_null(super::media_categories()),
         ),
     ]
 }

@@ -17,6 +17,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, PathItem, Ref, RefOr};
 
 use postern_core::limits::Limits;
+use postern_core::media::{MediaCategory, MediaType};
 use serde_json::{Value, json};
 
 /// Operations anyone may call, without a token.
@@ -45,7 +46,6 @@ pub fn complete(mut doc: OpenApi, limits: &Limits) -> Value {
 /// `text/event-stream` schema as the schema of one event), the upload form's parts, and which
 /// bodies may be left out.
 fn describe_streams(doc: &mut Value) {
-    use postern_core::media::{MediaCategory, MediaType};
     let event = json!({
         "type": "object",
         "required": ["data"],
@@ -73,8 +73,8 @@ fn describe_streams(doc: &mut Value) {
                 "contentMediaType": "application/octet-stream",
                 "description": "the file; its part's Content-Type declares its type",
             },
-            "media_category": {"type": "string", "enum": MediaCategory::ALL.map(MediaCategory::as_str)},
-            "media_type": {"type": "string", "enum": MediaType::ALL.map(MediaType::mime)},
+            "media_category": media_categories(),
+            "media_type": media_types(),
             "shared": {"type": "boolean"},
         },
     });
@@ -101,6 +101,16 @@ fn describe_streams(doc: &mut Value) {
         "schema",
         form,
     );
+}
+
+/// The upload categories Postern takes, as a schema.
+pub(crate) fn media_categories() -> Value {
+    json!({"type": "string", "enum": MediaCategory::ALL.map(MediaCategory::as_str)})
+}
+
+/// The media types Postern takes, as a schema.
+pub(crate) fn media_types() -> Value {
+    json!({"type": "string", "enum": MediaType::ALL.map(MediaType::mime)})
 }
 
 /// Sets `key` in the object at `pointer`, if the document has one there.

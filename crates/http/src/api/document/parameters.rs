@@ -2,7 +2,6 @@
 //! and route. A parameter a route declares and this leaves alone keeps its derived schema.
 
 use postern_core::limits::{Limits, PAGE_LIMIT_MAX, SEARCH_QUERY_MAX};
-use postern_core::media::{MediaCategory, MediaType};
 use postern_core::{patterns, text};
 use serde_json::{Value, json};
 
@@ -75,10 +74,8 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
         ("emoji", _) => {
             json!({"type": "string", "enum": text::reaction_emojis().collect::<Vec<_>>()})
         }
-        ("media_category", _) => {
-            json!({"type": "string", "enum": MediaCategory::ALL.map(MediaCategory::as_str)})
-        }
-        ("media_type", _) => json!({"type": "string", "enum": MediaType::ALL.map(MediaType::mime)}),
+        ("media_category", _) => super::media_categories(),
+        ("media_type", _) => super::media_types(),
         _ => return None,
     })
 }

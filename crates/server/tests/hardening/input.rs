@@ -287,7 +287,67 @@ async fn an_id_has_one_spelling() {
     }
 }
 
+/// Edges the contract gate found, each answered as documented: the WebSocket stream asked
+/// without a handshake (426 in the error shape, not axum's bare text), a resume position
+/// that is not one (400 naming the header), a size written `1000.0` (JSON has one kind of
+/// number), and a token name left blank (no name, as when left out).
+async fn edges_answer_as_documented() {
+    let srv = TestServer::start().await;
+    let (_, alice) = srv.user("alice").await;
+    let (status, headers, body) = srv
+        .call_full("GET", "/api/v1/stream", Some(&alice), None, &[])
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (426, &json!("websocket_required")),
+        "{body}"
+    );
+    assert_eq!(
+        headers.get("upgrade").and_then(|v| v.to_str().ok()),
+        Some("websocket")
+    );
+    let (status, _, body) = srv
+        .call_full(
+            "GET",
+            "/api/v1/stream/sse",
+            Some(&alice),
+            None,
+            &[("last-event-id", "{}")],
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (400, &json!("Last-Event-ID")),
+        "{body}"
+    );
+    for (size, expected) in [
+        (json!(1000.0), 201),
+        (json!(1000.5), 400),
+        (json!(-1.0), 400),
+    ] {
+        let (status, body) = srv
+            .call(
+                "POST",
+                "/api/v1/media/uploads",
+                Some(&alice),
+                Some(json!({"total_bytes": size, "media_type": "image/png"})),
+            )
+            .await;
+        assert_eq!(status, expected, "total_bytes {size}: {body}");
+    }
+    let (status, token) = srv
+        .call(
+            "POST",
+            "/api/v1/me/tokens",
+            Some(&alice),
+            Some(json!({"name": "   "})),
+        )
+        .await;
+    assert_eq!((status, &token["name"]), (201, &json!(null)), "{token}");
+}
+
 crate::on_every_backend!(
+    edges_answer_as_documented,
     an_id_has_one_spelling,
     a_json_body_must_be_an_object,
     a_conversation_has_one_spelling,

@@ -184,6 +184,7 @@ describe('layout', () => {
           const chip = await until(() => box(page, '.chip'), 'a chip');
           const cross = await box(page, '.chip svg');
           assert.ok(chip.height <= 44 && cross.width <= 16, `the chip is ${chip.height} px tall, its ✕ ${cross.width} px`);
+          assert.ok(cross.right <= chip.right && cross.width > 0, `the ✕ is cut off: ${JSON.stringify({ chip, cross })}`);
           await shot(page, `layout/chips-${label}-${scheme}`);
           await page.keyboard.press('Escape');
         });

@@ -94,7 +94,7 @@ export function newMessageDialog({ group, onAdded } = {}) {
   function renderChips() {
     chips.replaceChildren(...[...picked.values()].map((u) => h('button', {
       class: 'chip', type: 'button', 'aria-label': `Remove ${u.name}`, onclick: () => toggle(u),
-    }, avatar(u, 'small'), u.name, icon('close'))));
+    }, avatar(u, 'small'), h('span', { class: 'chip-name' }, u.name), icon('close'))));
     nameField.hidden = adding || picked.size < 2;
     if (adding) {
       next.disabled = picked.size === 0;

@@ -1,6 +1,7 @@
 //! Postern's domain: identifiers, types and the rules that need no I/O.
 //!
 //! - [`ids`]: string-serialized 64-bit ids, conversation ids, the id generator.
+//! - [`avatar`]: a person's picture, stored as a key and rendered per surface.
 //! - [`model`]: users, settings, conversations, messages as clients see them.
 //! - [`admission`]: who may message whom (SPEC §3.3), as one pure function.
 //! - [`text`] and [`entities`]: text normalization and limits, server-side entities.
@@ -11,6 +12,7 @@
 //! - [`error`]: every refusal, independent of any HTTP surface.
 
 pub mod admission;
+pub mod avatar;
 pub mod entities;
 pub mod error;
 pub mod ids;

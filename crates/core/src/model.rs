@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::avatar::Avatar;
 use crate::entities::Entities;
 use crate::ids::{ConversationId, EventId, UserId};
 use crate::media::Media;
@@ -69,7 +70,11 @@ pub struct User {
     pub screen_name: String,
     pub name: String,
     pub description: String,
-    pub avatar_url: Option<String>,
+    /// The picture at its largest side; `?size=` (48, 96, 200 or 400) asks for another.
+    /// `null` when the person has none (clients draw initials).
+    #[serde(rename = "avatar_url")]
+    #[schema(value_type = Option<String>)]
+    pub avatar: Option<Avatar>,
     pub verified: bool,
     pub created_at: DateTime<Utc>,
 }

@@ -7,8 +7,10 @@
 //!   thumbnailed.
 //! - [`videos`]: MP4/MOV containers with their metadata boxes (location, camera) blanked, then
 //!   read for dimensions and duration.
+//! - [`avatars`]: the square renditions of a person's picture.
 //! - [`storage`]: the bytes, behind `object_store`: a local directory or S3-compatible storage.
 
+pub mod avatars;
 pub mod content;
 pub mod gifs;
 pub mod stills;

@@ -22,16 +22,10 @@ const THUMBNAIL_QUALITY: u8 = 80;
 /// Decodes `bytes` (of type `t`) within `limits` and encodes it again in the same format.
 pub fn reencode(bytes: &[u8], t: MediaType, limits: &Limits) -> Result<Checked> {
     let format = match t {
-        MediaType::Jpeg => ImageFormat::Jpeg,
-        MediaType::Png => ImageFormat::Png,
-        MediaType::Webp => ImageFormat::WebP,
-        MediaType::Gif | MediaType::Mp4 | MediaType::Mov => {
-            return Err(Error::internal(format!(
-                "{} is not a still image",
-                t.mime()
-            )));
-        }
-    };
+        MediaType::Gif => None,
+        other => image_format(other),
+    }
+    .ok_or_else(|| Error::internal(format!("{} is not a still image", t.mime())))?;
     if t == MediaType::Jpeg {
         check_jpeg_end(bytes)?;
     }
@@ -44,6 +38,18 @@ pub fn reencode(bytes: &[u8], t: MediaType, limits: &Limits) -> Result<Checked> 
         content: Some(content),
         thumbnail: Some(thumbnail(&image)?),
     })
+}
+
+/// How the `image` crate names an image type (a GIF decodes to its first frame); `None` for
+/// video.
+pub(crate) fn image_format(t: MediaType) -> Option<ImageFormat> {
+    match t {
+        MediaType::Jpeg => Some(ImageFormat::Jpeg),
+        MediaType::Png => Some(ImageFormat::Png),
+        MediaType::Webp => Some(ImageFormat::WebP),
+        MediaType::Gif => Some(ImageFormat::Gif),
+        MediaType::Mp4 | MediaType::Mov => None,
+    }
 }
 
 /// A JPEG ends with its end-of-image marker; decoders quietly paint a cut-off file grey, so
@@ -132,11 +138,15 @@ fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
 
 /// A small JPEG of the image; transparent parts are shown over white.
 pub(crate) fn thumbnail(image: &DynamicImage) -> Result<Vec<u8>> {
-    let small = image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE);
-    let rgb = if small.color().has_alpha() {
-        over_white(&small)
+    small_jpeg(&image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+}
+
+/// A JPEG of an image already at its final size, transparent parts shown over white.
+pub(crate) fn small_jpeg(image: &DynamicImage) -> Result<Vec<u8>> {
+    let rgb = if image.color().has_alpha() {
+        over_white(image)
     } else {
-        small.to_rgb8()
+        image.to_rgb8()
     };
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, THUMBNAIL_QUALITY)

@@ -20,6 +20,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{GetOptions, GetRange, ObjectStore, PutPayload};
+use postern_core::avatar::Avatar;
 use postern_core::media::UploadPart;
 use postern_core::{Error, MediaId, Result};
 use serde::{Deserialize, Serialize};
@@ -295,6 +296,34 @@ impl MediaStorage {
         }
     }
 
+    /// Stores one side of an avatar.
+    pub async fn put_avatar(&self, avatar: &Avatar, side: u32, jpeg: Vec<u8>) -> Result<()> {
+        self.store
+            .put(&avatar_key(avatar, side), PutPayload::from(jpeg))
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// One side of an avatar; `None` when nothing is stored under it.
+    pub async fn get_avatar(&self, avatar: &Avatar, side: u32) -> Result<Option<Stored>> {
+        match self.store.get(&avatar_key(avatar, side)).await {
+            Ok(found) => Ok(Some(Stored {
+                total: found.meta.size,
+                range: found.range.clone(),
+                body: found.into_stream().map_err(std::io::Error::other).boxed(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(storage_error(e)),
+        }
+    }
+
+    /// Removes every side of an avatar.
+    pub async fn delete_avatar(&self, avatar: &Avatar) -> Result<()> {
+        self.delete_under(&Path::from(format!("avatars/{}", avatar.key())))
+            .await
+    }
+
     async fn delete_under(&self, prefix: &Path) -> Result<()> {
         let keys: Vec<Path> = self
             .store
@@ -311,6 +340,10 @@ impl MediaStorage {
         }
         Ok(())
     }
+}
+
+fn avatar_key(avatar: &Avatar, side: u32) -> Path {
+    Path::from(format!("avatars/{}/{side}", avatar.key()))
 }
 
 /// Stored bytes on their way to a client.

@@ -132,7 +132,6 @@ impl Services {
             description: description
                 .map(|d| text::free_text("description", &d, DESCRIPTION_MAX))
                 .transpose()?,
-            avatar_url: None,
         };
         if patch.name.as_deref() == Some("") {
             return Err(Error::invalid("name", "must not be empty"));

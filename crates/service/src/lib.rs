@@ -3,6 +3,7 @@
 //!
 //! - [`auth`]: passwords, sessions, personal access tokens; who is calling.
 //! - [`accounts`]: registration, login, profiles, settings.
+//! - [`avatars`]: a person's picture, cut square from one of their uploads.
 //! - [`graph`]: follows, blocks, mutes, reports, and `dm_permission`.
 //! - [`conversations`]: the inbox, groups, per-participant state, requests.
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
@@ -16,6 +17,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod avatars;
 pub mod conversations;
 pub mod graph;
 pub mod login_guard;

@@ -1,6 +1,7 @@
 //! Accounts, profiles, settings and tokens.
 
 use async_trait::async_trait;
+use postern_core::avatar::Avatar;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
 use postern_store::{
@@ -136,25 +137,47 @@ impl AccountStore for PostgresStore {
     }
 
     async fn update_profile(&self, id: UserId, patch: ProfilePatch) -> Result<User> {
-        let (set_avatar, avatar) = match patch.avatar_url {
-            Some(avatar) => (true, avatar),
-            None => (false, None),
-        };
         let row = sqlx::query(&format!(
-            "UPDATE users SET name = coalesce($2, name), description = coalesce($3, description),
-                avatar_url = CASE WHEN $4 THEN $5 ELSE avatar_url END
+            "UPDATE users SET name = coalesce($2, name), description = coalesce($3, description)
              WHERE id = $1 RETURNING {USER_COLS}"
         ))
         .bind(id.0)
         .bind(patch.name)
         .bind(patch.description)
-        .bind(set_avatar)
-        .bind(avatar)
         .fetch_optional(&self.pool)
         .await
         .db()?
         .ok_or(Error::NotFound("user"))?;
         rows::user(&row).db()
+    }
+
+    async fn replace_avatar(
+        &self,
+        id: UserId,
+        avatar: Option<Avatar>,
+    ) -> Result<(User, Option<Avatar>)> {
+        // The old key comes from a locked read of the same row, in the same statement.
+        let cols = USER_COLS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = sqlx::query(&format!(
+            "UPDATE users u SET avatar_key = $2
+             FROM (SELECT avatar_key FROM users WHERE id = $1 FOR UPDATE) old
+             WHERE u.id = $1 RETURNING {cols}, old.avatar_key AS replaced"
+        ))
+        .bind(id.0)
+        .bind(avatar.as_ref().map(Avatar::key))
+        .fetch_optional(&self.pool)
+        .await
+        .db()?
+        .ok_or(Error::NotFound("user"))?;
+        let replaced: Option<String> = row.try_get("replaced").db()?;
+        Ok((
+            rows::user(&row).db()?,
+            replaced.as_deref().and_then(Avatar::parse),
+        ))
     }
 
     async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings> {

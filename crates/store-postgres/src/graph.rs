@@ -74,7 +74,7 @@ async fn list_edges(
     let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
     let before = page::parse_key(cursor.as_deref(), "this list")?;
     let sql = format!(
-        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_url, u.verified, u.created_at, e.seq
+        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_key, u.verified, u.created_at, e.seq
          FROM {table} e JOIN users u ON u.id = e.{theirs}
          WHERE e.{mine} = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"
     );

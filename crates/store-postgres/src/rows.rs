@@ -37,7 +37,7 @@ pub fn sql_count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-pub const USER_COLS: &str = "id, screen_name, name, description, avatar_url, verified, created_at";
+pub const USER_COLS: &str = "id, screen_name, name, description, avatar_key, verified, created_at";
 
 pub fn user(r: &PgRow) -> sqlx::Result<User> {
     Ok(UserColumns {
@@ -45,7 +45,7 @@ pub fn user(r: &PgRow) -> sqlx::Result<User> {
         screen_name: r.try_get(1)?,
         name: r.try_get(2)?,
         description: r.try_get(3)?,
-        avatar_url: r.try_get(4)?,
+        avatar_key: r.try_get(4)?,
         verified: r.try_get(5)?,
         created_at: r.try_get(6)?,
     }

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("schema/0005_one_spelling_per_conversation.sql"),
     ),
     (6, include_str!("schema/0006_media_uploading_by_owner.sql")),
+    (7, include_str!("schema/0007_avatar_key.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -38,10 +38,10 @@ fn embedded(path: &std::path::Path) {
     let mut conn = must(rusqlite::Connection::open(path), "open");
     let tx = must(conn.transaction(), "begin");
     for i in 1..=USERS {
-        let avatar = (i % 5 != 0).then(|| format!("https://example.com/{i}.png"));
+        let avatar = (i % 5 != 0).then(|| format!("{i:032x}"));
         must(
             tx.execute(
-                "INSERT INTO users (id, screen_name, screen_name_key, name, avatar_url, verified,
+                "INSERT INTO users (id, screen_name, screen_name_key, name, avatar_key, verified,
                                     password_hash, read_receipts, created_at)
                  VALUES (?1, ?2, lower(?2), ?3, ?4, ?5, 'hash', ?6, ?7)",
                 rusqlite::params![
@@ -143,7 +143,7 @@ async fn tables_copy_in_chunks_with_their_values_intact() {
     let lite = must(rusqlite::Connection::open(&path), "open");
     let pool = must(sqlx::PgPool::connect(&db.url).await, "pool");
     let users_sql =
-        "SELECT id, name, avatar_url, verified, read_receipts, created_at FROM users ORDER BY id";
+        "SELECT id, name, avatar_key, verified, read_receipts, created_at FROM users ORDER BY id";
     let mut statement = must(lite.prepare(users_sql), "prepare");
     let source: Vec<UserRow> = must(
         must(

@@ -1,6 +1,7 @@
 //! Accounts, profiles, settings and tokens.
 
 use async_trait::async_trait;
+use postern_core::avatar::Avatar;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
 use postern_store::{
@@ -155,16 +156,28 @@ impl AccountStore for SqliteStore {
                 )
                 .db()?;
             }
-            if let Some(avatar) = &patch.avatar_url {
-                c.execute(
-                    "UPDATE users SET avatar_url = ?1 WHERE id = ?2",
-                    (avatar, id.0),
-                )
-                .db()?;
-            }
             load_user(c, id)?
                 .map(|u| u.user)
                 .ok_or(Error::NotFound("user"))
+        })
+        .await
+    }
+
+    async fn replace_avatar(
+        &self,
+        id: UserId,
+        avatar: Option<Avatar>,
+    ) -> Result<(User, Option<Avatar>)> {
+        self.write(move |c| {
+            let before = load_user(c, id)?.ok_or(Error::NotFound("user"))?;
+            let key = avatar.as_ref().map(Avatar::key);
+            c.execute(
+                "UPDATE users SET avatar_key = ?1 WHERE id = ?2",
+                (key, id.0),
+            )
+            .db()?;
+            let after = load_user(c, id)?.ok_or(Error::NotFound("user"))?;
+            Ok((after.user, before.user.avatar))
         })
         .await
     }

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_0003.sql"),
     include_str!("schema_0004.sql"),
     include_str!("schema_0005.sql"),
+    include_str!("schema_0006.sql"),
 ];
 
 pub struct SqliteStore {

@@ -31,7 +31,7 @@ impl<T> Db<T> for rusqlite::Result<T> {
     }
 }
 
-pub const USER_COLS: &str = "id, screen_name, name, description, avatar_url, verified, created_at";
+pub const USER_COLS: &str = "id, screen_name, name, description, avatar_key, verified, created_at";
 
 pub fn user(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(UserColumns {
@@ -39,7 +39,7 @@ pub fn user(r: &Row<'_>) -> rusqlite::Result<User> {
         screen_name: r.get(1)?,
         name: r.get(2)?,
         description: r.get(3)?,
-        avatar_url: r.get(4)?,
+        avatar_key: r.get(4)?,
         verified: r.get(5)?,
         created_at: r.get(6)?,
     }

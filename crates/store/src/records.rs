@@ -23,7 +23,6 @@ pub struct NewUser {
 pub struct ProfilePatch {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub avatar_url: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Default)]

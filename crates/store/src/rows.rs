@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
+use postern_core::avatar::Avatar;
 use postern_core::media::{Media, MediaCategory, MediaType, UploadState};
 use postern_core::model::{
     ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
@@ -50,7 +51,7 @@ pub struct UserColumns {
     pub screen_name: String,
     pub name: String,
     pub description: String,
-    pub avatar_url: Option<String>,
+    pub avatar_key: Option<String>,
     pub verified: bool,
     pub created_at: i64,
 }
@@ -62,7 +63,9 @@ impl UserColumns {
             screen_name: self.screen_name,
             name: self.name,
             description: self.description,
-            avatar_url: self.avatar_url,
+            // A key that is not one (there are none; the column is only written with keys)
+            // reads as no avatar rather than failing the whole row.
+            avatar: self.avatar_key.as_deref().and_then(Avatar::parse),
             verified: self.verified,
             created_at: to_time(self.created_at),
         }

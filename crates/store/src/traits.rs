@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use postern_core::avatar::Avatar;
 use postern_core::model::{ConversationEvent, Relationship, Settings, User};
 use postern_core::stream::Delivery;
 use postern_core::{ConversationId, EventId, MediaId, ObjectId, Result, UserId};
@@ -25,6 +26,13 @@ pub trait AccountStore: Send + Sync {
     async fn credentials(&self, screen_name: &str) -> Result<Option<(UserId, String)>>;
     async fn search_users(&self, prefix: &str, limit: usize) -> Result<Vec<User>>;
     async fn update_profile(&self, id: UserId, patch: ProfilePatch) -> Result<User>;
+    /// Sets (or with `None` removes) the user's avatar; returns the user and the avatar it
+    /// replaced, read in the same transaction, so exactly one caller cleans each one up.
+    async fn replace_avatar(
+        &self,
+        id: UserId,
+        avatar: Option<Avatar>,
+    ) -> Result<(User, Option<Avatar>)>;
     async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings>;
     async fn set_verified(&self, id: UserId, verified: bool) -> Result<()>;
     /// Those of `ids` who have read receipts turned on.

@@ -2,6 +2,7 @@
 //! render. Every route is collected into the OpenAPI document served at `/openapi.json`.
 
 mod accounts;
+mod avatars;
 mod conversations;
 pub mod document;
 mod graph;
@@ -43,6 +44,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(accounts::router())
+        .merge(avatars::router())
         .merge(graph::router())
         .merge(conversations::router())
         .merge(messages::router())

@@ -17,6 +17,7 @@ mod support;
 
 mod accepted;
 mod attaching;
+mod avatars;
 mod chunked;
 mod delivery;
 mod refusals;

@@ -1,6 +1,7 @@
 //! Accounts, settings and tokens.
 
 use chrono::Utc;
+use postern_core::avatar::Avatar;
 use postern_core::model::AllowDmsFrom;
 use postern_core::{Error, ObjectId, UserId};
 use postern_store::{NewUser, ProfilePatch, SettingsPatch, TokenKind, TokenRecord};
@@ -77,22 +78,42 @@ async fn profiles_and_settings(h: &Harness) {
 
     let patch = ProfilePatch {
         description: Some("hello".to_owned()),
-        avatar_url: Some(Some("https://a/b.png".to_owned())),
         ..Default::default()
     };
     let updated = h.store.update_profile(alice, patch).await.must("profile");
     assert_eq!(updated.name, "alice");
     assert_eq!(updated.description, "hello");
-    assert_eq!(updated.avatar_url.as_deref(), Some("https://a/b.png"));
-    let cleared = ProfilePatch {
-        avatar_url: Some(None),
-        ..Default::default()
-    };
-    let updated = h.store.update_profile(alice, cleared).await.must("profile");
+    assert_eq!(updated.avatar, None);
+
+    // Replacing an avatar hands back the one replaced, so exactly one caller removes it.
+    let first = Avatar::from_random([1; 16]);
+    let second = Avatar::from_random([2; 16]);
+    let (user, replaced) = h
+        .store
+        .replace_avatar(alice, Some(first.clone()))
+        .await
+        .must("set");
+    assert_eq!((user.avatar, replaced), (Some(first.clone()), None));
+    let (user, replaced) = h
+        .store
+        .replace_avatar(alice, Some(second.clone()))
+        .await
+        .must("swap");
     assert_eq!(
-        (updated.avatar_url, updated.description.as_str()),
-        (None, "hello")
+        (user.avatar.as_ref(), replaced),
+        (Some(&second), Some(first))
     );
+    let read = h.store.user(alice).await.must("user").must("found");
+    assert_eq!(read.user.avatar.as_ref(), Some(&second));
+    let (user, replaced) = h.store.replace_avatar(alice, None).await.must("remove");
+    assert_eq!(
+        (user.avatar, replaced, user.description.as_str()),
+        (None, Some(second), "hello")
+    );
+    assert!(matches!(
+        h.store.replace_avatar(UserId(1), None).await,
+        Err(Error::NotFound(_))
+    ));
     let missing = h
         .store
         .update_profile(UserId(1), ProfilePatch::default())

@@ -21,10 +21,11 @@ use postern_core::media::{MediaCategory, MediaType};
 use serde_json::{Value, json};
 
 /// Operations anyone may call, without a token.
-const PUBLIC: [(&str, &str); 3] = [
+const PUBLIC: [(&str, &str); 4] = [
     ("post", "/accounts"),
     ("post", "/sessions"),
     ("get", "/limits"),
+    ("get", "/avatars/{key}"),
 ];
 
 /// The document as served: the routes' own description, completed.

@@ -1,6 +1,7 @@
 //! The schemas of path, query and header parameters: what each extractor takes, by name
 //! and route. A parameter a route declares and this leaves alone keeps its derived schema.
 
+use postern_core::avatar::{AVATAR_KEY_PATTERN, AVATAR_SIDES};
 use postern_core::limits::{Limits, PAGE_LIMIT_MAX, SEARCH_QUERY_MAX};
 use postern_core::{patterns, text};
 use serde_json::{Value, json};
@@ -74,6 +75,8 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
         ("emoji", _) => {
             json!({"type": "string", "enum": text::reaction_emojis().collect::<Vec<_>>()})
         }
+        ("key", "/avatars/{key}") => json!({"type": "string", "pattern": AVATAR_KEY_PATTERN}),
+        ("size", "/avatars/{key}") => json!({"type": "integer", "enum": AVATAR_SIDES}),
         ("media_category", _) => super::media_categories(),
         ("media_type", _) => super::media_types(),
         _ => return None,

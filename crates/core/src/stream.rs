@@ -59,6 +59,11 @@ pub enum StreamEvent {
         conversation_id: ConversationId,
         user_id: UserId,
     },
+    /// How the receiver and `user_id` relate changed: one followed or unfollowed the other,
+    /// or the receiver blocked, muted or undid either on another device. Clients refetch the
+    /// user. Ephemeral, like typing: a reconnecting client refetches what it shows anyway.
+    #[serde(rename = "relationship.changed")]
+    RelationshipChanged { user_id: UserId },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -189,7 +189,68 @@ async fn sse_resumes_from_last_event_id() {
     }
 }
 
+/// A profile on screen updates when its person follows you: a follow or unfollow is told to
+/// both people; a block or mute only to the one who did it (the blocked party is not told).
+async fn a_change_in_how_two_people_relate_reaches_those_who_may_know() {
+    let srv = TestServer::start().await;
+    let (alice_id, alice) = srv.user("alice").await;
+    let (bob_id, bob) = srv.user("bob").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    let mut alice_ws = srv.ws(&alice, None).await;
+    let mut bob_ws = srv.ws(&bob, None).await;
+    for ws in [&mut alice_ws, &mut bob_ws] {
+        assert_eq!(ws.next().await["type"], "ready");
+    }
+    let changed = |frame: &serde_json::Value| {
+        assert_eq!(frame["type"], "relationship.changed", "{frame}");
+        assert!(frame.get("position").is_none(), "ephemeral: {frame}");
+        s(&frame["data"]["user_id"])
+    };
+
+    srv.follow(&bob, &alice_id).await;
+    assert_eq!(
+        changed(&alice_ws.next().await),
+        bob_id,
+        "the person followed"
+    );
+    assert_eq!(
+        changed(&bob_ws.next().await),
+        alice_id,
+        "the follower's devices"
+    );
+    let (status, _) = srv
+        .call(
+            "DELETE",
+            &format!("/api/v1/me/following/{alice_id}"),
+            Some(&bob),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(changed(&alice_ws.next().await), bob_id);
+    assert_eq!(changed(&bob_ws.next().await), alice_id);
+    // Following someone you already follow changes nothing and tells no one.
+    srv.follow(&bob, &alice_id).await;
+    srv.follow(&bob, &alice_id).await;
+    assert_eq!(changed(&alice_ws.next().await), bob_id);
+    assert_eq!(changed(&bob_ws.next().await), alice_id);
+
+    for (method, path) in [
+        ("PUT", format!("/api/v1/me/blocks/{alice_id}")),
+        ("DELETE", format!("/api/v1/me/blocks/{alice_id}")),
+        ("PUT", format!("/api/v1/me/mutes/{alice_id}")),
+    ] {
+        let (status, body) = srv.call(method, &path, Some(&bob), None).await;
+        assert!(status < 300, "{method} {path}: {status} {body}");
+        assert_eq!(changed(&bob_ws.next().await), alice_id, "{method} {path}");
+    }
+    // Alice heard none of it: the next thing she hears is Carol following her.
+    srv.follow(&carol, &alice_id).await;
+    assert_eq!(changed(&alice_ws.next().await), carol_id);
+}
+
 crate::on_every_backend!(
+    a_change_in_how_two_people_relate_reaches_those_who_may_know,
     messages_reads_and_typing_arrive_live_on_every_connection,
     read_receipts_are_reciprocal,
     reconnecting_with_since_replays_missed_events_exactly_once,

@@ -1,9 +1,12 @@
 //! The social graph (SPEC §3.2) and who may message whom (SPEC §3.3).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use postern_core::admission::{self, AdmissionFacts, Decision};
 use postern_core::limits::REPORT_REASON_MAX;
 use postern_core::model::{Relationship, ReportTarget, User};
+use postern_core::stream::{Delivery, EventBody, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, ObjectId, Result, UserId, text};
 use postern_store::{AdmissionInputs, Fanout, NewReport, Page, ParticipantPatch};
 
@@ -14,6 +17,14 @@ use crate::Services;
 pub(crate) struct Admission {
     pub decision: Decision,
     pub inputs: AdmissionInputs,
+}
+
+/// Who hears of a change in how two people relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Only the person who acted (on their other devices).
+    Actor,
+    Both,
 }
 
 /// Which list of a user's edges to page through.
@@ -44,29 +55,65 @@ impl Services {
             // The blocked party is not told why; following simply is not possible.
             return Err(Error::Forbidden("you cannot follow this user"));
         }
-        self.store.follow(me, other).await.map(|_| ())
+        if self.store.follow(me, other).await? {
+            self.relationship_changed(me, other, Audience::Both).await;
+        }
+        Ok(())
     }
 
     pub async fn unfollow(&self, me: UserId, other: UserId) -> Result<()> {
-        self.store.unfollow(me, other).await.map(|_| ())
+        if self.store.unfollow(me, other).await? {
+            self.relationship_changed(me, other, Audience::Both).await;
+        }
+        Ok(())
     }
 
     pub async fn block(&self, me: UserId, other: UserId) -> Result<()> {
         self.require_other_user(me, other).await?;
-        self.store.block(me, other).await.map(|_| ())
+        if self.store.block(me, other).await? {
+            self.relationship_changed(me, other, Audience::Actor).await;
+        }
+        Ok(())
     }
 
     pub async fn unblock(&self, me: UserId, other: UserId) -> Result<()> {
-        self.store.unblock(me, other).await.map(|_| ())
+        if self.store.unblock(me, other).await? {
+            self.relationship_changed(me, other, Audience::Actor).await;
+        }
+        Ok(())
     }
 
     pub async fn mute(&self, me: UserId, other: UserId) -> Result<()> {
         self.require_other_user(me, other).await?;
-        self.store.mute(me, other).await.map(|_| ())
+        if self.store.mute(me, other).await? {
+            self.relationship_changed(me, other, Audience::Actor).await;
+        }
+        Ok(())
     }
 
     pub async fn unmute(&self, me: UserId, other: UserId) -> Result<()> {
-        self.store.unmute(me, other).await.map(|_| ())
+        if self.store.unmute(me, other).await? {
+            self.relationship_changed(me, other, Audience::Actor).await;
+        }
+        Ok(())
+    }
+
+    /// Tells the actor's devices, and for a follow or unfollow the other person too, that
+    /// they relate differently now. A block or mute is never told to the other side (SPEC
+    /// §3.2: the blocked party is not told), and neither is the unfollow a block causes.
+    async fn relationship_changed(&self, me: UserId, other: UserId, audience: Audience) {
+        let tell = |receiver: UserId, about: UserId| Delivery {
+            user_id: receiver,
+            position: None,
+            body: Arc::new(EventBody::render(&StreamEvent::RelationshipChanged {
+                user_id: about,
+            })),
+        };
+        let mut deliveries = vec![tell(me, other)];
+        if audience == Audience::Both {
+            deliveries.push(tell(other, me));
+        }
+        self.publish(deliveries).await;
     }
 
     pub async fn relationship(&self, me: UserId, other: UserId) -> Result<Relationship> {

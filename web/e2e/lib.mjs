@@ -146,3 +146,39 @@ export async function apiUser(prefix) {
   const body = await apiCall(null, 'POST', '/accounts', { screen_name: screenName, password: 'correct horse battery' });
   return { id: body.user.id, token: body.token, screenName };
 }
+
+/** A JPEG of `width`×`height` drawn in the page (a gradient, so scaling would show). */
+export async function photo(page, width, height) {
+  const bytes = await page.evaluate(async ([w, h]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const g = canvas.getContext('2d');
+    const gradient = g.createLinearGradient(0, 0, w, h);
+    gradient.addColorStop(0, '#1d9bf0');
+    gradient.addColorStop(1, '#f4b400');
+    g.fillStyle = gradient;
+    g.fillRect(0, 0, w, h);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }, [width, height]);
+  return new Uint8Array(bytes);
+}
+
+/** Uploads `bytes` as `type` through the API; returns the media id. */
+export async function upload(token, bytes, type = 'image/jpeg') {
+  const form = new FormData();
+  form.append('media', new Blob([bytes], { type }), type === 'video/mp4' ? 'clip.mp4' : 'photo.jpg');
+  const response = await fetch(`${BASE}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = await response.json();
+  if (response.status !== 201) throw new Error(`upload: ${response.status} ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+/** The page's box of the first element matching `selector`, or null. */
+export function box(page, selector) {
+  return page.evaluate((s) => {
+    const el = document.querySelector(s);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+  }, selector);
+}

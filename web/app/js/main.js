@@ -105,10 +105,25 @@ function notFound() {
 function ensureFrame() {
   if (frame && root.contains(frame.el)) return;
   const status = h('p', { class: 'status-pill', role: 'status', 'data-state': app.stream.state || 'connecting' }, 'Connecting…');
-  const unsubscribe = app.stream.onStatus((state) => {
+  const unstatus = app.stream.onStatus((state) => {
     status.dataset.state = state;
     status.textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
   });
+  const meCard = h('a', { class: 'me', href: `/${app.me.screen_name}`, 'aria-label': `Your profile, @${app.me.screen_name}` });
+  const drawMe = () => meCard.replaceChildren(avatar(app.me, 'small'),
+    h('span', {}, h('strong', {}, app.me.name), h('small', {}, `@${app.me.screen_name}`)));
+  drawMe();
+  // A new name or picture, saved here or on another page, shows at once.
+  const unperson = app.store.subscribe((change) => {
+    if (change.type === 'person' && change.id === app.me?.id) {
+      app.me = { ...app.me, ...change.person };
+      drawMe();
+    }
+  });
+  const unsubscribe = () => {
+    unstatus();
+    unperson();
+  };
   const link = (href, name, label, extra) =>
     h('a', { class: 'nav-link', href, dataset: { nav: name } }, icon(name === 'profile' ? 'user' : name === 'messages' ? 'mail' : 'settings'),
       h('span', { class: 'label' }, label), extra);
@@ -127,9 +142,7 @@ function ensureFrame() {
       h('button', { class: 'nav-link', type: 'button', onclick: logout }, icon('logout'), h('span', { class: 'label' }, 'Log out')),
       h('div', { class: 'spacer' }),
       status,
-      h('a', { class: 'me', href: `/${app.me.screen_name}`, 'aria-label': `Your profile, @${app.me.screen_name}` },
-        avatar(app.me, 'small'),
-        h('span', {}, h('strong', {}, app.me.name), h('small', {}, `@${app.me.screen_name}`)))),
+      meCard),
     main);
   frame = { el, main, unsubscribe };
   mount(root, el);
@@ -154,7 +167,6 @@ async function logout() {
 function signedOut() {
   forgetSession();
   app.me = null;
-  app.users.clear();
   app.store.reduce({ type: 'reset' });
   app.stream.stop();
   setCsrfToken(null);

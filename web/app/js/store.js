@@ -1,20 +1,20 @@
-// The page's one store: the conversations the server has shown this page, kept current by the
-// stream through one reducer (`reduce`), and whoever shows them subscribes. A stream event that
-// touches a conversation refetches it once, for every view at once (the server's view of
-// unread counts, boxes and read marks is the truth); the people in it are remembered in
-// `app.users` on the way.
+// The page's one store: the people and conversations the server has shown this page, kept
+// current by the stream through one reducer (`reduce`), and whoever shows them subscribes. A
+// stream event that touches a conversation refetches it once, for every view at once (the
+// server's view of unread counts, boxes and read marks is the truth), and remembers the people
+// in it on the way; `relationship.changed` refetches the person it names.
 //
 // State is replaced, never changed in place: a conversation that changed is a new object, so
 // keyed rendering redraws exactly the rows it touches.
 
 import { get, q } from './api.js';
-import { remember } from './app.js';
 
 /** How long a burst of events for one conversation is gathered before it is refetched. */
 const COALESCE_MS = 60;
 
 export function createStore() {
   const conversations = new Map(); // id -> conversation
+  const people = new Map(); // id -> user (with `relationship` once a profile was fetched)
   const listeners = new Set();
   const refetching = new Map(); // id -> timer
 
@@ -25,8 +25,17 @@ export function createStore() {
   /** The one reducer: an action in, the state replaced, subscribers told what changed. */
   function reduce(action) {
     switch (action.type) {
+      case 'person': {
+        const before = people.get(action.user.id);
+        // A participant carries no relationship: what a profile fetch learned stays.
+        const after = before ? { ...before, ...action.user } : action.user;
+        if (before && JSON.stringify(before) === JSON.stringify(after)) break;
+        people.set(after.id, after);
+        emit({ type: 'person', id: after.id, person: after });
+        break;
+      }
       case 'conversation':
-        action.conversation.participants.forEach(remember);
+        for (const user of action.conversation.participants) reduce({ type: 'person', user });
         conversations.set(action.conversation.id, action.conversation);
         emit({ type: 'conversation', id: action.conversation.id, conversation: action.conversation });
         break;
@@ -36,6 +45,7 @@ export function createStore() {
         break;
       case 'reset':
         conversations.clear();
+        people.clear();
         refetching.forEach(clearTimeout);
         refetching.clear();
         emit({ type: 'reset' });
@@ -44,22 +54,38 @@ export function createStore() {
     }
   }
 
+  /** Runs `fetch` once for a burst of calls with the same `key`. */
+  function coalesce(key, fetch) {
+    if (refetching.has(key)) return;
+    refetching.set(key, setTimeout(() => {
+      refetching.delete(key);
+      fetch();
+    }, COALESCE_MS));
+  }
+
   function refetch(id) {
-    if (refetching.has(id)) return;
-    refetching.set(id, setTimeout(async () => {
-      refetching.delete(id);
+    coalesce(id, async () => {
       try {
         reduce({ type: 'conversation', conversation: await get(`/conversations/${q(id)}`) });
       } catch {
         reduce({ type: 'conversation.gone', id });
       }
-    }, COALESCE_MS));
+    });
+  }
+
+  function refetchPerson(id) {
+    coalesce(`person:${id}`, async () => {
+      try {
+        reduce({ type: 'person', user: await get(`/users/${q(id)}`) });
+      } catch { /* gone or hidden: what is shown stays until the next load */ }
+    });
   }
 
   /** A stream frame: what it changed is fetched; a deleted conversation is gone at once. */
   function frame(f) {
     const id = f.data?.conversation_id;
     if (f.type === 'ready') emit({ type: 'ready' });
+    if (f.type === 'relationship.changed') refetchPerson(f.data.user_id);
     if (f.type === 'typing' || !id) return;
     if (f.type === 'conversation.deleted') reduce({ type: 'conversation.gone', id });
     else refetch(id);
@@ -67,6 +93,7 @@ export function createStore() {
 
   return {
     conversations,
+    people,
     reduce,
     frame,
     /** `fn(change)` hears every change; returns the unsubscribe. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE, apiCall, apiUser, follow, launch, message, messageAction, person, see, send, shot, signUp, until,
+  BASE, apiCall, apiUser, box, follow, launch, message, messageAction, person, photo, see, send, shot, signUp, until, upload,
 } from '../lib.mjs';
 
 const LONG_NAME = 'Maximiliana Featherstonehaugh-Worthington Support';
@@ -15,41 +15,6 @@ const SIZES = [
   { label: 'desktop', viewport: { width: 1280, height: 820 } },
 ];
 const SCHEMES = ['light', 'dark'];
-
-/** A JPEG of `width`×`height` drawn in the page (a gradient, so scaling would show). */
-async function photo(page, width, height) {
-  const bytes = await page.evaluate(async ([w, h]) => {
-    const canvas = new OffscreenCanvas(w, h);
-    const g = canvas.getContext('2d');
-    const gradient = g.createLinearGradient(0, 0, w, h);
-    gradient.addColorStop(0, '#1d9bf0');
-    gradient.addColorStop(1, '#f4b400');
-    g.fillStyle = gradient;
-    g.fillRect(0, 0, w, h);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
-    return [...new Uint8Array(await blob.arrayBuffer())];
-  }, [width, height]);
-  return new Uint8Array(bytes);
-}
-
-async function upload(token, bytes, type = 'image/jpeg') {
-  const form = new FormData();
-  form.append('media', new Blob([bytes], { type }), type === 'video/mp4' ? 'clip.mp4' : 'photo.jpg');
-  const response = await fetch(`${BASE}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
-  return body.id;
-}
-
-/** The page's box of the first element matching `selector`, or null. */
-function box(page, selector) {
-  return page.evaluate((s) => {
-    const el = document.querySelector(s);
-    if (!el) return null;
-    const r = el.getBoundingClientRect();
-    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
-  }, selector);
-}
 
 describe('layout', () => {
   let browser;

@@ -20,9 +20,11 @@ export function profileView(screenName) {
 
   async function load() {
     try {
-      user = remember(await get(`/users/by/screen_name/${q(screenName)}`));
-      const permission = user.id === app.me.id ? null : await get(`/users/${user.id}/dm_permission`).catch(() => null);
-      render(permission);
+      user = await get(`/users/by/screen_name/${q(screenName)}`);
+      const known = app.users.get(user.id);
+      remember(user);
+      // When the store learned something new, its subscriber below has drawn it already.
+      if (app.users.get(user.id) === known) await show();
     } catch (e) {
       body.replaceChildren(h('div', { class: 'empty' },
         h('h2', {}, e.status === 404 ? 'This account doesn’t exist' : 'Couldn’t load this profile'),
@@ -30,6 +32,20 @@ export function profileView(screenName) {
       document.title = 'Profile · Postern';
     }
   }
+
+  /** Draws `user`, asking first whether you may message them (a follow can change it). */
+  async function show() {
+    const permission = user.id === app.me.id ? null : await get(`/users/${user.id}/dm_permission`).catch(() => null);
+    render(permission);
+  }
+
+  // They followed you, you followed them on another device, they changed their picture:
+  // the store has the person anew, and the profile follows.
+  const unsubscribe = app.store.subscribe((change) => {
+    if (change.type !== 'person' || !user || change.id !== user.id) return;
+    user = change.person;
+    show();
+  });
 
   function render(permission) {
     const me = user.id === app.me.id;
@@ -89,5 +105,5 @@ export function profileView(screenName) {
   }
 
   load();
-  return { el };
+  return { el, destroy: unsubscribe };
 }

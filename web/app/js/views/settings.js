@@ -1,9 +1,13 @@
-// /settings: profile, who can message me, read receipts, quality filter, and the blocked
-// and muted accounts. Choices save as they are made.
+// /settings: profile photo and profile, who can message me, read receipts, quality filter,
+// and the blocked and muted accounts. Choices save as they are made.
 
-import { del, get, patch } from '../api.js';
+import { del, get, patch, put, uploadMedia } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { h } from '../dom.js';
+import { plainMessage } from '../ui/form.js';
+
+/** What the server can cut an avatar from. */
+const PHOTO_TYPES = 'image/jpeg,image/png,image/webp,image/gif';
 
 const WHO = [
   ['following', 'People you follow', 'Only accounts you follow can message you.'],
@@ -19,8 +23,52 @@ export function settingsView() {
 
   async function load() {
     const [settings, blocks, mutes] = await Promise.all([get('/me/settings'), get('/me/blocks?limit=100'), get('/me/mutes?limit=100')]);
-    body.replaceChildren(profileSection(), privacySection(settings), accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
+    body.replaceChildren(photoSection(), profileSection(), privacySection(settings), accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
       accountsSection('Muted accounts', mutes.users, 'mutes', 'Unmute'));
+  }
+
+  /** The picture beside your name everywhere: pick an image (its middle square is used). */
+  function photoSection() {
+    const section = h('section', { class: 'section', 'aria-labelledby': 'set-photo' });
+    const error = h('small', { class: 'field-error', id: 'set-photo-error', role: 'alert', hidden: true });
+    const file = h('input', {
+      type: 'file', accept: PHOTO_TYPES, class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true',
+      onchange: () => file.files[0] && change(async () => {
+        const media = await uploadMedia(file.files[0]);
+        return put('/me/avatar', { media_id: media.id });
+      }, 'Photo updated'),
+    });
+    async function change(action, done) {
+      error.hidden = true;
+      for (const b of section.querySelectorAll('button')) b.disabled = true;
+      section.setAttribute('aria-busy', 'true');
+      try {
+        app.me = remember(await action());
+        toast(done);
+        draw();
+      } catch (err) {
+        error.textContent = plainMessage(err);
+        error.hidden = false;
+        for (const b of section.querySelectorAll('button')) b.disabled = false;
+      } finally {
+        section.removeAttribute('aria-busy');
+        file.value = '';
+      }
+    }
+    function draw() {
+      const has = Boolean(app.me.avatar_url);
+      section.replaceChildren(h('h2', { id: 'set-photo' }, 'Profile photo'),
+        h('div', { class: 'photo-row' }, avatar(app.me, 'large'),
+          h('div', { class: 'photo-actions' },
+            h('button', { class: 'btn', type: 'button', 'aria-describedby': 'set-photo-hint set-photo-error', onclick: () => file.click() },
+              has ? 'Change photo' : 'Upload photo'),
+            has && h('button', { class: 'btn danger', type: 'button', onclick: () => change(() => del('/me/avatar'), 'Photo removed') }, 'Remove photo'),
+            h('small', { class: 'hint', id: 'set-photo-hint' }, 'A JPEG, PNG, WebP or GIF. The middle square is shown.'),
+            error)),
+        file);
+    }
+    draw();
+    return section;
   }
 
   function profileSection() {

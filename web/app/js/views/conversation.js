@@ -47,7 +47,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     title, id && menuBtn);
   const status = h('p', { class: 'timeline-status' });
   const list = h('ol', { class: 'timeline-list' });
-  const renderRows = keyedList(list, (row) => buildRow(row), sameRow);
+  const renderRows = keyedList(list, (row) => buildRow(row), sameRow, { chunk: 50 });
   const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list);
   const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
   const footer = h('div', {});
@@ -76,6 +76,16 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   new ResizeObserver(() => {
     if (atEnd) timeline.scrollTop = timeline.scrollHeight;
   }).observe(timeline);
+  // Scrolling to the end needs the page laid out. Done in the next frame, it takes the layout
+  // the frame does anyway, once however many messages arrived, instead of forcing one per
+  // message: in a long conversation each layout is thousands of rows.
+  let pinning = 0;
+  function scrollToEnd() {
+    pinning ||= requestAnimationFrame(() => {
+      pinning = 0;
+      timeline.scrollTop = timeline.scrollHeight;
+    });
+  }
 
   async function load() {
     if (!id) {
@@ -198,7 +208,6 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   /** Adds or replaces one event, keeping the view pinned to the bottom if it was there. */
   function upsert(e) {
-    const atBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80;
     const i = events.findIndex((x) => x.id === e.id);
     const event = { type: 'message', ...e };
     if (i >= 0) events[i] = { ...events[i], ...event };
@@ -208,7 +217,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       if (last && byId(last, event) > 0) events.sort(byId);
     }
     renderAll();
-    if (atBottom || (i < 0 && e.sender_id === app.me.id)) timeline.scrollTop = timeline.scrollHeight;
+    if (atEnd || (i < 0 && e.sender_id === app.me.id)) scrollToEnd();
     return e;
   }
 

@@ -24,12 +24,10 @@ const TYPING_SENT_EVERY_MS = 3000;
 // Drafts by conversation (or `new:USER_ID`), kept while the page is open.
 export const drafts = new Map();
 
-const byId = (a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0);
-
 /** `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet. */
 export function conversationPane({ id, recipient, message, onChange, onBox }) {
   let conversation = null;
-  let events = []; // oldest first
+  let events = []; // oldest first, as the store has them
   let olderCursor = null;
   let olderLoad = null; // the older page being loaded, if one is
   let olderError = null; // why the last older page failed to load, until one loads
@@ -55,7 +53,11 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   const input = composer({
     send: sendMessage,
-    edit: (m, text) => patch(`/conversations/${q(m.conversation_id)}/messages/${m.id}`, { text }).then(upsert),
+    edit: async (m, text) => {
+      const edited = await patch(`/conversations/${q(m.conversation_id)}/messages/${m.id}`, { text });
+      app.store.reduce({ type: 'event', id, event: { type: 'message', ...edited } });
+      return edited;
+    },
     typing: sendTyping,
     draft: () => drafts.get(draftKey) || '',
     saveDraft: (text) => (text ? drafts.set(draftKey, text) : drafts.delete(draftKey)),
@@ -104,10 +106,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       conversation = c;
       onBox?.(c.box);
       c.participants.forEach(remember);
-      events = page.events.slice().sort(byId);
       olderCursor = page.next_cursor || null;
       renderHeader(c.participants.filter((p) => p.id !== app.me.id));
-      renderAll();
+      app.store.reduce({ type: 'events.page', id, events: page.events });
       await checkPermission();
       mountFooter();
       timeline.scrollTop = timeline.scrollHeight;
@@ -206,27 +207,28 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     return list.querySelector(`#${CSS.escape(row.id)} [aria-label="${CSS.escape(label)}"]`);
   }
 
-  /** Adds or replaces one event, keeping the view pinned to the bottom if it was there. */
-  function upsert(e) {
-    const i = events.findIndex((x) => x.id === e.id);
-    const event = { type: 'message', ...e };
-    if (i >= 0) events[i] = { ...events[i], ...event };
-    else {
-      const last = events[events.length - 1];
-      events.push(event);
-      if (last && byId(last, event) > 0) events.sort(byId);
-    }
+  // A seek to an old message loads page after page, then draws once.
+  let seeking = false;
+
+  /**
+   * The events as the store now has them: drawn, and the view kept at the end if it was there
+   * or if this is a new message of mine.
+   */
+  function eventsChanged(fresh) {
+    const newest = events[events.length - 1];
+    events = fresh;
+    if (seeking) return;
     renderAll();
-    if (atEnd || (i < 0 && e.sender_id === app.me.id)) scrollToEnd();
-    return e;
+    const now = events[events.length - 1];
+    if (now && now !== newest && (atEnd || (now.sender_id === app.me.id && newest?.id !== now.id))) scrollToEnd();
   }
 
   /**
    * Loads the page before the oldest shown; whether it loaded. Callers share a load in flight.
-   * `seeking` (a jump to an old message) takes the largest pages and leaves the drawing to the
-   * caller, which draws once when it arrives rather than once per page.
+   * While `seeking` (a jump to an old message) it takes the largest pages and leaves the
+   * drawing to the seek, which draws once when it arrives rather than once per page.
    */
-  function loadOlder({ seeking = false } = {}) {
+  function loadOlder() {
     if (!olderCursor) return Promise.resolve(false);
     olderLoad ??= (async () => {
       status.textContent = 'Loading older messages…';
@@ -234,14 +236,11 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
         const limit = seeking ? SEEK_PAGE : PAGE;
         const page = await get(`/conversations/${q(id)}/events?limit=${limit}&cursor=${q(olderCursor)}`);
         const before = timeline.scrollHeight - timeline.scrollTop;
-        const known = new Set(events.map((e) => e.id));
-        events = events.concat(page.events.filter((e) => !known.has(e.id))).sort(byId);
         olderCursor = page.next_cursor || null;
         olderError = null;
-        if (seeking) return true;
-        renderAll();
+        app.store.reduce({ type: 'events.page', id, events: page.events, older: true });
         // Keep what the person was looking at in place.
-        timeline.scrollTop = timeline.scrollHeight - before;
+        if (!seeking) timeline.scrollTop = timeline.scrollHeight - before;
         return true;
       } catch (e) {
         olderError = e.message;
@@ -262,16 +261,24 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     // (deleted for this person, or from before they joined).
     const further = () => olderCursor && events.length && BigInt(events[0].id) > BigInt(messageId);
     let drawn = true;
-    while (!shown() && further()) {
-      const more = await loadOlder({ seeking: true });
-      if (closed) return;
-      drawn = false;
-      if (!more) {
-        renderAll(); // what did load, and (in the status line) why the rest did not
-        return;
+    let failed = false;
+    seeking = true;
+    try {
+      while (!shown() && further()) {
+        const more = await loadOlder();
+        if (closed) return;
+        drawn = false;
+        // Drawn below: what did load, and in the status line why the rest did not.
+        if (!more) {
+          failed = true;
+          break;
+        }
       }
+    } finally {
+      seeking = false;
     }
     if (!drawn) renderAll();
+    if (failed) return;
     const target = document.getElementById(`m-${messageId}`);
     if (!target) return toast('That message is no longer available.', 'error');
     target.scrollIntoView({ block: 'center' });
@@ -296,7 +303,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     drafts.delete(draftKey);
     // The message ended the other side's typing indicator; typing again shows it again.
     lastTypingSent = 0;
-    upsert(m);
+    app.store.reduce({ type: 'event', id, event: { type: 'message', ...m } });
   }
 
   function sendTyping() {
@@ -354,17 +361,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       : { title: 'Delete for you?', text: 'The message disappears for you only; others still see it.', confirm: 'Delete for you', danger: true });
     if (!ok) return;
     const done = await attempt(() => del(`/conversations/${q(id)}/messages/${m.id}?for_everyone=${forEveryone}`));
-    if (done) removed(m.id, forEveryone);
-  }
-
-  function removed(messageId, forEveryone) {
-    if (forEveryone) {
-      const m = events.find((e) => e.id === messageId);
-      if (m) upsert({ ...m, text: '', media: undefined, deleted: true, reactions: [] });
-    } else {
-      events = events.filter((e) => e.id !== messageId);
-      renderAll();
-    }
+    if (done) app.store.reduce({ type: 'event.gone', id, messageId: m.id, forEveryone });
   }
 
   function conversationMenu(button) {
@@ -471,33 +468,17 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   function handle(frame) {
     const d = frame.data || {};
     if (!id || d.conversation_id !== id) return;
+    // The events themselves changed in the store, which heard the frame first.
     switch (frame.type) {
       case 'message.created':
         stopTyping(d.sender_id);
-        upsert(d);
         markRead();
         break;
-      case 'message.edited':
-        if (events.some((e) => e.id === d.id)) upsert(d);
-        break;
-      case 'message.deleted':
-        removed(d.message_id, d.for_everyone);
-        break;
-      case 'reaction.added':
-      case 'reaction.removed': {
-        const m = events.find((e) => e.id === d.message_id);
-        if (m) upsert({ ...m, reactions: reacted(m.reactions, d, frame.type === 'reaction.added') });
-        break;
-      }
       case 'typing':
         if (d.user_id === app.me.id) break;
         clearTimeout(typers.get(d.user_id));
         typers.set(d.user_id, setTimeout(() => stopTyping(d.user_id), TYPING_SHOWN_MS));
         showTyping();
-        break;
-      case 'participants.joined':
-      case 'participants.left':
-        upsert({ ...d, type: frame.type === 'participants.joined' ? 'participants_join' : 'participants_leave' });
         break;
       default:
     }
@@ -521,7 +502,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   // The conversation as the store has it after any event that touched it.
   const unsubscribe = app.store.subscribe((change) => {
-    if (change.type === 'conversation' && change.id === id) sync(change.conversation);
+    if (change.id !== id) return;
+    if (change.type === 'conversation') sync(change.conversation);
+    if (change.type === 'events') eventsChanged(change.events);
   });
 
   // Set when the pane closes: a search result's walk back through history stops there.
@@ -535,23 +518,11 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
     showMessage,
     destroy() {
       unsubscribe();
+      if (id) app.store.reduce({ type: 'events.closed', id });
       closed = true;
       clearTimeout(readTimer);
       typers.forEach(clearTimeout);
       document.removeEventListener('visibilitychange', onVisible);
     },
   };
-}
-
-function reacted(groups, change, added) {
-  const out = groups.map((g) => ({ ...g, user_ids: [...g.user_ids] }));
-  let g = out.find((x) => x.emoji === change.emoji);
-  if (added) {
-    if (!g) out.push(g = { emoji: change.emoji, count: 0, user_ids: [] });
-    if (!g.user_ids.includes(change.user_id)) g.user_ids.push(change.user_id);
-  } else if (g) {
-    g.user_ids = g.user_ids.filter((u) => u !== change.user_id);
-  }
-  for (const x of out) x.count = x.user_ids.length;
-  return out.filter((x) => x.count > 0);
 }

@@ -23,6 +23,7 @@ export function settingsView() {
 
   async function load() {
     const [settings, blocks, mutes] = await Promise.all([get('/me/settings'), get('/me/blocks?limit=100'), get('/me/mutes?limit=100')]);
+    app.store.reduce({ type: 'settings', settings });
     body.replaceChildren(photoSection(), profileSection(), privacySection(settings), accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
       accountsSection('Muted accounts', mutes.users, 'mutes', 'Unmute'));
   }
@@ -101,7 +102,9 @@ export function settingsView() {
   }
 
   function privacySection(settings) {
-    const saveSetting = (patchBody) => attempt(() => patch('/me/settings', patchBody), 'Settings saved');
+    const saveSetting = (patchBody) => attempt(async () => {
+      app.store.reduce({ type: 'settings', settings: await patch('/me/settings', patchBody) });
+    }, 'Settings saved');
     const radios = WHO.map(([value, label, hint]) => h('label', { class: 'check' },
       h('input', {
         type: 'radio', name: 'allow_dms_from', value, checked: settings.allow_dms_from === value,

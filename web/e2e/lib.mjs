@@ -147,6 +147,40 @@ export async function apiUser(prefix) {
   return { id: body.user.id, token: body.token, screenName };
 }
 
+/**
+ * A head-and-shoulders picture, drawn in the page: what a profile photo looks like, and its
+ * subject is in the middle, where an avatar's square is cut.
+ */
+export async function portrait(page, width = 800, height = 600, hue = 200) {
+  const bytes = await page.evaluate(async ([w, h, hue]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const g = canvas.getContext('2d');
+    g.fillStyle = `hsl(${hue} 55% 70%)`;
+    g.fillRect(0, 0, w, h);
+    const side = Math.min(w, h);
+    g.fillStyle = `hsl(${(hue + 180) % 360} 35% 35%)`;
+    g.beginPath();
+    g.ellipse(w / 2, h / 2 + side * 0.55, side * 0.36, side * 0.3, 0, 0, Math.PI * 2);
+    g.fill();
+    g.fillStyle = 'hsl(28 45% 72%)';
+    g.beginPath();
+    g.arc(w / 2, h / 2 - side * 0.05, side * 0.2, 0, Math.PI * 2);
+    g.fill();
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }, [width, height, hue]);
+  return new Uint8Array(bytes);
+}
+
+/** Picks `bytes` as a person's profile photo in Settings, as they would. */
+export async function setPhoto(p, bytes) {
+  await p.page.goto(`${BASE}/settings`);
+  const chooser = p.page.waitForEvent('filechooser');
+  await p.page.getByRole('button', { name: /^(Upload|Change) photo$/ }).click();
+  await (await chooser).setFiles({ name: 'me.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(bytes) });
+  await see(p.page.getByRole('button', { name: 'Change photo' }));
+}
+
 /** A JPEG of `width`×`height` drawn in the page (a gradient, so scaling would show). */
 export async function photo(page, width, height) {
   const bytes = await page.evaluate(async ([w, h]) => {

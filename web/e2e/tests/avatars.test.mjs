@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE, apiCall, apiUser, box, follow, launch, person, photo, see, shot, signUp, until, upload,
+  BASE, apiCall, apiUser, box, follow, launch, person, portrait, see, setPhoto, shot, signUp, until,
 } from '../lib.mjs';
 
 const SIZES = [
@@ -52,11 +52,8 @@ describe('avatars', () => {
     // No picture yet: the initial, and no image.
     assert.equal(await page.locator('.photo-row .avatar img').count(), 0);
     assert.equal((await page.locator('.photo-row .avatar').innerText()).trim(), 'A');
-    const chooser = page.waitForEvent('filechooser');
-    await page.getByRole('button', { name: 'Upload photo' }).click();
     // A landscape photo: its middle square is used, never squashed.
-    await (await chooser).setFiles({ name: 'ada.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await photo(page, 1200, 600)) });
-    await see(page.getByRole('button', { name: 'Change photo' }));
+    await setPhoto(ada, await portrait(page, 1200, 600));
     const large = await drawnAvatar(page, '.photo-row');
     assert.deepEqual([large.width, large.height], [96, 96], JSON.stringify(large));
     assert.equal(large.natural[0], large.natural[1], `square: ${JSON.stringify(large)}`);

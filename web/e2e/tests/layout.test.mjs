@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE, apiCall, apiUser, box, follow, launch, message, messageAction, person, photo, see, send, shot, signUp, until, upload,
+  BASE, apiCall, apiUser, box, follow, launch, message, messageAction, person, photo, portrait, see, send, shot, signUp, until,
+  upload,
 } from '../lib.mjs';
 
 const LONG_NAME = 'Maximiliana Featherstonehaugh-Worthington Support';
@@ -27,6 +28,8 @@ describe('layout', () => {
     await signUp(nora);
     brand = await apiUser('acme');
     await apiCall(brand.token, 'PATCH', '/me', { name: LONG_NAME });
+    // The brand's picture is a portrait photo: its middle square shows.
+    await apiCall(brand.token, 'PUT', '/me/avatar', { media_id: await upload(brand.token, await portrait(nora.page, 600, 900, 20)) });
     await follow(nora, brand);
     await apiCall(brand.token, 'POST', `/messages/with/${nora.id}`, { text: 'Hello! Here is the view from our office.' });
     for (const [w, h] of [[1200, 600], [600, 1200]]) {

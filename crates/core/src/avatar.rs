@@ -75,6 +75,10 @@ impl<'de> Deserialize<'de> for Avatar {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should stop loudly at the first thing it did not expect"
+)]
 mod tests {
     use super::*;
 

@@ -7,6 +7,7 @@
 //! - [`text`] and [`entities`]: text normalization and limits, server-side entities.
 //! - [`media`]: media categories, accepted types and their caps; media as clients see it.
 //! - [`stream`]: real-time events and their wire frames.
+//! - [`support`]: support accounts' hours (time zones, daylight saving) and away message.
 //! - [`limits`]: the configurable product limits (SPEC §6).
 //! - [`patterns`]: those rules as JSON Schema patterns, for the API's documents.
 //! - [`error`]: every refusal, independent of any HTTP surface.
@@ -21,6 +22,7 @@ pub mod media;
 pub mod model;
 pub mod patterns;
 pub mod stream;
+pub mod support;
 pub mod text;
 
 pub use error::{Error, Invalid, Result};

@@ -46,6 +46,10 @@ fn middle_square(image: &DynamicImage) -> DynamicImage {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test should stop loudly at the first thing it did not expect"
+)]
 mod tests {
     use image::{Rgb, RgbImage};
 

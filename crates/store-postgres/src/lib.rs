@@ -17,6 +17,7 @@
 
 mod accounts;
 mod append;
+mod cold;
 mod conversations;
 mod fanout;
 mod graph;
@@ -180,6 +181,10 @@ async fn claim_node_id(conn: &mut PgConnection) -> Result<u16> {
 
 #[async_trait]
 impl Store for PostgresStore {
+    fn cold(&self) -> &dyn postern_store::cold::ColdSql {
+        self
+    }
+
     fn backend_name(&self) -> &'static str {
         "postgres"
     }

@@ -145,7 +145,7 @@ impl Export {
 }
 
 /// A value as a [`Cell`]; `None` for text that is not UTF-8, which no other backend stores.
-fn cell(value: ValueRef<'_>) -> Option<Cell> {
+pub(crate) fn cell(value: ValueRef<'_>) -> Option<Cell> {
     Some(match value {
         ValueRef::Null => Cell::Null,
         ValueRef::Integer(i) => Cell::Integer(i),

@@ -10,6 +10,7 @@
 //! lookups run on the calling thread (see [`SqliteStore::lookup`]).
 
 mod accounts;
+mod cold;
 mod conversations;
 pub mod export;
 mod fanout;
@@ -215,6 +216,10 @@ fn one_spelling_per_conversation(conn: &Connection) -> Result<()> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn cold(&self) -> &dyn postern_store::cold::ColdSql {
+        self
+    }
+
     fn backend_name(&self) -> &'static str {
         "sqlite"
     }

@@ -238,6 +238,8 @@ pub trait Store:
     AccountStore + GraphStore + ConversationStore + MessageStore + MediaStore + StreamStore
 {
     fn backend_name(&self) -> &'static str;
+    /// The cold tables' portable SQL (docs/storage.md).
+    fn cold(&self) -> &dyn crate::cold::ColdSql;
     /// Readiness: whether the store answers a trivial query now.
     async fn ping(&self) -> Result<()>;
 }

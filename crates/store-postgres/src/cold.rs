@@ -1,0 +1,84 @@
+//! [`ColdSql`] on PostgreSQL: `?N` placeholders become `$N`, each `run` is one transaction,
+//! and returned columns come back as [`Cell`]s by their type (`BOOLEAN` as 0/1, for the
+//! columns older tables declare that way).
+
+use async_trait::async_trait;
+use postern_core::{Error, Result};
+use postern_store::cold::{Cell, ColdRow, ColdSql, Statement, dollar_placeholders};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{Column, Postgres, Row, TypeInfo, ValueRef};
+
+use crate::PostgresStore;
+use crate::rows::Db;
+
+#[async_trait]
+impl ColdSql for PostgresStore {
+    async fn run(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>> {
+        let mut tx = self.pool.begin().await.db()?;
+        let mut outcomes = Vec::with_capacity(statements.len());
+        for s in &statements {
+            let sql = dollar_placeholders(s.sql);
+            let rows = bind(sqlx::query(&sql), &s.params)
+                .fetch_all(&mut *tx)
+                .await
+                .db()?;
+            outcomes.push(rows.iter().map(cold_row).collect::<Result<Vec<_>>>()?);
+        }
+        tx.commit().await.db()?;
+        Ok(outcomes)
+    }
+
+    async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>> {
+        let sql = dollar_placeholders(statement.sql);
+        let rows = bind(sqlx::query(&sql), &statement.params)
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows.iter().map(cold_row).collect()
+    }
+}
+
+fn bind<'q>(
+    mut query: Query<'q, Postgres, PgArguments>,
+    params: &'q [Cell],
+) -> Query<'q, Postgres, PgArguments> {
+    for p in params {
+        query = match p {
+            Cell::Null => query.bind(None::<String>),
+            Cell::Integer(n) => query.bind(*n),
+            Cell::Real(f) => query.bind(*f),
+            Cell::Text(s) => query.bind(s.as_str()),
+            Cell::Blob(b) => query.bind(b.as_slice()),
+        };
+    }
+    query
+}
+
+fn cold_row(row: &PgRow) -> Result<ColdRow> {
+    let cells = row
+        .columns()
+        .iter()
+        .map(|column| {
+            let i = column.ordinal();
+            if row.try_get_raw(i).db()?.is_null() {
+                return Ok(Cell::Null);
+            }
+            Ok(match column.type_info().name() {
+                "INT8" => Cell::Integer(row.try_get(i).db()?),
+                "INT4" => Cell::Integer(i64::from(row.try_get::<i32, _>(i).db()?)),
+                "INT2" => Cell::Integer(i64::from(row.try_get::<i16, _>(i).db()?)),
+                "BOOL" => Cell::Integer(i64::from(row.try_get::<bool, _>(i).db()?)),
+                "FLOAT8" => Cell::Real(row.try_get(i).db()?),
+                "TEXT" | "VARCHAR" | "NAME" => Cell::Text(row.try_get(i).db()?),
+                "BYTEA" => Cell::Blob(row.try_get(i).db()?),
+                other => {
+                    return Err(Error::internal(format!(
+                        "a cold query returned a {other} column, outside the portable types"
+                    )));
+                }
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ColdRow(cells))
+}

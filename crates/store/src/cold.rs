@@ -1,0 +1,161 @@
+//! Cold tables, written once for both backends (docs/storage.md).
+//!
+//! The hot paths (append, inbox, history, stream) keep SQL tuned to each backend. Everything
+//! else (business settings, welcome messages, profiles, click counts, and the tables later
+//! features add) is read and written through [`ColdSql`]: statements in the SQL both SQLite
+//! and PostgreSQL speak, with `?1`, `?2`, … placeholders, bound with [`Cell`]s, run by
+//! whichever backend is configured. A cold table's queries live beside its domain code in
+//! this crate, once; its DDL is one file both backends' migrations include.
+//!
+//! The portable subset, which [`ColdSql`] implementations may rely on:
+//! - column types `BIGINT` and `TEXT` only (booleans are 0/1, times Unix milliseconds, JSON
+//!   is text), so every value is a [`Cell::Integer`], [`Cell::Text`] or [`Cell::Null`];
+//! - `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT`, `coalesce`, `CASE`;
+//! - no backend functions (`now()`, `json_*`): times and ids come in as parameters.
+
+use async_trait::async_trait;
+use postern_core::{Error, Result};
+
+pub use crate::copy::Cell;
+
+/// One statement and its parameters, which `?1`, `?2`, … in `sql` name in order.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: &'static str,
+    pub params: Vec<Cell>,
+}
+
+impl Statement {
+    pub fn new(sql: &'static str, params: Vec<Cell>) -> Statement {
+        Statement { sql, params }
+    }
+}
+
+/// A returned row's cells, in the statement's column order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColdRow(pub Vec<Cell>);
+
+impl ColdRow {
+    fn cell(&self, i: usize) -> Result<&Cell> {
+        self.0
+            .get(i)
+            .ok_or_else(|| Error::internal(format!("a cold row has no column {i}")))
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64> {
+        match self.cell(i)? {
+            Cell::Integer(n) => Ok(*n),
+            other => Err(mismatch(i, "an integer", other)),
+        }
+    }
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        match self.cell(i)? {
+            Cell::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    pub fn text(&self, i: usize) -> Result<String> {
+        match self.cell(i)? {
+            Cell::Text(s) => Ok(s.clone()),
+            other => Err(mismatch(i, "text", other)),
+        }
+    }
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        match self.cell(i)? {
+            Cell::Null => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
+    pub fn boolean(&self, i: usize) -> Result<bool> {
+        self.int(i).map(|n| n != 0)
+    }
+}
+
+fn mismatch(i: usize, wanted: &str, got: &Cell) -> Error {
+    Error::internal(format!(
+        "cold column {i}: wanted {wanted}, got {}",
+        got.kind()
+    ))
+}
+
+/// Runs portable statements on the configured backend.
+#[async_trait]
+pub trait ColdSql: Send + Sync {
+    /// Runs `statements` in order in one transaction (all or nothing) and returns the rows
+    /// each returned: a `SELECT`'s, or `RETURNING`'s (how a write says what it changed).
+    async fn run(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>>;
+    /// Runs one read-only statement, without waiting for writes.
+    async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>>;
+}
+
+/// Shorthands for parameters.
+pub fn int(n: i64) -> Cell {
+    Cell::Integer(n)
+}
+
+pub fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+pub fn opt_text(s: Option<impl Into<String>>) -> Cell {
+    s.map_or(Cell::Null, |s| Cell::Text(s.into()))
+}
+
+pub fn boolean(b: bool) -> Cell {
+    Cell::Integer(i64::from(b))
+}
+
+/// `sql` with SQLite's `?N` placeholders spelled PostgreSQL's way, `$N`. Placeholders are
+/// only recognized outside string literals and quoted names.
+pub fn dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '?') if chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push('$');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renamed_outside_quotes_only() {
+        assert_eq!(
+            dollar_placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND \"?3\" = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND \"?3\" = $12"
+        );
+        assert_eq!(
+            dollar_placeholders("SELECT 'it''s ?1', ?2"),
+            "SELECT 'it''s ?1', $2"
+        );
+    }
+
+    #[test]
+    fn cells_read_back_as_their_kind_or_say_what_they_are() {
+        let row = ColdRow(vec![int(1), text("a"), Cell::Null]);
+        assert_eq!(row.int(0).ok(), Some(1));
+        assert!(row.boolean(0).unwrap_or(false));
+        assert_eq!(row.text(1).ok().as_deref(), Some("a"));
+        assert_eq!(row.opt_text(2).ok(), Some(None));
+        assert_eq!(row.opt_int(2).ok(), Some(None));
+        let wrong = row.int(1).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(wrong.contains("wanted an integer, got text"), "{wrong}");
+        assert!(row.int(7).is_err());
+    }
+}

@@ -8,6 +8,7 @@ use crate::avatar::Avatar;
 use crate::entities::Entities;
 use crate::ids::{ConversationId, EventId, UserId};
 use crate::media::Media;
+use crate::support::{SupportSettings, SupportStatus};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -77,6 +78,13 @@ pub struct User {
     pub avatar: Option<Avatar>,
     pub verified: bool,
     pub created_at: DateTime<Utc>,
+    /// Whether this is a support account, and whether it is open now (as of the response).
+    pub support: SupportStatus,
+    /// The account's support settings, from which the service computes `support` at its
+    /// clock; not shown (the account itself reads them at `GET /me/support`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub support_settings: Option<SupportSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

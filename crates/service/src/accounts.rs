@@ -53,7 +53,7 @@ impl Services {
             })
             .await?;
         let token = self.sign_in(user.id, r.session, "registration").await?;
-        Ok((user, token))
+        Ok((self.present(user), token))
     }
 
     /// Checks a screen name and password; `session` issues a browser session (cookie and
@@ -84,7 +84,7 @@ impl Services {
     }
 
     pub async fn user(&self, id: UserId) -> Result<User> {
-        Ok(self.user_with_settings(id).await?.user)
+        Ok(self.present(self.user_with_settings(id).await?.user))
     }
 
     pub(crate) async fn user_with_settings(&self, id: UserId) -> Result<UserWithSettings> {
@@ -99,6 +99,7 @@ impl Services {
         self.store
             .user_by_screen_name(screen_name)
             .await?
+            .map(|u| self.present(u))
             .ok_or(Error::NotFound("user"))
     }
 
@@ -116,7 +117,7 @@ impl Services {
         {
             return Ok(Vec::new());
         }
-        self.store.search_users(prefix, limit).await
+        Ok(self.present_all(self.store.search_users(prefix, limit).await?))
     }
 
     pub async fn update_profile(
@@ -136,7 +137,7 @@ impl Services {
         if patch.name.as_deref() == Some("") {
             return Err(Error::invalid("name", "must not be empty"));
         }
-        self.store.update_profile(id, patch).await
+        Ok(self.present(self.store.update_profile(id, patch).await?))
     }
 
     pub async fn settings(&self, id: UserId) -> Result<Settings> {
@@ -144,6 +145,7 @@ impl Services {
     }
 
     pub async fn update_settings(&self, id: UserId, patch: SettingsPatch) -> Result<Settings> {
+        self.check_dms_setting(id, patch.allow_dms_from).await?;
         self.store.update_settings(id, patch).await
     }
 

@@ -58,7 +58,7 @@ impl Services {
         match replaced {
             Ok((user, old)) => {
                 self.forget_avatar(old).await;
-                Ok(user)
+                Ok(self.present(user))
             }
             Err(e) => {
                 self.forget_avatar(Some(avatar)).await;
@@ -71,7 +71,7 @@ impl Services {
     pub async fn remove_avatar(&self, me: UserId) -> Result<User> {
         let (user, old) = self.store.replace_avatar(me, None).await?;
         self.forget_avatar(old).await;
-        Ok(user)
+        Ok(self.present(user))
     }
 
     /// One side of an avatar, for anyone: its key is unguessable and new for every picture,

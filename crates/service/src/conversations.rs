@@ -187,7 +187,7 @@ impl Services {
             .users(&ids)
             .await?
             .into_iter()
-            .map(|u| (u.id, u))
+            .map(|u| (u.id, self.present(u)))
             .collect();
         let receipts: HashSet<UserId> = self
             .store
@@ -275,7 +275,7 @@ impl Services {
             id,
             kind: ConversationKind::OneToOne,
             name: None,
-            participants: self.store.users(&[me, other]).await?,
+            participants: self.present_all(self.store.users(&[me, other]).await?),
             left: false,
             created_at: now,
             last_activity_at: now,

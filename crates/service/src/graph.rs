@@ -149,12 +149,13 @@ impl Services {
         cursor: Option<String>,
         limit: usize,
     ) -> Result<Page<User>> {
-        match list {
+        let page = match list {
             EdgeList::Followers => self.store.followers(user, cursor, limit).await,
             EdgeList::Following => self.store.following(user, cursor, limit).await,
             EdgeList::Blocked => self.store.blocked(user, cursor, limit).await,
             EdgeList::Muted => self.store.muted(user, cursor, limit).await,
-        }
+        };
+        Ok(self.present_page(page?))
     }
 
     /// Reports a user, message or conversation. Reporting a conversation also hides it and
@@ -252,8 +253,7 @@ impl Services {
             recipient_follows_sender: i.recipient_follows_sender,
             recipient_accepted_sender: i.recipient_accepted_sender,
             recipient_allows: i.recipient_allows,
-            // Support accounts arrive with business messaging.
-            recipient_support: false,
+            recipient_support: i.recipient_support,
             recipient_quality_filter: i.recipient_quality_filter,
             sender_verified: i.sender_verified,
             sender_looks_like_spam: looks_like_spam,

@@ -9,6 +9,8 @@
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
+//! - [`support`]: support accounts: settings, open now, the away message.
+//! - [`clock`]: the time support hours are read at, which tests can stand still.
 //! - [`stream`]: a user's real-time events with resume from a position.
 //! - [`rate`]: the per-user send limits.
 //! - [`login_guard`]: slowing password guessing, per account and per address.
@@ -18,6 +20,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod avatars;
+pub mod clock;
 pub mod conversations;
 pub mod graph;
 pub mod login_guard;
@@ -25,6 +28,7 @@ pub mod media;
 pub mod messages;
 pub mod rate;
 pub mod stream;
+pub mod support;
 pub mod sweeper;
 
 use std::sync::Arc;
@@ -56,6 +60,8 @@ pub struct ServiceConfig {
     pub login: login_guard::LoginLimits,
     /// How often [`Services::spawn_sweeper`] forgets expired idempotency keys.
     pub sweep_every: Duration,
+    /// The time for support hours: real, unless a test stands it still.
+    pub clock: clock::Clock,
 }
 
 impl Default for ServiceConfig {
@@ -69,6 +75,7 @@ impl Default for ServiceConfig {
             login_token_days: 30,
             login: login_guard::LoginLimits::default(),
             sweep_every: Duration::from_secs(5 * 60),
+            clock: clock::Clock::default(),
         }
     }
 }

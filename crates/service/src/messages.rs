@@ -70,7 +70,7 @@ pub fn check_client_key(field: &str, key: &str) -> Result<()> {
 impl Services {
     /// Normalizes text and extracts entities, resolving mentions to accounts here.
     /// Text may be empty only when `attachment` says the message carries something else.
-    async fn compose(&self, raw: &str, attachment: bool) -> Result<(String, Entities)> {
+    pub(crate) async fn compose(&self, raw: &str, attachment: bool) -> Result<(String, Entities)> {
         let text = text::message_text("text", raw, self.config.limits.dm_text)?;
         if text.trim().is_empty() && !attachment {
             return Err(Error::invalid(
@@ -125,9 +125,13 @@ impl Services {
             check_client_key("client_message_id", key)?;
         }
         let (text, entities) = self.compose(&draft.text, draft.media_id.is_some()).await?;
+        let mut to_support = None;
         let (setup, notify, first_contact_limited) = match audience {
             Audience::OneToOne(recipient) => {
                 let admission = self.admit(me, recipient).await?;
+                if admission.inputs.recipient_support {
+                    to_support = Some(recipient);
+                }
                 let setup = OneToOneSetup {
                     recipient,
                     recipient_box: admission.decision.inbox.unwrap_or_default(),
@@ -155,7 +159,7 @@ impl Services {
             Some(id) => Some(self.attachable(me, id, draft.client_key.is_some()).await?),
             None => None,
         };
-        self.rate.check_send(me)?;
+        self.check_send_limit(me).await?;
         // Young accounts may open only a few new conversations with non-followers a day.
         if first_contact_limited && self.store.conversation(&id).await?.is_none() {
             self.rate.check_young_new_conversation(me)?;
@@ -177,6 +181,15 @@ impl Services {
         let appended = self.store.append_message(new).await?;
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
+        if let Some(account) = to_support.filter(|_| !appended.duplicate) {
+            // The person's message stands whatever happens to the away message.
+            if let Err(e) = self
+                .away_message(account, me, &appended.message.conversation_id)
+                .await
+            {
+                tracing::warn!(error = %e, "sending an away message failed");
+            }
+        }
         Ok(Sent {
             message: appended.message,
             created: !appended.duplicate,

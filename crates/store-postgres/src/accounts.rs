@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use postern_core::avatar::Avatar;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
+use postern_store::rows::USER_COL_COUNT;
 use postern_store::{
     AccountStore, NewUser, ProfilePatch, SettingsPatch, TokenKind, TokenRecord, UserWithSettings,
 };
@@ -86,7 +87,7 @@ impl AccountStore for PostgresStore {
         row.map(|r| {
             Ok(UserWithSettings {
                 user: rows::user(&r)?,
-                settings: settings(&r, 7)?,
+                settings: settings(&r, USER_COL_COUNT)?,
             })
         })
         .transpose()

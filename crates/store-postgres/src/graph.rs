@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use postern_core::model::{AllowDmsFrom, Relationship, ReportTarget, User};
 use postern_core::{ConversationId, Error, Result, UserId};
+use postern_store::rows::{USER_COL_COUNT, support_enabled};
 use postern_store::{AdmissionInputs, GraphStore, NewReport, Page, page};
 use sqlx::{PgConnection, Row};
 
@@ -74,7 +75,7 @@ async fn list_edges(
     let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
     let before = page::parse_key(cursor.as_deref(), "this list")?;
     let sql = format!(
-        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_key, u.verified, u.created_at, e.seq
+        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_key, u.verified, u.created_at, u.support, e.seq
          FROM {table} e JOIN users u ON u.id = e.{theirs}
          WHERE e.{mine} = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"
     );
@@ -85,7 +86,9 @@ async fn list_edges(
         .fetch_all(&store.pool)
         .await
         .db()?;
-    let mut found = map_all(found, |r| Ok((rows::user(r)?, r.try_get::<i64, _>(7)?)))?;
+    let mut found = map_all(found, |r| {
+        Ok((rows::user(r)?, r.try_get::<i64, _>(USER_COL_COUNT)?))
+    })?;
     let next_cursor = page::cut(&mut found, limit, |(_, seq)| seq.to_string());
     Ok(Page {
         items: found.into_iter().map(|(u, _)| u).collect(),
@@ -236,7 +239,8 @@ impl GraphStore for PostgresStore {
                 (SELECT count(*) FROM (SELECT 1 FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
                    WHERE cv.created_by = $1 AND cv.kind = 'one_to_one' AND p.user_id <> $1 AND NOT p.accepted
                    LIMIT 1000) unanswered),
-                (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = $1 LIMIT 1000) against)
+                (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = $1 LIMIT 1000) against),
+                r.support
              FROM users r, users s WHERE r.id = $2 AND s.id = $1",
         )
         .bind(sender.0)
@@ -261,6 +265,7 @@ impl GraphStore for PostgresStore {
                 sender_created_at: Some(to_time(row.try_get(6)?)),
                 sender_unanswered_requests: count(7)?,
                 sender_reports_against: count(8)?,
+                recipient_support: support_enabled(row.try_get::<Option<String>, _>(9)?.as_deref()),
             })
         })();
         inputs.db()

@@ -37,7 +37,8 @@ pub fn sql_count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-pub const USER_COLS: &str = "id, screen_name, name, description, avatar_key, verified, created_at";
+pub const USER_COLS: &str =
+    "id, screen_name, name, description, avatar_key, verified, created_at, support";
 
 pub fn user(r: &PgRow) -> sqlx::Result<User> {
     Ok(UserColumns {
@@ -48,6 +49,7 @@ pub fn user(r: &PgRow) -> sqlx::Result<User> {
         avatar_key: r.try_get(4)?,
         verified: r.try_get(5)?,
         created_at: r.try_get(6)?,
+        support: r.try_get(7)?,
     }
     .into_user())
 }

@@ -22,6 +22,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (6, include_str!("schema/0006_media_uploading_by_owner.sql")),
     (7, include_str!("schema/0007_avatar_key.sql")),
+    // From here, the cold tables' shared migrations (postern_store::cold::migrations).
+    (8, postern_store::cold::migrations::SUPPORT),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

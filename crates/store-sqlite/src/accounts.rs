@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use postern_core::avatar::Avatar;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
+use postern_store::rows::USER_COL_COUNT;
 use postern_store::{
     AccountStore, NewUser, ProfilePatch, SettingsPatch, TokenKind, TokenRecord, UserWithSettings,
 };
@@ -30,7 +31,7 @@ fn load_user(conn: &Connection, id: UserId) -> Result<Option<UserWithSettings>> 
         .query_row([id.0], |r| {
             Ok(UserWithSettings {
                 user: rows::user(r)?,
-                settings: settings(r, 7)?,
+                settings: settings(r, USER_COL_COUNT)?,
             })
         })
         .optional()

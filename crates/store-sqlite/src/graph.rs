@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use postern_core::model::{AllowDmsFrom, Relationship, User};
 use postern_core::{ConversationId, Error, Result, UserId};
+use postern_store::rows::{USER_COL_COUNT, support_enabled};
 use postern_store::{AdmissionInputs, GraphStore, NewReport, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
@@ -52,14 +53,14 @@ fn list_edges(
     let (mine, theirs) = if reverse { (to, from) } else { (from, to) };
     let before = page::parse_key(cursor.as_deref(), "this list")?;
     let sql = format!(
-        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_key, u.verified, u.created_at, e.seq
+        "SELECT u.id, u.screen_name, u.name, u.description, u.avatar_key, u.verified, u.created_at, u.support, e.seq
          FROM {table} e JOIN users u ON u.id = e.{theirs}
          WHERE e.{mine} = ?1 AND e.seq < ?2 ORDER BY e.seq DESC LIMIT ?3"
     );
     let mut stmt = c.prepare_cached(&sql).db()?;
     let found = stmt
         .query_map((user.0, before, page::fetch_count(limit)), |r| {
-            Ok((rows::user(r)?, r.get::<_, i64>(7)?))
+            Ok((rows::user(r)?, r.get::<_, i64>(USER_COL_COUNT)?))
         })
         .db()?;
     let mut found = found.collect::<rusqlite::Result<Vec<_>>>().db()?;
@@ -211,7 +212,8 @@ impl GraphStore for SqliteStore {
                 r.allow_dms_from, r.quality_filter, s.verified, s.created_at,
                 (SELECT count(*) FROM (SELECT 1 FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
                    WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1 AND p.accepted = 0 LIMIT 1000)),
-                (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = ?1 LIMIT 1000))
+                (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = ?1 LIMIT 1000)),
+                r.support
               FROM users r, users s WHERE r.id = ?2 AND s.id = ?1";
             c.prepare_cached(sql)
                 .db()?
@@ -227,6 +229,7 @@ impl GraphStore for SqliteStore {
                         sender_created_at: Some(to_time(r.get(6)?)),
                         sender_unanswered_requests: r.get(7)?,
                         sender_reports_against: r.get(8)?,
+                        recipient_support: support_enabled(r.get::<_, Option<String>>(9)?.as_deref()),
                     })
                 })
                 .optional()

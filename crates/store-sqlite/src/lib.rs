@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_0004.sql"),
     include_str!("schema_0005.sql"),
     include_str!("schema_0006.sql"),
+    // From here, the cold tables' shared migrations (postern_store::cold::migrations).
+    postern_store::cold::migrations::SUPPORT,
 ];
 
 pub struct SqliteStore {

@@ -31,7 +31,8 @@ impl<T> Db<T> for rusqlite::Result<T> {
     }
 }
 
-pub const USER_COLS: &str = "id, screen_name, name, description, avatar_key, verified, created_at";
+pub const USER_COLS: &str =
+    "id, screen_name, name, description, avatar_key, verified, created_at, support";
 
 pub fn user(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(UserColumns {
@@ -42,6 +43,7 @@ pub fn user(r: &Row<'_>) -> rusqlite::Result<User> {
         avatar_key: r.get(4)?,
         verified: r.get(5)?,
         created_at: r.get(6)?,
+        support: r.get(7)?,
     }
     .into_user())
 }

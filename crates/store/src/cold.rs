@@ -13,6 +13,13 @@
 //! - `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT`, `coalesce`, `CASE`;
 //! - no backend functions (`now()`, `json_*`): times and ids come in as parameters.
 
+/// The cold tables' migrations, one DDL file each for both backends; each backend runs them in
+/// this order, numbered in its own sequence of migrations.
+pub mod migrations {
+    /// Support settings beside the user; who was sent an away message.
+    pub const SUPPORT: &str = include_str!("schema/0001_support.sql");
+}
+
 use async_trait::async_trait;
 use postern_core::{Error, Result};
 

@@ -15,6 +15,7 @@ use postern_core::model::{
     ReactionGroup, User,
 };
 use postern_core::stream::StreamEvent;
+use postern_core::support::{SupportSettings, SupportStatus};
 use postern_core::{ConversationId, EventId, MediaId, UserId};
 
 use crate::{ConversationRecord, InboxEntry, MediaRecord, ParticipantRecord};
@@ -54,10 +55,26 @@ pub struct UserColumns {
     pub avatar_key: Option<String>,
     pub verified: bool,
     pub created_at: i64,
+    /// Support settings as JSON; `NULL` until set.
+    pub support: Option<String>,
 }
+
+/// Whether stored support settings (`users.support`) have support on.
+pub fn support_enabled(json: Option<&str>) -> bool {
+    json.and_then(|j| serde_json::from_str::<SupportSettings>(j).ok())
+        .is_some_and(|s| s.enabled)
+}
+
+/// How many columns a backend's `USER_COLS` selects (what follows them starts here).
+pub const USER_COL_COUNT: usize = 8;
 
 impl UserColumns {
     pub fn into_user(self) -> User {
+        // Unreadable settings (none are written so) read as none rather than failing the row.
+        let support: Option<SupportSettings> = self
+            .support
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok());
         User {
             id: UserId(self.id),
             screen_name: self.screen_name,
@@ -68,6 +85,12 @@ impl UserColumns {
             avatar: self.avatar_key.as_deref().and_then(Avatar::parse),
             verified: self.verified,
             created_at: to_time(self.created_at),
+            // The service computes whether they are open now, at its clock.
+            support: SupportStatus {
+                enabled: support.as_ref().is_some_and(|s| s.enabled),
+                ..SupportStatus::default()
+            },
+            support_settings: support,
         }
     }
 }

@@ -9,6 +9,7 @@ mod graph;
 mod limits;
 mod media;
 mod messages;
+mod support;
 
 use std::str::FromStr;
 
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(messages::router())
         .merge(media::router())
         .merge(limits::router())
+        .merge(support::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

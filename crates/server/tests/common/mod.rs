@@ -144,6 +144,16 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Stands the server's clock (support hours, away messages) at `at`, an RFC 3339 instant.
+    pub fn stand_at(&self, at: &str) {
+        let at = at.parse().unwrap_or_else(|e| panic!("instant {at}: {e}"));
+        if let Some(running) = &self.running {
+            running.services.config().clock.stand_at(at);
+        }
+    }
+}
+
 /// A new bucket on the S3-compatible server, named after the test's database.
 async fn create_bucket(name: &str) -> String {
     let bucket = name.to_ascii_lowercase().replace('_', "-");

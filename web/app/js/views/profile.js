@@ -7,6 +7,7 @@ import { app, attempt, avatar, remember } from '../app.js';
 import { h, icon, mount, verifiedMark } from '../dom.js';
 import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openMenu } from '../ui/popover.js';
+import { supportHours } from '../ui/support.js';
 
 const RULE_EXPLAINED = {
   blocked: 'You can’t message this account.',
@@ -50,7 +51,7 @@ export function profileView(screenName) {
   function render(permission) {
     const me = user.id === app.me.id;
     const rel = user.relationship || {};
-    const support = Boolean(user.support);
+    const support = Boolean(user.support?.enabled);
     document.title = `${user.name} (@${user.screen_name}) · Postern`;
     const actions = [];
     if (me) {
@@ -90,6 +91,7 @@ export function profileView(screenName) {
         h('h1', {}, user.name, user.verified && verifiedMark()),
         h('div', {}, h('span', { class: 'handle' }, `@${user.screen_name}`), rel.followed_by && !me && h('span', { class: 'follows-you' }, 'Follows you')),
         support && h('p', { class: 'support-badge' }, icon('support'), 'Provides support'),
+        support && h('p', { class: 'support-hours', 'data-open': String(user.support.open_now) }, supportHours(user.support)),
         user.description && h('p', { class: 'bio' }, user.description),
         h('p', { class: 'muted' }, `Joined ${new Date(user.created_at).toLocaleDateString(undefined, { month: 'long', year: 'numeric' })}`)),
       notice);

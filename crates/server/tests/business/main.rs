@@ -1,0 +1,18 @@
+//! Business messaging (issue 15) through the real server, on both backends.
+//!
+//! - `support`: support accounts: settings, opening hours across time zones and daylight
+//!   saving, who may write and where it lands, the away message, the send limit.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod support;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}

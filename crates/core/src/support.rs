@@ -131,7 +131,7 @@ impl SupportSettings {
 
     /// Open periods from a week before `now` to a week after, in UTC, merged where they
     /// touch; `None` when there are no hours (always open).
-    fn intervals(&self, now: DateTime<Utc>) -> Option<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    fn intervals(&self, now: DateTime<Utc>) -> Option<Vec<Interval>> {
         let hours = self.hours.as_ref()?;
         // Stored hours were checked; a zone this build no longer knows reads as never open.
         let Ok((zone, openings)) = hours.schedule() else {
@@ -150,7 +150,7 @@ impl SupportSettings {
             }
         }
         spans.sort();
-        let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        let mut merged: Vec<Interval> = Vec::new();
         for (s, e) in spans {
             match merged.last_mut() {
                 Some(last) if s <= last.1 => last.1 = last.1.max(e),
@@ -163,10 +163,14 @@ impl SupportSettings {
 
 /// A local time: `None` stands for the end of the day (`24:00`).
 type Local = Option<NaiveTime>;
+/// One opening of the week: its day, and local opening and closing times.
+type Span = (Weekday, Local, Local);
+/// An open period as instants, from its start to its end.
+type Interval = (DateTime<Utc>, DateTime<Utc>);
 
 impl Hours {
     /// The zone and each opening's weekday and local times, or the refusal naming the field.
-    fn schedule(&self) -> Result<(Tz, Vec<(Weekday, Local, Local)>)> {
+    fn schedule(&self) -> Result<(Tz, Vec<Span>)> {
         let zone: Tz = self.time_zone.parse().map_err(|_| {
             Error::invalid(
                 "hours.time_zone",

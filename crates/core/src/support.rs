@@ -47,9 +47,10 @@ pub struct Hours {
 pub struct Opening {
     /// `mon` … `sun`.
     pub day: String,
-    /// `HH:MM`, 24-hour.
+    /// `HH:MM`, 24-hour, `00:00` to `23:59`.
     pub open: String,
-    /// `HH:MM`, after `open`; `24:00` is the end of the day.
+    /// `HH:MM`, `00:00` to `24:00` (the end of the day). At or before `open`, the period runs
+    /// past midnight into the next day (`22:00`–`06:00`); equal to it, for 24 hours.
     pub close: String,
 }
 
@@ -67,6 +68,14 @@ pub struct SupportStatus {
     /// When `open_now` next flips; `null` when it never will (always open, never open, or
     /// support off).
     pub next_change_at: Option<DateTime<Utc>>,
+}
+
+/// The days a schedule names, Monday first.
+pub const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// Every IANA time zone name this build knows, for the API's document.
+pub fn time_zones() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
 }
 
 const DAYS: [(&str, Weekday); 7] = [
@@ -145,7 +154,10 @@ impl SupportSettings {
             };
             for (day, open, close) in &openings {
                 if date.weekday() == *day {
-                    spans.push((at(zone, date, *open), at(zone, date, *close)));
+                    spans.push((
+                        at(zone, date, Some(*open)),
+                        at(zone, closing_day(date, *open, *close), *close),
+                    ));
                 }
             }
         }
@@ -164,7 +176,7 @@ impl SupportSettings {
 /// A local time: `None` stands for the end of the day (`24:00`).
 type Local = Option<NaiveTime>;
 /// One opening of the week: its day, and local opening and closing times.
-type Span = (Weekday, Local, Local);
+type Span = (Weekday, NaiveTime, Local);
 /// An open period as instants, from its start to its end.
 type Interval = (DateTime<Utc>, DateTime<Utc>);
 
@@ -205,18 +217,12 @@ impl Hours {
                             "must be one of mon, tue, wed, thu, fri, sat, sun",
                         )
                     })?;
-                let open = clock_time(&o.open, false).ok_or_else(|| {
+                let open = clock_time(&o.open, false).flatten().ok_or_else(|| {
                     Error::invalid(field("open"), "must be a time HH:MM from 00:00 to 23:59")
                 })?;
                 let close = clock_time(&o.close, true).ok_or_else(|| {
-                    Error::invalid(field("close"), "must be a time HH:MM from 00:01 to 24:00")
+                    Error::invalid(field("close"), "must be a time HH:MM from 00:00 to 24:00")
                 })?;
-                if close.is_some_and(|c| open.is_some_and(|o| c <= o)) {
-                    return Err(Error::invalid(
-                        field("close"),
-                        "must be after open (for hours past midnight, add the next day from 00:00)",
-                    ));
-                }
                 Ok((day, open, close))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -225,7 +231,7 @@ impl Hours {
 }
 
 /// `HH:MM` as a local time; `24:00` (the end of the day, `None` inside `Some`) only where
-/// `end_of_day` is allowed.
+/// `end_of_day` is allowed. Two digits each, as the document's pattern says.
 fn clock_time(s: &str, end_of_day: bool) -> Option<Local> {
     if s == "24:00" {
         return end_of_day.then_some(None);
@@ -234,12 +240,21 @@ fn clock_time(s: &str, end_of_day: bool) -> Option<Local> {
     if h.len() != 2 || m.len() != 2 {
         return None;
     }
-    let time = NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)?;
-    // Closing at 00:00 would close before opening: the end of a day is 24:00.
-    if end_of_day && time == NaiveTime::MIN {
+    if !(h.bytes().all(|b| b.is_ascii_digit()) && m.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
+    let time = NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)?;
     Some(Some(time))
+}
+
+/// The day a period that opens on `date` closes: the same day, or the next when it closes at
+/// or before it opens (past midnight; the same time is 24 hours).
+fn closing_day(date: NaiveDate, open: NaiveTime, close: Local) -> NaiveDate {
+    match close {
+        Some(c) if c > open => date,
+        _ if close.is_none() => date,
+        _ => shift(date, 1).unwrap_or(date),
+    }
 }
 
 fn shift(date: NaiveDate, days: i64) -> Option<NaiveDate> {
@@ -363,6 +378,26 @@ mod tests {
     }
 
     #[test]
+    fn a_period_past_midnight_closes_the_next_day() {
+        let s = settings(
+            "UTC",
+            &[("fri", "22:00", "06:00"), ("mon", "08:00", "08:00")],
+        );
+        let saturday_early = s.status(utc("2026-12-05T03:00:00Z"));
+        assert!(saturday_early.open_now);
+        assert_eq!(
+            saturday_early.next_change_at,
+            Some(utc("2026-12-05T06:00:00Z"))
+        );
+        assert!(!s.status(utc("2026-12-04T21:59:00Z")).open_now);
+        // Closing when it opens: 24 hours.
+        assert_eq!(
+            s.status(utc("2026-12-07T12:00:00Z")).next_change_at,
+            Some(utc("2026-12-08T08:00:00Z"))
+        );
+    }
+
+    #[test]
     fn weekends_closed_and_periods_that_touch_merge() {
         let s = settings(
             "UTC",
@@ -432,13 +467,13 @@ mod tests {
             (
                 settings(
                     "UTC",
-                    &[("mon", "09:00", "24:00"), ("tue", "10:00", "09:00")],
+                    &[("mon", "09:00", "24:00"), ("tue", "10:00", "24:30")],
                 ),
                 "hours.weekly[1].close",
             ),
             (
-                settings("UTC", &[("mon", "09:00", "00:00")]),
-                "hours.weekly[0].close",
+                settings("UTC", &[("mon", "24:00", "10:00")]),
+                "hours.weekly[0].open",
             ),
             (
                 SupportSettings {

@@ -310,8 +310,8 @@ async fn support_settings_are_refused_naming_the_field() {
             "hours.weekly[0].open",
         ),
         (
-            json!({"enabled": true, "hours": hours("UTC", vec![opening("mon", "10:00", "09:00")])}),
-            "hours.weekly[0].close",
+            json!({"enabled": true, "hours": hours("UTC", vec![opening("mon", "24:00", "09:00")])}),
+            "hours.weekly[0].open",
         ),
         (
             json!({"enabled": true, "hours": hours("UTC", vec![opening("mon", "10:00", "25:00")])}),

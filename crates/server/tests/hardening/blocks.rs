@@ -39,6 +39,11 @@ async fn a_block_stops_every_kind_of_contact_both_ways() {
         )
         .await;
     assert_eq!(status, 204);
+    // The blocker's own devices hear of it (the blocked person does not).
+    assert_eq!(
+        bob_ws.next_of("relationship.changed").await["data"]["user_id"],
+        alice_id.as_str()
+    );
     // Each way: the blocked person on the blocker's message and their own, and back.
     for (who, own, theirs) in [
         (&alice, &from_alice, &from_bob),

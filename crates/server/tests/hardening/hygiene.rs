@@ -112,6 +112,7 @@ async fn the_openapi_document_states_auth_errors_and_bounds() {
         ("post", "/accounts"),
         ("post", "/sessions"),
         ("get", "/limits"),
+        ("get", "/avatars/{key}"),
     ];
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {

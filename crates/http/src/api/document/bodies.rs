@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::patterns;
+use postern_core::{patterns, support};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -121,6 +121,40 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
             json!({
                 "type": "string",
                 "maxLength": REPORT_REASON_MAX,
+                "pattern": patterns::required_text(),
+            }),
+        ),
+        (
+            "Hours",
+            "time_zone",
+            json!({"type": "string", "enum": support::time_zones()}),
+        ),
+        (
+            "Hours",
+            "weekly",
+            json!({"type": "array", "maxItems": support::OPENINGS_MAX, "items": {"$ref": "#/components/schemas/Opening"}}),
+        ),
+        (
+            "Opening",
+            "day",
+            json!({"type": "string", "enum": support::DAY_NAMES}),
+        ),
+        (
+            "Opening",
+            "open",
+            json!({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+        ),
+        (
+            "Opening",
+            "close",
+            json!({"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}),
+        ),
+        (
+            "AwayMessage",
+            "text",
+            json!({
+                "type": "string",
+                "maxLength": support::AWAY_TEXT_MAX,
                 "pattern": patterns::required_text(),
             }),
         ),

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, apiUser, launch, person, see, shot, signUp } from '../lib.mjs';
+import { BASE, apiUser, launch, person, see, shot, signUp, until } from '../lib.mjs';
 
 /** Whether the error sits under its field's input, inside the field. */
 function besideItsField(page, inputLabel) {
@@ -81,6 +81,22 @@ describe('forms', () => {
     await see(rhea.page.getByRole('heading', { name: 'Log in to Postern' }));
     assert.deepEqual(failed, [], 'loads after logging out');
     assert.deepEqual(rhea.errors, []);
+  });
+
+  it('says beside the name in Settings that it cannot be blank, keeping the bio', async () => {
+    const sam = await person(browser, 'sam', { viewport: { width: 390, height: 844 } });
+    await signUp(sam);
+    const { page } = sam;
+    await page.goto(`${BASE}/settings`);
+    await page.getByLabel('Bio').fill('Tea, trains and type.');
+    await page.getByLabel('Name', { exact: true }).fill('   ');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    const error = await until(() => besideItsField(page, 'Name'), 'the error beside the name');
+    assert.equal(error.text, 'Must not be empty.');
+    assert.deepEqual([error.below, error.describes, error.invalid], [true, true, 'true']);
+    assert.equal(await page.getByLabel('Bio').inputValue(), 'Tea, trains and type.');
+    assert.equal(await page.locator('.form-error').isVisible(), false, 'nothing above the form');
+    assert.deepEqual(sam.errors, []);
   });
 
   it('logged nothing unexpected', () => {

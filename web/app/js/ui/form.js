@@ -4,12 +4,17 @@
 
 import { h } from '../dom.js';
 
-/** A labelled input with an optional hint and a place for its error. */
-export function formField(name, label, attrs, hint) {
+/**
+ * A labelled input (a text area with `multiline`) with an optional hint and a place for its
+ * error.
+ */
+export function formField(name, label, attrs, hint, { multiline = false } = {}) {
   const id = `field-${name}`;
   const error = h('small', { class: 'field-error', id: `${id}-error`, hidden: true });
   const describedBy = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' ');
-  const input = h('input', { class: 'input', id, name, 'aria-describedby': describedBy, ...attrs });
+  const input = multiline
+    ? h('textarea', { class: 'textarea', id, name, 'aria-describedby': describedBy, ...attrs })
+    : h('input', { class: 'input', id, name, 'aria-describedby': describedBy, ...attrs });
   return {
     name,
     input,

@@ -4,7 +4,7 @@
 import { del, get, patch, put, uploadMedia } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { h } from '../dom.js';
-import { plainMessage } from '../ui/form.js';
+import { formField, plainMessage, showFormError } from '../ui/form.js';
 
 /** What the server can cut an avatar from. */
 const PHOTO_TYPES = 'image/jpeg,image/png,image/webp,image/gif';
@@ -73,8 +73,9 @@ export function settingsView() {
   }
 
   function profileSection() {
-    const name = h('input', { class: 'input', id: 'set-name', value: app.me.name, maxlength: 50, autocomplete: 'name' });
-    const bio = h('textarea', { class: 'textarea', id: 'set-bio', rows: 3, maxlength: 160 });
+    const nameField = formField('name', 'Name', { value: app.me.name, maxlength: 50, autocomplete: 'name' });
+    const bioField = formField('description', 'Bio', { rows: 3, maxlength: 160 }, 'Up to 160 characters.', { multiline: true });
+    const [name, bio] = [nameField.input, bioField.input];
     bio.value = app.me.description || '';
     const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save profile');
@@ -86,19 +87,16 @@ export function settingsView() {
         save.disabled = true;
         try {
           app.me = remember(await patch('/me', { name: name.value.trim(), description: bio.value }));
+          for (const f of [nameField, bioField]) f.setError(null);
           toast('Profile saved');
         } catch (err) {
-          error.textContent = err.message;
-          error.hidden = false;
+          showFormError(err, [nameField, bioField], error);
         } finally {
           save.disabled = false;
         }
       },
     },
-    h('h2', { id: 'set-profile' }, 'Profile'), error,
-    h('label', { class: 'field', for: 'set-name' }, h('span', {}, 'Name'), name),
-    h('label', { class: 'field', for: 'set-bio' }, h('span', {}, 'Bio'), bio, h('small', { class: 'hint' }, 'Up to 160 characters.')),
-    save);
+    h('h2', { id: 'set-profile' }, 'Profile'), error, nameField.el, bioField.el, save);
   }
 
   function privacySection(settings) {

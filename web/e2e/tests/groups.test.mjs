@@ -81,6 +81,21 @@ describe('groups', () => {
     await see(page.locator('.conv-head').getByText('Book club'));
   });
 
+  it('shows who left, from each side, and leaves', async () => {
+    const { page } = gail;
+    await apiCall(people.amy.token, 'DELETE', `/conversations/${group.id}/participants/${people.amy.id}`);
+    await see(page.locator('.system-event', { hasText: 'Amy Appleby left the conversation' }));
+    await menu('Leave conversation');
+    await page.getByRole('dialog', { name: 'Leave conversation?' }).getByRole('button', { name: 'Leave' }).click();
+    await see(page.getByText('You left the conversation'));
+    // Ben, still in it, reads that Gail left; Gail keeps her history up to there.
+    const { events } = await apiCall(people.ben.token, 'GET', `/conversations/${group.id}/events?limit=1`);
+    assert.equal(events[0].type, 'participants_leave');
+    assert.deepEqual(events[0].user_ids, [gail.id]);
+    await page.goto(`${BASE}/messages/${group.id}`);
+    await see(page.locator('.system-event', { hasText: 'You left the conversation' }));
+  });
+
   it('logged nothing unexpected', () => {
     assert.deepEqual(gail.errors, []);
   });

@@ -45,6 +45,10 @@ pub enum Error {
     /// once they have.
     #[error("{}: {}", .0.field, .0.message)]
     UploadIncomplete(Invalid),
+    /// A quick-reply response that answers no open prompt: none is open, it is the sender's
+    /// own, it was already answered, or no open option has that metadata.
+    #[error("{}: {}", .0.field, .0.message)]
+    QuickReplyNotOpen(Invalid),
     /// A message edited as many times as the configured cap allows (state, hence a
     /// conflict: the same edit was valid before the last one).
     #[error("a message can be edited at most {0} times")]
@@ -131,6 +135,7 @@ impl Error {
             | Error::Unknown(i)
             | Error::NotAGroup(i)
             | Error::UploadIncomplete(i)
+            | Error::QuickReplyNotOpen(i)
             | Error::State(i) => Some(i),
             _ => None,
         }

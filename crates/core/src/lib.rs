@@ -2,6 +2,7 @@
 //!
 //! - [`ids`]: string-serialized 64-bit ids, conversation ids, the id generator.
 //! - [`avatar`]: a person's picture, stored as a key and rendered per surface.
+//! - [`parts`]: a message's interactive parts: quick replies, buttons, what started it.
 //! - [`model`]: users, settings, conversations, messages as clients see them.
 //! - [`admission`]: who may message whom (SPEC §3.3), as one pure function.
 //! - [`text`] and [`entities`]: text normalization and limits, server-side entities.
@@ -20,6 +21,7 @@ pub mod ids;
 pub mod limits;
 pub mod media;
 pub mod model;
+pub mod parts;
 pub mod patterns;
 pub mod stream;
 pub mod support;

@@ -8,6 +8,7 @@ use crate::avatar::Avatar;
 use crate::entities::Entities;
 use crate::ids::{ConversationId, EventId, UserId};
 use crate::media::Media;
+use crate::parts::Shown;
 use crate::support::{SupportSettings, SupportStatus};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -159,6 +160,9 @@ pub struct Message {
     pub edit_history: Vec<EditRecord>,
     /// A tombstone: the sender deleted this message for everyone.
     pub deleted: bool,
+    /// Quick replies, the response to one, buttons, and what started the conversation.
+    #[serde(flatten)]
+    pub parts: Shown,
 }
 
 /// An entry in a conversation's history.

@@ -224,6 +224,7 @@ pub(crate) const RESERVED_SCREEN_NAMES: &[&str] = &[
     "home",
     "i",
     "intent",
+    "l",
     "login",
     "logout",
     "messages",

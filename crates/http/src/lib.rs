@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+mod links;
 pub mod ops;
 pub mod peer;
 pub mod range;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .merge(ops::router())
+        .merge(links::router())
         .merge(web::router())
         .fallback(not_found)
         // axum's own 405 names the methods the route takes in `Allow` (which HTTP requires);

@@ -13,6 +13,7 @@ use postern_core::{
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
+use crate::interactive::Interactive;
 
 /// What a client asks to send.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,8 @@ pub struct Draft {
     /// `Idempotency-Key` or `client_message_id`: a retry with the same key returns the
     /// original message for 24 hours.
     pub client_key: Option<String>,
+    /// Quick replies, a response to one, buttons, what started the conversation.
+    pub interactive: Interactive,
 }
 
 /// Who a send reaches: the other person of a one-to-one conversation (admission applies),
@@ -124,7 +127,19 @@ impl Services {
         if let Some(key) = &draft.client_key {
             check_client_key("client_message_id", key)?;
         }
-        let (text, entities) = self.compose(&draft.text, draft.media_id.is_some()).await?;
+        let one_to_one = matches!(audience, Audience::OneToOne(_));
+        let response = draft.interactive.quick_reply_response.clone();
+        let parts = self
+            .check_parts(me, &id, one_to_one, draft.interactive)
+            .await?;
+        // An answer sent without words says the option's label.
+        let written = match &response {
+            Some(r) if draft.text.trim().is_empty() && draft.media_id.is_none() => {
+                self.claimable_label(me, &id, &r.metadata).await?
+            }
+            _ => draft.text,
+        };
+        let (text, entities) = self.compose(&written, draft.media_id.is_some()).await?;
         let mut to_support = None;
         let (setup, notify, first_contact_limited) = match audience {
             Audience::OneToOne(recipient) => {
@@ -164,8 +179,12 @@ impl Services {
         if first_contact_limited && self.store.conversation(&id).await?.is_none() {
             self.rate.check_young_new_conversation(me)?;
         }
+        // Exactly one answer closes a prompt: claimed just before the answer is stored.
+        if let Some(r) = &response {
+            self.claim_prompt(me, &id, &r.metadata).await?;
+        }
         let new = NewMessage {
-            conversation_id: id,
+            conversation_id: id.clone(),
             sender_id: me,
             text,
             entities,
@@ -177,8 +196,12 @@ impl Services {
             setup,
             notify,
             also: Fanout::default(),
+            parts,
         };
         let appended = self.store.append_message(new).await?;
+        if !appended.duplicate && appended.message.parts.quick_reply.is_some() {
+            self.open_new_prompt(&appended.message).await?;
+        }
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
         if let Some(account) = to_support.filter(|_| !appended.duplicate) {
@@ -190,8 +213,13 @@ impl Services {
                 tracing::warn!(error = %e, "sending an away message failed");
             }
         }
+        let mut shown = [ConversationEvent::Message(appended.message)];
+        self.show_parts(me, &id, &mut shown).await?;
+        let [ConversationEvent::Message(message)] = shown else {
+            return Err(Error::internal("a sent message came back as another event"));
+        };
         Ok(Sent {
-            message: appended.message,
+            message,
             created: !appended.duplicate,
         })
     }
@@ -218,6 +246,7 @@ impl Services {
             })
             .await?;
         let mut events = events;
+        self.show_parts(me, id, &mut events).await?;
         let next_cursor = if events.len() > limit {
             events.truncate(limit);
             events.last().map(|e| match direction {

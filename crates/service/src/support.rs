@@ -124,6 +124,7 @@ impl Services {
                 setup: None,
                 notify: vec![account, person],
                 also: Fanout::default(),
+                parts: Default::default(),
             })
             .await?;
         self.publish(appended.deliveries).await;

@@ -39,6 +39,7 @@ async fn key_is_stored(services: &Services, from: UserId, to: UserId, key: &str)
         }),
         notify: vec![from, to],
         also: Default::default(),
+        parts: Default::default(),
     };
     services
         .store()
@@ -68,6 +69,7 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
         reply_to_id: None,
         media_id: None,
         client_key: Some("k1".into()),
+        interactive: Default::default(),
     };
     let sent = services
         .send_to_user(alice, bob, draft)

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use postern_core::model::{InboxBox, Message};
 use postern_core::stream::{Delivery, EventBody, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
+use postern_store::rows::parts_json;
 use postern_store::{Appended, NewMessage};
 use sqlx::PgConnection;
 
@@ -26,23 +27,29 @@ pub(crate) async fn append_message(store: &PostgresStore, new: NewMessage) -> Re
         entities: serde_json::to_string(&new.entities).map_err(Error::internal)?,
         search: search_text::document(&new.text),
     };
-    if let Some(media) = &new.media {
-        // Claiming the media must commit or fail with the message, so this send is a
-        // transaction of a few statements rather than one call.
+    if new.media.is_some() || !new.parts.is_empty() {
+        // Claiming the media, and storing the interactive parts, must commit or fail with
+        // the message, so this send is a transaction of a few statements rather than one call.
+        // (Plain messages, nearly all, keep the single call below.)
         let mut tx = store.begin().await?;
         let done = match send.call(store, &mut tx, ids.next_id()).await? {
             Some(done) => done,
             None => send.call_locked(store, &mut tx).await?,
         };
         if !done.duplicate {
-            media::attach(
-                &mut tx,
-                media,
-                new.sender_id,
-                &new.conversation_id,
-                done.message.id,
-            )
-            .await?;
+            let id = done.message.id;
+            if let Some(media) = &new.media {
+                media::attach(&mut tx, media, new.sender_id, &new.conversation_id, id).await?;
+            }
+            if let Some(parts) = parts_json(&new.parts)? {
+                sqlx::query("UPDATE events SET parts = $3 WHERE conversation_id = $1 AND id = $2")
+                    .bind(new.conversation_id.as_str())
+                    .bind(id.0)
+                    .bind(parts)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+            }
         }
         tx.commit().await.db()?;
         return Ok(done);

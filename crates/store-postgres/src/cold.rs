@@ -18,7 +18,7 @@ impl ColdSql for PostgresStore {
         let mut tx = self.pool.begin().await.db()?;
         let mut outcomes = Vec::with_capacity(statements.len());
         for s in &statements {
-            let sql = dollar_placeholders(s.sql);
+            let sql = dollar_placeholders(&s.sql);
             let rows = bind(sqlx::query(&sql), &s.params)
                 .fetch_all(&mut *tx)
                 .await
@@ -30,7 +30,7 @@ impl ColdSql for PostgresStore {
     }
 
     async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>> {
-        let sql = dollar_placeholders(statement.sql);
+        let sql = dollar_placeholders(&statement.sql);
         let rows = bind(sqlx::query(&sql), &statement.params)
             .fetch_all(&self.pool)
             .await

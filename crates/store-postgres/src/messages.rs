@@ -149,7 +149,7 @@ impl MessageStore for PostgresStore {
         let key = (conversation.as_str(), id.0);
         sqlx::query(
             "UPDATE events SET text = '', entities = NULL, deleted = true, reply_to_id = NULL, search = NULL,
-                               attachment = NULL
+                               attachment = NULL, parts = NULL
              WHERE conversation_id = $1 AND id = $2",
         )
         .bind(key.0)

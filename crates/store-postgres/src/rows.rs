@@ -127,11 +127,11 @@ pub fn participant_at(r: &PgRow, at: usize) -> sqlx::Result<ParticipantRecord> {
 }
 
 pub const EVENT_COLS: &str = "id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, \
-     edit_count, edited_at, deleted, user_ids, created_at, attachment";
+     edit_count, edited_at, deleted, user_ids, created_at, attachment, parts";
 
 /// [`EVENT_COLS`] qualified by the `e` alias, for joins.
 pub const EVENT_COLS_E: &str = "e.id, e.conversation_id, e.kind, e.sender_id, e.text, e.entities, \
-     e.reply_to_id, e.client_key, e.edit_count, e.edited_at, e.deleted, e.user_ids, e.created_at, e.attachment";
+     e.reply_to_id, e.client_key, e.edit_count, e.edited_at, e.deleted, e.user_ids, e.created_at, e.attachment, e.parts";
 
 /// Maps an event row; reactions and edit history are attached by [`decorate`].
 pub fn event(r: &PgRow) -> sqlx::Result<ConversationEvent> {
@@ -151,6 +151,7 @@ pub fn event(r: &PgRow) -> sqlx::Result<ConversationEvent> {
         user_ids: r.try_get(11)?,
         created_at: r.try_get(12)?,
         attachment: r.try_get(13)?,
+        parts: r.try_get(14)?,
     }
     .into_event())
 }

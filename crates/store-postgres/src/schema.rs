@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("schema/0007_avatar_key.sql")),
     // From here, the cold tables' shared migrations (postern_store::cold::migrations).
     (8, postern_store::cold::migrations::SUPPORT),
+    (9, postern_store::cold::migrations::MESSAGE_PARTS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

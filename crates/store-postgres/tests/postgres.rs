@@ -52,6 +52,7 @@ fn dm(from: UserId, to: UserId, text: String) -> NewMessage {
         }),
         notify: vec![from, to],
         also: Fanout::default(),
+        parts: Default::default(),
     }
 }
 

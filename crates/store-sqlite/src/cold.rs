@@ -24,7 +24,7 @@ impl ColdSql for SqliteStore {
 }
 
 fn execute(c: &Connection, s: &Statement) -> Result<Vec<ColdRow>> {
-    let mut statement = c.prepare_cached(s.sql).db()?;
+    let mut statement = c.prepare_cached(&s.sql).db()?;
     let columns = statement.column_count();
     let params = params_from_iter(s.params.iter().map(bound));
     let mut rows = Vec::new();

@@ -21,11 +21,11 @@ use crate::{SqliteStore, fanout};
 /// which is larger than every earlier id in the conversation.
 pub(crate) fn insert_event(c: &Connection, id: i64, e: EventRow<'_>) -> Result<()> {
     c.prepare_cached(
-        "INSERT INTO events (id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, user_ids, created_at, attachment)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO events (id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, user_ids, created_at, attachment, parts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .db()?
-    .execute((id, e.conversation.as_str(), e.kind, e.sender.0, e.text, e.entities, e.reply_to, e.client_key, e.user_ids, e.created_at, e.attachment))
+    .execute((id, e.conversation.as_str(), e.kind, e.sender.0, e.text, e.entities, e.reply_to, e.client_key, e.user_ids, e.created_at, e.attachment, e.parts))
     .db()?;
     c.prepare_cached("UPDATE conversations SET last_event_id = ?2 WHERE id = ?1")
         .db()?

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_0006.sql"),
     // From here, the cold tables' shared migrations (postern_store::cold::migrations).
     postern_store::cold::migrations::SUPPORT,
+    postern_store::cold::migrations::MESSAGE_PARTS,
 ];
 
 pub struct SqliteStore {

@@ -6,7 +6,7 @@ use postern_core::entities::Entities;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
-use postern_store::rows::{EventRow, attachment_json, messages_only};
+use postern_store::rows::{EventRow, attachment_json, messages_only, parts_json};
 use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
@@ -126,6 +126,7 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
             user_ids: None,
             created_at: at,
             attachment: attachment_json(new.media.as_ref())?,
+            parts: parts_json(&new.parts)?,
         },
     )?;
     if let Some(media) = &new.media {
@@ -318,7 +319,7 @@ impl MessageStore for SqliteStore {
             let before = require_live_message(c, &conversation, id)?;
             search_index::remove(c, id.0, &before.text)?;
             c.execute(
-                "UPDATE events SET text = '', entities = NULL, deleted = 1, reply_to_id = NULL, attachment = NULL
+                "UPDATE events SET text = '', entities = NULL, deleted = 1, reply_to_id = NULL, attachment = NULL, parts = NULL
                  WHERE id = ?1",
                 [id.0],
             )

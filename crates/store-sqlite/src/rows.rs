@@ -117,7 +117,7 @@ pub fn participant_at(r: &Row<'_>, at: usize) -> rusqlite::Result<ParticipantRec
 }
 
 pub const EVENT_COLS: &str = "id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key, \
-     edit_count, edited_at, deleted, user_ids, created_at, attachment";
+     edit_count, edited_at, deleted, user_ids, created_at, attachment, parts";
 
 /// Maps an event row; reactions and edit history are attached by [`decorate`].
 pub fn event(r: &Row<'_>) -> rusqlite::Result<ConversationEvent> {
@@ -136,6 +136,7 @@ pub fn event(r: &Row<'_>) -> rusqlite::Result<ConversationEvent> {
         user_ids: r.get(11)?,
         created_at: r.get(12)?,
         attachment: r.get(13)?,
+        parts: r.get(14)?,
     }
     .into_event())
 }

@@ -18,7 +18,11 @@
 pub mod migrations {
     /// Support settings beside the user; who was sent an away message.
     pub const SUPPORT: &str = include_str!("schema/0001_support.sql");
+    /// Interactive message parts, open quick-reply prompts, button clicks.
+    pub const MESSAGE_PARTS: &str = include_str!("schema/0002_message_parts.sql");
 }
+
+use std::borrow::Cow;
 
 use async_trait::async_trait;
 use postern_core::{Error, Result};
@@ -28,13 +32,24 @@ pub use crate::copy::Cell;
 /// One statement and its parameters, which `?1`, `?2`, … in `sql` name in order.
 #[derive(Debug, Clone)]
 pub struct Statement {
-    pub sql: &'static str,
+    pub sql: Cow<'static, str>,
     pub params: Vec<Cell>,
 }
 
 impl Statement {
     pub fn new(sql: &'static str, params: Vec<Cell>) -> Statement {
-        Statement { sql, params }
+        Statement {
+            sql: Cow::Borrowed(sql),
+            params,
+        }
+    }
+
+    /// A statement whose text is built at run time (an `IN` list's placeholders).
+    pub fn owned(sql: String, params: Vec<Cell>) -> Statement {
+        Statement {
+            sql: Cow::Owned(sql),
+            params,
+        }
     }
 }
 

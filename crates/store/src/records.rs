@@ -6,6 +6,7 @@ use postern_core::media::{Media, MediaCategory, MediaType, MediaUpload, UploadPa
 use postern_core::model::{
     AllowDmsFrom, ConversationEvent, ConversationKind, InboxBox, Message, User,
 };
+use postern_core::parts::Parts;
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, EventId, MediaId, ObjectId, UserId, entities::Entities};
 
@@ -160,6 +161,8 @@ pub struct NewMessage {
     pub notify: Vec<UserId>,
     /// Further events recorded with the message (a request accepted by replying).
     pub also: Fanout,
+    /// Quick replies, buttons and the like, as stored (empty for most messages).
+    pub parts: Parts,
 }
 
 impl NewMessage {
@@ -181,6 +184,14 @@ impl NewMessage {
             edited_at: None,
             edit_history: Vec::new(),
             deleted: false,
+            parts: {
+                let mut shown = self.parts.shown(&self.conversation_id, id);
+                // A prompt is open when it is sent.
+                if let Some(q) = &mut shown.quick_reply {
+                    q.open = true;
+                }
+                shown
+            },
         }
     }
 }

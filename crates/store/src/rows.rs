@@ -14,6 +14,7 @@ use postern_core::model::{
     ConversationEvent, ConversationKind, EditRecord, InboxBox, MembershipChange, Message,
     ReactionGroup, User,
 };
+use postern_core::parts::{Parts, Shown};
 use postern_core::stream::StreamEvent;
 use postern_core::support::{SupportSettings, SupportStatus};
 use postern_core::{ConversationId, EventId, MediaId, UserId};
@@ -179,6 +180,8 @@ pub struct EventColumns {
     pub created_at: i64,
     /// The attached media as JSON.
     pub attachment: Option<String>,
+    /// Interactive parts as JSON (`Parts`); `NULL` for most messages.
+    pub parts: Option<String>,
 }
 
 impl EventColumns {
@@ -197,6 +200,13 @@ impl EventColumns {
                 self.created_at,
             );
         }
+        // A tombstone keeps no buttons or options.
+        let parts = match self.parts.filter(|_| !self.deleted) {
+            Some(j) => serde_json::from_str::<Parts>(&j)
+                .map(|p| p.shown(&conversation, EventId(self.id)))
+                .unwrap_or_default(),
+            None => Shown::default(),
+        };
         ConversationEvent::Message(Message {
             id: EventId(self.id),
             conversation_id: conversation,
@@ -212,6 +222,7 @@ impl EventColumns {
             edited_at: self.edited_at.map(to_time),
             edit_history: Vec::new(),
             deleted: self.deleted,
+            parts,
         })
     }
 }
@@ -325,6 +336,18 @@ pub struct EventRow<'a> {
     pub created_at: i64,
     /// The attached media as JSON ([`attachment_json`]).
     pub attachment: Option<String>,
+    /// Interactive parts as JSON ([`parts_json`]).
+    pub parts: Option<String>,
+}
+
+/// A message's stored parts as JSON; `None` (stored `NULL`) when it has none.
+pub fn parts_json(parts: &Parts) -> postern_core::Result<Option<String>> {
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(parts)
+        .map(Some)
+        .map_err(postern_core::Error::internal)
 }
 
 impl<'a> EventRow<'a> {
@@ -347,6 +370,7 @@ impl<'a> EventRow<'a> {
             user_ids: serde_json::to_string(users).ok(),
             created_at,
             attachment: None,
+            parts: None,
         }
     }
 }

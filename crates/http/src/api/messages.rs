@@ -5,8 +5,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use postern_core::ids::canonical_key;
 use postern_core::model::{ConversationEvent, Message};
+use postern_core::parts::{Cta, InitiatedVia, QuickReply, QuickReplyResponse};
 use postern_core::{Error, EventId, MediaId};
 use postern_service::auth::Caller;
+use postern_service::interactive::Interactive;
 use postern_service::messages::{Draft, ReactionEdit, Sent};
 use postern_store::HistoryDirection;
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SendRequest {
     /// Up to 10,000 characters; newlines kept. May be empty when `media_id` is given.
     #[serde(default)]
@@ -40,6 +43,15 @@ pub struct SendRequest {
     media_id: Option<MediaId>,
     /// Idempotency key; the `Idempotency-Key` header takes precedence.
     client_message_id: Option<String>,
+    /// 1–20 options the recipient can answer with one tap (one-to-one conversations).
+    quick_reply: Option<QuickReply>,
+    /// Answers the other side's open quick reply; the option's label is the text when none
+    /// is given.
+    quick_reply_response: Option<QuickReplyResponse>,
+    /// 1–3 buttons.
+    #[serde(default)]
+    ctas: Vec<Cta>,
+    initiated_via: Option<InitiatedVia>,
 }
 
 impl SendRequest {
@@ -60,6 +72,12 @@ impl SendRequest {
             reply_to_id: self.reply_to_id,
             media_id: self.media_id,
             client_key: header.or(self.client_message_id),
+            interactive: Interactive {
+                quick_reply: self.quick_reply,
+                quick_reply_response: self.quick_reply_response,
+                ctas: self.ctas,
+                initiated_via: self.initiated_via,
+            },
         })
     }
 }

@@ -11,6 +11,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod interactive;
 mod support;
 
 fn main() -> std::process::ExitCode {

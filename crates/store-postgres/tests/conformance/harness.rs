@@ -121,6 +121,7 @@ impl Harness {
             }),
             notify: vec![from, to],
             also: Fanout::default(),
+            parts: Default::default(),
         }
     }
 
@@ -144,6 +145,7 @@ impl Harness {
             setup: None,
             notify,
             also: Fanout::default(),
+            parts: Default::default(),
         }
     }
 

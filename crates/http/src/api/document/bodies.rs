@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::{patterns, support};
+use postern_core::{parts, patterns, support};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -37,6 +37,121 @@ pub fn constrain(doc: &mut Value, limits: &Limits) {
             s.extend(rule.as_object().cloned().unwrap_or_default());
         }
     }
+    for (schema, whole) in whole_components() {
+        if let Some(s) = schemas.get_mut(schema) {
+            *s = whole;
+        }
+    }
+}
+
+/// Interactive message parts, whose rules tie fields together (a button's type says which
+/// fields it has; options are described all or none): written whole.
+fn whole_components() -> Vec<(&'static str, Value)> {
+    let text = |max: usize| json!({"type": "string", "maxLength": max, "pattern": patterns::message_text()});
+    let option_label = json!({"allOf": [label(parts::OPTION_LABEL_MAX), {"not": {"pattern": parts::LINK_PATTERN}}]});
+    let button_label = label(parts::BUTTON_LABEL_MAX);
+    // Each kind of button; `shown` adds what a shown button carries.
+    let kinds = |shown: &[&str]| -> Vec<Value> {
+        let button = |kind: &str, required: &[&str], properties: Value| {
+            let mut all =
+                json!({"type": {"type": "string", "enum": [kind]}, "label": button_label.clone()});
+            if let (Some(all), Some(more)) = (all.as_object_mut(), properties.as_object()) {
+                all.extend(more.clone());
+                if !shown.is_empty() {
+                    all.insert("tco_url".into(), json!({"type": "string"}));
+                    all.insert("clicks".into(), json!({"type": "integer", "minimum": 0}));
+                }
+            }
+            let mut needed = vec!["type", "label"];
+            needed.extend_from_slice(required);
+            needed.extend_from_slice(shown);
+            json!({"type": "object", "additionalProperties": false, "required": needed, "properties": all})
+        };
+        vec![
+            button(
+                "url",
+                &["url"],
+                json!({"url": {
+                    "type": "string", "maxLength": parts::BUTTON_URL_MAX, "pattern": parts::WEB_URL_PATTERN,
+                }}),
+            ),
+            button(
+                "follow",
+                &["screen_name"],
+                json!({"screen_name": {"type": "string", "pattern": patterns::screen_name()}}),
+            ),
+            button(
+                "message",
+                &["recipient_id"],
+                json!({
+                    "recipient_id": {"$ref": "#/components/schemas/UserId"},
+                    "welcome_message_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
+                    "text": or_null(text(parts::BUTTON_TEXT_MAX)),
+                }),
+            ),
+        ]
+    };
+    vec![
+        (
+            "QuickReplyOption",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["label"],
+                "properties": {
+                    "label": option_label,
+                    "description": or_null(label(parts::OPTION_DESCRIPTION_MAX)),
+                    "metadata": or_null(text(parts::OPTION_METADATA_MAX)),
+                },
+            }),
+        ),
+        (
+            "QuickReply",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["type", "options"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["options"]},
+                    "options": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": parts::QUICK_REPLY_OPTIONS_MAX,
+                        "items": {"$ref": "#/components/schemas/QuickReplyOption"},
+                    },
+                    "open": {"type": "boolean", "description": "whether it can still be answered (ignored on a send)"},
+                },
+                // Every option has a description, or none has.
+                "anyOf": [
+                    {"properties": {"options": {"items": {"required": ["description"], "properties": {"description": {"type": "string"}}}}}},
+                    {"properties": {"options": {"items": {"properties": {"description": {"type": "null"}}}}}},
+                ],
+            }),
+        ),
+        (
+            "QuickReplyResponse",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["type", "metadata"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["options"]},
+                    "metadata": {"type": "string"},
+                },
+            }),
+        ),
+        ("Cta", json!({"oneOf": kinds(&[])})),
+        // As shown: each kind with its counting link, and to its sender its clicks.
+        ("Button", json!({"oneOf": kinds(&["tco_url"])})),
+        (
+            "InitiatedVia",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"welcome_message_id": or_null(json!({"type": "string", "pattern": patterns::id()}))},
+            }),
+        ),
+    ]
 }
 
 /// A single-line label of up to `max` characters.
@@ -101,6 +216,11 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
             or_null(label(limits.group_name)),
         ),
         ("SendRequest", "text", text.clone()),
+        (
+            "SendRequest",
+            "ctas",
+            json!({"type": "array", "maxItems": parts::BUTTONS_MAX, "items": {"$ref": "#/components/schemas/Cta"}}),
+        ),
         (
             "SendRequest",
             "client_message_id",
@@ -195,6 +315,8 @@ fn across_fields(limits: &Limits) -> Vec<(&'static str, Value)> {
             json!({"anyOf": [
                 {"required": ["text"], "properties": {"text": {"minLength": 1}}},
                 {"required": ["media_id"], "properties": {"media_id": {"$ref": "#/components/schemas/MediaId"}}},
+                // An answer to a quick reply says the option's label when it has no text.
+                {"required": ["quick_reply_response"], "properties": {"quick_reply_response": {"type": "object"}}},
             ]}),
         ),
         ("ReportRequest", report_targets()),

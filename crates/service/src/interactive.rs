@@ -1,0 +1,371 @@
+//! A message's interactive parts (SPEC §4.2, §4.3): checking what a send carries, the
+//! quick-reply prompt a conversation has open and answering it, and buttons' counting links
+//! and click counts.
+
+use postern_core::ids::UserId;
+use postern_core::model::{ConversationEvent, Message};
+use postern_core::parts::{
+    BUTTONS_MAX, Cta, InitiatedVia, Parts, QuickReply, QuickReplyResponse, StoredCta, is_web_url,
+    parse_button_link,
+};
+use postern_core::{ConversationId, Error, EventId, Invalid, Result};
+use postern_store::cold::{Cell, Statement, int, text};
+use rand::RngCore;
+
+use crate::Services;
+
+/// What a send asks for besides its text and media.
+#[derive(Debug, Clone, Default)]
+pub struct Interactive {
+    pub quick_reply: Option<QuickReply>,
+    pub quick_reply_response: Option<QuickReplyResponse>,
+    pub ctas: Vec<Cta>,
+    pub initiated_via: Option<InitiatedVia>,
+}
+
+/// An answerable prompt: the message that asked, and who sent it.
+struct OpenPrompt {
+    event: EventId,
+    sender: UserId,
+}
+
+/// Where a click goes, once counted.
+pub enum ClickTarget {
+    /// A path on this server (a follow intent, a DM deep link).
+    Local(String),
+    /// A web page, re-checked as http or https.
+    Web(String),
+}
+
+impl Services {
+    /// Checks the interactive parts of a send in conversation `id` (one-to-one when
+    /// `one_to_one`) and returns them as they will be stored, with each button's secret. A
+    /// quick-reply response is checked against the open prompt here and claimed by the caller
+    /// just before the message is stored.
+    pub(crate) async fn check_parts(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        one_to_one: bool,
+        asked: Interactive,
+    ) -> Result<Parts> {
+        let quick_reply = match asked.quick_reply {
+            // The request is well formed; the conversation is the wrong kind.
+            Some(_) if !one_to_one => {
+                return Err(Error::State(Invalid {
+                    field: "quick_reply".into(),
+                    message: "is for one-to-one conversations only".into(),
+                }));
+            }
+            Some(q) => Some(q.checked("quick_reply")?),
+            None => None,
+        };
+        if asked.ctas.len() > BUTTONS_MAX {
+            return Err(Error::invalid(
+                "ctas",
+                format!("at most {BUTTONS_MAX} buttons, got {}", asked.ctas.len()),
+            ));
+        }
+        let mut ctas = Vec::with_capacity(asked.ctas.len());
+        for (i, cta) in asked.ctas.into_iter().enumerate() {
+            let cta = cta.checked("ctas", i)?;
+            self.check_button_target(&cta, i).await?;
+            ctas.push(StoredCta {
+                cta,
+                token: secret(),
+            });
+        }
+        if let Some(via) = &asked.initiated_via
+            && via.welcome_message_id.is_some()
+        {
+            // Welcome messages arrive with the rest of business messaging; none exists yet.
+            return Err(Error::Unknown(Invalid {
+                field: "initiated_via.welcome_message_id".into(),
+                message: "is not a welcome message of this account".into(),
+            }));
+        }
+        if let Some(r) = &asked.quick_reply_response {
+            if r.kind != "options" {
+                return Err(Error::invalid(
+                    "quick_reply_response.type",
+                    "must be options",
+                ));
+            }
+            self.answerable(me, id, &r.metadata).await?;
+        }
+        Ok(Parts {
+            quick_reply,
+            quick_reply_response: asked.quick_reply_response,
+            ctas,
+            initiated_via: None,
+            custom_profile_id: None,
+        })
+    }
+
+    /// A `follow` or `message` button must name someone who exists.
+    async fn check_button_target(&self, cta: &Cta, i: usize) -> Result<()> {
+        let unknown = |field: &str| {
+            Error::Unknown(Invalid {
+                field: format!("ctas[{i}].{field}"),
+                message: "names no account".into(),
+            })
+        };
+        match cta {
+            Cta::Follow { screen_name, .. } => {
+                if self.store.user_by_screen_name(screen_name).await?.is_none() {
+                    return Err(unknown("screen_name"));
+                }
+            }
+            Cta::Message {
+                recipient_id,
+                welcome_message_id,
+                ..
+            } => {
+                if self.store.user(*recipient_id).await?.is_none() {
+                    return Err(unknown("recipient_id"));
+                }
+                if welcome_message_id.is_some() {
+                    return Err(Error::Unknown(Invalid {
+                        field: format!("ctas[{i}].welcome_message_id"),
+                        message: "is not a welcome message of that account".into(),
+                    }));
+                }
+            }
+            Cta::Url { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The prompt `me` may answer in `id` with `metadata`: the conversation's open prompt,
+    /// from someone else, not closed by its sender writing again, with that option.
+    async fn answerable(&self, me: UserId, id: &ConversationId, metadata: &str) -> Result<Message> {
+        let not_open = |why: &str| {
+            Error::QuickReplyNotOpen(Invalid {
+                field: "quick_reply_response.metadata".into(),
+                message: why.to_owned(),
+            })
+        };
+        let Some(open) = self.open_prompt(id).await? else {
+            return Err(not_open("answers no open quick reply in this conversation"));
+        };
+        if open.sender == me {
+            return Err(not_open("answers your own quick reply"));
+        }
+        let prompt = match self.store.event(id, open.event).await? {
+            Some(ConversationEvent::Message(m)) if !m.deleted => m,
+            _ => return Err(not_open("answers no open quick reply in this conversation")),
+        };
+        let has_option = prompt
+            .parts
+            .quick_reply
+            .as_ref()
+            .is_some_and(|q| q.option(metadata).is_some());
+        if !has_option {
+            return Err(not_open("matches none of the open quick reply's options"));
+        }
+        Ok(prompt)
+    }
+
+    /// The conversation's latest prompt, unless its sender has written since (which closes
+    /// it: seen here, so plain sends never touch prompts).
+    async fn open_prompt(&self, id: &ConversationId) -> Result<Option<OpenPrompt>> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT p.event_id, p.sender_id FROM open_prompts p
+                 WHERE p.conversation_id = ?1 AND NOT EXISTS (
+                    SELECT 1 FROM events e WHERE e.conversation_id = p.conversation_id
+                      AND e.sender_id = p.sender_id AND e.id > p.event_id AND e.kind = 0)",
+                vec![text(id.as_str())],
+            ))
+            .await?;
+        rows.first()
+            .map(|r| {
+                Ok(OpenPrompt {
+                    event: EventId(r.int(0)?),
+                    sender: UserId(r.int(1)?),
+                })
+            })
+            .transpose()
+    }
+
+    /// The label of the option `metadata` names in the prompt `me` may answer.
+    pub(crate) async fn claimable_label(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        metadata: &str,
+    ) -> Result<String> {
+        let prompt = self.answerable(me, id, metadata).await?;
+        Ok(prompt
+            .parts
+            .quick_reply
+            .as_ref()
+            .and_then(|q| q.option(metadata))
+            .map(|o| o.label.clone())
+            .unwrap_or_default())
+    }
+
+    /// Claims the open prompt for an answer: exactly one answer closes it. Called with the
+    /// response's send, just before it is stored.
+    pub(crate) async fn claim_prompt(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        metadata: &str,
+    ) -> Result<()> {
+        let prompt = self.answerable(me, id, metadata).await?;
+        let claimed = self
+            .store
+            .cold()
+            .run(vec![Statement::new(
+                "DELETE FROM open_prompts WHERE conversation_id = ?1 AND event_id = ?2 RETURNING event_id",
+                vec![text(id.as_str()), int(prompt.id.0)],
+            )])
+            .await?;
+        if claimed.first().is_none_or(Vec::is_empty) {
+            return Err(Error::QuickReplyNotOpen(Invalid {
+                field: "quick_reply_response.metadata".into(),
+                message: "answers a quick reply that was just answered".into(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// After a message with a prompt is stored: it is the conversation's open prompt now.
+    pub(crate) async fn open_new_prompt(&self, message: &Message) -> Result<()> {
+        self.store
+            .cold()
+            .run(vec![Statement::new(
+                "INSERT INTO open_prompts (conversation_id, event_id, sender_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (conversation_id) DO UPDATE
+                    SET event_id = excluded.event_id, sender_id = excluded.sender_id",
+                vec![
+                    text(message.conversation_id.as_str()),
+                    int(message.id.0),
+                    int(message.sender_id.0),
+                ],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    /// Marks which prompts among `events` are open, and gives `viewer` the click counts of
+    /// the buttons on their own messages.
+    pub(crate) async fn show_parts(
+        &self,
+        viewer: UserId,
+        id: &ConversationId,
+        events: &mut [ConversationEvent],
+    ) -> Result<()> {
+        fn messages(events: &mut [ConversationEvent]) -> impl Iterator<Item = &mut Message> {
+            events.iter_mut().filter_map(|e| match e {
+                ConversationEvent::Message(m) => Some(m),
+                _ => None,
+            })
+        }
+        if messages(events).any(|m| m.parts.quick_reply.is_some()) {
+            let open = self.open_prompt(id).await?.map(|p| p.event);
+            for m in messages(events) {
+                if let Some(q) = &mut m.parts.quick_reply {
+                    q.open = Some(m.id) == open;
+                }
+            }
+        }
+        let own: Vec<i64> = messages(events)
+            .filter(|m| m.sender_id == viewer && !m.parts.ctas.is_empty())
+            .map(|m| m.id.0)
+            .collect();
+        if own.is_empty() {
+            return Ok(());
+        }
+        let clicks = self.clicks(id, &own).await?;
+        for m in messages(events).filter(|m| m.sender_id == viewer) {
+            for (i, b) in m.parts.ctas.iter_mut().enumerate() {
+                b.clicks = Some(clicks.get(&(m.id.0, i)).copied().unwrap_or(0));
+            }
+        }
+        Ok(())
+    }
+
+    async fn clicks(
+        &self,
+        id: &ConversationId,
+        events: &[i64],
+    ) -> Result<std::collections::HashMap<(i64, usize), u64>> {
+        let placeholders: Vec<String> = (0..events.len()).map(|i| format!("?{}", i + 2)).collect();
+        let sql = format!(
+            "SELECT event_id, position, clicks FROM button_clicks
+             WHERE conversation_id = ?1 AND event_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut params: Vec<Cell> = vec![text(id.as_str())];
+        params.extend(events.iter().map(|e| int(*e)));
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(sql, params))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let position = usize::try_from(r.int(1)?).unwrap_or(usize::MAX);
+                let clicks = u64::try_from(r.int(2)?).unwrap_or(0);
+                Ok(((r.int(0)?, position), clicks))
+            })
+            .collect()
+    }
+
+    /// `GET /l/{link}`: counts a click on a button and says where it goes. A link that is
+    /// not one of a message's buttons (or whose message was deleted) is not found.
+    pub async fn click(&self, link: &str) -> Result<ClickTarget> {
+        let (id, message, position, token) =
+            parse_button_link(link).ok_or(Error::NotFound("link"))?;
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT parts FROM events WHERE conversation_id = ?1 AND id = ?2 AND NOT deleted",
+                vec![text(id.as_str()), int(message.0)],
+            ))
+            .await?;
+        let parts: Parts = rows
+            .first()
+            .and_then(|r| r.opt_text(0).ok().flatten())
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .ok_or(Error::NotFound("link"))?;
+        let button = parts
+            .ctas
+            .get(position)
+            .filter(|b| b.token == token)
+            .ok_or(Error::NotFound("link"))?;
+        let target = match &button.cta {
+            // Re-checked on the way out, whatever was stored.
+            Cta::Url { url, .. } if is_web_url(url) => ClickTarget::Web(url.clone()),
+            Cta::Url { .. } => return Err(Error::NotFound("link")),
+            other => ClickTarget::Local(other.target()),
+        };
+        self.store
+            .cold()
+            .run(vec![Statement::new(
+                "INSERT INTO button_clicks (conversation_id, event_id, position, clicks)
+                 VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT (conversation_id, event_id, position)
+                    DO UPDATE SET clicks = button_clicks.clicks + 1",
+                vec![
+                    text(id.as_str()),
+                    int(message.0),
+                    int(i64::try_from(position).unwrap_or(i64::MAX)),
+                ],
+            )])
+            .await?;
+        Ok(target)
+    }
+}
+
+/// A button's secret: 128 random bits as hex.
+fn secret() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -31,8 +31,9 @@ fn has_link(s: &str) -> bool {
         .any(|l| lower.contains(l))
 }
 
-/// An http or https URL as a JSON Schema pattern: what [`is_web_url`] takes.
-pub const WEB_URL_PATTERN: &str = "^[hH][tT][tT][pP][sS]?://[^/?#\\s\\u0000-\\u001f\\u007f-\\u009f]+[^\\s\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// An http or https URL as a JSON Schema pattern: what [`is_web_url`] takes. (U+FEFF is
+/// named: ECMAScript's `\s` has it, Rust's does not.)
+pub const WEB_URL_PATTERN: &str = "^[hH][tT][tT][pP][sS]?://[^/?#\\s\\u0000-\\u001f\\u007f-\\u009f\\ufeff]+[^\\s\\u0000-\\u001f\\u007f-\\u009f\\ufeff]*$";
 
 /// Options a person can answer with one tap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -35,6 +35,9 @@ pub struct SendsArgs {
     /// Hold a WebSocket per recipient and measure send → frame latency.
     #[arg(long)]
     watch: bool,
+    /// Every message carries 20 quick-reply options and 3 buttons (the most a send takes).
+    #[arg(long)]
+    interactive: bool,
 }
 
 /// The shared clock: message texts carry their send time as an offset from `base`.
@@ -101,6 +104,7 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
                 pair,
                 clock,
                 schedule,
+                args.interactive,
             ))
         })
         .collect();
@@ -191,7 +195,13 @@ struct Schedule {
     period: Duration,
 }
 
-async fn send_loop(api: Api, pair: Pair, clock: Clock, schedule: Option<Schedule>) -> SenderResult {
+async fn send_loop(
+    api: Api,
+    pair: Pair,
+    clock: Clock,
+    schedule: Option<Schedule>,
+    interactive: bool,
+) -> SenderResult {
     let path = format!("/api/v1/conversations/{}/messages", pair.conversation);
     let mut result = SenderResult::default();
     tokio::time::sleep_until(clock.base.into()).await;
@@ -208,7 +218,10 @@ async fn send_loop(api: Api, pair: Pair, clock: Clock, schedule: Option<Schedule
         // The text carries the send time and whether it counts, for the recipient's watcher.
         let offset = clock.base.elapsed().as_nanos();
         let tag = if measured { 'm' } else { 'w' };
-        let body = json!({ "text": format!("bench {offset} {tag} the quick brown fox jumps over the lazy dog") });
+        let mut body = json!({ "text": format!("bench {offset} {tag} the quick brown fox jumps over the lazy dog") });
+        if interactive {
+            add_parts(&mut body);
+        }
         let outcome = api
             .call(
                 reqwest::Method::POST,
@@ -234,6 +247,19 @@ async fn send_loop(api: Api, pair: Pair, clock: Clock, schedule: Option<Schedule
 }
 
 /// Reads a recipient's frames until told to stop, timing each measured `message.created`.
+/// The most a send carries: 20 quick-reply options, described, and 3 buttons.
+fn add_parts(body: &mut serde_json::Value) {
+    let options: Vec<serde_json::Value> = (0..20)
+        .map(|i| json!({"label": format!("Option number {i}"), "description": "What this option does, in a line", "metadata": format!("option-{i}")}))
+        .collect();
+    body["quick_reply"] = json!({"type": "options", "options": options});
+    body["ctas"] = json!([
+        {"type": "url", "label": "Help centre", "url": "https://help.example.com/articles/returns"},
+        {"type": "url", "label": "Track an order", "url": "https://example.com/track?ref=dm"},
+        {"type": "url", "label": "Our stores", "url": "https://example.com/stores"},
+    ]);
+}
+
 /// Waits for a send's scheduled time and returns the instant its latency counts from.
 ///
 /// tokio's timer fires on millisecond ticks, up to a millisecond after the deadline, so a

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::avatar::Avatar;
 use crate::error::{Error, Result};
 use crate::ids::{ConversationId, EventId, ObjectId, UserId};
 use crate::text;
@@ -108,7 +109,34 @@ pub struct Shown {
     pub ctas: Vec<Button>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated_via: Option<InitiatedVia>,
+    /// The name and picture the account sent this as ("Maria from Support").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_profile: Option<CustomProfile>,
 }
+
+/// A name and picture an account's agents or bots send as (SPEC §4.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustomProfile {
+    pub id: ObjectId,
+    pub name: String,
+    /// The picture (`?size=` 48, 96, 200 or 400); `null` without one.
+    #[serde(rename = "avatar_url")]
+    #[schema(value_type = Option<String>)]
+    pub avatar: Option<Avatar>,
+}
+
+/// A custom profile as a message stores it: as it was when the message was sent, holding the
+/// picture's key, not its URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileStamp {
+    pub id: ObjectId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_key: Option<String>,
+}
+
+/// A custom profile's name, at most this many characters.
+pub const PROFILE_NAME_MAX: usize = 48;
 
 /// A button as shown: what it is, the link that counts a click and goes there, and (to the
 /// sender only) how many clicks it had.
@@ -133,7 +161,7 @@ pub struct Parts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated_via: Option<InitiatedVia>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_profile_id: Option<ObjectId>,
+    pub custom_profile: Option<ProfileStamp>,
 }
 
 /// A button as stored: what it is, and the secret part of its counting link (so links
@@ -167,6 +195,11 @@ impl Parts {
                 })
                 .collect(),
             initiated_via: self.initiated_via.clone(),
+            custom_profile: self.custom_profile.as_ref().map(|p| CustomProfile {
+                id: p.id,
+                name: p.name.clone(),
+                avatar: p.avatar_key.as_deref().and_then(Avatar::parse),
+            }),
         }
     }
 }

@@ -18,6 +18,22 @@ impl Services {
     /// uploads, becomes their avatar. The upload itself is left as it was (it may still be
     /// attached to a message, or expire unattached).
     pub async fn set_avatar(&self, me: UserId, media_id: MediaId) -> Result<User> {
+        let avatar = self.cut_avatar(me, media_id).await?;
+        match self.store.replace_avatar(me, Some(avatar.clone())).await {
+            Ok((user, old)) => {
+                self.forget_avatar(old).await;
+                Ok(self.present(user))
+            }
+            Err(e) => {
+                self.forget_avatar(Some(avatar)).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Cuts and stores the square sides of `media_id`, one of `me`'s finished image uploads,
+    /// under a new key. The caller records the key, or forgets it if recording fails.
+    pub(crate) async fn cut_avatar(&self, me: UserId, media_id: MediaId) -> Result<Avatar> {
         let record = match self.store.media(media_id).await? {
             Some(r) if r.owner_id == me => r,
             _ => {
@@ -50,21 +66,11 @@ impl Services {
         let mut random = [0u8; 16];
         rand::rng().fill_bytes(&mut random);
         let avatar = Avatar::from_random(random);
-        let stored = self.store_avatar(&avatar, sides).await;
-        let replaced = match stored {
-            Ok(()) => self.store.replace_avatar(me, Some(avatar.clone())).await,
-            Err(e) => Err(e),
-        };
-        match replaced {
-            Ok((user, old)) => {
-                self.forget_avatar(old).await;
-                Ok(self.present(user))
-            }
-            Err(e) => {
-                self.forget_avatar(Some(avatar)).await;
-                Err(e)
-            }
+        if let Err(e) = self.store_avatar(&avatar, sides).await {
+            self.forget_avatar(Some(avatar)).await;
+            return Err(e);
         }
+        Ok(avatar)
     }
 
     /// `DELETE /me/avatar`: back to initials. Removing none is not an error.
@@ -92,7 +98,7 @@ impl Services {
 
     /// Deletes an avatar's files. A failure is logged and leaves files nobody refers to,
     /// never a user whose avatar is missing: the user record changes first.
-    async fn forget_avatar(&self, avatar: Option<Avatar>) {
+    pub(crate) async fn forget_avatar(&self, avatar: Option<Avatar>) {
         if let Some(avatar) = avatar
             && let Err(e) = self.media.delete_avatar(&avatar).await
         {

@@ -8,7 +8,7 @@ use postern_core::parts::{
     BUTTONS_MAX, Cta, InitiatedVia, Parts, QuickReply, QuickReplyResponse, StoredCta, is_web_url,
     parse_button_link,
 };
-use postern_core::{ConversationId, Error, EventId, Invalid, Result};
+use postern_core::{ConversationId, Error, EventId, Invalid, ObjectId, Result};
 use postern_store::cold::{Cell, Statement, int, text};
 use rand::RngCore;
 
@@ -21,6 +21,8 @@ pub struct Interactive {
     pub quick_reply_response: Option<QuickReplyResponse>,
     pub ctas: Vec<Cta>,
     pub initiated_via: Option<InitiatedVia>,
+    /// Send as one of the account's custom profiles.
+    pub custom_profile_id: Option<ObjectId>,
 }
 
 /// An answerable prompt: the message that asked, and who sent it.
@@ -98,7 +100,10 @@ impl Services {
             quick_reply_response: asked.quick_reply_response,
             ctas,
             initiated_via: None,
-            custom_profile_id: None,
+            custom_profile: match asked.custom_profile_id {
+                Some(profile) => Some(self.own_profile_stamp(me, profile).await?),
+                None => None,
+            },
         })
     }
 

@@ -9,6 +9,7 @@
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
+//! - [`custom_profiles`]: the names and pictures an account's agents send as.
 //! - [`interactive`]: quick replies and their answers, buttons' links and clicks.
 //! - [`support`]: support accounts: settings, open now, the away message.
 //! - [`clock`]: the time support hours are read at, which tests can stand still.
@@ -23,6 +24,7 @@ pub mod auth;
 pub mod avatars;
 pub mod clock;
 pub mod conversations;
+pub mod custom_profiles;
 pub mod graph;
 pub mod interactive;
 pub mod login_guard;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // From here, the cold tables' shared migrations (postern_store::cold::migrations).
     (8, postern_store::cold::migrations::SUPPORT),
     (9, postern_store::cold::migrations::MESSAGE_PARTS),
+    (10, postern_store::cold::migrations::CUSTOM_PROFILES),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

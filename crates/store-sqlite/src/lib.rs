@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     // From here, the cold tables' shared migrations (postern_store::cold::migrations).
     postern_store::cold::migrations::SUPPORT,
     postern_store::cold::migrations::MESSAGE_PARTS,
+    postern_store::cold::migrations::CUSTOM_PROFILES,
 ];
 
 pub struct SqliteStore {

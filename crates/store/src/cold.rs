@@ -20,6 +20,8 @@ pub mod migrations {
     pub const SUPPORT: &str = include_str!("schema/0001_support.sql");
     /// Interactive message parts, open quick-reply prompts, button clicks.
     pub const MESSAGE_PARTS: &str = include_str!("schema/0002_message_parts.sql");
+    /// The names and pictures an account's agents send as.
+    pub const CUSTOM_PROFILES: &str = include_str!("schema/0003_custom_profiles.sql");
 }
 
 use std::borrow::Cow;

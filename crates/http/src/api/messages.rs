@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use postern_core::ids::canonical_key;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::parts::{Cta, InitiatedVia, QuickReply, QuickReplyResponse};
-use postern_core::{Error, EventId, MediaId};
+use postern_core::{Error, EventId, MediaId, ObjectId};
 use postern_service::auth::Caller;
 use postern_service::interactive::Interactive;
 use postern_service::messages::{Draft, ReactionEdit, Sent};
@@ -52,6 +52,8 @@ pub struct SendRequest {
     #[serde(default)]
     ctas: Vec<Cta>,
     initiated_via: Option<InitiatedVia>,
+    /// Send as one of your custom profiles: recipients see its name and picture.
+    custom_profile_id: Option<ObjectId>,
 }
 
 impl SendRequest {
@@ -77,6 +79,7 @@ impl SendRequest {
                 quick_reply_response: self.quick_reply_response,
                 ctas: self.ctas,
                 initiated_via: self.initiated_via,
+                custom_profile_id: self.custom_profile_id,
             },
         })
     }

@@ -4,6 +4,7 @@
 mod accounts;
 mod avatars;
 mod conversations;
+mod custom_profiles;
 pub mod document;
 mod graph;
 mod limits;
@@ -52,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(media::router())
         .merge(limits::router())
         .merge(support::router())
+        .merge(custom_profiles::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -12,6 +12,7 @@
 mod common;
 
 mod interactive;
+mod profiles;
 mod support;
 
 fn main() -> std::process::ExitCode {

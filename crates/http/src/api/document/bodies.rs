@@ -244,6 +244,7 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                 "pattern": patterns::required_text(),
             }),
         ),
+        ("CreateProfile", "name", label(parts::PROFILE_NAME_MAX)),
         (
             "Hours",
             "time_zone",

@@ -252,11 +252,12 @@ impl QuickReply {
         Ok(self)
     }
 
-    /// The option a response names by its metadata.
+    /// The option a response names by its metadata (an option without any is answered
+    /// with empty metadata, as Twitter returns it).
     pub fn option(&self, metadata: &str) -> Option<&QuickReplyOption> {
         self.options
             .iter()
-            .find(|o| o.metadata.as_deref() == Some(metadata))
+            .find(|o| o.metadata.as_deref().unwrap_or_default() == metadata)
     }
 }
 

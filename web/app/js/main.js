@@ -47,6 +47,12 @@ function route(path) {
     return { name: 'messages', conversation: decodeURIComponent(second), message: messageParam() };
   }
   if (first === 'settings') return { name: 'settings' };
+  // A button's "Follow @name" (`/intent/follow?screen_name=`): the account's profile, where
+  // the Follow button is.
+  if (first === 'intent' && second === 'follow') {
+    const name = new URLSearchParams(location.search).get('screen_name') || '';
+    return /^[A-Za-z0-9_]{1,15}$/.test(name) ? { name: 'redirect', to: `/${name}` } : { name: 'notfound' };
+  }
   // New pages go under the prefix (routes.json), where no screen name reaches; none yet.
   if (first === routes.prefix) return { name: 'notfound' };
   if (parts.length === 1 && !routes.pages.includes(first)) return { name: 'profile', screenName: first };
@@ -188,7 +194,7 @@ app.signedIn = (session, next) => {
 document.addEventListener('click', (e) => {
   const a = e.target.closest('a[href]');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-  if (a.target || a.hasAttribute('download')) return;
+  if (a.target || a.hasAttribute('download') || a.dataset.page) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
   e.preventDefault();

@@ -4,12 +4,14 @@
 
 import { app } from '../app.js';
 import { clockTime, fullTime, h, icon } from '../dom.js';
+import { buttonsElement, profileLine, quickRepliesElement } from './parts.js';
 import { richText, snippet } from './text.js';
 import { openViewer } from './viewer.js';
 
 /**
  * ctx: { showSender, sender (user), quoted (message|null), quotedSender, seen (string|null),
- *        showTime, onReact(button), onReply(), onMore(button), onToggleReaction(emoji), onQuote() }
+ *        showTime, prompt (whether its quick replies can be answered here), onReact(button),
+ *        onReply(), onMore(button), onToggleReaction(emoji), onQuote(), onQuickReply(option) }
  */
 export function messageElement(m, ctx) {
   const mine = m.sender_id === app.me.id;
@@ -60,11 +62,14 @@ export function messageElement(m, ctx) {
     class: `msg ${mine ? 'mine' : ''}`, id: `m-${m.id}`, dataset: { id: m.id },
     'aria-label': `${mine ? 'You' : name}: ${snippet(m)}`,
   },
-  ctx.showSender && !mine && h('div', { class: 'sender' }, name),
+  ctx.showSender && !mine && !m.custom_profile && h('div', { class: 'sender' }, name),
+  profileLine(m),
   quote,
   h('div', { class: 'row' }, bubble, actions),
+  buttonsElement(m),
   reactions,
-  meta);
+  meta,
+  ctx.prompt && quickRepliesElement(m, ctx.onQuickReply));
 }
 
 /** The largest box media is drawn in, in CSS pixels (narrower where the bubble is). */

@@ -174,6 +174,8 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
       quotedSender: row.quotedSender,
       seen: row.seen,
       showTime: row.showTime,
+      prompt: row.prompt,
+      onQuickReply: (option) => answer(option),
       onReact: (button) => reactionPicker(button, e),
       onReply: () => input.replyTo(e, userName(e.sender_id)),
       onMore: (button) => messageMenu(button, e),
@@ -288,8 +290,19 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   // ---- actions ----
 
-  async function sendMessage({ text, mediaId, replyToId, key }) {
+  /** Answers the open quick reply with `option`: its label is the message. */
+  async function answer(option) {
+    try {
+      await sendMessage({ text: option.label, quickReplyResponse: { type: 'options', metadata: option.metadata ?? '' } });
+    } catch (err) {
+      toast(err.message, 'error');
+      renderAll();
+    }
+  }
+
+  async function sendMessage({ text, mediaId, replyToId, key, quickReplyResponse }) {
     const body = { text, client_message_id: key };
+    if (quickReplyResponse) body.quick_reply_response = quickReplyResponse;
     if (mediaId) body.media_id = mediaId;
     if (replyToId) body.reply_to_id = replyToId;
     if (!id) {

@@ -27,8 +27,13 @@ export function timelineRows(conversation, events) {
     if (events[i].type === 'message' && seenLabel(conversation, events[i])) seenId = events[i].id;
   }
   const byEventId = new Map(events.map((e) => [e.id, e]));
+  // Only the newest message's quick replies can be answered (and only while the server
+  // says the prompt is open: an answer, or its sender writing again, closes it).
+  const newest = events[events.length - 1];
   const rows = [];
   events.forEach((e, i) => rowsOf(rows, conversation, e, events[i - 1], events[i + 1], seenId, byEventId));
+  const last = rows[rows.length - 1];
+  if (last?.kind === 'message' && last.e === newest && newest.quick_reply?.open) last.prompt = true;
   return rows;
 }
 
@@ -78,7 +83,8 @@ function listOf(names) {
 export function sameRow(a, b) {
   return a.e === b.e && a.kind === b.kind && a.text === b.text && a.quoted === b.quoted
     && a.showSender === b.showSender && a.senderName === b.senderName
-    && a.quotedSender === b.quotedSender && a.seen === b.seen && a.showTime === b.showTime;
+    && a.quotedSender === b.quotedSender && a.seen === b.seen && a.showTime === b.showTime
+    && Boolean(a.prompt) === Boolean(b.prompt);
 }
 
 // An event's time and day, read once per event object (a long conversation is drawn often).

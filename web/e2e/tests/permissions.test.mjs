@@ -124,9 +124,20 @@ describe('permissions', () => {
   });
 
   it('says a link to no one names no one', async () => {
-    await pat.page.goto(`${BASE}/messages/compose?recipient_id=4242424242`);
-    await see(pat.page.getByRole('heading', { name: 'That account doesn’t exist' }));
-    await until(async () => pat.page.url().includes('/messages/compose'), 'the page to stay where the link led');
+    for (const link of ['recipient_id=4242424242', 'screen_name=nobody_at_all']) {
+      await pat.page.goto(`${BASE}/messages/compose?${link}`);
+      await see(pat.page.getByRole('heading', { name: 'That account doesn’t exist' }));
+      await until(async () => pat.page.url().includes('/messages/compose'), 'the page to stay where the link led');
+    }
+  });
+
+  it('opens a deep link by screen name, with its text in the composer', async () => {
+    const open = await apiUser('byname');
+    await apiCall(open.token, 'PATCH', '/me/settings', { allow_dms_from: 'everyone' });
+    await pat.page.goto(`${BASE}/messages/compose?screen_name=@${open.screenName}&text=Hello%20by%20name`);
+    const box = pat.page.getByRole('textbox', { name: 'Message text' });
+    await see(box);
+    assert.equal(await box.inputValue(), 'Hello by name');
   });
 
   it('logged nothing unexpected', () => {

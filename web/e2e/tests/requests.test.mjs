@@ -106,8 +106,10 @@ describe('requests, deep links and groups', () => {
   // (A link to an account that does not exist says so in place: tests/permissions.test.mjs.)
   it('refuses deep links that cannot work and sends them back to the inbox', async () => {
     for (const [link, refusal] of [
-      ['/messages/compose?recipient_id=abc', 'That link has no valid recipient_id.'],
+      ['/messages/compose?recipient_id=abc', 'That link names no one: it needs a recipient_id or a screen_name.'],
+      ['/messages/compose?screen_name=not%20a%20name', 'That link names no one: it needs a recipient_id or a screen_name.'],
       [`/messages/compose?recipient_id=${dave.id}`, 'That link would message yourself.'],
+      [`/messages/compose?screen_name=${dave.screenName}`, 'That link would message yourself.'],
     ]) {
       await dave.page.goto(`${BASE}${link}`);
       await see(dave.page.getByText(refusal));

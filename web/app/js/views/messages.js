@@ -126,24 +126,28 @@ export function messagesView(initial) {
       h('button', { class: 'btn accent big', type: 'button', onclick: () => newMessageDialog() }, 'New message')));
   }
 
+  /** A deep link: `recipient_id=` or `screen_name=`, and optionally `text=`. */
   async function compose(params) {
-    const recipientId = params.get('recipient_id');
+    const byId = params.get('recipient_id');
+    const byName = params.get('screen_name');
     const text = params.get('text') || '';
-    if (!recipientId || !/^\d+$/.test(recipientId)) {
-      toast('That link has no valid recipient_id.', 'error');
-      return app.navigate('/messages', { replace: true });
-    }
-    if (recipientId === app.me.id) {
-      toast('That link would message yourself.', 'error');
+    const valid = byId ? /^\d+$/.test(byId) : /^@?[A-Za-z0-9_]{1,15}$/.test(byName || '');
+    if (!valid) {
+      toast('That link names no one: it needs a recipient_id or a screen_name.', 'error');
       return app.navigate('/messages', { replace: true });
     }
     let recipient;
     try {
-      recipient = remember(await get(`/users/${q(recipientId)}`));
+      recipient = remember(await get(byId ? `/users/${q(byId)}` : `/users/by/screen_name/${q(byName.replace(/^@/, ''))}`));
     } catch (e) {
       // Said where the conversation would have been, not in a toast that passes.
       return openPane(notice(e.status === 404 ? 'That account doesn’t exist' : 'This link can’t be opened',
         e.status === 404 ? 'The link you followed names no one on Postern. It may have been mistyped, or the account is gone.' : e.message));
+    }
+    const recipientId = recipient.id;
+    if (recipientId === app.me.id) {
+      toast('That link would message yourself.', 'error');
+      return app.navigate('/messages', { replace: true });
     }
     // The conversation if there is one, as the server would start it if not (no 404 for a
     // conversation that does not exist yet); a pair that may not write gets the empty pane,

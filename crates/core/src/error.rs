@@ -49,6 +49,9 @@ pub enum Error {
     /// own, it was already answered, or no open option has that metadata.
     #[error("{}: {}", .0.field, .0.message)]
     QuickReplyNotOpen(Invalid),
+    /// Welcome messages need an account open to messages from everyone (v1.1 code 214).
+    #[error("welcome messages need allow_dms_from everyone: turn it on in your settings first")]
+    WelcomeRequiresOpenDms,
     /// A message edited as many times as the configured cap allows (state, hence a
     /// conflict: the same edit was valid before the last one).
     #[error("a message can be edited at most {0} times")]

@@ -9,6 +9,7 @@
 //! - [`media`]: media categories, accepted types and their caps; media as clients see it.
 //! - [`stream`]: real-time events and their wire frames.
 //! - [`support`]: support accounts' hours (time zones, daylight saving) and away message.
+//! - [`welcome`]: welcome messages, what a business greets people with.
 //! - [`limits`]: the configurable product limits (SPEC §6).
 //! - [`patterns`]: those rules as JSON Schema patterns, for the API's documents.
 //! - [`error`]: every refusal, independent of any HTTP surface.
@@ -26,6 +27,7 @@ pub mod patterns;
 pub mod stream;
 pub mod support;
 pub mod text;
+pub mod welcome;
 
 pub use error::{Error, Invalid, Result};
 pub use ids::{ConversationId, EventId, IdGenerator, MediaId, NotAnId, ObjectId, UserId};

@@ -52,6 +52,7 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::EditLimit(_) => (StatusCode::CONFLICT, "edit_limit"),
         Error::UploadIncomplete(_) => (StatusCode::CONFLICT, "upload_incomplete"),
         Error::QuickReplyNotOpen(_) => (StatusCode::CONFLICT, "quick_reply_not_open"),
+        Error::WelcomeRequiresOpenDms => (StatusCode::FORBIDDEN, "welcome_requires_open_dms"),
         Error::State(_) => (StatusCode::CONFLICT, "conflict"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
         Error::RecipientNotAccepting(_) => (StatusCode::FORBIDDEN, "recipient_not_accepting"),

@@ -549,7 +549,7 @@ impl Services {
     }
 }
 
-fn event_time(e: &ConversationEvent) -> chrono::DateTime<Utc> {
+pub(crate) fn event_time(e: &ConversationEvent) -> chrono::DateTime<Utc> {
     match e {
         ConversationEvent::Message(m) => m.created_at,
         ConversationEvent::ParticipantsJoin(c) | ConversationEvent::ParticipantsLeave(c) => {

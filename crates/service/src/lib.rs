@@ -11,6 +11,7 @@
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`custom_profiles`]: the names and pictures an account's agents send as.
 //! - [`interactive`]: quick replies and their answers, buttons' links and clicks.
+//! - [`welcome`]: welcome messages, the default, and who is greeted when.
 //! - [`support`]: support accounts: settings, open now, the away message.
 //! - [`clock`]: the time support hours are read at, which tests can stand still.
 //! - [`stream`]: a user's real-time events with resume from a position.
@@ -34,6 +35,7 @@ pub mod rate;
 pub mod stream;
 pub mod support;
 pub mod sweeper;
+pub mod welcome;
 
 use std::sync::Arc;
 use std::time::Duration;

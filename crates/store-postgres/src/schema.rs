@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, postern_store::cold::migrations::SUPPORT),
     (9, postern_store::cold::migrations::MESSAGE_PARTS),
     (10, postern_store::cold::migrations::CUSTOM_PROFILES),
+    (11, postern_store::cold::migrations::WELCOME_MESSAGES),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::SUPPORT,
     postern_store::cold::migrations::MESSAGE_PARTS,
     postern_store::cold::migrations::CUSTOM_PROFILES,
+    postern_store::cold::migrations::WELCOME_MESSAGES,
 ];
 
 pub struct SqliteStore {

@@ -22,6 +22,8 @@ pub mod migrations {
     pub const MESSAGE_PARTS: &str = include_str!("schema/0002_message_parts.sql");
     /// The names and pictures an account's agents send as.
     pub const CUSTOM_PROFILES: &str = include_str!("schema/0003_custom_profiles.sql");
+    /// Welcome messages and each account's default.
+    pub const WELCOME_MESSAGES: &str = include_str!("schema/0004_welcome_messages.sql");
 }
 
 use std::borrow::Cow;

@@ -11,6 +11,7 @@ mod limits;
 mod media;
 mod messages;
 mod support;
+mod welcome;
 
 use std::str::FromStr;
 
@@ -54,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(limits::router())
         .merge(support::router())
         .merge(custom_profiles::router())
+        .merge(welcome::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -14,6 +14,7 @@ mod common;
 mod interactive;
 mod profiles;
 mod support;
+mod welcome;
 
 fn main() -> std::process::ExitCode {
     postern_testkit::run()

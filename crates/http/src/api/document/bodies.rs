@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::{parts, patterns, support};
+use postern_core::{parts, patterns, support, welcome};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -245,6 +245,22 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         ("CreateProfile", "name", label(parts::PROFILE_NAME_MAX)),
+        ("CreateWelcome", "name", label(welcome::WELCOME_NAME_MAX)),
+        (
+            "UpdateWelcome",
+            "name",
+            or_null(label(welcome::WELCOME_NAME_MAX)),
+        ),
+        (
+            "MessageData",
+            "text",
+            json!({"type": "string", "maxLength": welcome::WELCOME_TEXT_MAX, "pattern": patterns::message_text()}),
+        ),
+        (
+            "MessageData",
+            "ctas",
+            json!({"type": "array", "maxItems": parts::BUTTONS_MAX, "items": {"$ref": "#/components/schemas/Cta"}}),
+        ),
         (
             "Hours",
             "time_zone",
@@ -318,6 +334,13 @@ fn across_fields(limits: &Limits) -> Vec<(&'static str, Value)> {
                 {"required": ["media_id"], "properties": {"media_id": {"$ref": "#/components/schemas/MediaId"}}},
                 // An answer to a quick reply says the option's label when it has no text.
                 {"required": ["quick_reply_response"], "properties": {"quick_reply_response": {"type": "object"}}},
+            ]}),
+        ),
+        (
+            "MessageData",
+            json!({"anyOf": [
+                {"required": ["text"], "properties": {"text": {"minLength": 1}}},
+                {"required": ["media_id"], "properties": {"media_id": {"$ref": "#/components/schemas/MediaId"}}},
             ]}),
         ),
         ("ReportRequest", report_targets()),

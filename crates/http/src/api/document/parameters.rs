@@ -66,7 +66,7 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
             "description": "a group's id, or the two people's ids, lower first, joined by '-'",
             "pattern": patterns::conversation_id(),
         }),
-        ("id" | "user_id" | "message_id" | "before" | "after", _) => id(),
+        ("id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id", _) => id(),
         ("n", _) => json!({
             "type": "integer",
             "minimum": 0,

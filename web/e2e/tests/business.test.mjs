@@ -86,6 +86,8 @@ describe('support accounts', () => {
       ],
     });
     await page.goto(`${BASE}/messages/${sent.conversation_id}`);
+    // The header says the account provides support and is open now.
+    await see(page.locator('.conv-head .title small', { hasText: 'Provides support · Open now' }));
     const prompt = message(page, 'What would you like to do?');
     await see(prompt.locator('.sent-as', { hasText: 'Maria from Support' }));
     await see(prompt.locator('.sent-as .avatar img'));

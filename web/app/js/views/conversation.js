@@ -10,6 +10,7 @@ import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
 import { keyedList } from '../ui/keyed.js';
+import { supportHours } from '../ui/support.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
 import { addPeopleDialog, membersDialog, renameDialog } from './group.js';
 import { conversationTitle, isRequest } from './inbox.js';
@@ -120,7 +121,10 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
 
   function renderHeader(others) {
     const name = conversation ? conversationTitle(conversation) : recipient.name;
-    const sub = others.length === 1 ? `@${others[0].screen_name}` : `${others.length + 1} people`;
+    // A support account says whether it is open now, where a person would otherwise see
+    // its handle.
+    const hours = others.length === 1 ? supportHours(others[0].support) : null;
+    const sub = others.length === 1 ? (hours ? `Provides support · ${hours}` : `@${others[0].screen_name}`) : `${others.length + 1} people`;
     const pic = others.length === 1 ? avatar(others[0], 'small') : h('span', { class: 'avatar-stack' }, others.slice(0, 2).map((u) => avatar(u)));
     const label = h('span', {}, h('strong', {}, name), h('small', {}, sub));
     title.replaceChildren(others.length === 1

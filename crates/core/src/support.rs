@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
+use crate::parts::{BUTTONS_MAX, Cta, QuickReply};
 use crate::text;
 
 /// An away message's text, at most this many characters (a message's own limit would allow
@@ -54,10 +55,16 @@ pub struct Opening {
     pub close: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwayMessage {
     pub text: String,
+    /// Options to answer with one tap, as on any message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_reply: Option<QuickReply>,
+    /// 1–3 buttons, as on any message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ctas: Vec<Cta>,
 }
 
 /// What a user object says about support, at the instant it was made.
@@ -100,6 +107,22 @@ impl SupportSettings {
             if away.text.trim().is_empty() {
                 return Err(Error::invalid("away_message.text", "must not be empty"));
             }
+            away.quick_reply = away
+                .quick_reply
+                .take()
+                .map(|q| q.checked("away_message.quick_reply"))
+                .transpose()?;
+            if away.ctas.len() > BUTTONS_MAX {
+                return Err(Error::invalid(
+                    "away_message.ctas",
+                    format!("at most {BUTTONS_MAX} buttons, got {}", away.ctas.len()),
+                ));
+            }
+            away.ctas = std::mem::take(&mut away.ctas)
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| c.checked("away_message.ctas", i))
+                .collect::<Result<_>>()?;
         }
         Ok(self)
     }
@@ -477,7 +500,10 @@ mod tests {
             ),
             (
                 SupportSettings {
-                    away_message: Some(AwayMessage { text: " ".into() }),
+                    away_message: Some(AwayMessage {
+                        text: " ".into(),
+                        ..AwayMessage::default()
+                    }),
                     ..Default::default()
                 },
                 "away_message.text",

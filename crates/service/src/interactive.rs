@@ -71,7 +71,8 @@ impl Services {
         let mut ctas = Vec::with_capacity(asked.ctas.len());
         for (i, cta) in asked.ctas.into_iter().enumerate() {
             let cta = cta.checked("ctas", i)?;
-            self.check_button_target(&cta, i).await?;
+            self.check_button_target(&cta, &format!("ctas[{i}]"))
+                .await?;
             ctas.push(StoredCta {
                 cta,
                 token: secret(),
@@ -108,10 +109,11 @@ impl Services {
     }
 
     /// A `follow` or `message` button must name someone who exists.
-    async fn check_button_target(&self, cta: &Cta, i: usize) -> Result<()> {
+    /// `at` names the button (`ctas[0]`, `away_message.ctas[1]`).
+    pub(crate) async fn check_button_target(&self, cta: &Cta, at: &str) -> Result<()> {
         let unknown = |field: &str| {
             Error::Unknown(Invalid {
-                field: format!("ctas[{i}].{field}"),
+                field: format!("{at}.{field}"),
                 message: "names no account".into(),
             })
         };
@@ -131,7 +133,7 @@ impl Services {
                 }
                 if welcome_message_id.is_some() {
                     return Err(Error::Unknown(Invalid {
-                        field: format!("ctas[{i}].welcome_message_id"),
+                        field: format!("{at}.welcome_message_id"),
                         message: "is not a welcome message of that account".into(),
                     }));
                 }
@@ -369,7 +371,7 @@ impl Services {
 }
 
 /// A button's secret: 128 random bits as hex.
-fn secret() -> String {
+pub(crate) fn secret() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -3,6 +3,7 @@
 //! elsewhere (who may write: everyone, into the primary box; no daily send limit).
 
 use postern_core::model::{AllowDmsFrom, User};
+use postern_core::parts::{Parts, StoredCta};
 use postern_core::support::SupportSettings;
 use postern_core::{ConversationId, Error, Invalid, Result, UserId};
 use postern_store::cold::{Statement, int, text};
@@ -24,6 +25,12 @@ impl Services {
         settings: SupportSettings,
     ) -> Result<SupportSettings> {
         let settings = settings.checked()?;
+        if let Some(away) = &settings.away_message {
+            for (i, cta) in away.ctas.iter().enumerate() {
+                self.check_button_target(cta, &format!("away_message.ctas[{i}]"))
+                    .await?;
+            }
+        }
         let json = serde_json::to_string(&settings).map_err(Error::internal)?;
         let updated = self
             .store
@@ -110,6 +117,18 @@ impl Services {
             return Ok(());
         }
         let (text, entities) = self.compose(&away.text, false).await?;
+        let parts = Parts {
+            quick_reply: away.quick_reply.clone(),
+            ctas: away
+                .ctas
+                .iter()
+                .map(|cta| StoredCta {
+                    cta: cta.clone(),
+                    token: crate::interactive::secret(),
+                })
+                .collect(),
+            ..Parts::default()
+        };
         let appended = self
             .store
             .append_message(NewMessage {
@@ -124,9 +143,12 @@ impl Services {
                 setup: None,
                 notify: vec![account, person],
                 also: Fanout::default(),
-                parts: Default::default(),
+                parts,
             })
             .await?;
+        if appended.message.parts.quick_reply.is_some() {
+            self.open_new_prompt(&appended.message).await?;
+        }
         self.publish(appended.deliveries).await;
         Ok(())
     }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::common::{TestServer, s};
 
 crate::on_every_backend!(
+    an_away_message_offers_quick_replies_and_buttons,
     support_settings_round_trip_and_keep_the_account_open_to_everyone,
     users_say_whether_a_support_account_is_open_by_its_local_clock,
     messages_from_anyone_reach_a_support_accounts_primary_box,
@@ -388,5 +389,82 @@ async fn support_accounts_are_exempt_from_the_daily_send_limit() {
     assert_eq!(
         (status, &refused["error"]["code"]),
         (429, &json!("rate_limited"))
+    );
+}
+
+async fn an_away_message_offers_quick_replies_and_buttons() {
+    let server = TestServer::start().await;
+    let (brand_id, brand) = server.user("acme").await;
+    let (_, carol) = server.user("carol").await;
+    let away = json!({
+        "text": "We're closed. Pick what you need and we'll start there in the morning.",
+        "quick_reply": {"type": "options", "options": [
+            {"label": "Order status", "metadata": "status"},
+            {"label": "Returns", "metadata": "returns"},
+        ]},
+        "ctas": [{"type": "url", "label": "Help centre", "url": "https://help.example.com"}],
+    });
+    // Each part is checked as on any message, naming the field.
+    let refusals = [
+        (
+            json!({"text": "Closed", "quick_reply": {"type": "options", "options": []}}),
+            400,
+            "away_message.quick_reply.options",
+        ),
+        (
+            json!({"text": "Closed", "ctas": [{"type": "follow", "label": "Follow", "screen_name": "nobody_here"}]}),
+            404,
+            "away_message.ctas[0].screen_name",
+        ),
+    ];
+    for (bad, status, field) in refusals {
+        let (got, refused) = set_support(&server, &brand, json!({"enabled": true, "hours": {"time_zone": "UTC", "weekly": []}, "away_message": bad})).await;
+        assert_eq!(
+            (got, &refused["error"]["field"]),
+            (status, &json!(field)),
+            "{refused}"
+        );
+    }
+    let (status, saved) = set_support(
+        &server,
+        &brand,
+        json!({"enabled": true, "hours": {"time_zone": "UTC", "weekly": []}, "away_message": away}),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["away_message"]["ctas"], away["ctas"]);
+    assert_eq!(
+        saved["away_message"]["quick_reply"]["options"],
+        away["quick_reply"]["options"]
+    );
+    let m = server.dm(&carol, &brand_id, "hello?").await;
+    let conversation = s(&m["conversation_id"]);
+    let (_, page) = server
+        .call(
+            "GET",
+            &format!("/api/v1/conversations/{conversation}/events?limit=1"),
+            Some(&carol),
+            None,
+        )
+        .await;
+    let reply = &page["events"][0];
+    assert_eq!(reply["sender_id"], json!(brand_id), "{page}");
+    assert_eq!(reply["quick_reply"]["open"], true, "{reply}");
+    assert!(
+        s(&reply["ctas"][0]["tco_url"]).starts_with("/l/"),
+        "{reply}"
+    );
+    let (status, answer) = server
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{brand_id}"),
+            Some(&carol),
+            Some(json!({"quick_reply_response": {"type": "options", "metadata": "returns"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, &answer["text"]),
+        (201, &json!("Returns")),
+        "{answer}"
     );
 }

@@ -288,6 +288,11 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
         ),
         (
             "AwayMessage",
+            "ctas",
+            json!({"type": "array", "maxItems": parts::BUTTONS_MAX, "items": {"$ref": "#/components/schemas/Cta"}}),
+        ),
+        (
+            "AwayMessage",
             "text",
             json!({
                 "type": "string",

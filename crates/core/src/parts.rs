@@ -238,11 +238,14 @@ impl QuickReply {
                 return Err(Error::invalid(at("label"), "must not contain a URL"));
             }
             if let Some(d) = &o.description {
-                o.description = Some(text::single_line(
-                    &at("description"),
-                    d,
-                    OPTION_DESCRIPTION_MAX,
-                )?);
+                let d = text::single_line(&at("description"), d, OPTION_DESCRIPTION_MAX)?;
+                if d.trim().is_empty() {
+                    return Err(Error::invalid(
+                        at("description"),
+                        "must say something, or be left out",
+                    ));
+                }
+                o.description = Some(d);
             }
             if let Some(m) = &o.metadata {
                 o.metadata = Some(text::free_text(&at("metadata"), m, OPTION_METADATA_MAX)?);

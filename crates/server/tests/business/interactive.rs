@@ -183,7 +183,7 @@ async fn quick_replies_keep_to_their_limits() {
     let server = TestServer::start().await;
     let (_, brand, carol_id, carol, _) = brand_and_customer(&server).await;
     let one = |option: Value| json!({"type": "options", "options": [option]});
-    let cases: [(Value, &str); 8] = [
+    let cases: [(Value, &str); 9] = [
         (options(21), "quick_reply.options"),
         (
             json!({"type": "options", "options": []}),
@@ -203,6 +203,10 @@ async fn quick_replies_keep_to_their_limits() {
         ),
         (
             one(json!({"label": "a", "description": "d".repeat(73)})),
+            "quick_reply.options[0].description",
+        ),
+        (
+            one(json!({"label": "a", "description": " "})),
             "quick_reply.options[0].description",
         ),
         (

@@ -285,15 +285,7 @@ impl MediaStorage {
             range: range.map(GetRange::Bounded),
             ..GetOptions::default()
         };
-        match self.store.get_opts(&rendition.key(id), options).await {
-            Ok(found) => Ok(Some(Stored {
-                total: found.meta.size,
-                range: found.range.clone(),
-                body: found.into_stream().map_err(std::io::Error::other).boxed(),
-            })),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(storage_error(e)),
-        }
+        found(self.store.get_opts(&rendition.key(id), options).await)
     }
 
     /// Stores one side of an avatar.
@@ -307,15 +299,7 @@ impl MediaStorage {
 
     /// One side of an avatar; `None` when nothing is stored under it.
     pub async fn get_avatar(&self, avatar: &Avatar, side: u32) -> Result<Option<Stored>> {
-        match self.store.get(&avatar_key(avatar, side)).await {
-            Ok(found) => Ok(Some(Stored {
-                total: found.meta.size,
-                range: found.range.clone(),
-                body: found.into_stream().map_err(std::io::Error::other).boxed(),
-            })),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(storage_error(e)),
-        }
+        found(self.store.get(&avatar_key(avatar, side)).await)
     }
 
     /// Removes every side of an avatar.
@@ -339,6 +323,19 @@ impl MediaStorage {
             }
         }
         Ok(())
+    }
+}
+
+/// A read's answer: the bytes on their way, or `None` when nothing is stored under the key.
+fn found(read: object_store::Result<object_store::GetResult>) -> Result<Option<Stored>> {
+    match read {
+        Ok(found) => Ok(Some(Stored {
+            total: found.meta.size,
+            range: found.range.clone(),
+            body: found.into_stream().map_err(std::io::Error::other).boxed(),
+        })),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(storage_error(e)),
     }
 }
 

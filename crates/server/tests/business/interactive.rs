@@ -270,9 +270,9 @@ async fn quick_replies_keep_to_their_limits() {
 
 async fn buttons_keep_to_their_limits_and_name_real_targets() {
     let server = TestServer::start().await;
-    let (_, brand, carol_id, _, _) = brand_and_customer(&server).await;
+    let (brand_id, brand, carol_id, carol, _) = brand_and_customer(&server).await;
     let url = |u: &str| json!({"type": "url", "label": "Help", "url": u});
-    let cases: [(Value, u16, &str); 8] = [
+    let cases: [(Value, u16, &str); 9] = [
         (
             json!([
                 url("https://a.example"),
@@ -306,6 +306,11 @@ async fn buttons_keep_to_their_limits_and_name_real_targets() {
             400,
             "ctas[0].screen_name",
         ),
+        (
+            json!([{"type": "message", "label": "Sales", "recipient_id": carol_id, "welcome_message_id": "77"}]),
+            404,
+            "ctas[0].welcome_message_id",
+        ),
     ];
     for (ctas, status, field) in cases {
         let (got, body) = send(
@@ -317,6 +322,27 @@ async fn buttons_keep_to_their_limits_and_name_real_targets() {
         .await;
         assert_eq!(got, status, "{field}: {body}");
         assert_eq!(body["error"]["field"], field, "{body}");
+    }
+    // A response names its kind, and a welcome message it follows must be the account's.
+    let others: [(Value, u16, &str); 2] = [
+        (
+            json!({"text": "a", "quick_reply_response": {"type": "buttons", "metadata": "m"}}),
+            400,
+            "quick_reply_response.type",
+        ),
+        (
+            json!({"text": "a", "initiated_via": {"welcome_message_id": "77"}}),
+            404,
+            "initiated_via.welcome_message_id",
+        ),
+    ];
+    for (body, status, field) in others {
+        let (got, refused) = send(&server, &carol, &brand_id, body).await;
+        assert_eq!(
+            (got, &refused["error"]["field"]),
+            (status, &json!(field)),
+            "{refused}"
+        );
     }
 }
 

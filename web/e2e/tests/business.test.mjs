@@ -67,7 +67,7 @@ describe('support accounts', () => {
     const { page } = customer;
     await apiCall(brand.token, 'PUT', '/me/support', { enabled: true, hours: null, away_message: null });
     const picture = await upload(brand.token, await portrait(page, 600, 600, 320));
-    const maria = await apiCall(brand.token, 'POST', '/custom_profiles', { name: 'Maria from Support', media_id: picture });
+    const maria = await apiCall(brand.token, 'POST', '/custom_profiles', { name: 'Maria Fernanda Featherstonehaugh from Support', media_id: picture });
     await page.evaluate(async (to) => {
       const { post } = await import('/assets/js/api.js');
       await post(`/messages/with/${to}`, { text: 'Hi, my parcel has not arrived' });
@@ -89,13 +89,18 @@ describe('support accounts', () => {
     // The header says the account provides support and is open now.
     await see(page.locator('.conv-head .title small', { hasText: 'Provides support · Open now' }));
     const prompt = message(page, 'What would you like to do?');
-    await see(prompt.locator('.sent-as', { hasText: 'Maria from Support' }));
+    await see(prompt.locator('.sent-as', { hasText: 'Maria Fernanda Featherstonehaugh from Support' }));
     await see(prompt.locator('.sent-as .avatar img'));
     const chips = page.getByRole('group', { name: 'Quick replies' });
     await see(chips);
     assert.equal(await chips.getByRole('button').count(), 3);
     assert.equal(await prompt.getByRole('link', { name: 'Delivery FAQ' }).getAttribute('target'), '_blank');
-    for (const [viewport, scheme, name] of [[{ width: 390, height: 844 }, 'dark', 'business-customer-phone'], [{ width: 1280, height: 820 }, 'light', 'layout/business-customer-desktop']]) {
+    for (const [viewport, scheme, name] of [
+      [{ width: 390, height: 844 }, 'dark', 'business-customer-phone'],
+      [{ width: 390, height: 844 }, 'light', 'layout/business-customer-phone-light'],
+      [{ width: 1280, height: 820 }, 'light', 'layout/business-customer-desktop'],
+      [{ width: 1280, height: 820 }, 'dark', 'layout/business-customer-desktop-dark'],
+    ]) {
       await page.setViewportSize(viewport);
       await page.emulateMedia({ colorScheme: scheme });
       await prompt.scrollIntoViewIfNeeded();

@@ -9,7 +9,7 @@ export function profileLine(m) {
   const p = m.custom_profile;
   if (!p) return null;
   const person = { id: `profile-${p.id}`, name: p.name, avatar_url: p.avatar_url };
-  return h('div', { class: 'sent-as' }, avatar(person, 'small'), h('span', {}, p.name));
+  return h('div', { class: 'sent-as' }, avatar(person, 'small'), h('span', { title: p.name }, p.name));
 }
 
 /**

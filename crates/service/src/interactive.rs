@@ -2,12 +2,14 @@
 //! quick-reply prompt a conversation has open and answering it, and buttons' counting links
 //! and click counts.
 
+use chrono::Utc;
 use postern_core::ids::UserId;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::parts::{
     BUTTONS_MAX, Cta, InitiatedVia, Parts, QuickReply, QuickReplyResponse, StoredCta, is_web_url,
     parse_button_link,
 };
+use postern_core::welcome::WelcomeMessage;
 use postern_core::{ConversationId, Error, EventId, Invalid, ObjectId, Result};
 use postern_store::cold::{Cell, Statement, int, text};
 use rand::RngCore;
@@ -25,6 +27,24 @@ pub struct Interactive {
     pub custom_profile_id: Option<ObjectId>,
 }
 
+impl Interactive {
+    /// Whether the send answers a prompt, which only one send may do.
+    pub(crate) fn claims_a_prompt(&self) -> bool {
+        self.quick_reply_response.is_some()
+    }
+}
+
+/// A send's interactive parts, checked.
+pub(crate) struct Checked {
+    /// As they will be stored, each button with its secret.
+    pub parts: Parts,
+    /// The welcome message the send was started from, to record just before it.
+    pub welcome: Option<WelcomeMessage>,
+    /// The label of the option a quick-reply response answers: the message's text when it
+    /// has none of its own.
+    pub answer_label: Option<String>,
+}
+
 /// An answerable prompt: the message that asked, and who sent it.
 struct OpenPrompt {
     event: EventId,
@@ -40,25 +60,26 @@ pub enum ClickTarget {
 }
 
 impl Services {
-    /// Checks the interactive parts of a send in conversation `id` (one-to-one when
-    /// `one_to_one`) and returns them as they will be stored, with each button's secret. A
-    /// quick-reply response is checked against the open prompt here and claimed by the caller
-    /// just before the message is stored.
+    /// Checks the interactive parts of a send by `me` in conversation `id` (one-to-one with
+    /// `partner`, or a group). A quick-reply response is checked against the open prompt, or
+    /// the welcome message the send was started from, here, and claimed by the caller just
+    /// before the message is stored.
     pub(crate) async fn check_parts(
         &self,
         me: UserId,
         id: &ConversationId,
-        one_to_one: bool,
+        partner: Option<UserId>,
         asked: Interactive,
-    ) -> Result<Parts> {
+    ) -> Result<Checked> {
+        // The request is well formed; the conversation is the wrong kind.
+        let one_to_one_only = |field: &str| {
+            Error::State(Invalid {
+                field: field.into(),
+                message: "is for one-to-one conversations only".into(),
+            })
+        };
         let quick_reply = match asked.quick_reply {
-            // The request is well formed; the conversation is the wrong kind.
-            Some(_) if !one_to_one => {
-                return Err(Error::State(Invalid {
-                    field: "quick_reply".into(),
-                    message: "is for one-to-one conversations only".into(),
-                }));
-            }
+            Some(_) if partner.is_none() => return Err(one_to_one_only("quick_reply")),
             Some(q) => Some(q.checked("quick_reply")?),
             None => None,
         };
@@ -73,38 +94,51 @@ impl Services {
             let cta = cta.checked("ctas", i)?;
             self.check_button_target(&cta, &format!("ctas[{i}]"))
                 .await?;
-            ctas.push(StoredCta {
-                cta,
-                token: secret(),
-            });
+            ctas.push(cta);
         }
-        if let Some(via) = &asked.initiated_via
-            && via.welcome_message_id.is_some()
-        {
-            // Welcome messages arrive with the rest of business messaging; none exists yet.
-            return Err(Error::Unknown(Invalid {
-                field: "initiated_via.welcome_message_id".into(),
-                message: "is not a welcome message of this account".into(),
-            }));
-        }
-        if let Some(r) = &asked.quick_reply_response {
-            if r.kind != "options" {
+        let initiated_via = asked
+            .initiated_via
+            .filter(|via| via.welcome_message_id.is_some());
+        let welcome = match (&initiated_via, partner) {
+            (None, _) => None,
+            (Some(_), None) => return Err(one_to_one_only("initiated_via")),
+            (Some(via), Some(account)) => {
+                let chosen = via.welcome_message_id.unwrap_or(ObjectId(0));
+                Some(self.welcome(account, chosen).await.map_err(|_| {
+                    Error::Unknown(Invalid {
+                        field: "initiated_via.welcome_message_id".into(),
+                        message: "is not a welcome message of this account".into(),
+                    })
+                })?)
+            }
+        };
+        let answer_label = match &asked.quick_reply_response {
+            Some(r) if r.kind != "options" => {
                 return Err(Error::invalid(
                     "quick_reply_response.type",
                     "must be options",
                 ));
             }
-            self.answerable(me, id, &r.metadata).await?;
-        }
-        Ok(Parts {
-            quick_reply,
-            quick_reply_response: asked.quick_reply_response,
-            ctas,
-            initiated_via: None,
-            custom_profile: match asked.custom_profile_id {
-                Some(profile) => Some(self.own_profile_stamp(me, profile).await?),
-                None => None,
+            // The welcome message's prompt opens when it is recorded, just before this.
+            Some(r) => Some(match &welcome {
+                Some(w) => welcome_option(w, &r.metadata)?,
+                None => self.answerable(me, id, &r.metadata).await?.1,
+            }),
+            None => None,
+        };
+        Ok(Checked {
+            parts: Parts {
+                quick_reply,
+                quick_reply_response: asked.quick_reply_response,
+                ctas: with_secrets(ctas),
+                initiated_via,
+                custom_profile: match asked.custom_profile_id {
+                    Some(profile) => Some(self.own_profile_stamp(me, profile).await?),
+                    None => None,
+                },
             },
+            welcome,
+            answer_label,
         })
     }
 
@@ -131,7 +165,9 @@ impl Services {
                 if self.store.user(*recipient_id).await?.is_none() {
                     return Err(unknown("recipient_id"));
                 }
-                if welcome_message_id.is_some() {
+                if let Some(w) = welcome_message_id
+                    && self.welcome(*recipient_id, *w).await.is_err()
+                {
                     return Err(Error::Unknown(Invalid {
                         field: format!("{at}.welcome_message_id"),
                         message: "is not a welcome message of that account".into(),
@@ -143,9 +179,37 @@ impl Services {
         Ok(())
     }
 
-    /// The prompt `me` may answer in `id` with `metadata`: the conversation's open prompt,
-    /// from someone else, not closed by its sender writing again, with that option.
-    async fn answerable(&self, me: UserId, id: &ConversationId, metadata: &str) -> Result<Message> {
+    /// The message `me` already sent with idempotency key `key`, while the key is fresh.
+    pub(crate) async fn earlier_send(&self, me: UserId, key: &str) -> Result<Option<Message>> {
+        let since = Utc::now() - chrono::Duration::hours(self.config.limits.idempotency_hours);
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT e.conversation_id, e.id FROM idempotency i JOIN events e ON e.id = i.event_id
+                 WHERE i.sender_id = ?1 AND i.client_key = ?2 AND i.created_at >= ?3",
+                vec![int(me.0), text(key), int(since.timestamp_millis())],
+            ))
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let id = ConversationId::from_stored(row.text(0)?);
+        match self.store.event(&id, EventId(row.int(1)?)).await? {
+            Some(ConversationEvent::Message(m)) => Ok(Some(m)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The prompt `me` may answer in `id` with `metadata`, and that option's label: the
+    /// conversation's open prompt, from someone else, not closed by its sender writing again,
+    /// with that option.
+    async fn answerable(
+        &self,
+        me: UserId,
+        id: &ConversationId,
+        metadata: &str,
+    ) -> Result<(Message, String)> {
         let not_open = |why: &str| {
             Error::QuickReplyNotOpen(Invalid {
                 field: "quick_reply_response.metadata".into(),
@@ -162,15 +226,16 @@ impl Services {
             Some(ConversationEvent::Message(m)) if !m.deleted => m,
             _ => return Err(not_open("answers no open quick reply in this conversation")),
         };
-        let has_option = prompt
+        let label = prompt
             .parts
             .quick_reply
             .as_ref()
-            .is_some_and(|q| q.option(metadata).is_some());
-        if !has_option {
-            return Err(not_open("matches none of the open quick reply's options"));
+            .and_then(|q| q.option(metadata))
+            .map(|o| o.label.clone());
+        match label {
+            Some(label) => Ok((prompt, label)),
+            None => Err(not_open("matches none of the open quick reply's options")),
         }
-        Ok(prompt)
     }
 
     /// The conversation's latest prompt, unless its sender has written since (which closes
@@ -197,23 +262,6 @@ impl Services {
             .transpose()
     }
 
-    /// The label of the option `metadata` names in the prompt `me` may answer.
-    pub(crate) async fn claimable_label(
-        &self,
-        me: UserId,
-        id: &ConversationId,
-        metadata: &str,
-    ) -> Result<String> {
-        let prompt = self.answerable(me, id, metadata).await?;
-        Ok(prompt
-            .parts
-            .quick_reply
-            .as_ref()
-            .and_then(|q| q.option(metadata))
-            .map(|o| o.label.clone())
-            .unwrap_or_default())
-    }
-
     /// Claims the open prompt for an answer: exactly one answer closes it. Called with the
     /// response's send, just before it is stored.
     pub(crate) async fn claim_prompt(
@@ -222,7 +270,7 @@ impl Services {
         id: &ConversationId,
         metadata: &str,
     ) -> Result<()> {
-        let prompt = self.answerable(me, id, metadata).await?;
+        let (prompt, _) = self.answerable(me, id, metadata).await?;
         let claimed = self
             .store
             .cold()
@@ -370,8 +418,34 @@ impl Services {
     }
 }
 
+/// The label of the option `metadata` names among a welcome message's quick replies.
+fn welcome_option(welcome: &WelcomeMessage, metadata: &str) -> Result<String> {
+    welcome
+        .message_data
+        .quick_reply
+        .as_ref()
+        .and_then(|q| q.option(metadata))
+        .map(|o| o.label.clone())
+        .ok_or_else(|| {
+            Error::QuickReplyNotOpen(Invalid {
+                field: "quick_reply_response.metadata".into(),
+                message: "matches none of the welcome message's quick reply options".into(),
+            })
+        })
+}
+
+/// Buttons as stored: each with the secret its counting link carries.
+pub(crate) fn with_secrets(ctas: Vec<Cta>) -> Vec<StoredCta> {
+    ctas.into_iter()
+        .map(|cta| StoredCta {
+            cta,
+            token: secret(),
+        })
+        .collect()
+}
+
 /// A button's secret: 128 random bits as hex.
-pub(crate) fn secret() -> String {
+fn secret() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -126,17 +126,25 @@ impl Services {
     ) -> Result<Sent> {
         if let Some(key) = &draft.client_key {
             check_client_key("client_message_id", key)?;
+            // A retried answer finds its prompt claimed by its first try: answered here, as
+            // the first try was, before anything is checked against the prompt.
+            if draft.interactive.claims_a_prompt()
+                && let Some(first) = self.earlier_send(me, key).await?
+            {
+                return self.sent(me, first, false).await;
+            }
         }
-        let one_to_one = matches!(audience, Audience::OneToOne(_));
+        let partner = match audience {
+            Audience::OneToOne(other) => Some(other),
+            Audience::Group(_) => None,
+        };
         let response = draft.interactive.quick_reply_response.clone();
-        let parts = self
-            .check_parts(me, &id, one_to_one, draft.interactive)
+        let checked = self
+            .check_parts(me, &id, partner, draft.interactive)
             .await?;
         // An answer sent without words says the option's label.
-        let written = match &response {
-            Some(r) if draft.text.trim().is_empty() && draft.media_id.is_none() => {
-                self.claimable_label(me, &id, &r.metadata).await?
-            }
+        let written = match checked.answer_label {
+            Some(label) if draft.text.trim().is_empty() && draft.media_id.is_none() => label,
             _ => draft.text,
         };
         let (text, entities) = self.compose(&written, draft.media_id.is_some()).await?;
@@ -179,6 +187,11 @@ impl Services {
         if first_contact_limited && self.store.conversation(&id).await?.is_none() {
             self.rate.check_young_new_conversation(me)?;
         }
+        // The welcome message the person started from goes just before their message.
+        if let (Some(welcome), Some(account)) = (&checked.welcome, partner) {
+            self.record_welcome(me, account, &id, welcome, draft.client_key.as_deref())
+                .await?;
+        }
         // Exactly one answer closes a prompt: claimed just before the answer is stored.
         if let Some(r) = &response {
             self.claim_prompt(me, &id, &r.metadata).await?;
@@ -196,7 +209,7 @@ impl Services {
             setup,
             notify,
             also: Fanout::default(),
-            parts,
+            parts: checked.parts,
         };
         let appended = self.store.append_message(new).await?;
         if !appended.duplicate && appended.message.parts.quick_reply.is_some() {
@@ -213,15 +226,18 @@ impl Services {
                 tracing::warn!(error = %e, "sending an away message failed");
             }
         }
-        let mut shown = [ConversationEvent::Message(appended.message)];
+        self.sent(me, appended.message, !appended.duplicate).await
+    }
+
+    /// A send's answer: the message as its sender sees it.
+    async fn sent(&self, me: UserId, message: Message, created: bool) -> Result<Sent> {
+        let id = message.conversation_id.clone();
+        let mut shown = [ConversationEvent::Message(message)];
         self.show_parts(me, &id, &mut shown).await?;
         let [ConversationEvent::Message(message)] = shown else {
             return Err(Error::internal("a sent message came back as another event"));
         };
-        Ok(Sent {
-            message,
-            created: !appended.duplicate,
-        })
+        Ok(Sent { message, created })
     }
 
     /// A page of history. `before`/default pages run newest first; `after` pages run oldest

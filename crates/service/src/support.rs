@@ -3,7 +3,7 @@
 //! elsewhere (who may write: everyone, into the primary box; no daily send limit).
 
 use postern_core::model::{AllowDmsFrom, User};
-use postern_core::parts::{Parts, StoredCta};
+use postern_core::parts::Parts;
 use postern_core::support::SupportSettings;
 use postern_core::{ConversationId, Error, Invalid, Result, UserId};
 use postern_store::cold::{Statement, int, text};
@@ -119,14 +119,7 @@ impl Services {
         let (text, entities) = self.compose(&away.text, false).await?;
         let parts = Parts {
             quick_reply: away.quick_reply.clone(),
-            ctas: away
-                .ctas
-                .iter()
-                .map(|cta| StoredCta {
-                    cta: cta.clone(),
-                    token: crate::interactive::secret(),
-                })
-                .collect(),
+            ctas: crate::interactive::with_secrets(away.ctas.clone()),
             ..Parts::default()
         };
         let appended = self

@@ -5,13 +5,15 @@
 
 use chrono::{DateTime, Utc};
 use postern_core::media::UploadState;
-use postern_core::model::AllowDmsFrom;
+use postern_core::model::{AllowDmsFrom, InboxBox};
+use postern_core::parts::Parts;
 use postern_core::welcome::{
     MessageData, WELCOME_AGAIN_AFTER_DAYS, WELCOME_NAME_MAX, WELCOME_TEXT_MAX, WELCOMES_MAX,
     WelcomeMessage,
 };
 use postern_core::{ConversationId, Error, Invalid, ObjectId, Result, UserId, text};
 use postern_store::cold::{ColdRow, Statement, int, text as text_cell};
+use postern_store::{Fanout, NewMessage, OneToOneSetup};
 
 use crate::Services;
 
@@ -35,20 +37,19 @@ impl Services {
         }
         let id = ObjectId(self.ids.next_id());
         let now = Utc::now().timestamp_millis();
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO welcome_messages (id, owner_id, name, data, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                vec![
-                    int(id.0),
-                    int(me.0),
-                    text_cell(name),
-                    text_cell(json(&data)?),
-                    int(now),
-                ],
-            )])
-            .await?;
+        let mut writes = vec![Statement::new(
+            "INSERT INTO welcome_messages (id, owner_id, name, data, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            vec![
+                int(id.0),
+                int(me.0),
+                text_cell(name),
+                text_cell(json(&data)?),
+                int(now),
+            ],
+        )];
+        writes.extend(keep_media(me, &data));
+        self.store.cold().run(writes).await?;
         self.welcome(me, id).await
     }
 
@@ -101,20 +102,19 @@ impl Services {
                 data.unwrap_or(current.message_data),
             )
             .await?;
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "UPDATE welcome_messages SET name = ?3, data = ?4, updated_at = ?5
-                 WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
-                vec![
-                    int(id.0),
-                    int(me.0),
-                    text_cell(name),
-                    text_cell(json(&data)?),
-                    int(Utc::now().timestamp_millis()),
-                ],
-            )])
-            .await?;
+        let mut writes = vec![Statement::new(
+            "UPDATE welcome_messages SET name = ?3, data = ?4, updated_at = ?5
+             WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
+            vec![
+                int(id.0),
+                int(me.0),
+                text_cell(name),
+                text_cell(json(&data)?),
+                int(Utc::now().timestamp_millis()),
+            ],
+        )];
+        writes.extend(keep_media(me, &data));
+        self.store.cold().run(writes).await?;
         self.welcome(me, id).await
     }
 
@@ -219,6 +219,61 @@ impl Services {
         )
     }
 
+    /// Records the welcome message `person` started a conversation with `account` from, as
+    /// sent by the account, just before their message (which the caller then stores). Its
+    /// quick replies open as the account's prompt, so that message can answer them. Written
+    /// by the account, it puts the conversation in the account's primary box, as writing in a
+    /// conversation always does. A retry of the person's send (its key) records it once.
+    pub(crate) async fn record_welcome(
+        &self,
+        person: UserId,
+        account: UserId,
+        id: &ConversationId,
+        welcome: &WelcomeMessage,
+        key: Option<&str>,
+    ) -> Result<()> {
+        let data = &welcome.message_data;
+        let (text, entities) = self.compose(&data.text, data.media_id.is_some()).await?;
+        let media = match data.media_id {
+            Some(m) => Some(self.attachable(account, m, true).await?),
+            None => None,
+        };
+        let appended = self
+            .store
+            .append_message(NewMessage {
+                conversation_id: id.clone(),
+                sender_id: account,
+                text,
+                entities,
+                reply_to_id: None,
+                media,
+                // Under the account's keys, which no client can spell (they have no spaces).
+                client_key: key.map(|k| format!("welcome {} {k}", person.0)),
+                idempotent_since: Utc::now()
+                    - chrono::Duration::hours(self.config.limits.idempotency_hours),
+                setup: Some(OneToOneSetup {
+                    recipient: person,
+                    recipient_box: InboxBox::Primary,
+                }),
+                notify: vec![account, person],
+                also: Fanout::default(),
+                parts: Parts {
+                    quick_reply: data.quick_reply.clone(),
+                    ctas: crate::interactive::with_secrets(data.ctas.clone()),
+                    ..Parts::default()
+                },
+            })
+            .await?;
+        if appended.duplicate {
+            return Ok(());
+        }
+        if appended.message.parts.quick_reply.is_some() {
+            self.open_new_prompt(&appended.message).await?;
+        }
+        self.publish(appended.deliveries).await;
+        Ok(())
+    }
+
     /// Welcome messages greet strangers, so only an account open to everyone may have them.
     async fn require_open_dms(&self, me: UserId) -> Result<()> {
         if self.settings(me).await?.allow_dms_from != AllowDmsFrom::Everyone {
@@ -292,6 +347,17 @@ fn unknown_welcome(field: &str) -> Error {
     Error::Unknown(Invalid {
         field: field.into(),
         message: "is not a welcome message of this account".into(),
+    })
+}
+
+/// A welcome message's media greets people for as long as the welcome message lives, so it
+/// no longer expires as an unattached upload does.
+fn keep_media(owner: UserId, data: &MessageData) -> Option<Statement> {
+    data.media_id.map(|m| {
+        Statement::new(
+            "UPDATE media SET expires_at = NULL WHERE id = ?1 AND owner_id = ?2",
+            vec![int(m.0), int(owner.0)],
+        )
     })
 }
 

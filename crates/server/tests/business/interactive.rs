@@ -101,11 +101,25 @@ async fn a_quick_reply_is_answered_once_with_its_label() {
         &server,
         &carol,
         &brand_id,
-        json!({"quick_reply_response": {"type": "options", "metadata": "return"}}),
+        json!({"quick_reply_response": {"type": "options", "metadata": "return"},
+               "client_message_id": "tap-return"}),
     )
     .await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["text"], "Return an item");
+    let (status, retried) = send(
+        &server,
+        &carol,
+        &brand_id,
+        json!({"quick_reply_response": {"type": "options", "metadata": "return"},
+               "client_message_id": "tap-return"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &retried["id"]),
+        (200, &answer["id"]),
+        "a retried answer is its first try, though the prompt is closed: {retried}"
+    );
     assert_eq!(
         answer["quick_reply_response"],
         json!({"type": "options", "metadata": "return"})

@@ -9,6 +9,8 @@ crate::on_every_backend!(
     the_default_greets_on_first_contact_and_after_a_quiet_week,
     a_chosen_welcome_message_always_shows_and_must_be_the_accounts,
     welcome_messages_keep_to_their_limits,
+    a_first_message_records_the_welcome_message_it_started_from,
+    a_welcome_message_stays_answerable_until_answered,
 );
 
 async fn create(server: &TestServer, token: &str, body: Value) -> (u16, Value) {
@@ -314,4 +316,223 @@ async fn welcome_messages_keep_to_their_limits() {
     );
     let (status, _) = create(&server, &brand, data(json!({"text": "x".repeat(9_990)}))).await;
     assert_eq!(status, 201, "9,990 characters is the limit");
+}
+
+async fn send(server: &TestServer, token: &str, to: &str, body: Value) -> (u16, Value) {
+    server
+        .call(
+            "POST",
+            &format!("/api/v1/messages/with/{to}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+}
+
+/// The conversation's messages, oldest first, as `viewer` sees them.
+async fn history(server: &TestServer, token: &str, conversation: &str) -> Vec<Value> {
+    let (status, page) = server
+        .call(
+            "GET",
+            &format!("/api/v1/conversations/{conversation}/events?limit=100"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let mut messages: Vec<Value> = page["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"] == "message")
+        .cloned()
+        .collect();
+    messages.reverse();
+    messages
+}
+
+async fn a_first_message_records_the_welcome_message_it_started_from() {
+    let server = TestServer::start().await;
+    let (brand_id, brand, hello) = brand_with_default(&server).await;
+    let (_, carol) = server.user("carol").await;
+    let mut carol_ws = server.ws(&carol, None).await;
+    let started = json!({"welcome_message_id": s(&hello["id"])});
+
+    // A forged answer records nothing.
+    let (status, refused) = send(
+        &server,
+        &carol,
+        &brand_id,
+        json!({"initiated_via": started,
+               "quick_reply_response": {"type": "options", "metadata": "refund-now"}}),
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            &refused["error"]["code"],
+            &refused["error"]["field"]
+        ),
+        (
+            409,
+            &json!("quick_reply_not_open"),
+            &json!("quick_reply_response.metadata")
+        ),
+        "{refused}"
+    );
+    assert_eq!(greeting(&server, &carol, &brand_id, "").await.0, 200);
+
+    // Tapping "Returns" under the welcome message sends its label.
+    let body = json!({"initiated_via": started, "client_message_id": "tap-1",
+                      "quick_reply_response": {"type": "options", "metadata": "returns"}});
+    let (status, sent) = send(&server, &carol, &brand_id, body.clone()).await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(sent["text"], "Returns");
+    assert_eq!(sent["initiated_via"], started);
+    let (status, again) = send(&server, &carol, &brand_id, body).await;
+    assert_eq!(
+        (status, &again["id"]),
+        (200, &sent["id"]),
+        "a retry is the same send: {again}"
+    );
+
+    let conversation = s(&sent["conversation_id"]);
+    for token in [&carol, &brand] {
+        let shown = history(&server, token, &conversation).await;
+        assert_eq!(
+            shown.len(),
+            2,
+            "the welcome message once, then hers: {shown:?}"
+        );
+        let (greeted, answer) = (&shown[0], &shown[1]);
+        assert_eq!(greeted["sender_id"], json!(brand_id));
+        assert_eq!(greeted["text"], "Hi! How can we help today?");
+        assert_eq!(
+            greeted["quick_reply"]["options"].as_array().map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(greeted["quick_reply"]["open"], false, "answered, so closed");
+        assert!(
+            s(&greeted["ctas"][0]["tco_url"]).contains("/l/"),
+            "{greeted}"
+        );
+        assert_eq!(answer["id"], sent["id"]);
+    }
+    let live = carol_ws.next_of("message.created").await;
+    assert_eq!(
+        live["data"]["text"], "Hi! How can we help today?",
+        "the stream carries the welcome message first: {live}"
+    );
+    assert_eq!(
+        carol_ws.next_of("message.created").await["data"]["id"],
+        sent["id"]
+    );
+
+    let (_, inbox) = server
+        .call("GET", "/api/v1/conversations", Some(&carol), None)
+        .await;
+    assert_eq!(
+        inbox["conversations"][0]["unread_count"], 0,
+        "her own message reads up to it: {inbox}"
+    );
+    assert_eq!(
+        greeting(&server, &carol, &brand_id, "").await.0,
+        204,
+        "greeted once"
+    );
+    let (status, refused) = send(
+        &server,
+        &carol,
+        &brand_id,
+        json!({"quick_reply_response": {"type": "options", "metadata": "status"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("quick_reply_not_open")),
+        "one answer closes it: {refused}"
+    );
+}
+
+async fn a_welcome_message_stays_answerable_until_answered() {
+    let server = TestServer::start().await;
+    let (brand_id, brand, _) = brand_with_default(&server).await;
+    let (_, sales) = create(&server, &brand, welcome("Sales", "Looking for a quote?")).await;
+    let (_, dave) = server.user("dave").await;
+    let started = json!({"welcome_message_id": s(&sales["id"])});
+    let (status, sent) = send(
+        &server,
+        &dave,
+        &brand_id,
+        json!({"text": "Hi, I have a question", "initiated_via": started}),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let conversation = s(&sent["conversation_id"]);
+    let shown = history(&server, &dave, &conversation).await;
+    assert_eq!(shown[0]["text"], "Looking for a quote?", "the chosen one");
+    assert_eq!(
+        shown[0]["quick_reply"]["open"], true,
+        "still open: {shown:?}"
+    );
+    let (status, answer) = send(
+        &server,
+        &dave,
+        &brand_id,
+        json!({"quick_reply_response": {"type": "options", "metadata": "other"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["text"]),
+        (201, &json!("Something else")),
+        "{answer}"
+    );
+
+    // Another account's welcome message, and a group, are refused.
+    let (rival_id, rival) = server.user("rival").await;
+    server.open_to_everyone(&rival).await;
+    let (status, refused) = send(
+        &server,
+        &dave,
+        &rival_id,
+        json!({"text": "hi", "initiated_via": started}),
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (404, &json!("initiated_via.welcome_message_id")),
+        "{refused}"
+    );
+    let (status, group) = server
+        .call(
+            "POST",
+            "/api/v1/conversations",
+            Some(&dave),
+            Some(json!({"participant_ids": [brand_id, rival_id]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let (status, refused) = server
+        .call(
+            "POST",
+            &format!("/api/v1/conversations/{}/messages", s(&group["id"])),
+            Some(&dave),
+            Some(json!({"text": "hi", "initiated_via": started})),
+        )
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (409, &json!("initiated_via")),
+        "{refused}"
+    );
+    // A message button may now name one of its account's welcome messages.
+    let (status, sent) = send(
+        &server,
+        &brand,
+        &s(&sent["sender_id"]),
+        json!({"text": "Talk to sales", "ctas": [{"type": "message", "label": "Sales",
+               "recipient_id": brand_id, "welcome_message_id": s(&sales["id"])}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
 }

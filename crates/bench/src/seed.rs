@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use postern_core::UserId;
-use postern_service::Services;
 use postern_service::accounts::Registration;
 use postern_service::messages::Draft;
+use postern_service::{Actor, Services};
 use rand::Rng;
 
 use crate::client::Account;
@@ -121,7 +121,9 @@ async fn send_all(
                         text,
                         ..Draft::default()
                     };
-                    services.send_to_user(from, to, draft).await?;
+                    services
+                        .send_to_user(&Actor::token(from), to, draft)
+                        .await?;
                 }
                 anyhow::Ok(())
             })

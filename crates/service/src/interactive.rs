@@ -15,6 +15,7 @@ use postern_store::cold::{Cell, Statement, int, text};
 use rand::RngCore;
 
 use crate::Services;
+use crate::actor::Actor;
 
 /// What a send asks for besides its text and media.
 #[derive(Debug, Clone, Default)]
@@ -23,8 +24,6 @@ pub struct Interactive {
     pub quick_reply_response: Option<QuickReplyResponse>,
     pub ctas: Vec<Cta>,
     pub initiated_via: Option<InitiatedVia>,
-    /// Send as one of the account's custom profiles.
-    pub custom_profile_id: Option<ObjectId>,
 }
 
 impl Interactive {
@@ -60,17 +59,19 @@ pub enum ClickTarget {
 }
 
 impl Services {
-    /// Checks the interactive parts of a send by `me` in conversation `id` (one-to-one with
+    /// Checks the interactive parts of a send by `actor` (and the custom profile it speaks
+    /// as, which must be the account's) in conversation `id` (one-to-one with
     /// `partner`, or a group). A quick-reply response is checked against the open prompt, or
     /// the welcome message the send was started from, here, and claimed by the caller just
     /// before the message is stored.
     pub(crate) async fn check_parts(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: &ConversationId,
         partner: Option<UserId>,
         asked: Interactive,
     ) -> Result<Checked> {
+        let me = actor.account;
         // The request is well formed; the conversation is the wrong kind.
         let one_to_one_only = |field: &str| {
             Error::State(Invalid {
@@ -132,7 +133,7 @@ impl Services {
                 quick_reply_response: asked.quick_reply_response,
                 ctas: with_secrets(ctas),
                 initiated_via,
-                custom_profile: match asked.custom_profile_id {
+                custom_profile: match actor.profile {
                     Some(profile) => Some(self.own_profile_stamp(me, profile).await?),
                     None => None,
                 },

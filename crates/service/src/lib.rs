@@ -2,6 +2,7 @@
 //! API, the Twitter adapters, the web app) calls these and nothing else.
 //!
 //! - [`auth`]: passwords, sessions, personal access tokens; who is calling.
+//! - [`actor`]: who a call acts for, who or what is acting, and the profile it speaks as.
 //! - [`accounts`]: registration, login, profiles, settings.
 //! - [`avatars`]: a person's picture, cut square from one of their uploads.
 //! - [`graph`]: follows, blocks, mutes, reports, and `dm_permission`.
@@ -21,6 +22,7 @@
 //!   quiet login-failure counts.
 
 pub mod accounts;
+pub mod actor;
 pub mod auth;
 pub mod avatars;
 pub mod clock;
@@ -47,6 +49,7 @@ use postern_core::stream::Delivery;
 use postern_media::MediaStorage;
 use postern_store::Store;
 
+pub use actor::{Actor, Agent};
 pub use auth::{Caller, Credential};
 
 /// Tunables of the service layer; part of the server's configuration.

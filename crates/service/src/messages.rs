@@ -13,6 +13,7 @@ use postern_core::{
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
+use crate::actor::Actor;
 use crate::interactive::Interactive;
 
 /// What a client asks to send.
@@ -93,37 +94,45 @@ impl Services {
     }
 
     /// `POST /messages/with/{user_id}`: the one-to-one conversation is created on first contact.
-    pub async fn send_to_user(&self, me: UserId, recipient: UserId, draft: Draft) -> Result<Sent> {
+    pub async fn send_to_user(
+        &self,
+        actor: &Actor,
+        recipient: UserId,
+        draft: Draft,
+    ) -> Result<Sent> {
+        let me = actor.account;
         if me == recipient {
             return Err(Error::own_account("recipient_id"));
         }
         let id = ConversationId::one_to_one(me, recipient);
-        self.send(me, id, Audience::OneToOne(recipient), draft)
+        self.send(actor, id, Audience::OneToOne(recipient), draft)
             .await
     }
 
     /// `POST /conversations/{id}/messages`.
     pub async fn send_to_conversation(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: &ConversationId,
         draft: Draft,
     ) -> Result<Sent> {
+        let me = actor.account;
         let audience = match (id.partner_of(me), id.is_group()) {
             (Some(other), _) => Audience::OneToOne(other),
             (None, false) => return Err(Error::NotFound("conversation")),
             (None, true) => Audience::Group(self.audience_as_member(me, id).await?),
         };
-        self.send(me, id.clone(), audience, draft).await
+        self.send(actor, id.clone(), audience, draft).await
     }
 
     async fn send(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: ConversationId,
         audience: Audience,
         draft: Draft,
     ) -> Result<Sent> {
+        let me = actor.account;
         if let Some(key) = &draft.client_key {
             check_client_key("client_message_id", key)?;
             // A retried answer finds its prompt claimed by its first try: answered here, as
@@ -140,7 +149,7 @@ impl Services {
         };
         let response = draft.interactive.quick_reply_response.clone();
         let checked = self
-            .check_parts(me, &id, partner, draft.interactive)
+            .check_parts(actor, &id, partner, draft.interactive)
             .await?;
         // An answer sent without words says the option's label.
         let written = match checked.answer_label {
@@ -299,11 +308,12 @@ impl Services {
 
     pub async fn edit(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: &ConversationId,
         message: EventId,
         raw: &str,
     ) -> Result<Message> {
+        let me = actor.account;
         self.active_member(me, id).await?;
         self.no_block_between(me, id).await?;
         let before = self.own_message(me, id, message).await?;
@@ -324,11 +334,12 @@ impl Services {
     /// Deletes for everyone (the sender only; a tombstone remains) or just for the caller.
     pub async fn delete_message(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: &ConversationId,
         message: EventId,
         for_everyone: bool,
     ) -> Result<()> {
+        let me = actor.account;
         let event = StreamEvent::MessageDeleted {
             conversation_id: id.clone(),
             message_id: message,
@@ -353,11 +364,12 @@ impl Services {
     /// there changes nothing (so a retried or stale removal cannot take away a newer one).
     pub async fn react(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: &ConversationId,
         message: EventId,
         edit: ReactionEdit,
     ) -> Result<()> {
+        let me = actor.account;
         let (ReactionEdit::Set(e) | ReactionEdit::Remove(e)) = &edit;
         text::reaction_emoji(e)?;
         self.active_member(me, id).await?;
@@ -405,10 +417,11 @@ impl Services {
     /// conversation; the reader's own devices always hear.
     pub async fn mark_read(
         &self,
-        me: UserId,
+        actor: &Actor,
         id: &ConversationId,
         up_to: Option<EventId>,
     ) -> Result<()> {
+        let me = actor.account;
         let p = self.active_member(me, id).await?;
         let up_to = match up_to {
             Some(e) => {
@@ -456,7 +469,8 @@ impl Services {
     }
 
     /// Typing is ephemeral: published to the other accepted participants, never stored.
-    pub async fn typing(&self, me: UserId, id: &ConversationId) -> Result<()> {
+    pub async fn typing(&self, actor: &Actor, id: &ConversationId) -> Result<()> {
+        let me = actor.account;
         let p = self.active_member(me, id).await?;
         self.no_block_between(me, id).await?;
         if !p.accepted {

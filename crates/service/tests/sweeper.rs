@@ -14,7 +14,7 @@ use postern_core::limits::Limits;
 use postern_core::model::InboxBox;
 use postern_core::{ConversationId, UserId};
 use postern_service::messages::Draft;
-use postern_service::{ServiceConfig, Services};
+use postern_service::{Actor, ServiceConfig, Services};
 use postern_store::{NewMessage, OneToOneSetup, TokenKind};
 
 fn main() -> std::process::ExitCode {
@@ -72,7 +72,7 @@ async fn the_sweeper_forgets_expired_keys_on_its_own_and_stops_when_told() {
         interactive: Default::default(),
     };
     let sent = services
-        .send_to_user(alice, bob, draft)
+        .send_to_user(&Actor::token(alice), bob, draft)
         .await
         .unwrap_or_else(|e| panic!("send: {e}"));
     assert!(sent.created);

@@ -13,9 +13,9 @@ use futures::stream::BoxStream;
 use postern_bus::{Bus, Live, MemoryBus};
 use postern_core::UserId;
 use postern_core::stream::Delivery;
-use postern_service::ServiceConfig;
 use postern_service::messages::Draft;
 use postern_service::stream::EventStream;
+use postern_service::{Actor, ServiceConfig};
 
 fn main() -> std::process::ExitCode {
     postern_testkit::run()
@@ -84,7 +84,7 @@ async fn streams_stay_complete_and_unique_over_a_bus_that_loses_and_repeats() {
             ..Draft::default()
         };
         services
-            .send_to_user(alice, bob, draft)
+            .send_to_user(&Actor::token(alice), bob, draft)
             .await
             .unwrap_or_else(|e| panic!("send: {e}"));
     }

@@ -7,6 +7,7 @@ use postern_core::ids::canonical_key;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::parts::{Cta, InitiatedVia, QuickReply, QuickReplyResponse};
 use postern_core::{Error, EventId, MediaId, ObjectId};
+use postern_service::Actor;
 use postern_service::auth::Caller;
 use postern_service::interactive::Interactive;
 use postern_service::messages::{Draft, ReactionEdit, Sent};
@@ -57,7 +58,8 @@ pub struct SendRequest {
 }
 
 impl SendRequest {
-    fn draft(self, headers: &HeaderMap) -> Result<Draft, Error> {
+    /// Who sends (the caller, speaking as the custom profile it names) and what.
+    fn send(self, caller: &Caller, headers: &HeaderMap) -> Result<(Actor, Draft), Error> {
         let header = match headers.get("idempotency-key") {
             Some(v) => {
                 let key = v
@@ -69,7 +71,8 @@ impl SendRequest {
             }
             None => None,
         };
-        Ok(Draft {
+        let actor = caller.actor().speaking_as(self.custom_profile_id);
+        let draft = Draft {
             text: self.text,
             reply_to_id: self.reply_to_id,
             media_id: self.media_id,
@@ -79,9 +82,9 @@ impl SendRequest {
                 quick_reply_response: self.quick_reply_response,
                 ctas: self.ctas,
                 initiated_via: self.initiated_via,
-                custom_profile_id: self.custom_profile_id,
             },
-        })
+        };
+        Ok((actor, draft))
     }
 }
 
@@ -108,10 +111,9 @@ async fn send_to_user(
     Json(r): Json<SendRequest>,
 ) -> ApiResult<Response> {
     let recipient = user_id(&user)?;
+    let (actor, draft) = r.send(&c, &headers)?;
     Ok(sent(
-        s.services
-            .send_to_user(c.user_id, recipient, r.draft(&headers)?)
-            .await?,
+        s.services.send_to_user(&actor, recipient, draft).await?,
     ))
 }
 
@@ -126,10 +128,9 @@ async fn send(
     Json(r): Json<SendRequest>,
 ) -> ApiResult<Response> {
     let id = conversation_id(&id)?;
+    let (actor, draft) = r.send(&c, &headers)?;
     Ok(sent(
-        s.services
-            .send_to_conversation(c.user_id, &id, r.draft(&headers)?)
-            .await?,
+        s.services.send_to_conversation(&actor, &id, draft).await?,
     ))
 }
 
@@ -212,7 +213,7 @@ async fn edit(
     let m = s
         .services
         .edit(
-            c.user_id,
+            &c.actor(),
             &conversation_id(&id)?,
             event_id("message_id", &mid)?,
             &r.text,
@@ -238,7 +239,7 @@ async fn delete(
 ) -> ApiResult<StatusCode> {
     s.services
         .delete_message(
-            c.user_id,
+            &c.actor(),
             &conversation_id(&id)?,
             event_id("message_id", &mid)?,
             p.for_everyone,
@@ -277,7 +278,7 @@ async fn edit_reaction(
 ) -> ApiResult<StatusCode> {
     s.services
         .react(
-            c.user_id,
+            &c.actor(),
             &conversation_id(id)?,
             event_id("message_id", mid)?,
             edit,
@@ -309,7 +310,7 @@ async fn read(
         r.last_read_event_id
     };
     s.services
-        .mark_read(c.user_id, &conversation_id(&id)?, up_to)
+        .mark_read(&c.actor(), &conversation_id(&id)?, up_to)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -321,7 +322,9 @@ async fn typing(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    s.services.typing(c.user_id, &conversation_id(&id)?).await?;
+    s.services
+        .typing(&c.actor(), &conversation_id(&id)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

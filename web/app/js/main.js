@@ -8,9 +8,12 @@
 //   dom.js             h() to build elements safely, icons, time formats
 //   views/             one module per page: auth, messages (inbox + conversation), inbox,
 //                      conversation (with timeline: its rows as data; permission: who may
-//                      write; group: members and name), search, new-message, profile, settings
+//                      write; group: members and name), search, new-message, profile, settings,
+//                      business (support, welcome-editor, profiles, DM links; at /i/business)
 //   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text,
-//                      keyed (keyed rendering), form (fields with their errors), viewer (photos)
+//                      keyed (keyed rendering), form (fields with their errors), viewer (photos),
+//                      parts and parts-editor (quick replies, buttons), extras (a business's
+//                      composer: send as, quick replies, buttons), welcome (a welcome message)
 //
 // Boot and routing. The server answers every app path with the same page; this file
 // decides what to draw for the path, keeps the frame (navigation rail) across pages, and
@@ -22,6 +25,7 @@ import { del, get, loadLimits, onSignedOut, setCsrfToken } from './api.js';
 import { app, avatar, remember } from './app.js';
 import { h, icon, mount } from './dom.js';
 import { authView } from './views/auth.js';
+import { businessView } from './views/business.js';
 import { messagesView } from './views/messages.js';
 import { profileView } from './views/profile.js';
 import { settingsView } from './views/settings.js';
@@ -53,8 +57,8 @@ function route(path) {
     const name = new URLSearchParams(location.search).get('screen_name') || '';
     return /^[A-Za-z0-9_]{1,15}$/.test(name) ? { name: 'redirect', to: `/${name}` } : { name: 'notfound' };
   }
-  // New pages go under the prefix (routes.json), where no screen name reaches; none yet.
-  if (first === routes.prefix) return { name: 'notfound' };
+  // New pages go under the prefix (routes.json), where no screen name reaches.
+  if (first === routes.prefix) return parts.length === 2 && second === 'business' ? { name: 'business' } : { name: 'notfound' };
   if (parts.length === 1 && !routes.pages.includes(first)) return { name: 'profile', screenName: first };
   return { name: 'notfound' };
 }
@@ -95,6 +99,7 @@ function render() {
   const view =
     r.name === 'messages' ? messagesView(r)
       : r.name === 'settings' ? settingsView()
+        : r.name === 'business' ? businessView()
         : r.name === 'profile' ? profileView(r.screenName)
           : notFound();
   current = { name: r.name, view };
@@ -107,6 +112,8 @@ function notFound() {
       h('p', {}, h('a', { href: '/messages' }, 'Go to your messages')))),
   };
 }
+
+const NAV_ICONS = { messages: 'mail', profile: 'user', settings: 'settings', business: 'support' };
 
 function ensureFrame() {
   if (frame && root.contains(frame.el)) return;
@@ -124,6 +131,7 @@ function ensureFrame() {
     if (change.type === 'person' && change.id === app.me?.id) {
       app.me = { ...app.me, ...change.person };
       drawMe();
+      showBusiness();
     }
   });
   const unsubscribe = () => {
@@ -131,7 +139,7 @@ function ensureFrame() {
     unperson();
   };
   const link = (href, name, label, extra) =>
-    h('a', { class: 'nav-link', href, dataset: { nav: name } }, icon(name === 'profile' ? 'user' : name === 'messages' ? 'mail' : 'settings'),
+    h('a', { class: 'nav-link', href, dataset: { nav: name } }, icon(NAV_ICONS[name]),
       h('span', { class: 'label' }, label), extra);
   const unread = h('span', { class: 'badge', hidden: true, 'aria-label': 'unread conversations' });
   app.setUnreadTotal = (n) => {
@@ -139,11 +147,16 @@ function ensureFrame() {
     unread.textContent = n === 0 ? '' : n > 99 ? '99+' : String(n);
   };
   const main = h('main', { id: 'main', tabindex: '-1' });
+  // A support account's settings are a tap away; anyone reaches them from Settings.
+  const business = link('/i/business', 'business', 'Business');
+  const showBusiness = () => { business.hidden = !app.me.support?.enabled; };
+  showBusiness();
   const el = h('div', { class: 'frame' },
     h('nav', { class: 'rail', 'aria-label': 'Main' },
       h('a', { class: 'brand', href: '/messages' }, h('img', { src: '/assets/icon.svg', alt: '' }), h('span', {}, 'Postern')),
       link('/messages', 'messages', 'Messages', unread),
       link(`/${app.me.screen_name}`, 'profile', 'Profile'),
+      business,
       link('/settings', 'settings', 'Settings'),
       h('button', { class: 'nav-link', type: 'button', onclick: logout }, icon('logout'), h('span', { class: 'label' }, 'Log out')),
       h('div', { class: 'spacer' }),

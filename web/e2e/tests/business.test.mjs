@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE, apiCall, apiUser, box, gone, launch, message, person, portrait, see, shot, signUp, until, upload,
+  BASE, apiCall, apiUser, box, gone, launch, message, person, portrait, see, send, shot, signUp, until, upload,
 } from '../lib.mjs';
 
 describe('support accounts', () => {
@@ -132,6 +132,202 @@ describe('support accounts', () => {
     // The follow button goes, counted, to the brand's profile.
     await prompt.getByRole('link', { name: 'Follow Acme Support' }).click();
     await see(page.getByRole('heading', { name: 'Acme Support' }));
+    assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
+  });
+});
+
+// The whole story in the web app, as two people: the brand sets up support, a welcome message
+// and a custom profile in Business settings and copies a DM link; the customer opens it, is
+// greeted, answers by keyboard; the brand answers as the profile with a button, which the
+// customer clicks and the brand sees counted; outside hours the away message comes once.
+describe('business messaging, set up and used in the web app', () => {
+  let browser;
+  let customer;
+  let brand;
+  let link;
+
+  /** The native API as `p`'s page calls it (their session). */
+  const call = (p, method, path, body) => p.page.evaluate(async ([m, u, b]) => {
+    const { api } = await import('/assets/js/api.js');
+    return api(m, u, b ?? undefined);
+  }, [method, path, body ?? null]);
+
+  before(async () => {
+    browser = await launch();
+    brand = await person(browser, 'acmehelp');
+    customer = await person(browser, 'dana');
+    await signUp(brand);
+    await signUp(customer);
+    await call(brand, 'PATCH', '/me', { name: 'Acme Help' });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('sets up support, a default welcome message and a custom profile, and builds a DM link', async () => {
+    const { page } = brand;
+    await page.goto(`${BASE}/settings`);
+    await page.getByRole('link', { name: 'Business settings' }).click();
+    await see(page.getByRole('heading', { name: 'Business', exact: true }));
+    await page.getByLabel('Provide support').check();
+    await page.getByLabel('Set hours').check();
+    await page.getByLabel('Time zone', { exact: true }).selectOption('UTC');
+    for (const day of ['Saturday', 'Sunday']) await page.getByLabel(`Open on ${day}`).check();
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+      await page.getByLabel(`${day} opens at`).fill('00:00');
+      await page.getByLabel(`${day} closes at`).fill('23:59');
+    }
+    await page.getByLabel('Away message').fill('We are closed right now. We answer from 09:00.');
+    await page.getByRole('button', { name: 'Save support settings' }).click();
+    await see(page.getByText('Support settings saved'));
+    const support = await call(brand, 'GET', '/me/support');
+    assert.equal(support.enabled, true);
+    assert.equal(support.hours.weekly.length, 7);
+    assert.equal(support.away_message.text, 'We are closed right now. We answer from 09:00.');
+    await see(page.getByRole('link', { name: 'Business' }));
+
+    // A welcome message with three quick replies and a button, previewed as it is written.
+    await page.getByRole('button', { name: 'New welcome message' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New welcome message' });
+    await dialog.getByLabel('Name', { exact: true }).fill('Default greeting');
+    await dialog.getByLabel('Message').fill('Hi! Thanks for reaching out to Acme Help. What can we do for you?');
+    for (const [label, description] of [['Track my order', 'Where is my parcel?'], ['Return an item', 'Within 30 days'], ['Talk to a person', '']]) {
+      await dialog.getByRole('button', { name: 'Add option' }).click();
+      const row = dialog.locator('.edit-list[aria-label="Quick reply options"] li').last();
+      await row.getByLabel('Label').fill(label);
+      if (description) await row.getByLabel('Description (optional)').fill(description);
+    }
+    await dialog.getByRole('button', { name: 'Add button' }).click();
+    const button = dialog.locator('.edit-list[aria-label="Buttons"] li').last();
+    await button.getByLabel('Label').fill('Help centre');
+    await button.getByLabel('Web address').fill('https://example.com/help');
+    await see(dialog.locator('.welcome-preview .quick-reply', { hasText: 'Talk to a person' }));
+    await see(dialog.locator('.welcome-preview .cta', { hasText: 'Help centre' }));
+    for (const [viewport, scheme, name] of [
+      [{ width: 1280, height: 900 }, 'light', 'business-welcome-editor'],
+      [{ width: 390, height: 844 }, 'dark', 'layout/business-welcome-editor-phone-dark'],
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      const b = await box(page, 'dialog');
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `the editor fits: ${JSON.stringify(b)}`);
+      await shot(page, name);
+    }
+    await page.setViewportSize({ width: 1280, height: 820 });
+    // Descriptions go on every option or none: the refusal shows in the editor, and nothing
+    // typed is lost.
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await see(dialog.locator('.form-error', { hasText: /description/i }));
+    await dialog.locator('.edit-list[aria-label="Quick reply options"] li').last().getByLabel('Description (optional)').fill('Someone from our team');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await see(page.getByText('Welcome message created'));
+    await page.getByRole('button', { name: 'Make Default greeting the default' }).click();
+    await see(page.locator('.biz-row .pill', { hasText: 'Default' }));
+
+    // A custom profile with a picture.
+    await page.getByLabel('Name', { exact: true }).fill('Maria from Support');
+    await page.getByLabel('Picture (optional)').setInputFiles({ name: 'maria.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await portrait(page, 500, 600, 20)) });
+    await page.getByRole('button', { name: 'Add profile' }).click();
+    await see(page.getByText('Maria from Support can answer now'));
+    await see(page.locator('.biz-row', { hasText: 'Maria from Support' }).locator('.avatar img'));
+
+    // The DM link chooses the welcome message and pre-fills nothing.
+    const [greeting] = (await call(brand, 'GET', '/welcome_messages')).welcome_messages;
+    await page.getByLabel('Welcome message', { exact: true }).selectOption(greeting.id);
+    link = await page.getByLabel('Link', { exact: true }).inputValue();
+    assert.match(link, new RegExp(`/messages/compose\\?recipient_id=${brand.id}&welcome_message_id=${greeting.id}$`));
+    for (const [viewport, scheme, name] of [
+      [{ width: 1280, height: 820 }, 'light', 'business-settings'],
+      [{ width: 1280, height: 820 }, 'dark', 'layout/business-settings-dark'],
+      [{ width: 390, height: 844 }, 'dark', 'business-settings-phone'],
+      [{ width: 390, height: 844 }, 'light', 'layout/business-settings-phone-light'],
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const selector of ['.hours-row', '.biz-row', '#link-out']) {
+        const b = await box(page, selector);
+        assert.ok(b && b.left >= 0 && b.right <= viewport.width, `${selector} fits: ${JSON.stringify(b)}`);
+      }
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await shot(page, name);
+    }
+    await page.setViewportSize({ width: 1280, height: 820 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.equal(brand.errors.length, 0, brand.errors.join('\n'));
+  });
+
+  it('greets the customer who opens the link, who answers a quick reply by keyboard', async () => {
+    const { page } = customer;
+    await page.goto(link);
+    const welcome = page.getByRole('list', { name: 'Welcome message from Acme Help' });
+    await see(welcome.getByText('What can we do for you?'));
+    const chips = welcome.getByRole('group', { name: 'Quick replies' });
+    assert.equal(await chips.getByRole('button').count(), 3);
+    for (const [viewport, scheme, name] of [
+      [{ width: 390, height: 844 }, 'dark', 'business-welcome-phone'],
+      [{ width: 1280, height: 820 }, 'light', 'layout/business-welcome-desktop'],
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      const b = await box(page, '.timeline-list.welcome .quick-replies');
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `the options fit: ${JSON.stringify(b)}`);
+      await shot(page, name);
+    }
+    await chips.getByRole('button', { name: /Return an item/ }).focus();
+    await page.keyboard.press('Enter');
+    // The conversation now holds the welcome message, as the brand's, then the answer.
+    await see(message(page, 'Return an item'));
+    await see(page.locator('.timeline-list:not(.welcome) .msg', { hasText: 'What can we do for you?' }));
+    await gone(page.getByRole('group', { name: 'Quick replies' }));
+    const conversations = await call(customer, 'GET', '/conversations');
+    const { events } = await call(customer, 'GET', `/conversations/${conversations.conversations[0].id}/events?limit=5`);
+    assert.equal(events[0].text, 'Return an item');
+    assert.equal(events[0].initiated_via.welcome_message_id, new URL(link).searchParams.get('welcome_message_id'));
+    assert.equal(events[1].sender_id, brand.id, 'the welcome message is the brand’s');
+    assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
+  });
+
+  it('answers as Maria from Support with a button, whose click the brand sees counted', async () => {
+    const { page } = brand;
+    await page.goto(`${BASE}/messages`);
+    await page.getByRole('link', { name: /Dana/ }).first().click();
+    await see(message(page, 'Return an item'));
+    await page.getByRole('button', { name: 'Send as, quick replies and buttons' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Send as, quick replies and buttons' });
+    await dialog.getByLabel('Send as').selectOption({ label: 'Maria from Support' });
+    await dialog.getByRole('button', { name: 'Add button' }).click();
+    await dialog.getByLabel('Label').fill('Start a return');
+    await dialog.getByLabel('Web address').fill('https://example.com/returns');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await see(page.locator('.extras-strip', { hasText: 'As Maria from Support · 1 button' }));
+    await shot(page, 'layout/business-composer-extras');
+    await send(page, 'Happy to help! Start your return here.');
+    await see(page.locator('.extras-strip', { hasText: 'As Maria from Support' }));
+
+    const answer = message(customer.page, 'Happy to help! Start your return here.');
+    await see(answer.locator('.sent-as', { hasText: 'Maria from Support' }));
+    const [tab] = await Promise.all([
+      customer.context.waitForEvent('page'),
+      answer.getByRole('link', { name: 'Start a return' }).click(),
+    ]);
+    await tab.close();
+    await page.reload();
+    await see(message(page, 'Happy to help! Start your return here.').getByRole('link', { name: 'Start a return, 1 click' }));
+    assert.equal(brand.errors.length, 0, brand.errors.join('\n'));
+  });
+
+  it('sends the away message once while closed', async () => {
+    await call(brand, 'PUT', '/me/support', {
+      enabled: true, hours: { time_zone: 'UTC', weekly: [] },
+      away_message: { text: 'We are closed right now. We answer from 09:00.' },
+    });
+    const { page } = customer;
+    await send(page, 'Are you there?');
+    await see(message(page, 'We are closed right now. We answer from 09:00.'));
+    await send(page, 'Hello?');
+    await page.waitForTimeout(500);
+    assert.equal(await message(page, 'We are closed right now. We answer from 09:00.').count(), 1, 'once per closed period');
     assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
   });
 });

@@ -23,6 +23,7 @@ function charCount(text) {
  * options.edit(message, text) → Promise
  * options.typing() is called (throttled by the caller) while the person types.
  * options.draft / options.saveDraft keep text when switching conversations.
+ * options.tools (buttons beside emoji) and options.strip (above the box): a business's extras.
  */
 export function composer(options) {
   let replyTo = null; // message being answered
@@ -60,8 +61,8 @@ export function composer(options) {
   }, icon('send'));
 
   const el = h('div', { class: 'composer' },
-    banner, sendError, preview,
-    h('div', { class: 'box' }, attachBtn, emojiBtn, textarea, sendBtn, fileInput),
+    banner, sendError, preview, options.strip,
+    h('div', { class: 'box' }, attachBtn, emojiBtn, options.tools, textarea, sendBtn, fileInput),
     counter);
 
   // Drag and drop a file anywhere on the composer.

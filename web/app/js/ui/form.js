@@ -6,10 +6,9 @@ import { h } from '../dom.js';
 
 /**
  * A labelled input (a text area with `multiline`) with an optional hint and a place for its
- * error.
+ * error. `id` tells apart two forms on one page whose fields have the same name.
  */
-export function formField(name, label, attrs, hint, { multiline = false } = {}) {
-  const id = `field-${name}`;
+export function formField(name, label, attrs, hint, { multiline = false, id = `field-${name}` } = {}) {
   const error = h('small', { class: 'field-error', id: `${id}-error`, hidden: true });
   const describedBy = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' ');
   const input = multiline
@@ -44,6 +43,8 @@ export function showFormError(err, fields, formError, overrides = {}) {
   } else {
     formError.textContent = message;
     formError.hidden = false;
+    // In a long form (a dialog that scrolls) the error is where the person is not looking.
+    formError.scrollIntoView?.({ block: 'nearest' });
   }
 }
 

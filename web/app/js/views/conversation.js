@@ -9,7 +9,9 @@ import { composer } from '../ui/composer.js';
 import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openEmojiPicker, QUICK_REACTIONS } from '../ui/emoji.js';
 import { messageElement } from '../ui/message.js';
+import { messageExtras } from '../ui/extras.js';
 import { keyedList } from '../ui/keyed.js';
+import { welcomeElement } from '../ui/welcome.js';
 import { supportHours } from '../ui/support.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
 import { addPeopleDialog, membersDialog, renameDialog } from './group.js';
@@ -25,8 +27,12 @@ const TYPING_SENT_EVERY_MS = 3000;
 // Drafts by conversation (or `new:USER_ID`), kept while the page is open.
 export const drafts = new Map();
 
-/** `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet. */
-export function conversationPane({ id, recipient, message, onChange, onBox }) {
+/**
+ * `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet;
+ * `welcome` (with the `recipient` it is from) is the business's welcome message to greet
+ * with before the first message.
+ */
+export function conversationPane({ id, recipient, message, onChange, onBox, welcome }) {
   let conversation = null;
   let events = []; // oldest first, as the store has them
   let olderCursor = null;
@@ -47,13 +53,24 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   const status = h('p', { class: 'timeline-status' });
   const list = h('ol', { class: 'timeline-list' });
   const renderRows = keyedList(list, (row) => buildRow(row), sameRow, { chunk: 50 });
-  const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list);
+  // The welcome message, until the first message sent from it records it.
+  let greeting = welcome || null;
+  const greetingEl = greeting
+    ? welcomeElement(greeting, recipient, (option) => answer(option))
+    : null;
+  const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list, greetingEl);
+  // A business answers as one of its custom profiles, with quick replies and buttons.
+  const extras = app.me.support?.enabled
+    ? messageExtras({ oneToOne: () => !id || conversation?.type !== 'group' })
+    : null;
   const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
   const footer = h('div', {});
   const el = h('section', { class: 'pane', 'aria-label': 'Conversation' }, head, timeline, typing, footer);
 
   const input = composer({
     send: sendMessage,
+    tools: extras?.tool,
+    strip: extras?.strip,
     edit: async (m, text) => {
       const edited = await patch(`/conversations/${q(m.conversation_id)}/messages/${m.id}`, { text });
       app.store.reduce({ type: 'event', id, event: { type: 'message', ...edited } });
@@ -305,19 +322,29 @@ export function conversationPane({ id, recipient, message, onChange, onBox }) {
   }
 
   async function sendMessage({ text, mediaId, replyToId, key, quickReplyResponse }) {
-    const body = { text, client_message_id: key };
+    const body = { text, client_message_id: key, ...extras?.body() };
     if (quickReplyResponse) body.quick_reply_response = quickReplyResponse;
     if (mediaId) body.media_id = mediaId;
     if (replyToId) body.reply_to_id = replyToId;
+    if (greeting) body.initiated_via = { welcome_message_id: greeting.id };
     if (!id) {
       const m = await post(`/messages/with/${q(recipient.id)}`, body);
       drafts.delete(draftKey);
+      extras?.sent();
       // The conversation exists now: show it at its own address.
       app.navigate(`/messages/${m.conversation_id}`, { replace: true });
       return;
     }
     const m = await post(`/conversations/${q(id)}/messages`, body);
     drafts.delete(draftKey);
+    extras?.sent();
+    if (greeting) {
+      // Recorded now, just before this message: history has it from here on.
+      greeting = null;
+      greetingEl.remove();
+      const page = await get(`/conversations/${q(id)}/events?limit=${PAGE}`);
+      app.store.reduce({ type: 'events.page', id, events: page.events });
+    }
     // The message ended the other side's typing indicator; typing again shows it again.
     lastTypingSent = 0;
     app.store.reduce({ type: 'event', id, event: { type: 'message', ...m } });

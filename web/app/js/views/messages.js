@@ -126,15 +126,23 @@ export function messagesView(initial) {
       h('button', { class: 'btn accent big', type: 'button', onclick: () => newMessageDialog() }, 'New message')));
   }
 
-  /** A deep link: `recipient_id=` or `screen_name=`, and optionally `text=`. */
+  /**
+   * A deep link: `recipient_id=` or `screen_name=`, optionally `welcome_message_id=` and
+   * `text=`. A business greets with its welcome message (the chosen one, or its default when
+   * this is a first contact).
+   */
   async function compose(params) {
     const byId = params.get('recipient_id');
     const byName = params.get('screen_name');
     const text = params.get('text') || '';
+    const chosen = params.get('welcome_message_id');
     const valid = byId ? /^\d+$/.test(byId) : /^@?[A-Za-z0-9_]{1,15}$/.test(byName || '');
     if (!valid) {
       toast('That link names no one: it needs a recipient_id or a screen_name.', 'error');
       return app.navigate('/messages', { replace: true });
+    }
+    if (chosen !== null && !/^\d{1,19}$/.test(chosen)) {
+      return openPane(notice('This link can’t be opened', 'Its welcome_message_id is not a welcome message id.'));
     }
     let recipient;
     try {
@@ -156,12 +164,22 @@ export function messagesView(initial) {
     const c = permission.allowed
       ? await post('/conversations', { participant_ids: [recipientId] }).catch(() => null)
       : null;
+    let welcome = null;
+    if (permission.allowed) {
+      try {
+        welcome = await get(`/users/${q(recipientId)}/welcome_message${chosen ? `?welcome_message_id=${chosen}` : ''}`);
+      } catch (e) {
+        return openPane(notice('This link can’t be opened', e.status === 404
+          ? `The welcome message it names isn’t one of ${recipient.name}’s. It may have been deleted.` : e.message));
+      }
+    }
     if (c?.last_message) {
       if (text) drafts.set(c.id, text);
-      return app.navigate(`/messages/${c.id}`, { replace: true });
+      if (!welcome) return app.navigate(`/messages/${c.id}`, { replace: true });
+      return openPane(conversationPane({ id: c.id, recipient, welcome, onChange: () => inbox?.refresh() }));
     }
     if (text) drafts.set(`new:${recipient.id}`, text);
-    openPane(conversationPane({ recipient, onChange: () => inbox?.refresh() }));
+    openPane(conversationPane({ recipient, welcome, onChange: () => inbox?.refresh() }));
   }
 
   function notice(heading, text) {

@@ -1,5 +1,5 @@
 // /settings: profile photo and profile, who can message me, read receipts, quality filter,
-// and the blocked and muted accounts. Choices save as they are made.
+// the way to business settings, and the blocked and muted accounts. Choices save as they are made.
 
 import { del, get, patch, put, uploadMedia } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
@@ -24,7 +24,8 @@ export function settingsView() {
   async function load() {
     const [settings, blocks, mutes] = await Promise.all([get('/me/settings'), get('/me/blocks?limit=100'), get('/me/mutes?limit=100')]);
     app.store.reduce({ type: 'settings', settings });
-    body.replaceChildren(photoSection(), profileSection(), privacySection(settings), accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
+    body.replaceChildren(photoSection(), profileSection(), privacySection(settings), businessSection(),
+      accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
       accountsSection('Muted accounts', mutes.users, 'mutes', 'Unmute'));
   }
 
@@ -117,6 +118,13 @@ export function settingsView() {
       h('fieldset', { class: 'radio-group' }, h('legend', {}, 'Allow messages from'), radios),
       toggle('read_receipts', 'Show read receipts', 'When someone messages you, they see when you’ve read it. Off means you don’t see theirs either.'),
       toggle('quality_filter', 'Filter low-quality messages', 'Requests that look like spam go to a separate filtered list.'));
+  }
+
+  function businessSection() {
+    return h('section', { class: 'section', 'aria-labelledby': 'set-business' },
+      h('h2', { id: 'set-business' }, 'Business'),
+      h('p', { class: 'muted' }, 'Support hours and away message, welcome messages, custom profiles and DM links.'),
+      h('a', { class: 'btn', href: '/i/business' }, 'Business settings'));
   }
 
   function accountsSection(title, users, kind, undo) {

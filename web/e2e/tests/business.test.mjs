@@ -212,6 +212,8 @@ describe('business messaging, set up and used in the web app', () => {
       await page.emulateMedia({ colorScheme: scheme });
       const b = await box(page, 'dialog');
       assert.ok(b.left >= 0 && b.right <= viewport.width, `the editor fits: ${JSON.stringify(b)}`);
+      await page.evaluate(() => document.getElementById('toasts').replaceChildren());
+      await dialog.locator('.welcome-preview').scrollIntoViewIfNeeded();
       await shot(page, name);
     }
     await page.setViewportSize({ width: 1280, height: 820 });
@@ -237,6 +239,7 @@ describe('business messaging, set up and used in the web app', () => {
     await page.getByLabel('Welcome message', { exact: true }).selectOption(greeting.id);
     link = await page.getByLabel('Link', { exact: true }).inputValue();
     assert.match(link, new RegExp(`/messages/compose\\?recipient_id=${brand.id}&welcome_message_id=${greeting.id}$`));
+    await page.evaluate(() => document.getElementById('toasts').replaceChildren());
     for (const [viewport, scheme, name] of [
       [{ width: 1280, height: 820 }, 'light', 'business-settings'],
       [{ width: 1280, height: 820 }, 'dark', 'layout/business-settings-dark'],
@@ -245,12 +248,15 @@ describe('business messaging, set up and used in the web app', () => {
     ]) {
       await page.setViewportSize(viewport);
       await page.emulateMedia({ colorScheme: scheme });
-      for (const selector of ['.hours-row', '.biz-row', '#link-out']) {
+      for (const selector of ['.hours-row', '.biz-row', '#link-out', '.page-inner']) {
         const b = await box(page, selector);
         assert.ok(b && b.left >= 0 && b.right <= viewport.width, `${selector} fits: ${JSON.stringify(b)}`);
       }
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await shot(page, name);
+      // The top (support and its hours), then the rest (welcome messages, profiles, link).
+      for (const [section, part] of [['biz-support', ''], ['biz-welcome', '-more']]) {
+        await page.evaluate((id) => document.getElementById(id).closest('.section').scrollIntoView({ block: 'start' }), section);
+        await shot(page, `${name}${part}`);
+      }
     }
     await page.setViewportSize({ width: 1280, height: 820 });
     await page.emulateMedia({ colorScheme: 'light' });

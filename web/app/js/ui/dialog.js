@@ -5,10 +5,10 @@ import { post } from '../api.js';
 import { toast } from '../app.js';
 import { h, icon } from '../dom.js';
 
-/** A dialog with a title, body and footer; returns the element (already open). */
-export function modal(title, body, foot, { onClose } = {}) {
+/** A dialog with a title, body and footer (`wide` for an editor); returns it, open. */
+export function modal(title, body, foot, { onClose, wide = false } = {}) {
   const id = `dialog-${Math.random().toString(36).slice(2)}`;
-  const dialog = h('dialog', { 'aria-labelledby': id },
+  const dialog = h('dialog', { 'aria-labelledby': id, class: wide ? 'wide' : null },
     h('div', { class: 'dialog-head' },
       h('h2', { id }, title),
       h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Close', onclick: () => dialog.close() }, icon('close'))),

@@ -93,7 +93,7 @@ function hoursEditor(hours) {
     const sync = () => { from.disabled = to.disabled = !open.checked; };
     open.addEventListener('change', sync);
     sync();
-    return { day, open, from, to, el: h('div', { class: 'hours-row' }, h('label', { class: 'day' }, open, h('span', {}, name)), from, h('span', { 'aria-hidden': 'true' }, '–'), to) };
+    return { day, open, from, to, el: h('div', { class: 'hours-row' }, h('label', { class: 'day' }, open, h('span', { class: 'long' }, name), h('span', { class: 'short', 'aria-hidden': 'true' }, name.slice(0, 3))), from, h('span', { 'aria-hidden': 'true' }, '–'), to) };
   });
   const weekly = h('div', { class: 'hours', id: 'hours-weekly' },
     h('div', { class: 'field' }, h('label', { for: zone.id }, 'Time zone'), zone), rows.map((r) => r.el));
@@ -211,7 +211,7 @@ function profilesSection(initial) {
   },
   h('h2', { id: 'biz-profiles' }, 'Custom profiles'),
   h('p', { class: 'hint' }, 'Messages sent as a profile show its name and picture. Choose one in a conversation’s composer.'),
-  list, error, name.el,
+  list, h('h3', {}, 'Add a profile'), error, name.el,
   h('div', { class: 'field' }, h('label', { for: file.id }, 'Picture (optional)'), file), add);
 }
 

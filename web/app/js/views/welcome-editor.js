@@ -1,5 +1,6 @@
 // Creating or editing a welcome message, in a dialog: its name, what it says, its quick
-// replies and buttons, and a preview of it as a customer will see it.
+// replies and buttons, and beside them (below, on a phone) a preview of it as a customer
+// will see it.
 
 import { patch, post, q } from '../api.js';
 import { app, toast } from '../app.js';
@@ -54,7 +55,8 @@ export function welcomeEditor(welcome, saved) {
     },
   }, welcome ? 'Save' : 'Create');
   const dialog = modal(welcome ? `Edit ${welcome.name}` : 'New welcome message',
-    [error, name.el, text.el, parts.el, preview],
-    [h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, 'Cancel'), save]);
+    h('div', { class: 'welcome-editor' }, h('div', {}, error, name.el, text.el, parts.el), preview),
+    [h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, 'Cancel'), save],
+    { wide: true });
   name.input.focus();
 }

@@ -10,6 +10,7 @@ use crate::common::{TestServer, s};
 crate::on_every_backend!(
     an_agent_sends_as_a_custom_profile_that_everyone_sees,
     only_the_owner_sends_as_a_profile_and_names_keep_to_their_limits,
+    an_account_keeps_at_most_100_profiles,
 );
 
 fn png(w: u32, h: u32) -> Vec<u8> {
@@ -202,4 +203,38 @@ async fn only_the_owner_sends_as_a_profile_and_names_keep_to_their_limits() {
     }
     let (status, _) = create(&server, &brand, json!({"name": "M".repeat(48)})).await;
     assert_eq!(status, 201, "48 characters is the limit");
+}
+
+async fn an_account_keeps_at_most_100_profiles() {
+    let server = TestServer::start().await;
+    let (_, brand) = server.user("acme").await;
+    let mut first = Value::Null;
+    for i in 0..100 {
+        let (status, made) = create(&server, &brand, json!({"name": format!("Agent {i}")})).await;
+        assert_eq!(status, 201, "profile {i}: {made}");
+        if i == 0 {
+            first = made;
+        }
+    }
+    let (status, refused) = create(&server, &brand, json!({"name": "Agent 100"})).await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (409, &json!("name")),
+        "the 101st: {refused}"
+    );
+    assert!(
+        s(&refused["error"]["message"]).contains("at most 100"),
+        "{refused}"
+    );
+    let (status, _) = server
+        .call(
+            "DELETE",
+            &format!("/api/v1/custom_profiles/{}", s(&first["id"])),
+            Some(&brand),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, made) = create(&server, &brand, json!({"name": "Agent 100"})).await;
+    assert_eq!(status, 201, "room again after deleting one: {made}");
 }

@@ -11,6 +11,7 @@ crate::on_every_backend!(
     welcome_messages_keep_to_their_limits,
     a_first_message_records_the_welcome_message_it_started_from,
     a_welcome_message_stays_answerable_until_answered,
+    an_account_keeps_at_most_200_welcome_messages,
 );
 
 async fn create(server: &TestServer, token: &str, body: Value) -> (u16, Value) {
@@ -535,4 +536,43 @@ async fn a_welcome_message_stays_answerable_until_answered() {
     )
     .await;
     assert_eq!(status, 201, "{sent}");
+}
+
+async fn an_account_keeps_at_most_200_welcome_messages() {
+    let server = TestServer::start().await;
+    let (_, brand, first) = brand_with_default(&server).await;
+    for i in 1..200 {
+        let (status, made) = create(
+            &server,
+            &brand,
+            json!({"name": format!("Greeting {i}"), "message_data": {"text": "hi"}}),
+        )
+        .await;
+        assert_eq!(status, 201, "welcome message {i}: {made}");
+    }
+    let too_many = json!({"name": "Greeting 200", "message_data": {"text": "hi"}});
+    let (status, refused) = create(&server, &brand, too_many.clone()).await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (409, &json!("name")),
+        "the 201st: {refused}"
+    );
+    assert!(
+        s(&refused["error"]["message"]).contains("at most 200"),
+        "{refused}"
+    );
+    let (status, _) = server
+        .call(
+            "DELETE",
+            &format!("/api/v1/welcome_messages/{}", s(&first["id"])),
+            Some(&brand),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        create(&server, &brand, too_many).await.0,
+        201,
+        "room again after deleting one"
+    );
 }

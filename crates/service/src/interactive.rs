@@ -38,7 +38,7 @@ pub(crate) struct Checked {
     /// As they will be stored, each button with its secret.
     pub parts: Parts,
     /// The welcome message the send was started from, to record just before it.
-    pub welcome: Option<WelcomeMessage>,
+    pub welcome: Option<Box<WelcomeMessage>>,
     /// The label of the option a quick-reply response answers: the message's text when it
     /// has none of its own.
     pub answer_label: Option<String>,
@@ -105,12 +105,12 @@ impl Services {
             (Some(_), None) => return Err(one_to_one_only("initiated_via")),
             (Some(via), Some(account)) => {
                 let chosen = via.welcome_message_id.unwrap_or(ObjectId(0));
-                Some(self.welcome(account, chosen).await.map_err(|_| {
+                Some(Box::new(self.welcome(account, chosen).await.map_err(|_| {
                     Error::Unknown(Invalid {
                         field: "initiated_via.welcome_message_id".into(),
                         message: "is not a welcome message of this account".into(),
                     })
-                })?)
+                })?))
             }
         };
         let answer_label = match &asked.quick_reply_response {

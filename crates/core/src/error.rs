@@ -62,6 +62,9 @@ pub enum Error {
     /// Admission refused: a block stands between the two users (v1.1 code 349).
     #[error("you cannot send messages to this user")]
     CannotMessageUser,
+    /// A reply to a post whose author blocks the replier (SPEC §3.7: blocks apply to posts).
+    #[error("reply_to_id: you cannot reply to this account's posts")]
+    CannotReply,
     /// Admission refused: the recipient's setting (carried, so the refusal can name it) does
     /// not admit the sender (v1.1 150).
     #[error("{}", not_accepting(*.0))]

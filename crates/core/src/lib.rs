@@ -24,6 +24,7 @@ pub mod media;
 pub mod model;
 pub mod parts;
 pub mod patterns;
+pub mod posts;
 pub mod stream;
 pub mod support;
 pub mod text;

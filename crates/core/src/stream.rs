@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::ids::{ConversationId, EventId, UserId};
 use crate::model::{InboxBox, MembershipChange, Message};
+use crate::posts::Post;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", content = "data")]
@@ -64,6 +65,10 @@ pub enum StreamEvent {
     /// user. Ephemeral, like typing: a reconnecting client refetches what it shows anyway.
     #[serde(rename = "relationship.changed")]
     RelationshipChanged { user_id: UserId },
+    /// A post mentions the receiver or answers one of theirs. Ephemeral, like typing: the
+    /// mentions page has them all.
+    #[serde(rename = "post.mentioned")]
+    PostMentioned(Box<Post>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

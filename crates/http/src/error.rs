@@ -55,6 +55,7 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::WelcomeRequiresOpenDms => (StatusCode::FORBIDDEN, "welcome_requires_open_dms"),
         Error::State(_) => (StatusCode::CONFLICT, "conflict"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
+        Error::CannotReply => (StatusCode::FORBIDDEN, "cannot_reply"),
         Error::RecipientNotAccepting(_) => (StatusCode::FORBIDDEN, "recipient_not_accepting"),
         Error::UnsupportedMedia(_) => {
             (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

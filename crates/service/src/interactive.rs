@@ -105,12 +105,14 @@ impl Services {
             (Some(_), None) => return Err(one_to_one_only("initiated_via")),
             (Some(via), Some(account)) => {
                 let chosen = via.welcome_message_id.unwrap_or(ObjectId(0));
-                Some(Box::new(self.welcome(account, chosen).await.map_err(|_| {
-                    Error::Unknown(Invalid {
-                        field: "initiated_via.welcome_message_id".into(),
-                        message: "is not a welcome message of this account".into(),
-                    })
-                })?))
+                Some(Box::new(self.welcome(account, chosen).await.map_err(
+                    |_| {
+                        Error::Unknown(Invalid {
+                            field: "initiated_via.welcome_message_id".into(),
+                            message: "is not a welcome message of this account".into(),
+                        })
+                    },
+                )?))
             }
         };
         let answer_label = match &asked.quick_reply_response {

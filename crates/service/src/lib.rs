@@ -9,6 +9,7 @@
 //! - [`conversations`]: the inbox, groups, per-participant state, requests.
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
+//! - [`posts`]: public posts, replies, mentions, a profile's posts, post search.
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`custom_profiles`]: the names and pictures an account's agents send as.
 //! - [`interactive`]: quick replies and their answers, buttons' links and clicks.
@@ -33,6 +34,7 @@ pub mod interactive;
 pub mod login_guard;
 pub mod media;
 pub mod messages;
+pub mod posts;
 pub mod rate;
 pub mod stream;
 pub mod support;

@@ -357,8 +357,8 @@ impl Services {
             .ok_or_else(|| refuse("is still uploading: complete the upload first"))
     }
 
-    /// `GET /media/{id}` (and its thumbnail): the media, for its uploader and for whoever
-    /// can see a message carrying it. Everyone else is told it does not exist.
+    /// `GET /media/{id}` (and its thumbnail): the media, for its uploader, for whoever can
+    /// see a message carrying it, and for everyone once a live post carries it. Everyone else is told it does not exist.
     pub async fn media_for(
         &self,
         me: UserId,
@@ -391,7 +391,7 @@ impl Services {
                 return Ok(true);
             }
         }
-        Ok(false)
+        self.on_a_post(record.id).await
     }
 
     /// The stored bytes of media [`Services::media_for`] allowed, all of them or `range`

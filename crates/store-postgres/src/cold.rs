@@ -7,10 +7,10 @@ use postern_core::{Error, Result};
 use postern_store::cold::{Cell, ColdRow, ColdSql, Statement, dollar_placeholders};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::{Column, Postgres, Row, TypeInfo, ValueRef};
+use sqlx::{Column, PgConnection, Postgres, Row, TypeInfo, ValueRef};
 
-use crate::PostgresStore;
 use crate::rows::Db;
+use crate::{PostgresStore, search_text};
 
 #[async_trait]
 impl ColdSql for PostgresStore {
@@ -18,11 +18,19 @@ impl ColdSql for PostgresStore {
         let mut tx = self.pool.begin().await.db()?;
         let mut outcomes = Vec::with_capacity(statements.len());
         for s in &statements {
-            let sql = dollar_placeholders(&s.sql);
-            let rows = bind(sqlx::query(&sql), &s.params)
-                .fetch_all(&mut *tx)
-                .await
-                .db()?;
+            let rows = match s {
+                Statement::Sql { sql, params } => {
+                    let sql = dollar_placeholders(sql);
+                    bind(sqlx::query(&sql), params)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .db()?
+                }
+                Statement::Index { kind, id, text } => {
+                    index(&mut tx, kind, *id, text).await?;
+                    Vec::new()
+                }
+            };
             outcomes.push(rows.iter().map(cold_row).collect::<Result<Vec<_>>>()?);
         }
         tx.commit().await.db()?;
@@ -30,13 +38,67 @@ impl ColdSql for PostgresStore {
     }
 
     async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>> {
-        let sql = dollar_placeholders(&statement.sql);
-        let rows = bind(sqlx::query(&sql), &statement.params)
+        let Statement::Sql { sql, params } = &statement else {
+            return Err(Error::internal("an index change is a write"));
+        };
+        let sql = dollar_placeholders(sql);
+        let rows = bind(sqlx::query(&sql), params)
             .fetch_all(&self.pool)
             .await
             .db()?;
         rows.iter().map(cold_row).collect()
     }
+
+    async fn search(
+        &self,
+        kind: &'static str,
+        query: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>> {
+        // Words without letters or digits match nothing, as in FTS5.
+        let Some(tsquery) = search_text::query(query) else {
+            return Ok(Vec::new());
+        };
+        let ids = sqlx::query_scalar(
+            "SELECT id FROM cold_text WHERE kind = $1 AND doc @@ $2::tsquery AND id < $3
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(kind)
+        .bind(tsquery)
+        .bind(before)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        Ok(ids)
+    }
+}
+
+/// Makes `text` (cut into words as SQLite would) what `id` is found by; none for no words.
+pub(crate) async fn index(c: &mut PgConnection, kind: &str, id: i64, text: &str) -> Result<()> {
+    match search_text::document(text) {
+        Some(doc) => {
+            sqlx::query(
+                "INSERT INTO cold_text (id, kind, doc) VALUES ($1, $2, $3::tsvector)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc",
+            )
+            .bind(id)
+            .bind(kind)
+            .bind(doc)
+            .execute(&mut *c)
+            .await
+            .db()?;
+        }
+        None => {
+            sqlx::query("DELETE FROM cold_text WHERE id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .db()?;
+        }
+    }
+    Ok(())
 }
 
 fn bind<'q>(

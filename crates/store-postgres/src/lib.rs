@@ -102,8 +102,8 @@ impl PostgresStore {
     }
 
     /// Recomputes what PostgreSQL keeps beside SQLite's tables (see [`schema::BACKEND_ONLY`])
-    /// after rows were copied in table by table: the search words of messages that have none,
-    /// and every user's stream head. Safe to run again; run it before serving.
+    /// after rows were copied in table by table: the search words of messages and posts that
+    /// have none, and every user's stream head. Safe to run again; run it before serving.
     pub async fn rebuild_derived(&self) -> Result<()> {
         // Keyset batches by id, so messages without words (left NULL) are passed only once.
         let mut after = i64::MIN;
@@ -137,6 +137,7 @@ impl PostgresStore {
             }
             tx.commit().await.db()?;
         }
+        self.rebuild_cold_text().await?;
         sqlx::query(
             "INSERT INTO stream_heads (user_id, position)
              SELECT user_id, max(position) FROM user_stream GROUP BY user_id
@@ -146,6 +147,32 @@ impl PostgresStore {
         .await
         .db()?;
         Ok(())
+    }
+
+    /// Indexes the words of every live post without any (copied rows come without them).
+    async fn rebuild_cold_text(&self) -> Result<()> {
+        let mut after = i64::MIN;
+        loop {
+            let batch = sqlx::query_as::<_, (i64, String)>(
+                "SELECT p.id, p.text FROM posts p
+                 WHERE p.deleted_at IS NULL AND p.id > $1
+                   AND NOT EXISTS (SELECT 1 FROM cold_text t WHERE t.id = p.id)
+                 ORDER BY p.id LIMIT 1000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+            let Some((last, _)) = batch.last() else {
+                return Ok(());
+            };
+            after = *last;
+            let mut tx = self.begin().await?;
+            for (id, text) in batch {
+                cold::index(&mut tx, postern_store::cold::kinds::POST, id, &text).await?;
+            }
+            tx.commit().await.db()?;
+        }
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {

@@ -27,6 +27,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, postern_store::cold::migrations::MESSAGE_PARTS),
     (10, postern_store::cold::migrations::CUSTOM_PROFILES),
     (11, postern_store::cold::migrations::WELCOME_MESSAGES),
+    // The full-text index ColdSql::search reads, then the tables that use it.
+    (12, include_str!("schema/0012_cold_text.sql")),
+    (13, postern_store::cold::migrations::POSTS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.
@@ -94,10 +97,42 @@ pub const BACKEND_ONLY: &[BackendOnly] = &[
         "FTS5 shadow table",
     ),
     only(
+        Backend::Sqlite,
+        "cold_text",
+        None,
+        "the FTS5 index of cold tables' text (posts)",
+    ),
+    only(Backend::Sqlite, "cold_text_data", None, "FTS5 shadow table"),
+    only(Backend::Sqlite, "cold_text_idx", None, "FTS5 shadow table"),
+    only(
+        Backend::Sqlite,
+        "cold_text_content",
+        None,
+        "FTS5 shadow table",
+    ),
+    only(
+        Backend::Sqlite,
+        "cold_text_docsize",
+        None,
+        "FTS5 shadow table",
+    ),
+    only(
+        Backend::Sqlite,
+        "cold_text_config",
+        None,
+        "FTS5 shadow table",
+    ),
+    only(
         Backend::Postgres,
         "events",
         Some("search"),
         "the message's search words (tsvector, GIN-indexed)",
+    ),
+    only(
+        Backend::Postgres,
+        "cold_text",
+        None,
+        "the search words of cold tables' text (posts), tsvector, GIN-indexed",
     ),
     only(
         Backend::Postgres,

@@ -14,19 +14,74 @@ use crate::rows::Db;
 #[async_trait]
 impl ColdSql for SqliteStore {
     async fn run(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>> {
-        self.write(move |c| statements.iter().map(|s| execute(c, s)).collect())
+        self.write(move |c| statements.iter().map(|s| step(c, s)).collect())
             .await
     }
 
     async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>> {
-        self.read(move |c| execute(c, &statement)).await
+        self.read(move |c| match &statement {
+            Statement::Sql { sql, params } => execute(c, sql, params),
+            Statement::Index { .. } => Err(Error::internal("an index change is a write")),
+        })
+        .await
+    }
+
+    async fn search(
+        &self,
+        kind: &'static str,
+        query: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>> {
+        // Each word becomes a quoted FTS5 prefix term, so user input cannot inject syntax.
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let expr = terms.join(" ");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut found = c
+                .prepare_cached(
+                    "SELECT rowid FROM cold_text WHERE cold_text MATCH ?1 AND kind = ?2 AND rowid < ?3
+                     ORDER BY rowid DESC LIMIT ?4",
+                )
+                .db()?;
+            let ids = found
+                .query_map((&expr, kind, before, limit), |r| r.get(0))
+                .db()?;
+            ids.collect::<rusqlite::Result<Vec<i64>>>().db()
+        })
+        .await
     }
 }
 
-fn execute(c: &Connection, s: &Statement) -> Result<Vec<ColdRow>> {
-    let mut statement = c.prepare_cached(&s.sql).db()?;
+fn step(c: &Connection, s: &Statement) -> Result<Vec<ColdRow>> {
+    match s {
+        Statement::Sql { sql, params } => execute(c, sql, params),
+        Statement::Index { kind, id, text } => {
+            c.prepare_cached("DELETE FROM cold_text WHERE rowid = ?1")
+                .db()?
+                .execute([id])
+                .db()?;
+            if !text.is_empty() {
+                c.prepare_cached("INSERT INTO cold_text (rowid, kind, text) VALUES (?1, ?2, ?3)")
+                    .db()?
+                    .execute((id, kind, text))
+                    .db()?;
+            }
+            Ok(Vec::new())
+        }
+    }
+}
+
+fn execute(c: &Connection, sql: &str, params: &[Cell]) -> Result<Vec<ColdRow>> {
+    let mut statement = c.prepare_cached(sql).db()?;
     let columns = statement.column_count();
-    let params = params_from_iter(s.params.iter().map(bound));
+    let params = params_from_iter(params.iter().map(bound));
     let mut rows = Vec::new();
     let mut found = statement.query(params).db()?;
     while let Some(row) = found.next().db()? {

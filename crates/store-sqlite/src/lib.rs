@@ -47,6 +47,9 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::MESSAGE_PARTS,
     postern_store::cold::migrations::CUSTOM_PROFILES,
     postern_store::cold::migrations::WELCOME_MESSAGES,
+    // The full-text index ColdSql::search reads, then the tables that use it.
+    include_str!("schema_cold_text.sql"),
+    postern_store::cold::migrations::POSTS,
 ];
 
 pub struct SqliteStore {

@@ -11,7 +11,9 @@
 //! - column types `BIGINT` and `TEXT` only (booleans are 0/1, times Unix milliseconds, JSON
 //!   is text), so every value is a [`Cell::Integer`], [`Cell::Text`] or [`Cell::Null`];
 //! - `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT`, `coalesce`, `CASE`;
-//! - no backend functions (`now()`, `json_*`): times and ids come in as parameters.
+//! - no backend functions (`now()`, `json_*`): times and ids come in as parameters;
+//! - a parameter that may be NULL where a `BIGINT` goes is written `CAST(?N AS BIGINT)`
+//!   (PostgreSQL types a NULL parameter as text, which a `BIGINT` column will not take).
 
 /// The cold tables' migrations, one DDL file each for both backends; each backend runs them in
 /// this order, numbered in its own sequence of migrations.
@@ -24,6 +26,14 @@ pub mod migrations {
     pub const CUSTOM_PROFILES: &str = include_str!("schema/0003_custom_profiles.sql");
     /// Welcome messages and each account's default.
     pub const WELCOME_MESSAGES: &str = include_str!("schema/0004_welcome_messages.sql");
+    /// Public posts and whom they mention. (Each backend first creates its own full-text
+    /// index for [`super::ColdSql::search`].)
+    pub const POSTS: &str = include_str!("schema/0005_posts.sql");
+}
+
+/// The kinds of object [`ColdSql::search`] finds.
+pub mod kinds {
+    pub const POST: &str = "post";
 }
 
 use std::borrow::Cow;
@@ -33,16 +43,27 @@ use postern_core::{Error, Result};
 
 pub use crate::copy::Cell;
 
-/// One statement and its parameters, which `?1`, `?2`, … in `sql` name in order.
+/// One step of a [`ColdSql::run`]: a statement and its parameters, which `?1`, `?2`, … in
+/// `sql` name in order; or a change to the full-text index [`ColdSql::search`] reads, which
+/// each backend keeps its own way (and which returns no rows).
 #[derive(Debug, Clone)]
-pub struct Statement {
-    pub sql: Cow<'static, str>,
-    pub params: Vec<Cell>,
+pub enum Statement {
+    Sql {
+        sql: Cow<'static, str>,
+        params: Vec<Cell>,
+    },
+    /// Makes `text` findable as object `id` of `kind` (a post), replacing what it was
+    /// findable by; with an empty `text`, makes it findable by nothing.
+    Index {
+        kind: &'static str,
+        id: i64,
+        text: String,
+    },
 }
 
 impl Statement {
     pub fn new(sql: &'static str, params: Vec<Cell>) -> Statement {
-        Statement {
+        Statement::Sql {
             sql: Cow::Borrowed(sql),
             params,
         }
@@ -50,9 +71,18 @@ impl Statement {
 
     /// A statement whose text is built at run time (an `IN` list's placeholders).
     pub fn owned(sql: String, params: Vec<Cell>) -> Statement {
-        Statement {
+        Statement::Sql {
             sql: Cow::Owned(sql),
             params,
+        }
+    }
+
+    /// Indexes (or, with empty text, unindexes) `id` of `kind` for [`ColdSql::search`].
+    pub fn index(kind: &'static str, id: i64, text: impl Into<String>) -> Statement {
+        Statement::Index {
+            kind,
+            id,
+            text: text.into(),
         }
     }
 }
@@ -116,6 +146,17 @@ pub trait ColdSql: Send + Sync {
     async fn run(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>>;
     /// Runs one read-only statement, without waiting for writes.
     async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>>;
+    /// The ids of `kind` whose indexed text matches `query`, below `before`, newest (highest
+    /// id) first, at most `limit`. As message search matches, on both backends: each query
+    /// word is the start of a word of the text, all must match, accents are ignored, and a
+    /// query without words finds nothing.
+    async fn search(
+        &self,
+        kind: &'static str,
+        query: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>>;
 }
 
 /// Shorthands for parameters.

@@ -10,6 +10,7 @@ mod graph;
 mod limits;
 mod media;
 mod messages;
+mod posts;
 mod support;
 mod welcome;
 
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(support::router())
         .merge(custom_profiles::router())
         .merge(welcome::router())
+        .merge(posts::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -12,6 +12,7 @@ crate::on_every_backend!(
     a_first_message_records_the_welcome_message_it_started_from,
     a_welcome_message_stays_answerable_until_answered,
     an_account_keeps_at_most_200_welcome_messages,
+    a_welcome_message_with_a_photo_greets_everyone_with_it,
 );
 
 async fn create(server: &TestServer, token: &str, body: Value) -> (u16, Value) {
@@ -575,4 +576,42 @@ async fn an_account_keeps_at_most_200_welcome_messages() {
         201,
         "room again after deleting one"
     );
+}
+
+async fn a_welcome_message_with_a_photo_greets_everyone_with_it() {
+    let server = TestServer::start().await;
+    let (brand_id, brand, _) = brand_with_default(&server).await;
+    let (status, shared) = server
+        .upload(
+            &brand,
+            &[("shared", "true")],
+            include_bytes!("../fixtures/gps.jpg").to_vec(),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(status, 201, "{shared}");
+    let (status, pictured) = create(
+        &server,
+        &brand,
+        json!({"name": "Pictured", "message_data": {"text": "Our new shop!", "media_id": s(&shared["id"])}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{pictured}");
+    for name in ["carol", "dave"] {
+        let (_, token) = server.user(name).await;
+        let (status, sent) = send(
+            &server,
+            &token,
+            &brand_id,
+            json!({"text": "Nice!", "initiated_via": {"welcome_message_id": s(&pictured["id"])}}),
+        )
+        .await;
+        assert_eq!(status, 201, "{name}: {sent}");
+        let shown = history(&server, &token, &s(&sent["conversation_id"])).await;
+        assert_eq!(shown[0]["text"], "Our new shop!");
+        assert_eq!(
+            shown[0]["media"]["id"], shared["id"],
+            "{name} sees the photo: {shown:?}"
+        );
+    }
 }

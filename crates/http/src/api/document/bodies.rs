@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::{parts, patterns, support, welcome};
+use postern_core::{parts, patterns, posts, support, welcome};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -300,6 +300,18 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                 "pattern": patterns::required_text(),
             }),
         ),
+        (
+            "CreatePost",
+            "text",
+            json!({"type": "string", "maxLength": posts::POST_TEXT_MAX, "pattern": patterns::message_text()}),
+        ),
+        (
+            "DmButton",
+            "text",
+            or_null(
+                json!({"type": "string", "maxLength": posts::DM_BUTTON_TEXT_MAX, "pattern": patterns::message_text()}),
+            ),
+        ),
         ("StartUpload", "media_type", super::media_types()),
         (
             "StartUpload",
@@ -343,6 +355,13 @@ fn across_fields(limits: &Limits) -> Vec<(&'static str, Value)> {
         ),
         (
             "MessageData",
+            json!({"anyOf": [
+                {"required": ["text"], "properties": {"text": {"minLength": 1}}},
+                {"required": ["media_id"], "properties": {"media_id": {"$ref": "#/components/schemas/MediaId"}}},
+            ]}),
+        ),
+        (
+            "CreatePost",
             json!({"anyOf": [
                 {"required": ["text"], "properties": {"text": {"minLength": 1}}},
                 {"required": ["media_id"], "properties": {"media_id": {"$ref": "#/components/schemas/MediaId"}}},

@@ -1,0 +1,19 @@
+//! Public posts, DM cards, feedback surveys and insights (issue 16) through the real server,
+//! on both backends.
+//!
+//! - `posts`: posting, limits and entities, replies, mentions on the stream and the mentions
+//!   page, blocks, a profile's posts, search, paging, media and the DM button.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod posts;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}

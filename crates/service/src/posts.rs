@@ -1,0 +1,465 @@
+//! Public posts (SPEC §3.7): posting, replies and mentions, a profile's posts, search. Blocks
+//! apply: a blocked person's mentions do not reach you, and they cannot reply to you.
+//! Posts are a cold table (postern_store::cold), their words in each backend's full-text
+//! index through `ColdSql::search`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use postern_core::entities::Entities;
+use postern_core::media::UploadState;
+use postern_core::posts::{DM_BUTTON_TEXT_MAX, DmButton, POST_TEXT_MAX, Post, ShownDmButton};
+use postern_core::stream::{Delivery, EventBody, StreamEvent};
+use postern_core::{Error, Invalid, MediaId, ObjectId, Result, UserId, limits, text};
+use postern_store::cold::{Cell, ColdRow, Statement, int, kinds, opt_text, text as text_cell};
+use postern_store::{Page, page};
+
+use crate::Services;
+use crate::actor::Actor;
+
+/// What a client asks to post.
+#[derive(Debug, Clone, Default)]
+pub struct PostDraft {
+    pub text: String,
+    pub reply_to_id: Option<ObjectId>,
+    pub media_id: Option<MediaId>,
+    pub dm_button: Option<DmButton>,
+    pub card_id: Option<ObjectId>,
+}
+
+/// The columns every post query selects, in the order [`post_row`] reads them.
+const POST_COLS: &str =
+    "p.id, p.author_id, p.text, p.entities, p.reply_to_id, p.reply_to_author_id,
+    p.media_id, p.dm_button, p.card_id, p.created_at";
+
+/// A post as stored, before its references (media, the DM button's link) are rendered.
+struct PostRow {
+    post: Post,
+    media_id: Option<MediaId>,
+    dm_button: Option<DmButton>,
+}
+
+impl Services {
+    /// `POST /posts`.
+    pub async fn create_post(&self, actor: &Actor, draft: PostDraft) -> Result<Post> {
+        let me = actor.account;
+        let text = text::message_text("text", &draft.text, POST_TEXT_MAX)?;
+        if text.trim().is_empty() && draft.media_id.is_none() {
+            return Err(Error::invalid(
+                "text",
+                "must not be empty unless the post has media",
+            ));
+        }
+        let entities = self.resolved_entities(&text).await?;
+        let reply_to_author = match draft.reply_to_id {
+            Some(id) => Some(self.repliable(me, id).await?),
+            None => None,
+        };
+        if let Some(media) = draft.media_id {
+            self.postable_media(me, media).await?;
+        }
+        let dm_button = match draft.dm_button {
+            Some(b) => Some(self.checked_dm_button(me, b).await?),
+            None => None,
+        };
+        if draft.card_id.is_some() {
+            // DM cards arrive with their own endpoints; none exists to attach yet.
+            return Err(Error::Unknown(Invalid {
+                field: "card_id".into(),
+                message: "is not one of your DM cards".into(),
+            }));
+        }
+        let id = ObjectId(self.ids.next_id());
+        let now = Utc::now().timestamp_millis();
+        let mentioned = mentioned(me, &entities, reply_to_author);
+        let mut writes = vec![Statement::new(
+            "INSERT INTO posts (id, author_id, text, entities, reply_to_id, reply_to_author_id,
+                                media_id, dm_button, card_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT),
+                     ?8, NULL, ?9)",
+            vec![
+                int(id.0),
+                int(me.0),
+                text_cell(text.clone()),
+                text_cell(serde_json::to_string(&entities).map_err(Error::internal)?),
+                opt_int(draft.reply_to_id.map(|r| r.0)),
+                opt_int(reply_to_author.map(|u| u.0)),
+                opt_int(draft.media_id.map(|m| m.0)),
+                opt_text(
+                    dm_button
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(Error::internal)?,
+                ),
+                int(now),
+            ],
+        )];
+        for user in &mentioned {
+            writes.push(Statement::new(
+                "INSERT INTO post_mentions (user_id, post_id, author_id) VALUES (?1, ?2, ?3)",
+                vec![int(user.0), int(id.0), int(me.0)],
+            ));
+        }
+        if let Some(media) = draft.media_id {
+            // Public from now on, and kept for as long as the post.
+            writes.push(Statement::new(
+                "UPDATE media SET expires_at = NULL, attached = (?2 = 1) WHERE id = ?1",
+                vec![int(media.0), int(1)],
+            ));
+        }
+        writes.push(Statement::index(kinds::POST, id.0, text));
+        self.store.cold().run(writes).await?;
+        let post = self.post(me, id).await?;
+        self.tell_mentioned(&post, &mentioned).await?;
+        Ok(post)
+    }
+
+    /// `GET /posts/{id}`: a live post, unless its author blocks the viewer.
+    pub async fn post(&self, viewer: UserId, id: ObjectId) -> Result<Post> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT {POST_COLS} FROM posts p WHERE p.id = ?1 AND p.deleted_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM blocks b
+                                       WHERE b.blocker_id = p.author_id AND b.blocked_id = ?2)"
+                ),
+                vec![int(id.0), int(viewer.0)],
+            ))
+            .await?;
+        let mut posts = self.shown(&rows).await?;
+        posts.pop().ok_or(Error::NotFound("post"))
+    }
+
+    /// `DELETE /posts/{id}`: the author's own; it leaves mentions pages and search.
+    pub async fn delete_post(&self, actor: &Actor, id: ObjectId) -> Result<()> {
+        let done = self
+            .store
+            .cold()
+            .run(vec![
+                Statement::new(
+                    "UPDATE posts SET deleted_at = ?3
+                     WHERE id = ?1 AND author_id = ?2 AND deleted_at IS NULL RETURNING id",
+                    vec![
+                        int(id.0),
+                        int(actor.account.0),
+                        int(Utc::now().timestamp_millis()),
+                    ],
+                ),
+                Statement::new(
+                    "DELETE FROM post_mentions WHERE post_id = ?1 AND author_id = ?2",
+                    vec![int(id.0), int(actor.account.0)],
+                ),
+            ])
+            .await?;
+        if done.first().is_none_or(Vec::is_empty) {
+            return Err(Error::NotFound("post"));
+        }
+        // The post is gone either way; its words go from the index next.
+        self.store
+            .cold()
+            .run(vec![Statement::index(kinds::POST, id.0, "")])
+            .await?;
+        Ok(())
+    }
+
+    /// `GET /users/{id}/posts`, newest first; none from an author who blocks the viewer.
+    pub async fn user_posts(
+        &self,
+        viewer: UserId,
+        author: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Post>> {
+        self.user(author).await?;
+        let before = page::parse_key(cursor.as_deref(), "these posts")?;
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT {POST_COLS} FROM posts p
+                     WHERE p.author_id = ?1 AND p.id < ?2 AND p.deleted_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ?1 AND b.blocked_id = ?3)
+                     ORDER BY p.id DESC LIMIT ?4"
+                ),
+                vec![
+                    int(author.0),
+                    int(before),
+                    int(viewer.0),
+                    count(page::fetch_count(limit)),
+                ],
+            ))
+            .await?;
+        self.post_page(rows, limit).await
+    }
+
+    /// `GET /me/mentions`: posts that mention or answer `me`, newest first, except those of
+    /// accounts `me` blocks.
+    pub async fn mentions(
+        &self,
+        me: UserId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Post>> {
+        let before = page::parse_key(cursor.as_deref(), "your mentions")?;
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT {POST_COLS} FROM post_mentions m JOIN posts p ON p.id = m.post_id
+                     WHERE m.user_id = ?1 AND m.post_id < ?2 AND p.deleted_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ?1 AND b.blocked_id = m.author_id)
+                     ORDER BY m.post_id DESC LIMIT ?3"
+                ),
+                vec![int(me.0), int(before), count(page::fetch_count(limit))],
+            ))
+            .await?;
+        self.post_page(rows, limit).await
+    }
+
+    /// `GET /search/posts?q=`: posts whose words start with each of the query's, newest
+    /// first, except those of accounts the viewer blocks or that block the viewer.
+    pub async fn search_posts(
+        &self,
+        viewer: UserId,
+        query: &str,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Post>> {
+        let query = text::search_query("q", query, limits::SEARCH_QUERY_MAX)?;
+        let before = page::parse_key(cursor.as_deref(), "this search")?;
+        let mut ids = self
+            .store
+            .cold()
+            .search(kinds::POST, &query, before, page::fetch_count(limit))
+            .await?;
+        let next_cursor = page::cut(&mut ids, limit, i64::to_string);
+        if ids.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor,
+            });
+        }
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("?{}", i + 2)).collect();
+        let mut params: Vec<Cell> = vec![int(viewer.0)];
+        params.extend(ids.iter().map(|id| int(*id)));
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT {POST_COLS} FROM posts p
+                     WHERE p.id IN ({}) AND p.deleted_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM blocks b
+                                       WHERE (b.blocker_id = ?1 AND b.blocked_id = p.author_id)
+                                          OR (b.blocker_id = p.author_id AND b.blocked_id = ?1))
+                     ORDER BY p.id DESC",
+                    placeholders.join(", ")
+                ),
+                params,
+            ))
+            .await?;
+        Ok(Page {
+            items: self.shown(&rows).await?,
+            next_cursor,
+        })
+    }
+
+    async fn post_page(&self, rows: Vec<ColdRow>, limit: usize) -> Result<Page<Post>> {
+        let mut items = self.shown(&rows).await?;
+        let next_cursor = page::cut(&mut items, limit, |p| p.id.to_string());
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Posts as shown: stored references (media, the DM button) rendered.
+    async fn shown(&self, rows: &[ColdRow]) -> Result<Vec<Post>> {
+        let mut posts = Vec::with_capacity(rows.len());
+        for row in rows {
+            let PostRow {
+                mut post,
+                media_id,
+                dm_button,
+            } = post_row(row)?;
+            if let Some(id) = media_id {
+                post.media = self.store.media(id).await?.and_then(|r| r.media());
+            }
+            post.dm_button = dm_button.map(|button| ShownDmButton {
+                url: button.link(post.author_id),
+                button,
+            });
+            posts.push(post);
+        }
+        Ok(posts)
+    }
+
+    /// Mentions resolved to accounts, as in messages.
+    async fn resolved_entities(&self, text: &str) -> Result<Entities> {
+        let mut entities = postern_core::entities::extract(text);
+        for mention in &mut entities.mentions {
+            mention.user_id = self
+                .store
+                .user_by_screen_name(&mention.screen_name)
+                .await?
+                .map(|u| u.id);
+        }
+        Ok(entities)
+    }
+
+    /// The author of live post `id`, which `me` may answer: not if its author blocks them.
+    async fn repliable(&self, me: UserId, id: ObjectId) -> Result<UserId> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT author_id FROM posts WHERE id = ?1 AND deleted_at IS NULL",
+                vec![int(id.0)],
+            ))
+            .await?;
+        let author = rows.first().map(|r| r.int(0)).transpose()?.ok_or_else(|| {
+            Error::Unknown(Invalid {
+                field: "reply_to_id".into(),
+                message: "is not a post".into(),
+            })
+        })?;
+        let author = UserId(author);
+        if author != me && self.relationship(me, author).await?.blocked_by {
+            return Err(Error::CannotReply);
+        }
+        Ok(author)
+    }
+
+    /// A post's media: the author's own finished upload, unexpired, shared or not yet used.
+    async fn postable_media(&self, me: UserId, id: MediaId) -> Result<()> {
+        let refuse = |why: &str| {
+            Error::State(Invalid {
+                field: "media_id".into(),
+                message: why.to_owned(),
+            })
+        };
+        let record = match self.store.media(id).await? {
+            Some(r) if r.owner_id == me => r,
+            _ => {
+                return Err(Error::Unknown(Invalid {
+                    field: "media_id".into(),
+                    message: "was not found among your uploads".into(),
+                }));
+            }
+        };
+        if record.state != UploadState::Ready {
+            return Err(refuse("is still uploading: complete the upload first"));
+        }
+        if record.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return Err(refuse(
+                "has expired: media must be used within 24 hours of upload",
+            ));
+        }
+        if record.attached && !record.shared {
+            return Err(refuse(
+                "is already used; upload with shared=true to reuse media",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn checked_dm_button(&self, me: UserId, mut button: DmButton) -> Result<DmButton> {
+        if let Some(w) = button.welcome_message_id
+            && self.welcome(me, w).await.is_err()
+        {
+            return Err(Error::Unknown(Invalid {
+                field: "dm_button.welcome_message_id".into(),
+                message: "is not one of your welcome messages".into(),
+            }));
+        }
+        button.text = button
+            .text
+            .map(|t| text::message_text("dm_button.text", &t, DM_BUTTON_TEXT_MAX))
+            .transpose()?;
+        Ok(button)
+    }
+
+    /// Whether a live post carries media `id`: public, then.
+    pub(crate) async fn on_a_post(&self, id: MediaId) -> Result<bool> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT 1 FROM posts WHERE media_id = ?1 AND deleted_at IS NULL LIMIT 1",
+                vec![int(id.0)],
+            ))
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Tells each mentioned account, live, except those that block the author.
+    async fn tell_mentioned(&self, post: &Post, mentioned: &[UserId]) -> Result<()> {
+        if mentioned.is_empty() {
+            return Ok(());
+        }
+        let relationships = self.store.relationships(post.author_id, mentioned).await?;
+        let body = Arc::new(EventBody::render(&StreamEvent::PostMentioned(Box::new(
+            post.clone(),
+        ))));
+        let deliveries = mentioned
+            .iter()
+            .zip(relationships)
+            .filter(|(_, rel)| !rel.blocked_by)
+            .map(|(user, _)| Delivery {
+                user_id: *user,
+                position: None,
+                body: body.clone(),
+            })
+            .collect();
+        self.publish(deliveries).await;
+        Ok(())
+    }
+}
+
+/// Who a post reaches: the accounts it mentions and the author it answers, once each, never
+/// its own author.
+fn mentioned(author: UserId, entities: &Entities, reply_to: Option<UserId>) -> Vec<UserId> {
+    let mut users: Vec<UserId> = entities
+        .mentions
+        .iter()
+        .filter_map(|m| m.user_id)
+        .chain(reply_to)
+        .filter(|u| *u != author)
+        .collect();
+    users.sort_unstable();
+    users.dedup();
+    users
+}
+
+fn post_row(r: &ColdRow) -> Result<PostRow> {
+    let json = |i: usize| -> Result<Option<String>> { r.opt_text(i) };
+    Ok(PostRow {
+        post: Post {
+            id: ObjectId(r.int(0)?),
+            author_id: UserId(r.int(1)?),
+            text: r.text(2)?,
+            entities: serde_json::from_str(&r.text(3)?).map_err(Error::internal)?,
+            reply_to_id: r.opt_int(4)?.map(ObjectId),
+            in_reply_to_user_id: r.opt_int(5)?.map(UserId),
+            media: None,
+            dm_button: None,
+            card_id: r.opt_int(8)?.map(ObjectId),
+            created_at: DateTime::from_timestamp_millis(r.int(9)?).unwrap_or_default(),
+        },
+        media_id: r.opt_int(6)?.map(MediaId),
+        dm_button: json(7)?
+            .map(|j| serde_json::from_str(&j))
+            .transpose()
+            .map_err(Error::internal)?,
+    })
+}
+
+fn opt_int(n: Option<i64>) -> Cell {
+    n.map_or(Cell::Null, Cell::Integer)
+}
+
+fn count(n: usize) -> Cell {
+    int(i64::try_from(n).unwrap_or(i64::MAX))
+}

@@ -105,6 +105,12 @@ fn bind<'q>(
     mut query: Query<'q, Postgres, PgArguments>,
     params: &'q [Cell],
 ) -> Query<'q, Postgres, PgArguments> {
+    // A NULL goes as text, so a statement prepared (and cached by its SQL) with a NULL where
+    // another call puts an integer would read that integer's bytes as text. Statements with
+    // a NULL are prepared for their call only.
+    if params.iter().any(|p| matches!(p, Cell::Null)) {
+        query = query.persistent(false);
+    }
     for p in params {
         query = match p {
             Cell::Null => query.bind(None::<String>),

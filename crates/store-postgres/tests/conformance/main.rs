@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod cold;
 mod conversations;
 mod graph;
 mod idempotency;

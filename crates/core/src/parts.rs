@@ -78,6 +78,13 @@ pub enum Cta {
     Url { label: String, url: String },
     /// Follow an account: opens `/intent/follow?screen_name=`.
     Follow { label: String, screen_name: String },
+    /// Share a pre-written post: opens the post composer (`/intent/post?text=&url=`).
+    Post {
+        label: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
     /// Start a conversation with an account: opens the DM deep link.
     Message {
         label: String,
@@ -95,6 +102,9 @@ pub enum Cta {
 pub struct InitiatedVia {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message_id: Option<ObjectId>,
+    /// The public post this moves to DMs ("Switch to DM"): the other person's, or yours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<ObjectId>,
 }
 
 /// A message's interactive parts as clients see them (flattened into the message).
@@ -267,9 +277,10 @@ impl QuickReply {
 impl Cta {
     pub fn label(&self) -> &str {
         match self {
-            Cta::Url { label, .. } | Cta::Follow { label, .. } | Cta::Message { label, .. } => {
-                label
-            }
+            Cta::Url { label, .. }
+            | Cta::Follow { label, .. }
+            | Cta::Post { label, .. }
+            | Cta::Message { label, .. } => label,
         }
     }
 
@@ -277,9 +288,10 @@ impl Cta {
     pub fn checked(mut self, field: &str, i: usize) -> Result<Cta> {
         let at = |name: &str| format!("{field}[{i}].{name}");
         let label = match &mut self {
-            Cta::Url { label, .. } | Cta::Follow { label, .. } | Cta::Message { label, .. } => {
-                label
-            }
+            Cta::Url { label, .. }
+            | Cta::Follow { label, .. }
+            | Cta::Post { label, .. }
+            | Cta::Message { label, .. } => label,
         };
         *label = text::single_line(&at("label"), label, BUTTON_LABEL_MAX)?;
         if label.trim().is_empty() {
@@ -304,6 +316,22 @@ impl Cta {
                     )
                 })?;
             }
+            Cta::Post { text: t, url, .. } => {
+                *t = text::free_text(&at("text"), t, crate::posts::POST_TEXT_MAX)?;
+                if t.is_empty() {
+                    return Err(Error::invalid(at("text"), "must not be empty"));
+                }
+                if let Some(u) = url
+                    && (u.chars().count() > BUTTON_URL_MAX || !is_web_url(u))
+                {
+                    return Err(Error::invalid(
+                        at("url"),
+                        format!(
+                            "must be an http or https URL of at most {BUTTON_URL_MAX} characters"
+                        ),
+                    ));
+                }
+            }
             Cta::Message { text: Some(t), .. } => {
                 *t = text::free_text(&at("text"), t, BUTTON_TEXT_MAX)?;
             }
@@ -317,6 +345,14 @@ impl Cta {
         match self {
             Cta::Url { url, .. } => url.clone(),
             Cta::Follow { screen_name, .. } => format!("/intent/follow?screen_name={screen_name}"),
+            Cta::Post { text, url, .. } => {
+                let mut link = format!("/intent/post?text={}", percent_encode(text));
+                if let Some(u) = url {
+                    link.push_str("&url=");
+                    link.push_str(&percent_encode(u));
+                }
+                link
+            }
             Cta::Message {
                 recipient_id,
                 welcome_message_id,

@@ -10,7 +10,7 @@ use postern_core::parts::{
     parse_button_link,
 };
 use postern_core::welcome::WelcomeMessage;
-use postern_core::{ConversationId, Error, EventId, Invalid, ObjectId, Result};
+use postern_core::{ConversationId, Error, EventId, Invalid, Result};
 use postern_store::cold::{Cell, Statement, int, text};
 use rand::RngCore;
 
@@ -99,21 +99,27 @@ impl Services {
         }
         let initiated_via = asked
             .initiated_via
-            .filter(|via| via.welcome_message_id.is_some());
-        let welcome = match (&initiated_via, partner) {
+            .filter(|via| via.welcome_message_id.is_some() || via.post_id.is_some());
+        if let Some(post) = initiated_via.as_ref().and_then(|via| via.post_id) {
+            let Some(partner) = partner else {
+                return Err(one_to_one_only("initiated_via"));
+            };
+            self.switchable_post(me, partner, post).await?;
+        }
+        let chosen = initiated_via
+            .as_ref()
+            .and_then(|via| via.welcome_message_id);
+        let welcome = match (chosen, partner) {
             (None, _) => None,
             (Some(_), None) => return Err(one_to_one_only("initiated_via")),
-            (Some(via), Some(account)) => {
-                let chosen = via.welcome_message_id.unwrap_or(ObjectId(0));
-                Some(Box::new(self.welcome(account, chosen).await.map_err(
-                    |_| {
-                        Error::Unknown(Invalid {
-                            field: "initiated_via.welcome_message_id".into(),
-                            message: "is not a welcome message of this account".into(),
-                        })
-                    },
-                )?))
-            }
+            (Some(chosen), Some(account)) => Some(Box::new(
+                self.welcome(account, chosen).await.map_err(|_| {
+                    Error::Unknown(Invalid {
+                        field: "initiated_via.welcome_message_id".into(),
+                        message: "is not a welcome message of this account".into(),
+                    })
+                })?,
+            )),
         };
         let answer_label = match &asked.quick_reply_response {
             Some(r) if r.kind != "options" => {
@@ -177,7 +183,7 @@ impl Services {
                     }));
                 }
             }
-            Cta::Url { .. } => {}
+            Cta::Url { .. } | Cta::Post { .. } => {}
         }
         Ok(())
     }

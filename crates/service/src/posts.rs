@@ -381,6 +381,27 @@ impl Services {
         Ok(button)
     }
 
+    /// A post a DM between `me` and `partner` may start from ("Switch to DM"): one of theirs
+    /// or of `me`'s, live, that `me` can see.
+    pub(crate) async fn switchable_post(
+        &self,
+        me: UserId,
+        partner: UserId,
+        id: ObjectId,
+    ) -> Result<()> {
+        let unknown = || {
+            Error::Unknown(Invalid {
+                field: "initiated_via.post_id".into(),
+                message: "is not a post of either of you".into(),
+            })
+        };
+        let post = self.post(me, id).await.map_err(|_| unknown())?;
+        if post.author_id != partner && post.author_id != me {
+            return Err(unknown());
+        }
+        Ok(())
+    }
+
     /// Whether a live post carries media `id`: public, then.
     pub(crate) async fn on_a_post(&self, id: MediaId) -> Result<bool> {
         let rows = self

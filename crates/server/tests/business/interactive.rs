@@ -434,6 +434,52 @@ async fn every_click_is_counted_and_goes_where_the_button_says() {
     let clicks: Vec<&Value> = (0..3).map(|i| &counted["ctas"][i]["clicks"]).collect();
     assert_eq!(clicks, [&json!(2), &json!(1), &json!(1)], "{counted}");
 
+    // A post button opens the post composer with the text (and link) written for them.
+    let (status, share) = send(
+        &server,
+        &brand,
+        &carol_id,
+        json!({"text": "Tell your friends?", "ctas": [{"type": "post", "label": "Share it",
+               "text": "I love @acme #returns", "url": "https://acme.example/r"}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{share}");
+    assert_eq!(
+        click(s(&share["ctas"][0]["tco_url"])).await,
+        (
+            302,
+            "/intent/post?text=I%20love%20%40acme%20%23returns&url=https%3A%2F%2Facme.example%2Fr"
+                .into()
+        )
+    );
+    for (cta, field) in [
+        (
+            json!({"type": "post", "label": "Share", "text": "  "}),
+            "ctas[0].text",
+        ),
+        (
+            json!({"type": "post", "label": "Share", "text": "x".repeat(281)}),
+            "ctas[0].text",
+        ),
+        (
+            json!({"type": "post", "label": "Share", "text": "hi", "url": "ftp://x"}),
+            "ctas[0].url",
+        ),
+    ] {
+        let (status, refused) = send(
+            &server,
+            &brand,
+            &carol_id,
+            json!({"text": "Share?", "ctas": [cta]}),
+        )
+        .await;
+        assert_eq!(
+            (status, &refused["error"]["field"]),
+            (400, &json!(field)),
+            "{refused}"
+        );
+    }
+
     // A link that is not a button's is not found, and counts nothing.
     let token = links[0].rsplit('.').next().unwrap_or_default().to_owned();
     let forged = links[0].replace(&token, &"0".repeat(32));

@@ -13,6 +13,7 @@ crate::on_every_backend!(
     search_finds_posts_by_word_starts_without_accents,
     a_deleted_post_is_gone_from_everywhere,
     a_post_carries_public_media_and_a_dm_button,
+    switch_to_dm_quotes_the_post_subject_to_admission,
 );
 
 async fn post(server: &TestServer, token: &str, body: Value) -> (u16, Value) {
@@ -361,5 +362,68 @@ async fn a_post_carries_public_media_and_a_dm_button() {
         (status, &refused["error"]["field"]),
         (409, &json!("media_id")),
         "used once unless shared: {refused}"
+    );
+}
+
+async fn switch_to_dm_quotes_the_post_subject_to_admission() {
+    let server = TestServer::start().await;
+    let (acme_id, acme) = server.user("acme").await;
+    let (carol_id, carol) = server.user("carol").await;
+    let (_, dave) = server.user("dave").await;
+    let complaint = posted(&server, &carol, "@acme my order is late").await;
+    let unrelated = posted(&server, &dave, "lovely weather").await;
+    let dm = |post: &Value| {
+        json!({"text": "Sorry! Can you send us your order number?",
+               "initiated_via": {"post_id": s(&post["id"])}})
+    };
+    let send = |body: Value| {
+        let server = &server;
+        let acme = acme.clone();
+        let to = carol_id.clone();
+        async move {
+            server
+                .call(
+                    "POST",
+                    &format!("/api/v1/messages/with/{to}"),
+                    Some(&acme),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    // Carol takes messages only from people she follows: admission still applies.
+    let (status, refused) = send(dm(&complaint)).await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (403, &json!("recipient_not_accepting")),
+        "{refused}"
+    );
+    server.follow(&carol, &acme_id).await;
+    let (status, refused) = send(dm(&unrelated)).await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (404, &json!("initiated_via.post_id")),
+        "only a post of either of them: {refused}"
+    );
+    let (status, sent) = send(dm(&complaint)).await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(
+        sent["initiated_via"],
+        json!({"post_id": s(&complaint["id"])})
+    );
+    let (_, history) = server
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/conversations/{}/events",
+                s(&sent["conversation_id"])
+            ),
+            Some(&carol),
+            None,
+        )
+        .await;
+    assert_eq!(
+        history["events"][0]["initiated_via"]["post_id"], complaint["id"],
+        "she sees which post it is about: {history}"
     );
 }

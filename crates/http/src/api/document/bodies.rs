@@ -81,6 +81,16 @@ fn whole_components() -> Vec<(&'static str, Value)> {
                 json!({"screen_name": {"type": "string", "pattern": patterns::screen_name()}}),
             ),
             button(
+                "post",
+                &["text"],
+                json!({
+                    "text": {"type": "string", "maxLength": posts::POST_TEXT_MAX, "pattern": patterns::required_text()},
+                    "url": or_null(json!({
+                        "type": "string", "maxLength": parts::BUTTON_URL_MAX, "pattern": parts::WEB_URL_PATTERN,
+                    })),
+                }),
+            ),
+            button(
                 "message",
                 &["recipient_id"],
                 json!({
@@ -148,7 +158,10 @@ fn whole_components() -> Vec<(&'static str, Value)> {
             json!({
                 "type": "object",
                 "additionalProperties": false,
-                "properties": {"welcome_message_id": or_null(json!({"type": "string", "pattern": patterns::id()}))},
+                "properties": {
+                    "welcome_message_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
+                    "post_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
+                },
             }),
         ),
     ]

@@ -9,7 +9,9 @@
 //   views/             one module per page: auth, messages (inbox + conversation), inbox,
 //                      conversation (with timeline: its rows as data; permission: who may
 //                      write; group: members and name), search, new-message, profile, settings,
-//                      business (support, welcome-editor, profiles, DM links; at /i/business)
+//                      business (support, welcome-editor, profiles, DM links; at /i/business),
+//                      posts (a profile's, mentions at /i/mentions, one at /i/posts/{id}, Reply
+//                      privately), post-composer
 //   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text,
 //                      keyed (keyed rendering), form (fields with their errors), viewer (photos),
 //                      parts and parts-editor (quick replies, buttons), extras (a business's
@@ -26,6 +28,8 @@ import { app, avatar, remember } from './app.js';
 import { h, icon, mount } from './dom.js';
 import { authView } from './views/auth.js';
 import { businessView } from './views/business.js';
+import { openPostComposer } from './views/post-composer.js';
+import { mentionsView, postView } from './views/posts.js';
 import { messagesView } from './views/messages.js';
 import { profileView } from './views/profile.js';
 import { settingsView } from './views/settings.js';
@@ -57,9 +61,25 @@ function route(path) {
     const name = new URLSearchParams(location.search).get('screen_name') || '';
     return /^[A-Za-z0-9_]{1,15}$/.test(name) ? { name: 'redirect', to: `/${name}` } : { name: 'notfound' };
   }
+  // A post button's "share this" (`/intent/post?text=&url=`): the post composer, filled in,
+  // over your messages.
+  if (first === 'intent' && second === 'post') {
+    const params = new URLSearchParams(location.search);
+    const text = [params.get('text'), params.get('url')].filter(Boolean).join(' ');
+    return { name: 'redirect', to: '/messages', then: () => openPostComposer({ text }) };
+  }
   // New pages go under the prefix (routes.json), where no screen name reaches.
-  if (first === routes.prefix) return parts.length === 2 && second === 'business' ? { name: 'business' } : { name: 'notfound' };
+  if (first === routes.prefix) return prefixed(parts.slice(1));
   if (parts.length === 1 && !routes.pages.includes(first)) return { name: 'profile', screenName: first };
+  return { name: 'notfound' };
+}
+
+/** Pages under the reserved prefix: `/i/business`, `/i/mentions`, `/i/posts/{id}`. */
+function prefixed([page, id, ...rest]) {
+  if (rest.length) return { name: 'notfound' };
+  if (page === 'business' && !id) return { name: 'business' };
+  if (page === 'mentions' && !id) return { name: 'mentions' };
+  if (page === 'posts' && /^\d{1,19}$/.test(id || '')) return { name: 'post', id };
   return { name: 'notfound' };
 }
 
@@ -79,7 +99,11 @@ app.navigate = navigate;
 
 function render() {
   const r = route(location.pathname);
-  if (r.name === 'redirect') return navigate(r.to, { replace: true });
+  if (r.name === 'redirect') {
+    navigate(r.to, { replace: true });
+    r.then?.();
+    return;
+  }
   if (r.name === 'login' || r.name === 'signup') {
     if (app.me) return navigate('/messages', { replace: true });
     frame?.unsubscribe();
@@ -100,6 +124,8 @@ function render() {
     r.name === 'messages' ? messagesView(r)
       : r.name === 'settings' ? settingsView()
         : r.name === 'business' ? businessView()
+          : r.name === 'mentions' ? mentionsView()
+            : r.name === 'post' ? postView(r.id)
         : r.name === 'profile' ? profileView(r.screenName)
           : notFound();
   current = { name: r.name, view };
@@ -113,7 +139,7 @@ function notFound() {
   };
 }
 
-const NAV_ICONS = { messages: 'mail', profile: 'user', settings: 'settings', business: 'support' };
+const NAV_ICONS = { messages: 'mail', mentions: 'at', profile: 'user', settings: 'settings', business: 'support' };
 
 function ensureFrame() {
   if (frame && root.contains(frame.el)) return;
@@ -155,9 +181,11 @@ function ensureFrame() {
     h('nav', { class: 'rail', 'aria-label': 'Main' },
       h('a', { class: 'brand', href: '/messages' }, h('img', { src: '/assets/icon.svg', alt: '' }), h('span', {}, 'Postern')),
       link('/messages', 'messages', 'Messages', unread),
+      link('/i/mentions', 'mentions', 'Mentions'),
       link(`/${app.me.screen_name}`, 'profile', 'Profile'),
       business,
       link('/settings', 'settings', 'Settings'),
+      h('button', { class: 'nav-link post-button', type: 'button', onclick: () => openPostComposer() }, icon('plus'), h('span', { class: 'label' }, 'Post')),
       h('button', { class: 'nav-link', type: 'button', onclick: logout }, icon('logout'), h('span', { class: 'label' }, 'Log out')),
       h('div', { class: 'spacer' }),
       status,

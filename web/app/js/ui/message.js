@@ -4,7 +4,7 @@
 
 import { app } from '../app.js';
 import { clockTime, fullTime, h, icon } from '../dom.js';
-import { buttonsElement, profileLine, quickRepliesElement } from './parts.js';
+import { buttonsElement, profileLine, quickRepliesElement, quotedPost } from './parts.js';
 import { richText, snippet } from './text.js';
 import { openViewer } from './viewer.js';
 
@@ -64,6 +64,7 @@ export function messageElement(m, ctx) {
   },
   ctx.showSender && !mine && !m.custom_profile && h('div', { class: 'sender' }, name),
   profileLine(m),
+  quotedPost(m),
   quote,
   h('div', { class: 'row' }, bubble, actions),
   buttonsElement(m),

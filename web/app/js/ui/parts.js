@@ -1,8 +1,11 @@
-// A message's interactive parts in the timeline: the custom profile it was sent as, its
-// buttons, and (under the newest message, while it can be answered) its quick-reply options.
+// A message's interactive parts in the timeline: the custom profile it was sent as, the post
+// it moved to DMs, its buttons, and (under the newest message, while it can be answered) its
+// quick-reply options.
 
+import { get, q } from '../api.js';
 import { app, avatar } from '../app.js';
 import { h } from '../dom.js';
+import { authorOf, postElement } from './post.js';
 
 /** "Maria from Support" with her picture, above a message sent as a custom profile. */
 export function profileLine(m) {
@@ -42,4 +45,23 @@ export function quickRepliesElement(m, onPick) {
         onPick(o);
       },
     }, h('span', {}, o.label), o.description && h('small', {}, o.description))));
+}
+
+/**
+ * The post a message moved to DMs ("Switch to DM"), quoted above it. Fetched as it is drawn
+ * (the message holds only its id); a post since deleted says so.
+ */
+export function quotedPost(m) {
+  const id = m.initiated_via?.post_id;
+  if (!id || m.deleted) return null;
+  const box = h('div', { class: 'quoted-post' });
+  (async () => {
+    try {
+      const p = await get(`/posts/${q(id)}`);
+      box.append(postElement(p, await authorOf(p), { compact: true }));
+    } catch {
+      box.append(h('p', { class: 'muted' }, 'About a post that is no longer there'));
+    }
+  })();
+  return box;
 }

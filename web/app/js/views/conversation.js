@@ -12,6 +12,7 @@ import { messageElement } from '../ui/message.js';
 import { messageExtras } from '../ui/extras.js';
 import { keyedList } from '../ui/keyed.js';
 import { welcomeElement } from '../ui/welcome.js';
+import { authorOf, postElement } from '../ui/post.js';
 import { supportHours } from '../ui/support.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
 import { addPeopleDialog, membersDialog, renameDialog } from './group.js';
@@ -30,9 +31,9 @@ export const drafts = new Map();
 /**
  * `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet;
  * `welcome` (with the `recipient` it is from) is the business's welcome message to greet
- * with before the first message.
+ * with before the first message; `aboutPost`, the post the first message moves to DMs.
  */
-export function conversationPane({ id, recipient, message, onChange, onBox, welcome }) {
+export function conversationPane({ id, recipient, message, onChange, onBox, welcome, aboutPost }) {
   let conversation = null;
   let events = []; // oldest first, as the store has them
   let olderCursor = null;
@@ -58,7 +59,11 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
   const greetingEl = greeting
     ? welcomeElement(greeting, recipient, (option) => answer(option))
     : null;
-  const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list, greetingEl);
+  // Reply privately: the post this conversation is about, until the first message says so.
+  let about = aboutPost || null;
+  const aboutEl = about ? h('div', { class: 'about-post' }, h('p', { class: 'muted' }, 'Replying privately to')) : null;
+  if (about) authorOf(about).then((a) => aboutEl.append(postElement(about, a, { compact: true })), () => {});
+  const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list, greetingEl, aboutEl);
   // A business answers as one of its custom profiles, with quick replies and buttons.
   const extras = app.me.support?.enabled
     ? messageExtras({ oneToOne: () => !id || conversation?.type !== 'group' })
@@ -326,7 +331,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     if (quickReplyResponse) body.quick_reply_response = quickReplyResponse;
     if (mediaId) body.media_id = mediaId;
     if (replyToId) body.reply_to_id = replyToId;
-    if (greeting) body.initiated_via = { welcome_message_id: greeting.id };
+    if (greeting || about) {
+      body.initiated_via = { ...(greeting ? { welcome_message_id: greeting.id } : {}), ...(about ? { post_id: about.id } : {}) };
+    }
     if (!id) {
       const m = await post(`/messages/with/${q(recipient.id)}`, body);
       drafts.delete(draftKey);
@@ -338,6 +345,10 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     const m = await post(`/conversations/${q(id)}/messages`, body);
     drafts.delete(draftKey);
     extras?.sent();
+    if (about) {
+      about = null;
+      aboutEl.remove();
+    }
     if (greeting) {
       // Recorded now, just before this message: history has it from here on.
       greeting = null;

@@ -136,6 +136,10 @@ export function messagesView(initial) {
     const byName = params.get('screen_name');
     const text = params.get('text') || '';
     const chosen = params.get('welcome_message_id');
+    // Reply privately: the conversation starts from this post ("Switch to DM").
+    const postId = params.get('post_id');
+    const aboutPost = postId && /^\d{1,19}$/.test(postId)
+      ? await get(`/posts/${q(postId)}`).catch(() => null) : null;
     const valid = byId ? /^\d+$/.test(byId) : /^@?[A-Za-z0-9_]{1,15}$/.test(byName || '');
     if (!valid) {
       toast('That link names no one: it needs a recipient_id or a screen_name.', 'error');
@@ -175,11 +179,11 @@ export function messagesView(initial) {
     }
     if (c?.last_message) {
       if (text) drafts.set(c.id, text);
-      if (!welcome) return app.navigate(`/messages/${c.id}`, { replace: true });
-      return openPane(conversationPane({ id: c.id, recipient, welcome, onChange: () => inbox?.refresh() }));
+      if (!welcome && !aboutPost) return app.navigate(`/messages/${c.id}`, { replace: true });
+      return openPane(conversationPane({ id: c.id, recipient, welcome, aboutPost, onChange: () => inbox?.refresh() }));
     }
     if (text) drafts.set(`new:${recipient.id}`, text);
-    openPane(conversationPane({ recipient, welcome, onChange: () => inbox?.refresh() }));
+    openPane(conversationPane({ recipient, welcome, aboutPost, onChange: () => inbox?.refresh() }));
   }
 
   function notice(heading, text) {

@@ -1,4 +1,5 @@
-// /{screen_name}: a profile with Follow, Message, and (under More) Mute, Block and Report.
+// /{screen_name}: a profile with Follow, Message, and (under More) Mute, Block and Report,
+// then its posts.
 // Message asks the server first (dm_permission) so a closed account says why instead of
 // failing on send.
 
@@ -8,6 +9,7 @@ import { h, icon, mount, verifiedMark } from '../dom.js';
 import { confirmDialog, reportDialog } from '../ui/dialog.js';
 import { openMenu } from '../ui/popover.js';
 import { supportHours } from '../ui/support.js';
+import { profilePosts } from './posts.js';
 
 const RULE_EXPLAINED = {
   blocked: 'You can’t message this account.',
@@ -94,7 +96,8 @@ export function profileView(screenName) {
         support && h('p', { class: 'support-hours', 'data-open': String(user.support.open_now) }, supportHours(user.support)),
         user.description && h('p', { class: 'bio' }, user.description),
         h('p', { class: 'muted' }, `Joined ${new Date(user.created_at).toLocaleDateString(undefined, { month: 'long', year: 'numeric' })}`)),
-      notice);
+      notice,
+      !rel.blocked_by && profilePosts(user));
   }
 
   async function change(action, done) {

@@ -1,0 +1,118 @@
+// Public posts (issue 16) in the web app: a person mentions a brand in a post; the brand's
+// agent answers with Reply privately and the two continue in DMs, the post quoted; someone
+// who doesn't take the brand's messages gets a public reply with "Send a private message".
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BASE, box, follow, launch, message, person, see, send, shot, signUp } from '../lib.mjs';
+
+describe('posts and Switch to DM', () => {
+  let browser;
+  let brand;
+  let customer;
+  let stranger;
+
+  const call = (p, method, path, body) => p.page.evaluate(async ([m, u, b]) => {
+    const { api } = await import('/assets/js/api.js');
+    return api(m, u, b ?? undefined);
+  }, [method, path, body ?? null]);
+
+  before(async () => {
+    browser = await launch();
+    brand = await person(browser, 'acmecare');
+    customer = await person(browser, 'erin');
+    stranger = await person(browser, 'frank');
+    for (const p of [brand, customer, stranger]) await signUp(p);
+    await call(brand, 'PATCH', '/me', { name: 'Acme Care' });
+    await call(brand, 'PUT', '/me/support', { enabled: true, hours: null, away_message: null });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('moves a mention to DMs with Reply privately, the post quoted on both sides', async () => {
+    await follow(customer, brand);
+    const { page } = customer;
+    await page.getByRole('button', { name: 'Post' }).click();
+    const composer = page.getByRole('dialog', { name: 'New post' });
+    await composer.getByLabel('What’s happening?').fill(`@${brand.screenName} my parcel hasn’t arrived and tracking says nothing`);
+    await composer.getByRole('button', { name: 'Post', exact: true }).click();
+    await see(page.getByText('Posted'));
+
+    const agent = brand.page;
+    await agent.getByRole('link', { name: 'Mentions' }).click();
+    const mention = agent.getByRole('article', { name: 'Post by Erin' });
+    await see(mention.getByText('my parcel hasn’t arrived'));
+    for (const [viewport, scheme, name] of [
+      [{ width: 1280, height: 820 }, 'light', 'posts-mentions'],
+      [{ width: 390, height: 844 }, 'dark', 'layout/posts-mentions-phone-dark'],
+    ]) {
+      await agent.setViewportSize(viewport);
+      await agent.emulateMedia({ colorScheme: scheme });
+      const b = await box(agent, '.post');
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `the post fits: ${JSON.stringify(b)}`);
+      await shot(agent, name);
+    }
+    await agent.setViewportSize({ width: 1280, height: 820 });
+    await agent.emulateMedia({ colorScheme: 'light' });
+    await mention.getByRole('button', { name: 'Reply privately' }).click();
+    await see(agent.locator('.about-post .post', { hasText: 'my parcel hasn’t arrived' }));
+    await send(agent, 'So sorry, Erin! What is your order number?');
+    const sent = message(agent, 'So sorry, Erin! What is your order number?');
+    await see(sent.locator('.quoted-post', { hasText: 'my parcel hasn’t arrived' }));
+
+    await page.goto(`${BASE}/messages`);
+    await page.getByRole('link', { name: /Acme Care/ }).first().click();
+    const received = message(page, 'So sorry, Erin! What is your order number?');
+    await see(received.locator('.quoted-post', { hasText: 'my parcel hasn’t arrived' }));
+    for (const [viewport, scheme, name] of [
+      [{ width: 390, height: 844 }, 'dark', 'posts-switch-to-dm-phone'],
+      [{ width: 1280, height: 820 }, 'light', 'layout/posts-switch-to-dm-desktop'],
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      const b = await box(page, '.quoted-post');
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `the quote fits: ${JSON.stringify(b)}`);
+      await shot(page, name);
+    }
+    await send(page, 'It’s 4417-2290');
+    await see(message(agent, 'It’s 4417-2290'));
+    const [{ id: conversation }] = (await call(brand, 'GET', '/conversations')).conversations;
+    const { events } = await call(brand, 'GET', `/conversations/${conversation}/events?limit=5`);
+    assert.equal(events[1].initiated_via.post_id, (await call(customer, 'GET', `/users/${customer.id}/posts`)).posts[0].id);
+    for (const p of [brand, customer]) assert.equal(p.errors.length, 0, p.errors.join('\n'));
+  });
+
+  it('offers a public reply with “Send a private message” to someone who doesn’t take the brand’s messages', async () => {
+    const { page } = stranger;
+    await page.getByRole('button', { name: 'Post' }).click();
+    const composer = page.getByRole('dialog', { name: 'New post' });
+    await composer.getByLabel('What’s happening?').fill(`@${brand.screenName} do you ship to Norway?`);
+    await composer.getByRole('button', { name: 'Post', exact: true }).click();
+    await see(page.getByText('Posted'));
+
+    const agent = brand.page;
+    await agent.goto(`${BASE}/i/mentions`);
+    const mention = agent.getByRole('article', { name: 'Post by Frank' });
+    await mention.getByRole('button', { name: 'Reply privately' }).click();
+    const ask = agent.getByRole('dialog', { name: 'Frank doesn’t take your messages' });
+    await ask.getByRole('button', { name: 'Reply with the button' }).click();
+    const reply = agent.getByRole('dialog', { name: 'Reply to Frank' });
+    assert.equal(await reply.getByLabel(/Send a private message/).isChecked(), true);
+    await reply.getByLabel('Your reply').pressSequentially('We do! Message us and we’ll sort it out.');
+    await reply.getByRole('button', { name: 'Reply', exact: true }).click();
+    await see(agent.getByText('Reply posted'));
+
+    await page.goto(`${BASE}/i/mentions`);
+    const answer = page.getByRole('article', { name: 'Post by Acme Care' });
+    await see(answer.getByText('We do!'));
+    await shot(page, 'posts-dm-button');
+    await answer.getByRole('link', { name: 'Send a private message' }).click();
+    await see(page.getByRole('textbox', { name: 'Message text' }));
+    await send(page, 'Hi! Shipping to Oslo, please.');
+    const inbox = await call(brand, 'GET', '/conversations');
+    assert.ok(inbox.conversations.some((c) => c.last_message?.text === 'Hi! Shipping to Oslo, please.'), 'the brand has it');
+    for (const p of [brand, stranger]) assert.equal(p.errors.length, 0, p.errors.join('\n'));
+  });
+});

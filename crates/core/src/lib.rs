@@ -16,6 +16,7 @@
 
 pub mod admission;
 pub mod avatar;
+pub mod cards;
 pub mod entities;
 pub mod error;
 pub mod ids;

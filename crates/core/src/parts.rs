@@ -105,6 +105,9 @@ pub struct InitiatedVia {
     /// The public post this moves to DMs ("Switch to DM"): the other person's, or yours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<ObjectId>,
+    /// The DM card of the other person's whose button opened the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_id: Option<ObjectId>,
 }
 
 /// A message's interactive parts as clients see them (flattened into the message).

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::cards::DmCard;
 use crate::entities::Entities;
 use crate::ids::{ObjectId, UserId};
 use crate::media::Media;
@@ -55,6 +56,9 @@ pub struct Post {
     pub dm_button: Option<ShownDmButton>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_id: Option<ObjectId>,
+    /// The DM card, as the viewer sees it (with its stats, to its owner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<DmCard>,
 }
 
 impl DmButton {

@@ -97,9 +97,15 @@ impl Services {
                 .await?;
             ctas.push(cta);
         }
-        let initiated_via = asked
-            .initiated_via
-            .filter(|via| via.welcome_message_id.is_some() || via.post_id.is_some());
+        let initiated_via = asked.initiated_via.filter(|via| {
+            via.welcome_message_id.is_some() || via.post_id.is_some() || via.card_id.is_some()
+        });
+        if let Some(card) = initiated_via.as_ref().and_then(|via| via.card_id) {
+            let Some(partner) = partner else {
+                return Err(one_to_one_only("initiated_via"));
+            };
+            self.check_initiating_card(partner, card).await?;
+        }
         if let Some(post) = initiated_via.as_ref().and_then(|via| via.post_id) {
             let Some(partner) = partner else {
                 return Err(one_to_one_only("initiated_via"));
@@ -383,6 +389,9 @@ impl Services {
     /// `GET /l/{link}`: counts a click on a button and says where it goes. A link that is
     /// not one of a message's buttons (or whose message was deleted) is not found.
     pub async fn click(&self, link: &str) -> Result<ClickTarget> {
+        if let Some((card, position)) = postern_core::cards::parse_card_link(link) {
+            return self.card_click(card, position).await;
+        }
         let (id, message, position, token) =
             parse_button_link(link).ok_or(Error::NotFound("link"))?;
         let rows = self

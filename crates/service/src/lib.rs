@@ -9,6 +9,7 @@
 //! - [`conversations`]: the inbox, groups, per-participant state, requests.
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
+//! - [`cards`]: DM cards on posts: their buttons, impressions, clicks, conversations.
 //! - [`posts`]: public posts, replies, mentions, a profile's posts, post search.
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`custom_profiles`]: the names and pictures an account's agents send as.
@@ -26,6 +27,7 @@ pub mod accounts;
 pub mod actor;
 pub mod auth;
 pub mod avatars;
+pub mod cards;
 pub mod clock;
 pub mod conversations;
 pub mod custom_profiles;

@@ -226,6 +226,14 @@ impl Services {
         }
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
+        let via = appended.message.parts.initiated_via.as_ref();
+        if let Some(card) = via.and_then(|v| v.card_id).filter(|_| !appended.duplicate) {
+            let welcome = via.and_then(|v| v.welcome_message_id);
+            // The person's message stands whatever happens to the count.
+            if let Err(e) = self.count_card_conversation(card, me, welcome).await {
+                tracing::warn!(error = %e, "counting a card's conversation failed");
+            }
+        }
         if let Some(account) = to_support.filter(|_| !appended.duplicate) {
             // The person's message stands whatever happens to the away message.
             if let Err(e) = self

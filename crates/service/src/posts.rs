@@ -62,12 +62,8 @@ impl Services {
             Some(b) => Some(self.checked_dm_button(me, b).await?),
             None => None,
         };
-        if draft.card_id.is_some() {
-            // DM cards arrive with their own endpoints; none exists to attach yet.
-            return Err(Error::Unknown(Invalid {
-                field: "card_id".into(),
-                message: "is not one of your DM cards".into(),
-            }));
+        if let Some(card) = draft.card_id {
+            self.check_post_card(me, card).await?;
         }
         let id = ObjectId(self.ids.next_id());
         let now = Utc::now().timestamp_millis();
@@ -76,7 +72,7 @@ impl Services {
             "INSERT INTO posts (id, author_id, text, entities, reply_to_id, reply_to_author_id,
                                 media_id, dm_button, card_id, created_at)
              VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), CAST(?6 AS BIGINT), CAST(?7 AS BIGINT),
-                     ?8, NULL, ?9)",
+                     ?8, CAST(?10 AS BIGINT), ?9)",
             vec![
                 int(id.0),
                 int(me.0),
@@ -93,6 +89,7 @@ impl Services {
                         .map_err(Error::internal)?,
                 ),
                 int(now),
+                opt_int(draft.card_id.map(|c| c.0)),
             ],
         )];
         for user in &mentioned {
@@ -129,7 +126,7 @@ impl Services {
                 vec![int(id.0), int(viewer.0)],
             ))
             .await?;
-        let mut posts = self.shown(&rows).await?;
+        let mut posts = self.shown(viewer, &rows).await?;
         posts.pop().ok_or(Error::NotFound("post"))
     }
 
@@ -193,7 +190,7 @@ impl Services {
                 ],
             ))
             .await?;
-        self.post_page(rows, limit).await
+        self.post_page(viewer, rows, limit).await
     }
 
     /// `GET /me/mentions`: posts that mention or answer `me`, newest first, except those of
@@ -218,7 +215,7 @@ impl Services {
                 vec![int(me.0), int(before), count(page::fetch_count(limit))],
             ))
             .await?;
-        self.post_page(rows, limit).await
+        self.post_page(me, rows, limit).await
     }
 
     /// `GET /search/posts?q=`: posts whose words start with each of the query's, newest
@@ -264,19 +261,25 @@ impl Services {
             ))
             .await?;
         Ok(Page {
-            items: self.shown(&rows).await?,
+            items: self.shown(viewer, &rows).await?,
             next_cursor,
         })
     }
 
-    async fn post_page(&self, rows: Vec<ColdRow>, limit: usize) -> Result<Page<Post>> {
-        let mut items = self.shown(&rows).await?;
+    async fn post_page(
+        &self,
+        viewer: UserId,
+        rows: Vec<ColdRow>,
+        limit: usize,
+    ) -> Result<Page<Post>> {
+        let mut items = self.shown(viewer, &rows).await?;
         let next_cursor = page::cut(&mut items, limit, |p| p.id.to_string());
         Ok(Page { items, next_cursor })
     }
 
-    /// Posts as shown: stored references (media, the DM button) rendered.
-    async fn shown(&self, rows: &[ColdRow]) -> Result<Vec<Post>> {
+    /// Posts as `viewer` sees them: stored references (media, the DM button, the card)
+    /// rendered, and the viewer's impression of each card counted.
+    async fn shown(&self, viewer: UserId, rows: &[ColdRow]) -> Result<Vec<Post>> {
         let mut posts = Vec::with_capacity(rows.len());
         for row in rows {
             let PostRow {
@@ -286,6 +289,9 @@ impl Services {
             } = post_row(row)?;
             if let Some(id) = media_id {
                 post.media = self.store.media(id).await?.and_then(|r| r.media());
+            }
+            if let Some(card) = post.card_id {
+                post.card = self.card_on_post(viewer, card).await?;
             }
             post.dm_button = dm_button.map(|button| ShownDmButton {
                 url: button.link(post.author_id),
@@ -467,6 +473,7 @@ fn post_row(r: &ColdRow) -> Result<PostRow> {
             media: None,
             dm_button: None,
             card_id: r.opt_int(8)?.map(ObjectId),
+            card: None,
             created_at: DateTime::from_timestamp_millis(r.int(9)?).unwrap_or_default(),
         },
         media_id: r.opt_int(6)?.map(MediaId),

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // The full-text index ColdSql::search reads, then the tables that use it.
     (12, include_str!("schema/0012_cold_text.sql")),
     (13, postern_store::cold::migrations::POSTS),
+    (14, postern_store::cold::migrations::DM_CARDS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

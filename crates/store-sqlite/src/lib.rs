@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     // The full-text index ColdSql::search reads, then the tables that use it.
     include_str!("schema_cold_text.sql"),
     postern_store::cold::migrations::POSTS,
+    postern_store::cold::migrations::DM_CARDS,
 ];
 
 pub struct SqliteStore {

@@ -29,6 +29,8 @@ pub mod migrations {
     /// Public posts and whom they mention. (Each backend first creates its own full-text
     /// index for [`super::ColdSql::search`].)
     pub const POSTS: &str = include_str!("schema/0005_posts.sql");
+    /// DM cards and what they measure.
+    pub const DM_CARDS: &str = include_str!("schema/0006_dm_cards.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod avatars;
+mod cards;
 mod conversations;
 mod custom_profiles;
 pub mod document;
@@ -58,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(custom_profiles::router())
         .merge(welcome::router())
         .merge(posts::router())
+        .merge(cards::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -2,7 +2,8 @@
 //! on both backends.
 //!
 //! - `posts`: posting, limits and entities, replies, mentions on the stream and the mentions
-//!   page, blocks, a profile's posts, search, paging, media and the DM button.
+//!   page, blocks, a profile's posts, search, paging, media, the DM button, Switch to DM.
+//! - `cards`: DM cards: their buttons and media, impressions, clicks and conversations.
 
 #![expect(
     clippy::indexing_slicing,
@@ -12,6 +13,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cards;
 mod posts;
 
 fn main() -> std::process::ExitCode {

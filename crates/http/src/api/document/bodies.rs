@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::{parts, patterns, posts, support, welcome};
+use postern_core::{cards, parts, patterns, posts, support, welcome};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -161,6 +161,7 @@ fn whole_components() -> Vec<(&'static str, Value)> {
                 "properties": {
                     "welcome_message_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
                     "post_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
+                    "card_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
                 },
             }),
         ),
@@ -325,6 +326,15 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                 json!({"type": "string", "maxLength": posts::DM_BUTTON_TEXT_MAX, "pattern": patterns::message_text()}),
             ),
         ),
+        ("CreateCard", "name", label(cards::CARD_NAME_MAX)),
+        ("CreateCard", "headline", label(cards::CARD_HEADLINE_MAX)),
+        (
+            "CreateCard",
+            "buttons",
+            json!({"type": "array", "minItems": 1, "maxItems": cards::CARD_BUTTONS_MAX,
+                   "items": {"$ref": "#/components/schemas/CardButton"}}),
+        ),
+        ("CardButton", "label", label(cards::CARD_LABEL_MAX)),
         ("StartUpload", "media_type", super::media_types()),
         (
             "StartUpload",

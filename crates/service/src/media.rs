@@ -358,7 +358,7 @@ impl Services {
     }
 
     /// `GET /media/{id}` (and its thumbnail): the media, for its uploader, for whoever can
-    /// see a message carrying it, and for everyone once a live post carries it. Everyone else is told it does not exist.
+    /// see a message carrying it, and for everyone once a live post or DM card shows it. Everyone else is told it does not exist.
     pub async fn media_for(
         &self,
         me: UserId,
@@ -391,7 +391,7 @@ impl Services {
                 return Ok(true);
             }
         }
-        self.on_a_post(record.id).await
+        self.is_public_media(record.id).await
     }
 
     /// The stored bytes of media [`Services::media_for`] allowed, all of them or `range`

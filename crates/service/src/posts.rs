@@ -408,13 +408,15 @@ impl Services {
         Ok(())
     }
 
-    /// Whether a live post carries media `id`: public, then.
-    pub(crate) async fn on_a_post(&self, id: MediaId) -> Result<bool> {
+    /// Whether a live post or DM card shows media `id`: public, then.
+    pub(crate) async fn is_public_media(&self, id: MediaId) -> Result<bool> {
         let rows = self
             .store
             .cold()
             .select(Statement::new(
-                "SELECT 1 FROM posts WHERE media_id = ?1 AND deleted_at IS NULL LIMIT 1",
+                "SELECT 1 FROM posts WHERE media_id = ?1 AND deleted_at IS NULL
+                 UNION ALL SELECT 1 FROM dm_cards WHERE media_id = ?1 AND deleted_at IS NULL
+                 LIMIT 1",
                 vec![int(id.0)],
             ))
             .await?;

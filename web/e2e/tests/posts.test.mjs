@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, box, follow, launch, message, person, see, send, shot, signUp } from '../lib.mjs';
+import { BASE, box, follow, launch, message, person, photo, see, send, shot, signUp, until } from '../lib.mjs';
 
 describe('posts and Switch to DM', () => {
   let browser;
@@ -82,6 +82,50 @@ describe('posts and Switch to DM', () => {
     const { events } = await call(brand, 'GET', `/conversations/${conversation}/events?limit=5`);
     assert.equal(events[1].initiated_via.post_id, (await call(customer, 'GET', `/users/${customer.id}/posts`)).posts[0].id);
     for (const p of [brand, customer]) assert.equal(p.errors.length, 0, p.errors.join('\n'));
+  });
+
+  it('opens a DM on the welcome message of the card button tapped, and counts it', async () => {
+    // The brand's card: a photo, a headline, two buttons on two welcome messages.
+    const bytes = [...await photo(brand.page, 1200, 800)];
+    const media = await brand.page.evaluate(async (data) => {
+      const { api } = await import('/assets/js/api.js');
+      const form = new FormData();
+      form.append('media', new Blob([new Uint8Array(data)], { type: 'image/jpeg' }), 'card.jpg');
+      return api('POST', '/media?media_category=dm_image&shared=true', form);
+    }, bytes);
+    const margarita = await call(brand, 'POST', '/welcome_messages', { name: 'Margarita', message_data: { text: 'A classic! Salt on the rim?' } });
+    const paloma = await call(brand, 'POST', '/welcome_messages', { name: 'Paloma', message_data: { text: 'Grapefruit and tequila. Sweet or sharp?',
+      quick_reply: { type: 'options', options: [{ label: 'Sweet', metadata: 'sweet' }, { label: 'Sharp', metadata: 'sharp' }] } } });
+    const card = await call(brand, 'POST', '/dm_cards', { name: 'Summer', media_id: media.id, headline: 'Find your summer cocktail',
+      buttons: [{ label: 'Margarita', welcome_message_id: margarita.id }, { label: 'Paloma', welcome_message_id: paloma.id }] });
+    await call(brand, 'POST', '/posts', { text: 'Which one are you? Tap to chat with our bartender.', card_id: card.id });
+
+    const { page } = customer;
+    await page.goto(`${BASE}/${brand.screenName}`);
+    const shown = page.locator('.dm-card', { hasText: 'Find your summer cocktail' });
+    await until(() => shown.locator('img').evaluate((i) => i.complete && i.naturalWidth > 0), 'the card’s photo to load');
+    for (const [viewport, scheme, name] of [
+      [{ width: 1280, height: 820 }, 'light', 'posts-dm-card'],
+      [{ width: 390, height: 844 }, 'dark', 'layout/posts-dm-card-phone-dark'],
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      await shown.scrollIntoViewIfNeeded();
+      const b = await box(page, '.dm-card');
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `the card fits: ${JSON.stringify(b)}`);
+      await shot(page, name);
+    }
+    await page.setViewportSize({ width: 1280, height: 820 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shown.getByRole('link', { name: 'Paloma' }).click();
+    // Its own welcome message, not the other button's.
+    const welcome = page.getByRole('list', { name: 'Welcome message from Acme Care' });
+    await see(welcome.getByText('Grapefruit and tequila'));
+    await welcome.getByRole('button', { name: 'Sharp' }).click();
+    await see(message(page, 'Sharp'));
+    const stats = await call(brand, 'GET', `/dm_cards/${card.id}`);
+    assert.deepEqual(stats.stats, { impressions: 1, conversations: 1, clicks: [0, 1] });
+    assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
   });
 
   it('offers a public reply with “Send a private message” to someone who doesn’t take the brand’s messages', async () => {

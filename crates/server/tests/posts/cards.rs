@@ -156,6 +156,16 @@ async fn a_card_counts_impressions_clicks_and_conversations() {
         )
         .await;
     assert_eq!(listed["posts"][0]["card"]["id"], json!(card_id));
+    let (status, _, _) = server
+        .raw(
+            "GET",
+            &s(&listed["posts"][0]["card"]["media"]["url"]),
+            Some(&dave),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "a card's photo is public");
     server.call("GET", &post_path, Some(&brand), None).await;
 
     let no_redirects = reqwest::Client::builder()

@@ -13,6 +13,21 @@ export async function authorOf(post) {
 }
 
 /**
+ * A DM card: its photo (or video's poster), headline, and a button per welcome message, each
+ * through its counting link into a conversation with the card's owner.
+ */
+function cardElement(card) {
+  const media = card.media;
+  return h('div', { class: 'dm-card' },
+    media && h('img', {
+      src: media.thumbnail_url || media.url, alt: '', width: media.width, height: media.height, loading: 'lazy',
+    }),
+    h('p', { class: 'dm-card-headline' }, card.headline),
+    h('div', { class: 'dm-card-buttons' },
+      card.buttons.map((b) => h('a', { class: 'btn', href: b.url, dataset: { page: 'true' } }, b.label))));
+}
+
+/**
  * `author`: the post's author. `actions`: `{ onReply, onReplyPrivately }`, either left out
  * for none. `compact`: quoted inside a message (no actions, smaller).
  */
@@ -32,6 +47,7 @@ export function postElement(post, author, { onReply, onReplyPrivately, compact =
         class: 'post-media', src: post.media.thumbnail_url || post.media.url, alt: 'Photo',
         width: post.media.width, height: post.media.height, loading: 'lazy',
       }),
+      post.card && cardElement(post.card),
       post.dm_button && h('a', { class: 'btn accent dm-button', href: post.dm_button.url }, icon('mail'), 'Send a private message'),
       !compact && !mine && (onReply || onReplyPrivately) && h('div', { class: 'post-actions' },
         onReply && h('button', { class: 'btn', type: 'button', onclick: () => onReply(post, author) }, icon('reply'), 'Reply'),

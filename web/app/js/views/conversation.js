@@ -31,9 +31,10 @@ export const drafts = new Map();
 /**
  * `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet;
  * `welcome` (with the `recipient` it is from) is the business's welcome message to greet
- * with before the first message; `aboutPost`, the post the first message moves to DMs.
+ * with before the first message; `aboutPost`, the post the first message moves to DMs;
+ * `fromCard`, the DM card whose button opened it.
  */
-export function conversationPane({ id, recipient, message, onChange, onBox, welcome, aboutPost }) {
+export function conversationPane({ id, recipient, message, onChange, onBox, welcome, aboutPost, fromCard }) {
   let conversation = null;
   let events = []; // oldest first, as the store has them
   let olderCursor = null;
@@ -61,6 +62,8 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     : null;
   // Reply privately: the post this conversation is about, until the first message says so.
   let about = aboutPost || null;
+  // A DM card's button opened this: the first message says so.
+  let card = fromCard || null;
   const aboutEl = about ? h('div', { class: 'about-post' }, h('p', { class: 'muted' }, 'Replying privately to')) : null;
   if (about) authorOf(about).then((a) => aboutEl.append(postElement(about, a, { compact: true })), () => {});
   const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list, greetingEl, aboutEl);
@@ -331,8 +334,12 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     if (quickReplyResponse) body.quick_reply_response = quickReplyResponse;
     if (mediaId) body.media_id = mediaId;
     if (replyToId) body.reply_to_id = replyToId;
-    if (greeting || about) {
-      body.initiated_via = { ...(greeting ? { welcome_message_id: greeting.id } : {}), ...(about ? { post_id: about.id } : {}) };
+    if (greeting || about || card) {
+      body.initiated_via = {
+        ...(greeting ? { welcome_message_id: greeting.id } : {}),
+        ...(about ? { post_id: about.id } : {}),
+        ...(card ? { card_id: card } : {}),
+      };
     }
     if (!id) {
       const m = await post(`/messages/with/${q(recipient.id)}`, body);
@@ -345,6 +352,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     const m = await post(`/conversations/${q(id)}/messages`, body);
     drafts.delete(draftKey);
     extras?.sent();
+    card = null;
     if (about) {
       about = null;
       aboutEl.remove();

@@ -82,6 +82,14 @@ pub enum Error {
     /// limits (HTTP 413).
     #[error("{}: {}", .0.field, .0.message)]
     TooLarge(Invalid),
+    /// A feedback survey to someone asked within the day (SPEC §4.7); says when the next
+    /// may go.
+    #[error(
+        "recipient_id: one feedback survey per person every 24 hours; the next to them can be sent from {next_at}"
+    )]
+    FeedbackTooSoon {
+        next_at: chrono::DateTime<chrono::Utc>,
+    },
     #[error("rate limit exceeded: {what}")]
     RateLimited {
         what: &'static str,

@@ -19,6 +19,7 @@ pub mod avatar;
 pub mod cards;
 pub mod entities;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod limits;
 pub mod media;

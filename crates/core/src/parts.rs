@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::avatar::Avatar;
 use crate::error::{Error, Result};
+use crate::feedback::SurveyPart;
 use crate::ids::{ConversationId, EventId, ObjectId, UserId};
 use crate::text;
 
@@ -125,6 +126,19 @@ pub struct Shown {
     /// The name and picture the account sent this as ("Maria from Support").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_profile: Option<CustomProfile>,
+    /// A feedback survey to answer (SPEC §4.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_request: Option<ShownSurvey>,
+}
+
+/// A survey on its message: what to draw, and (when shown) the score it was answered with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ShownSurvey {
+    #[serde(flatten)]
+    pub survey: SurveyPart,
+    /// The score given, once answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<i64>,
 }
 
 /// A name and picture an account's agents or bots send as (SPEC §4.6).
@@ -175,6 +189,8 @@ pub struct Parts {
     pub initiated_via: Option<InitiatedVia>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_profile: Option<ProfileStamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_request: Option<SurveyPart>,
 }
 
 /// A button as stored: what it is, and the secret part of its counting link (so links
@@ -212,6 +228,10 @@ impl Parts {
                 id: p.id,
                 name: p.name.clone(),
                 avatar: p.avatar_key.as_deref().and_then(Avatar::parse),
+            }),
+            feedback_request: self.feedback_request.clone().map(|survey| ShownSurvey {
+                survey,
+                score: None,
             }),
         }
     }

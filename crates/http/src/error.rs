@@ -64,6 +64,7 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::InvalidMedia(_) => (StatusCode::BAD_REQUEST, "invalid_media"),
         Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        Error::FeedbackTooSoon { .. } => (StatusCode::TOO_MANY_REQUESTS, "feedback_too_soon"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -88,7 +89,12 @@ impl IntoResponse for ApiError {
                 rule: self.0.refused_by(),
             },
         );
-        if let Error::RateLimited { retry_after, .. } = &self.0 {
+        let retry_after = match &self.0 {
+            Error::RateLimited { retry_after, .. } => Some(*retry_after),
+            Error::FeedbackTooSoon { next_at } => (*next_at - chrono::Utc::now()).to_std().ok(),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             // Rounded up: a client told to come back too early is refused again.
             let secs = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

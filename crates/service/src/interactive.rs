@@ -3,6 +3,7 @@
 //! and click counts.
 
 use chrono::Utc;
+use postern_core::feedback::SurveyPart;
 use postern_core::ids::UserId;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::parts::{
@@ -24,6 +25,8 @@ pub struct Interactive {
     pub quick_reply_response: Option<QuickReplyResponse>,
     pub ctas: Vec<Cta>,
     pub initiated_via: Option<InitiatedVia>,
+    /// A feedback survey the message carries (made by `Services::send_feedback_request`).
+    pub survey: Option<SurveyPart>,
 }
 
 impl Interactive {
@@ -151,6 +154,7 @@ impl Services {
                     Some(profile) => Some(self.own_profile_stamp(me, profile).await?),
                     None => None,
                 },
+                feedback_request: asked.survey,
             },
             welcome,
             answer_label,
@@ -329,6 +333,7 @@ impl Services {
         id: &ConversationId,
         events: &mut [ConversationEvent],
     ) -> Result<()> {
+        self.show_surveys(events).await?;
         fn messages(events: &mut [ConversationEvent]) -> impl Iterator<Item = &mut Message> {
             events.iter_mut().filter_map(|e| match e {
                 ConversationEvent::Message(m) => Some(m),

@@ -10,6 +10,7 @@
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
 //! - [`cards`]: DM cards on posts: their buttons, impressions, clicks, conversations.
+//! - [`feedback`]: CSAT and NPS surveys in DMs, their answers and results.
 //! - [`posts`]: public posts, replies, mentions, a profile's posts, post search.
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`custom_profiles`]: the names and pictures an account's agents send as.
@@ -31,6 +32,7 @@ pub mod cards;
 pub mod clock;
 pub mod conversations;
 pub mod custom_profiles;
+pub mod feedback;
 pub mod graph;
 pub mod interactive;
 pub mod login_guard;

@@ -226,6 +226,11 @@ impl Services {
         }
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
+        if !appended.duplicate
+            && let Err(e) = self.plain_answer(me, &id, &appended.message.text).await
+        {
+            tracing::warn!(error = %e, "recording a plain-number survey answer failed");
+        }
         let via = appended.message.parts.initiated_via.as_ref();
         if let Some(card) = via.and_then(|v| v.card_id).filter(|_| !appended.duplicate) {
             let welcome = via.and_then(|v| v.welcome_message_id);

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("schema/0012_cold_text.sql")),
     (13, postern_store::cold::migrations::POSTS),
     (14, postern_store::cold::migrations::DM_CARDS),
+    (15, postern_store::cold::migrations::FEEDBACK),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_cold_text.sql"),
     postern_store::cold::migrations::POSTS,
     postern_store::cold::migrations::DM_CARDS,
+    postern_store::cold::migrations::FEEDBACK,
 ];
 
 pub struct SqliteStore {

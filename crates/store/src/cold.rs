@@ -31,6 +31,8 @@ pub mod migrations {
     pub const POSTS: &str = include_str!("schema/0005_posts.sql");
     /// DM cards and what they measure.
     pub const DM_CARDS: &str = include_str!("schema/0006_dm_cards.sql");
+    /// Feedback surveys and their answers.
+    pub const FEEDBACK: &str = include_str!("schema/0007_feedback.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

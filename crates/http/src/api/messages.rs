@@ -82,6 +82,7 @@ impl SendRequest {
                 quick_reply_response: self.quick_reply_response,
                 ctas: self.ctas,
                 initiated_via: self.initiated_via,
+                survey: None,
             },
         };
         Ok((actor, draft))

@@ -7,6 +7,7 @@ mod cards;
 mod conversations;
 mod custom_profiles;
 pub mod document;
+mod feedback;
 mod graph;
 mod limits;
 mod media;
@@ -60,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(welcome::router())
         .merge(posts::router())
         .merge(cards::router())
+        .merge(feedback::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -14,6 +14,7 @@
 mod common;
 
 mod cards;
+mod feedback;
 mod posts;
 
 fn main() -> std::process::ExitCode {

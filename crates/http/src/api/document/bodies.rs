@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::{cards, parts, patterns, posts, support, welcome};
+use postern_core::{cards, feedback, parts, patterns, posts, support, welcome};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -335,6 +335,28 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                    "items": {"$ref": "#/components/schemas/CardButton"}}),
         ),
         ("CardButton", "label", label(cards::CARD_LABEL_MAX)),
+        (
+            "CreateFeedbackRequest",
+            "question",
+            or_null(label(feedback::QUESTION_MAX)),
+        ),
+        (
+            "CreateFeedbackRequest",
+            "privacy_url",
+            json!({"type": "string", "maxLength": 2000, "pattern": parts::WEB_URL_PATTERN}),
+        ),
+        (
+            "CreateFeedbackRequest",
+            "external_id",
+            or_null(label(feedback::EXTERNAL_ID_MAX)),
+        ),
+        (
+            "FeedbackAnswer",
+            "text",
+            or_null(
+                json!({"type": "string", "maxLength": feedback::COMMENT_MAX, "pattern": patterns::message_text()}),
+            ),
+        ),
         ("StartUpload", "media_type", super::media_types()),
         (
             "StartUpload",
@@ -389,6 +411,11 @@ fn across_fields(limits: &Limits) -> Vec<(&'static str, Value)> {
                 {"required": ["text"], "properties": {"text": {"minLength": 1}}},
                 {"required": ["media_id"], "properties": {"media_id": {"$ref": "#/components/schemas/MediaId"}}},
             ]}),
+        ),
+        (
+            "FeedbackAnswer",
+            // The score's range depends on the survey's type: 0–10 covers both.
+            json!({"properties": {"score": {"type": "integer", "minimum": 0, "maximum": 10}}}),
         ),
         ("ReportRequest", report_targets()),
         ("StartUpload", upload_sizes(limits)),

@@ -66,7 +66,17 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
             "description": "a group's id, or the two people's ids, lower first, joined by '-'",
             "pattern": patterns::conversation_id(),
         }),
-        ("id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id", _) => id(),
+        (
+            "id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id" | "agent",
+            _,
+        ) => id(),
+        ("from" | "to", "/feedback/results") => json!({"anyOf": [
+            {"type": "string", "format": "date"},
+            {"type": "string", "format": "date-time"},
+        ]}),
+        ("external_id", "/feedback/results") => json!({
+            "type": "string", "maxLength": postern_core::feedback::EXTERNAL_ID_MAX,
+        }),
         ("n", _) => json!({
             "type": "integer",
             "minimum": 0,

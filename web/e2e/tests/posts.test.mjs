@@ -128,6 +128,38 @@ describe('posts and Switch to DM', () => {
     assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
   });
 
+  it('takes a CSAT survey answered with the keyboard, and counts it in the results', async () => {
+    const survey = await call(brand, 'POST', '/feedback_requests', {
+      type: 'csat', recipient_id: customer.id, display: 'stars', privacy_url: 'https://acme.example/privacy', external_id: 'ORDER-4417',
+    });
+    const { page } = customer;
+    await page.goto(`${BASE}/messages/${survey.conversation_id}`);
+    const card = page.getByRole('group', { name: 'How satisfied are you with the help you got today?' });
+    await see(card);
+    for (const [viewport, scheme, name] of [
+      [{ width: 390, height: 844 }, 'dark', 'posts-survey-phone'],
+      [{ width: 1280, height: 820 }, 'light', 'layout/posts-survey-desktop'],
+    ]) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      await card.scrollIntoViewIfNeeded();
+      const b = await box(page, '.survey');
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `the survey fits: ${JSON.stringify(b)}`);
+      await shot(page, name);
+    }
+    await card.getByRole('button', { name: '4 out of 5' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Fast, thanks');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await see(page.getByText('You answered ★★★★☆ (4/5). Thank you!'));
+    const results = await call(brand, 'GET', '/feedback/results?type=csat&external_id=ORDER-4417');
+    assert.deepEqual([results.responses, results.distribution, results.csat], [1, { 4: 1 }, 100]);
+    const answered = await call(brand, 'GET', `/feedback_requests/${survey.id}`);
+    assert.equal(answered.response.text, 'Fast, thanks');
+    assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
+  });
+
   it('offers a public reply with “Send a private message” to someone who doesn’t take the brand’s messages', async () => {
     const { page } = stranger;
     await page.getByRole('button', { name: 'Post' }).click();

@@ -4,14 +4,15 @@
 
 import { app } from '../app.js';
 import { clockTime, fullTime, h, icon } from '../dom.js';
-import { buttonsElement, profileLine, quickRepliesElement, quotedPost } from './parts.js';
+import { buttonsElement, profileLine, quickRepliesElement, quotedPost, surveyElement } from './parts.js';
 import { richText, snippet } from './text.js';
 import { openViewer } from './viewer.js';
 
 /**
  * ctx: { showSender, sender (user), quoted (message|null), quotedSender, seen (string|null),
  *        showTime, prompt (whether its quick replies can be answered here), onReact(button),
- *        onReply(), onMore(button), onToggleReaction(emoji), onQuote(), onQuickReply(option) }
+ *        onReply(), onMore(button), onToggleReaction(emoji), onQuote(), onQuickReply(option),
+ *        onSurvey(score, text) (resolves once the answer is recorded) }
  */
 export function messageElement(m, ctx) {
   const mine = m.sender_id === app.me.id;
@@ -66,8 +67,10 @@ export function messageElement(m, ctx) {
   profileLine(m),
   quotedPost(m),
   quote,
-  h('div', { class: 'row' }, bubble, actions),
+  // A survey is drawn as its card; its text is for clients that cannot draw one.
+  !m.feedback_request && h('div', { class: 'row' }, bubble, actions),
   buttonsElement(m),
+  surveyElement(m, ctx.onSurvey),
   reactions,
   meta,
   ctx.prompt && quickRepliesElement(m, ctx.onQuickReply));

@@ -205,6 +205,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
       showTime: row.showTime,
       prompt: row.prompt,
       onQuickReply: (option) => answer(option),
+      onSurvey: (score, text) => answerSurvey(e, score, text),
       onReact: (button) => reactionPicker(button, e),
       onReply: () => input.replyTo(e, userName(e.sender_id)),
       onMore: (button) => messageMenu(button, e),
@@ -318,6 +319,13 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
   }
 
   // ---- actions ----
+
+  /** Answers the feedback survey on message `m`: recorded once, then shown as given. */
+  async function answerSurvey(m, score, text) {
+    await post(`/feedback_requests/${q(m.feedback_request.id)}/response`, { score, text });
+    app.store.reduce({ type: 'event', id, event: { ...m, type: 'message', feedback_request: { ...m.feedback_request, score } } });
+    toast('Thanks for your answer');
+  }
 
   /** Answers the open quick reply with `option`: its label is the message. */
   async function answer(option) {

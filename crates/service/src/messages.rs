@@ -221,24 +221,12 @@ impl Services {
             parts: checked.parts,
         };
         let appended = self.store.append_message(new).await?;
-        if !appended.duplicate && appended.message.parts.quick_reply.is_some() {
-            self.open_new_prompt(&appended.message).await?;
+        if !appended.duplicate {
+            // Recorded before anyone hears of the message, so whoever looks next sees them.
+            self.what_the_message_records(me, &appended.message).await?;
         }
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
-        if !appended.duplicate
-            && let Err(e) = self.plain_answer(me, &id, &appended.message.text).await
-        {
-            tracing::warn!(error = %e, "recording a plain-number survey answer failed");
-        }
-        let via = appended.message.parts.initiated_via.as_ref();
-        if let Some(card) = via.and_then(|v| v.card_id).filter(|_| !appended.duplicate) {
-            let welcome = via.and_then(|v| v.welcome_message_id);
-            // The person's message stands whatever happens to the count.
-            if let Err(e) = self.count_card_conversation(card, me, welcome).await {
-                tracing::warn!(error = %e, "counting a card's conversation failed");
-            }
-        }
         if let Some(account) = to_support.filter(|_| !appended.duplicate) {
             // The person's message stands whatever happens to the away message.
             if let Err(e) = self
@@ -249,6 +237,30 @@ impl Services {
             }
         }
         self.sent(me, appended.message, !appended.duplicate).await
+    }
+
+    /// What a message just stored opens or answers beside itself: its quick replies become
+    /// the open prompt; a reply that is just a number answers an open survey; a first message
+    /// from a DM card counts a conversation for the card. (The message stands whatever
+    /// happens to the last two.)
+    async fn what_the_message_records(&self, me: UserId, message: &Message) -> Result<()> {
+        if message.parts.quick_reply.is_some() {
+            self.open_new_prompt(message).await?;
+        }
+        if let Err(e) = self
+            .plain_answer(me, &message.conversation_id, &message.text)
+            .await
+        {
+            tracing::warn!(error = %e, "recording a plain-number survey answer failed");
+        }
+        let via = message.parts.initiated_via.as_ref();
+        if let Some(card) = via.and_then(|v| v.card_id) {
+            let welcome = via.and_then(|v| v.welcome_message_id);
+            if let Err(e) = self.count_card_conversation(card, me, welcome).await {
+                tracing::warn!(error = %e, "counting a card's conversation failed");
+            }
+        }
+        Ok(())
     }
 
     /// A send's answer: the message as its sender sees it.

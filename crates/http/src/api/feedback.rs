@@ -48,7 +48,8 @@ pub struct CreateFeedbackRequest {
 #[serde(deny_unknown_fields)]
 pub struct FeedbackAnswer {
     /// CSAT 1–5, NPS 0–10.
-    score: i64,
+    #[serde(deserialize_with = "super::whole_number")]
+    score: u64,
     /// Words, up to 1,000 characters.
     text: Option<String>,
 }
@@ -115,7 +116,12 @@ async fn respond(
     let id = request_id(&id)?;
     Ok(Json(
         s.services
-            .answer_feedback(c.user_id, id, r.score, r.text.as_deref())
+            .answer_feedback(
+                c.user_id,
+                id,
+                i64::try_from(r.score).unwrap_or(i64::MAX),
+                r.text.as_deref(),
+            )
             .await?,
     ))
 }

@@ -171,7 +171,7 @@ fn malformed(e: axum::extract::multipart::MultipartError) -> Error {
 #[derive(Deserialize, ToSchema)]
 pub struct StartUpload {
     /// The whole file's size in bytes; the parts must add up to it.
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "super::whole_number")]
     total_bytes: u64,
     /// `image/jpeg`, `image/png`, `image/gif`, `image/webp`, `video/mp4` or `video/quicktime`.
     media_type: String,
@@ -179,25 +179,6 @@ pub struct StartUpload {
     media_category: Option<String>,
     #[serde(default)]
     shared: bool,
-}
-
-/// A count from JSON, where a whole number may be written `80366.0`: JSON has one kind of
-/// number, and JSON Schema's `integer` takes it.
-fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    n.as_u64()
-        .or_else(|| {
-            let f = n.as_f64()?;
-            // Above 2^53 a float no longer holds every whole number; none of these sizes is.
-            let exact = f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&f);
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "a whole number from 0 to 2^53, which u64 holds exactly"
-            )]
-            exact.then_some(f as u64)
-        })
-        .ok_or_else(|| serde::de::Error::custom(format!("must be a whole number, got {n}")))
 }
 
 /// `POST /api/v1/media/uploads`: starts a chunked upload. Send its parts (numbered from 0,

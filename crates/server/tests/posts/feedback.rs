@@ -152,7 +152,8 @@ async fn a_survey_goes_once_a_day_and_is_answered_once() {
         &server,
         carol,
         &id,
-        json!({"score": 4, "text": "Quick and kind"}),
+        // JSON has one kind of number: 4.0 is the whole number 4.
+        json!({"score": 4.0, "text": "Quick and kind"}),
     )
     .await;
     assert_eq!(status, 200, "{answered}");

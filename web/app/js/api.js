@@ -94,13 +94,17 @@ function mediaCategory(type) {
   return 'dm_image';
 }
 
-/** Uploads a file; returns the media object (with its id) once the server has checked it. */
-export async function uploadMedia(file, onProgress = () => {}) {
+/**
+ * Uploads a file; returns the media object (with its id) once the server has checked it.
+ * `shared`: for a welcome message or DM card, shown to many people.
+ */
+export async function uploadMedia(file, onProgress = () => {}, { shared = false } = {}) {
   const category = mediaCategory(file.type);
   // A whole file in one request up to the server's part size, in parts above it.
   const partBytes = limits.media_part_bytes;
   if (file.size <= partBytes) {
     const form = new FormData();
+    if (shared) form.append('shared', 'true');
     form.append('media', file, file.name);
     onProgress(0.5);
     const media = await post(`/media?media_category=${category}`, form);
@@ -111,6 +115,7 @@ export async function uploadMedia(file, onProgress = () => {}) {
     total_bytes: file.size,
     media_type: file.type,
     media_category: category,
+    shared,
   });
   const parts = Math.ceil(file.size / partBytes);
   for (let n = 0; n < parts; n++) {

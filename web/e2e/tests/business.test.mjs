@@ -228,8 +228,9 @@ describe('business messaging, set up and used in the web app', () => {
     await see(page.locator('.biz-row .pill', { hasText: 'Default' }));
 
     // A custom profile with a picture.
-    await page.getByLabel('Name', { exact: true }).fill('Maria from Support');
-    await page.getByLabel('Picture (optional)').setInputFiles({ name: 'maria.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await portrait(page, 500, 600, 20)) });
+    const profiles = page.locator('form[aria-labelledby="biz-profiles"]');
+    await profiles.getByLabel('Name', { exact: true }).fill('Maria from Support');
+    await profiles.getByLabel('Picture (optional)').setInputFiles({ name: 'maria.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await portrait(page, 500, 600, 20)) });
     await page.getByRole('button', { name: 'Add profile' }).click();
     await see(page.getByText('Maria from Support can answer now'));
     await see(page.locator('.biz-row', { hasText: 'Maria from Support' }).locator('.avatar img'));
@@ -320,6 +321,37 @@ describe('business messaging, set up and used in the web app', () => {
     await tab.close();
     await page.reload();
     await see(message(page, 'Happy to help! Start your return here.').getByRole('link', { name: 'Start a return, 1 click' }));
+    assert.equal(brand.errors.length, 0, brand.errors.join('\n'));
+  });
+
+  it('makes a DM card and asks for feedback from the conversation menu', async () => {
+    const { page } = brand;
+    await page.goto(`${BASE}/i/business`);
+    const cards = page.locator('form[aria-labelledby="biz-cards"]');
+    await cards.getByLabel('Name', { exact: true }).fill('Summer cocktails');
+    await cards.getByLabel('Headline').fill('Find your summer cocktail');
+    await cards.getByLabel('Photo or video').setInputFiles({ name: 'card.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await portrait(page, 900, 600, 40)) });
+    await cards.getByLabel('Button 1 label').fill('Ask the bartender');
+    await cards.getByRole('button', { name: 'Make card' }).click();
+    await see(page.getByText('Card made: attach it to a post'));
+    await see(cards.locator('.biz-row', { hasText: 'Summer cocktails' }));
+    const [card] = (await call(brand, 'GET', '/dm_cards')).dm_cards;
+    assert.equal(card.buttons[0].label, 'Ask the bartender');
+    assert.ok(card.media, 'the photo was uploaded to be shared');
+
+    await page.goto(`${BASE}/messages`);
+    await page.getByRole('link', { name: /Dana/ }).first().click();
+    await page.getByRole('button', { name: 'Conversation options' }).click();
+    await page.getByRole('menuitem', { name: 'Ask for feedback' }).click();
+    const ask = page.getByRole('dialog', { name: 'Ask Dana for feedback' });
+    await ask.getByLabel('Privacy policy').fill('https://acme.example/privacy');
+    await ask.getByRole('button', { name: 'Send survey' }).click();
+    await see(page.getByText('Survey sent'));
+    await see(customer.page.getByRole('group', { name: 'How satisfied are you with the help you got today?' }));
+    await page.goto(`${BASE}/i/business`);
+    await see(page.locator('.survey-result', { hasText: '0 of 1 answered' }));
+    await page.evaluate(() => document.getElementById('biz-cards').closest('.section').scrollIntoView({ block: 'start' }));
+    await shot(page, 'layout/business-cards-and-feedback');
     assert.equal(brand.errors.length, 0, brand.errors.join('\n'));
   });
 

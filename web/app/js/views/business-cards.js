@@ -75,6 +75,7 @@ export function cardsSection(welcomes) {
   h('p', { class: 'hint' }, 'A photo or video with a headline and up to four buttons, each opening a conversation with you on its own welcome message.'),
   list, h('h3', {}, 'New card'), error, name.el, headline.el,
   h('div', { class: 'field' }, h('label', { for: file.id }, 'Photo or video'), file),
+  h('p', { class: 'field-caption' }, 'Buttons: a label, and the welcome message it opens'),
   rows, add, make);
   buttonRow();
   draw().catch(() => {});

@@ -1,11 +1,13 @@
 // /i/business: what a brand sets up to serve people in DMs. Support (on or off, opening hours
 // in a time zone, the away message), welcome messages (views/welcome-editor.js), the custom
-// profiles agents answer as, and a builder for DM links to put on a web page.
+// profiles agents answer as, a builder for DM links to put on a web page, DM cards and what
+// feedback surveys say (views/business-cards.js).
 
 import { del, get, post, put, q, uploadMedia } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
 import { h } from '../dom.js';
 import { formField, plainMessage, showFormError } from '../ui/form.js';
+import { cardsSection, surveysSection } from './business-cards.js';
 import { welcomeEditor } from './welcome-editor.js';
 
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'],
@@ -26,7 +28,9 @@ export function businessView() {
       supportSection(support),
       welcomeSection(welcomes.welcome_messages, links.setWelcomes),
       profilesSection(profiles.custom_profiles),
-      links.el);
+      links.el,
+      cardsSection(welcomes.welcome_messages),
+      surveysSection());
   }
 
   load().catch((e) => body.replaceChildren(h('p', { class: 'empty' }, e.message)));

@@ -12,6 +12,7 @@ import { messageElement } from '../ui/message.js';
 import { messageExtras } from '../ui/extras.js';
 import { keyedList } from '../ui/keyed.js';
 import { welcomeElement } from '../ui/welcome.js';
+import { surveyDialog } from './survey-dialog.js';
 import { authorOf, postElement } from '../ui/post.js';
 import { supportHours } from '../ui/support.js';
 import { closePopover, openMenu, popoverAnchor, reanchorPopover } from '../ui/popover.js';
@@ -444,6 +445,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     }, done);
     openMenu(button, [
       other && { label: `View @${other.screen_name}`, run: () => app.navigate(`/${other.screen_name}`) },
+      other && app.me.support?.enabled && { label: 'Ask for feedback', run: () => surveyDialog(other) },
       !isRequest(conversation.box) && { label: conversation.pinned ? 'Unpin conversation' : 'Pin conversation', run: () => change({ pinned: !conversation.pinned }, conversation.pinned ? 'Unpinned' : 'Pinned') },
       { label: conversation.muted ? 'Unmute notifications' : 'Mute notifications', run: () => change({ muted: !conversation.muted }, conversation.muted ? 'Unmuted' : 'Muted') },
       conversation.type === 'group' && { label: 'Members', run: () => membersDialog(conversation, { onAdded: refreshConversation }) },

@@ -193,6 +193,38 @@ impl Services {
         self.post_page(viewer, rows, limit).await
     }
 
+    /// `GET /posts/{id}/replies`: the live replies to a post `viewer` can see, newest first,
+    /// except those of accounts that block the viewer.
+    pub async fn replies(
+        &self,
+        viewer: UserId,
+        id: ObjectId,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Post>> {
+        self.post(viewer, id).await?;
+        let before = page::parse_key(cursor.as_deref(), "these replies")?;
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT {POST_COLS} FROM posts p
+                     WHERE p.reply_to_id = ?1 AND p.id < ?2 AND p.deleted_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?3)
+                     ORDER BY p.id DESC LIMIT ?4"
+                ),
+                vec![
+                    int(id.0),
+                    int(before),
+                    int(viewer.0),
+                    count(page::fetch_count(limit)),
+                ],
+            ))
+            .await?;
+        self.post_page(viewer, rows, limit).await
+    }
+
     /// `GET /me/mentions`: posts that mention or answer `me`, newest first, except those of
     /// accounts `me` blocks.
     pub async fn mentions(

@@ -183,6 +183,11 @@ describe('posts and Switch to DM', () => {
     await page.goto(`${BASE}/i/mentions`);
     const answer = page.getByRole('article', { name: 'Post by Acme Care' });
     await see(answer.getByText('We do!'));
+    // The thread: the question's page lists the answer under it.
+    await answer.getByRole('link', { name: 'Replying to a post' }).click();
+    await see(page.getByRole('article', { name: 'Post by Frank' }).getByText('do you ship to Norway?'));
+    await see(page.locator('.replies').getByText('We do!'));
+    await page.goto(`${BASE}/i/mentions`);
     await shot(page, 'posts-dm-button');
     await answer.getByRole('link', { name: 'Send a private message' }).click();
     await see(page.getByRole('textbox', { name: 'Message text' }));

@@ -1,4 +1,4 @@
-//! Public posts: `/api/v1/posts[/{id}]`, a profile's at `/api/v1/users/{id}/posts`, yours
+//! Public posts: `/api/v1/posts[/{id}[/replies]]`, a profile's at `/api/v1/users/{id}/posts`, yours
 //! mentioned at `/api/v1/me/mentions`, and `/api/v1/search/posts?q=`.
 
 use axum::extract::State;
@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create))
         .routes(routes!(show, delete))
+        .routes(routes!(replies))
         .routes(routes!(of_user))
         .routes(routes!(mentions))
         .routes(routes!(search))
@@ -108,6 +109,25 @@ async fn delete(
 ) -> ApiResult<StatusCode> {
     s.services.delete_post(&c.actor(), post_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/posts/{id}/replies`: newest first.
+#[utoipa::path(get, path = "/posts/{id}/replies", tag = "posts", params(PageParams),
+    responses((status = 200, body = PostList)))]
+async fn replies(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<PostList>> {
+    let id = post_id(&id)?;
+    let limit = p.limit()?;
+    Ok(Json(
+        s.services
+            .replies(c.user_id, id, p.cursor, limit)
+            .await?
+            .into(),
+    ))
 }
 
 /// `GET /api/v1/users/{id}/posts`: newest first.

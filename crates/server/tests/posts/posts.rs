@@ -167,6 +167,10 @@ async fn replies_reach_the_author_unless_they_block_the_replier() {
         ["Sorry to hear that!"],
         "a reply is a mention"
     );
+    let replies = format!("/api/v1/posts/{}/replies", s(&first["id"]));
+    let (status, thread) = get(&server, &carol, &replies).await;
+    assert_eq!(status, 200, "{thread}");
+    assert_eq!(texts(&thread), ["Sorry to hear that!"]);
 
     block(&server, &alice, &bob_id).await;
     let (status, refused) = post(
@@ -189,6 +193,13 @@ async fn replies_reach_the_author_unless_they_block_the_replier() {
     assert_eq!(status, 201, "others still can");
     let (status, _) = get(&server, &bob, &format!("/api/v1/posts/{}", s(&first["id"]))).await;
     assert_eq!(status, 404, "a post's author who blocks you hides it");
+    assert_eq!(get(&server, &bob, &replies).await.0, 404, "and its replies");
+    let (_, thread) = get(&server, &alice, &replies).await;
+    assert_eq!(
+        texts(&thread),
+        ["Same here", "Sorry to hear that!"],
+        "newest first"
+    );
 }
 
 async fn a_blocked_persons_mentions_do_not_reach_you() {

@@ -1,5 +1,5 @@
-// Posts in the app: a profile's posts, your mentions (/i/mentions), one post with its place
-// to reply (/i/posts/{id}), and answering a post publicly or privately ("Switch to DM").
+// Posts in the app: a profile's posts, your mentions (/i/mentions), one post with its replies
+// (/i/posts/{id}), and answering a post publicly or privately ("Switch to DM").
 
 import { get, q } from '../api.js';
 import { app, remember } from '../app.js';
@@ -74,7 +74,7 @@ export function mentionsView() {
   };
 }
 
-/** /i/posts/{id}: one post. */
+/** /i/posts/{id}: one post, and its replies. */
 export function postView(id) {
   const body = h('div', { class: 'page-inner' }, h('p', { class: 'empty', role: 'status' }, 'Loading…'));
   (async () => {
@@ -82,7 +82,10 @@ export function postView(id) {
       const p = await get(`/posts/${q(id)}`);
       const author = await authorOf(p);
       document.title = `${author.name}: “${p.text.slice(0, 40)}” · Postern`;
-      body.replaceChildren(h('header', { class: 'page-head' }, h('h1', {}, 'Post')), postElement(p, remember(author), actions));
+      body.replaceChildren(h('header', { class: 'page-head' }, h('h1', {}, 'Post')), postElement(p, remember(author), actions),
+        h('section', { class: 'replies', 'aria-labelledby': 'post-replies' },
+          h('h2', { id: 'post-replies' }, 'Replies'),
+          postList(`/posts/${q(id)}/replies`, 'No replies yet.')));
     } catch (e) {
       document.title = 'Post · Postern';
       body.replaceChildren(h('div', { class: 'empty' }, h('h2', {}, e.status === 404 ? 'This post doesn’t exist' : 'Couldn’t load this post'),

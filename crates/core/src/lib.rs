@@ -21,6 +21,7 @@ pub mod entities;
 pub mod error;
 pub mod feedback;
 pub mod ids;
+pub mod insights;
 pub mod limits;
 pub mod media;
 pub mod model;

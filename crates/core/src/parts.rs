@@ -109,6 +109,9 @@ pub struct InitiatedVia {
     /// The DM card of the other person's whose button opened the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<ObjectId>,
+    /// How the conversation was opened, where the ids above do not say (business insights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::insights::EntrySource>,
 }
 
 /// A message's interactive parts as clients see them (flattened into the message).
@@ -191,6 +194,9 @@ pub struct Parts {
     pub custom_profile: Option<ProfileStamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback_request: Option<SurveyPart>,
+    /// Sent by Postern for the account (an away message), not by a person: not an answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automatic: bool,
 }
 
 /// A button as stored: what it is, and the secret part of its counting link (so links

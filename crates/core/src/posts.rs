@@ -64,12 +64,14 @@ pub struct Post {
 impl DmButton {
     /// The deep link the button opens: a conversation with `author`, greeted as it says.
     pub fn link(&self, author: UserId) -> String {
-        crate::parts::Cta::Message {
+        let link = crate::parts::Cta::Message {
             label: String::new(),
             recipient_id: author,
             welcome_message_id: self.welcome_message_id,
             text: self.text.clone(),
         }
-        .target()
+        .target();
+        // So the conversation it starts counts as from a post (business insights).
+        format!("{link}&source=post_button")
     }
 }

@@ -431,7 +431,7 @@ fn one_decimal(x: f64) -> f64 {
 }
 
 /// A `from` or `to`: an RFC 3339 instant, or a day (`YYYY-MM-DD`, UTC), whose end `to` means.
-fn instant(field: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
+pub(crate) fn instant(field: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Ok(t.with_timezone(&Utc));
     }

@@ -100,9 +100,9 @@ impl Services {
                 .await?;
             ctas.push(cta);
         }
-        let initiated_via = asked.initiated_via.filter(|via| {
-            via.welcome_message_id.is_some() || via.post_id.is_some() || via.card_id.is_some()
-        });
+        let initiated_via = asked
+            .initiated_via
+            .filter(|via| *via != InitiatedVia::default());
         if let Some(card) = initiated_via.as_ref().and_then(|via| via.card_id) {
             let Some(partner) = partner else {
                 return Err(one_to_one_only("initiated_via"));
@@ -155,6 +155,7 @@ impl Services {
                     None => None,
                 },
                 feedback_request: asked.survey,
+                automatic: false,
             },
             welcome,
             answer_label,

@@ -11,6 +11,7 @@
 //!   read receipts, typing, history, search.
 //! - [`cards`]: DM cards on posts: their buttons, impressions, clicks, conversations.
 //! - [`feedback`]: CSAT and NPS surveys in DMs, their answers and results.
+//! - [`insights`]: what an account's DMs did over a period.
 //! - [`posts`]: public posts, replies, mentions, a profile's posts, post search.
 //! - [`media`]: uploads (simple and chunked), their checks, who may fetch them, expiry.
 //! - [`custom_profiles`]: the names and pictures an account's agents send as.
@@ -34,6 +35,7 @@ pub mod conversations;
 pub mod custom_profiles;
 pub mod feedback;
 pub mod graph;
+pub mod insights;
 pub mod interactive;
 pub mod login_guard;
 pub mod media;

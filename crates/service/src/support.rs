@@ -120,6 +120,7 @@ impl Services {
         let parts = Parts {
             quick_reply: away.quick_reply.clone(),
             ctas: crate::interactive::with_secrets(away.ctas.clone()),
+            automatic: true,
             ..Parts::default()
         };
         let appended = self

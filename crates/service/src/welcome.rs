@@ -260,6 +260,8 @@ impl Services {
                 parts: Parts {
                     quick_reply: data.quick_reply.clone(),
                     ctas: crate::interactive::with_secrets(data.ctas.clone()),
+                    // A greeting Postern gives for the account: no one answered anything.
+                    automatic: true,
                     ..Parts::default()
                 },
             })

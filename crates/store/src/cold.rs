@@ -13,7 +13,8 @@
 //! - `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT`, `coalesce`, `CASE`;
 //! - no backend functions (`now()`, `json_*`): times and ids come in as parameters;
 //! - a parameter that may be NULL where a `BIGINT` goes is written `CAST(?N AS BIGINT)`
-//!   (PostgreSQL types a NULL parameter as text, which a `BIGINT` column will not take).
+//!   (PostgreSQL types a NULL parameter as text, which a `BIGINT` column will not take);
+//! - a `sum(…)` is written `CAST(… AS BIGINT)` (PostgreSQL sums integers as `NUMERIC`).
 
 /// The cold tables' migrations, one DDL file each for both backends; each backend runs them in
 /// this order, numbered in its own sequence of migrations.

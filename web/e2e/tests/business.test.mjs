@@ -239,7 +239,7 @@ describe('business messaging, set up and used in the web app', () => {
     const [greeting] = (await call(brand, 'GET', '/welcome_messages')).welcome_messages;
     await page.getByLabel('Welcome message', { exact: true }).selectOption(greeting.id);
     link = await page.getByLabel('Link', { exact: true }).inputValue();
-    assert.match(link, new RegExp(`/messages/compose\\?recipient_id=${brand.id}&welcome_message_id=${greeting.id}$`));
+    assert.match(link, new RegExp(`/messages/compose\\?recipient_id=${brand.id}&welcome_message_id=${greeting.id}&source=deep_link$`));
     await page.evaluate(() => document.getElementById('toasts').replaceChildren());
     for (const [viewport, scheme, name] of [
       [{ width: 1280, height: 820 }, 'light', 'business-settings'],
@@ -292,6 +292,8 @@ describe('business messaging, set up and used in the web app', () => {
     assert.equal(events[0].text, 'Return an item');
     assert.equal(events[0].initiated_via.welcome_message_id, new URL(link).searchParams.get('welcome_message_id'));
     assert.equal(events[1].sender_id, brand.id, 'the welcome message is the brand’s');
+    const insights = await call(brand, 'GET', '/insights');
+    assert.equal(insights.conversations_started.by_source.deep_link, 1, 'the brand sees where it came from');
     assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
   });
 

@@ -1,9 +1,10 @@
 //! Feedback surveys: `/api/v1/feedback_requests[/{id}[/response]]` and the results at
-//! `/api/v1/feedback/results`.
+//! `/api/v1/feedback/results`; business insights at `/api/v1/insights`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use postern_core::feedback::{Display, FeedbackRequest, Results, SurveyType};
+use postern_core::insights::Insights;
 use postern_core::{ObjectId, UserId};
 use postern_service::feedback::{ResultsQuery, SurveyDraft};
 use serde::Deserialize;
@@ -20,6 +21,30 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(respond))
         .routes(routes!(results))
+        .routes(routes!(insights))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct InsightsParams {
+    /// From this day (`YYYY-MM-DD`, UTC) or instant (RFC 3339); 30 days before `to` if left out.
+    from: Option<String>,
+    /// Up to the end of this day, or before this instant; now if left out.
+    to: Option<String>,
+}
+
+/// `GET /api/v1/insights`: what your DMs did over a period.
+#[utoipa::path(get, path = "/insights", tag = "business", params(InsightsParams),
+    responses((status = 200, body = Insights)))]
+async fn insights(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Query(p): Query<InsightsParams>,
+) -> ApiResult<Json<Insights>> {
+    Ok(Json(
+        s.services
+            .insights(c.user_id, p.from.as_deref(), p.to.as_deref())
+            .await?,
+    ))
 }
 
 fn request_id(raw: &str) -> Result<ObjectId, postern_core::Error> {

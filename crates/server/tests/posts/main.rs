@@ -15,6 +15,7 @@ mod common;
 
 mod cards;
 mod feedback;
+mod insights;
 mod posts;
 
 fn main() -> std::process::ExitCode {

@@ -355,7 +355,7 @@ async fn a_post_carries_public_media_and_a_dm_button() {
     assert_eq!(
         made["dm_button"]["url"],
         json!(format!(
-            "/messages/compose?recipient_id={alice_id}&welcome_message_id={}&text=I%20have%20a%20question",
+            "/messages/compose?recipient_id={alice_id}&welcome_message_id={}&text=I%20have%20a%20question&source=post_button",
             s(&hello["id"])
         ))
     );

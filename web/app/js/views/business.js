@@ -234,6 +234,8 @@ function linkSection(initial) {
     const params = new URLSearchParams({ recipient_id: app.me.id });
     if (welcome.value) params.set('welcome_message_id', welcome.value);
     if (text.input.value.trim()) params.set('text', text.input.value.trim());
+    // So the conversations it starts count as from a DM link in insights.
+    params.set('source', 'deep_link');
     out.value = `${location.origin}/messages/compose?${params}`;
   }
   welcome.addEventListener('change', build);

@@ -33,9 +33,9 @@ export const drafts = new Map();
  * `{ id }` opens a conversation; `{ recipient }` starts a 1:1 that does not exist yet;
  * `welcome` (with the `recipient` it is from) is the business's welcome message to greet
  * with before the first message; `aboutPost`, the post the first message moves to DMs;
- * `fromCard`, the DM card whose button opened it.
+ * `fromCard`, the DM card whose button opened it; `source`, the kind of link that did.
  */
-export function conversationPane({ id, recipient, message, onChange, onBox, welcome, aboutPost, fromCard }) {
+export function conversationPane({ id, recipient, message, onChange, onBox, welcome, aboutPost, fromCard, source }) {
   let conversation = null;
   let events = []; // oldest first, as the store has them
   let olderCursor = null;
@@ -65,6 +65,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
   let about = aboutPost || null;
   // A DM card's button opened this: the first message says so.
   let card = fromCard || null;
+  let from = source || null;
   const aboutEl = about ? h('div', { class: 'about-post' }, h('p', { class: 'muted' }, 'Replying privately to')) : null;
   if (about) authorOf(about).then((a) => aboutEl.append(postElement(about, a, { compact: true })), () => {});
   const timeline = h('div', { class: 'timeline', role: 'log', 'aria-label': 'Messages', tabindex: '0' }, status, list, greetingEl, aboutEl);
@@ -343,11 +344,12 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     if (quickReplyResponse) body.quick_reply_response = quickReplyResponse;
     if (mediaId) body.media_id = mediaId;
     if (replyToId) body.reply_to_id = replyToId;
-    if (greeting || about || card) {
+    if (greeting || about || card || from) {
       body.initiated_via = {
         ...(greeting ? { welcome_message_id: greeting.id } : {}),
         ...(about ? { post_id: about.id } : {}),
         ...(card ? { card_id: card } : {}),
+        ...(from ? { source: from } : {}),
       };
     }
     if (!id) {
@@ -362,6 +364,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     drafts.delete(draftKey);
     extras?.sent();
     card = null;
+    from = null;
     if (about) {
       about = null;
       aboutEl.remove();

@@ -142,6 +142,8 @@ export function messagesView(initial) {
       ? await get(`/posts/${q(postId)}`).catch(() => null) : null;
     // A DM card's button: the first message says it came from the card.
     const fromCard = /^\d{1,19}$/.test(params.get('card_id') || '') ? params.get('card_id') : null;
+    // Where the link was (a DM link, a post's button): counted in the account's insights.
+    const source = ['deep_link', 'post_button'].includes(params.get('source')) ? params.get('source') : null;
     const valid = byId ? /^\d+$/.test(byId) : /^@?[A-Za-z0-9_]{1,15}$/.test(byName || '');
     if (!valid) {
       toast('That link names no one: it needs a recipient_id or a screen_name.', 'error');
@@ -182,10 +184,10 @@ export function messagesView(initial) {
     if (c?.last_message) {
       if (text) drafts.set(c.id, text);
       if (!welcome && !aboutPost) return app.navigate(`/messages/${c.id}`, { replace: true });
-      return openPane(conversationPane({ id: c.id, recipient, welcome, aboutPost, fromCard, onChange: () => inbox?.refresh() }));
+      return openPane(conversationPane({ id: c.id, recipient, welcome, aboutPost, fromCard, source, onChange: () => inbox?.refresh() }));
     }
     if (text) drafts.set(`new:${recipient.id}`, text);
-    openPane(conversationPane({ recipient, welcome, aboutPost, fromCard, onChange: () => inbox?.refresh() }));
+    openPane(conversationPane({ recipient, welcome, aboutPost, fromCard, source, onChange: () => inbox?.refresh() }));
   }
 
   function notice(heading, text) {

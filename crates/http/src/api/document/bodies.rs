@@ -162,6 +162,7 @@ fn whole_components() -> Vec<(&'static str, Value)> {
                     "welcome_message_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
                     "post_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
                     "card_id": or_null(json!({"type": "string", "pattern": patterns::id()})),
+                    "source": or_null(json!({"type": "string", "enum": ["deep_link", "post_button"]})),
                 },
             }),
         ),

@@ -70,7 +70,7 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
             "id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id" | "agent",
             _,
         ) => id(),
-        ("from" | "to", "/feedback/results") => json!({"anyOf": [
+        ("from" | "to", "/feedback/results" | "/insights") => json!({"anyOf": [
             {"type": "string", "format": "date"},
             {"type": "string", "format": "date-time"},
         ]}),

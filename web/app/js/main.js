@@ -30,6 +30,7 @@ import { authView } from './views/auth.js';
 import { businessView } from './views/business.js';
 import { openPostComposer } from './views/post-composer.js';
 import { mentionsView, postView } from './views/posts.js';
+import { insightsView } from './views/insights.js';
 import { messagesView } from './views/messages.js';
 import { profileView } from './views/profile.js';
 import { settingsView } from './views/settings.js';
@@ -74,11 +75,12 @@ function route(path) {
   return { name: 'notfound' };
 }
 
-/** Pages under the reserved prefix: `/i/business`, `/i/mentions`, `/i/posts/{id}`. */
+/** Pages under the reserved prefix: `/i/business`, `/i/insights`, `/i/mentions`, `/i/posts/{id}`. */
 function prefixed([page, id, ...rest]) {
   if (rest.length) return { name: 'notfound' };
   if (page === 'business' && !id) return { name: 'business' };
   if (page === 'mentions' && !id) return { name: 'mentions' };
+  if (page === 'insights' && !id) return { name: 'insights' };
   if (page === 'posts' && /^\d{1,19}$/.test(id || '')) return { name: 'post', id };
   return { name: 'notfound' };
 }
@@ -125,6 +127,7 @@ function render() {
       : r.name === 'settings' ? settingsView()
         : r.name === 'business' ? businessView()
           : r.name === 'mentions' ? mentionsView()
+            : r.name === 'insights' ? insightsView()
             : r.name === 'post' ? postView(r.id)
         : r.name === 'profile' ? profileView(r.screenName)
           : notFound();

@@ -3,6 +3,7 @@
 // who doesn't take the brand's messages gets a public reply with "Send a private message".
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { BASE, box, follow, launch, message, person, photo, see, send, shot, signUp, until } from '../lib.mjs';
 
@@ -157,6 +158,32 @@ describe('posts and Switch to DM', () => {
     assert.deepEqual([results.responses, results.distribution, results.csat], [1, { 4: 1 }, 100]);
     const answered = await call(brand, 'GET', `/feedback_requests/${survey.id}`);
     assert.equal(answered.response.text, 'Fast, thanks');
+
+    // The brand sees it in its insights, drawn, and can take the numbers away.
+    const agent = brand.page;
+    await agent.goto(`${BASE}/i/insights`);
+    await see(agent.locator('.tile', { hasText: 'CSAT' }).getByText('100%'));
+    await see(agent.locator('.bars li', { hasText: 'Switch to DM' }));
+    await see(agent.locator('.columns li', { hasText: '100%' }));
+    for (const [viewport, scheme, name] of [
+      [{ width: 1280, height: 900 }, 'light', 'insights'],
+      [{ width: 390, height: 844 }, 'dark', 'layout/insights-phone-dark'],
+    ]) {
+      await agent.setViewportSize(viewport);
+      await agent.emulateMedia({ colorScheme: scheme });
+      for (const selector of ['.tiles', '.bars', '.columns']) {
+        const b = await box(agent, selector);
+        assert.ok(b && b.left >= 0 && b.right <= viewport.width, `${selector} fits: ${JSON.stringify(b)}`);
+      }
+      await shot(agent, name);
+    }
+    await agent.setViewportSize({ width: 1280, height: 820 });
+    await agent.emulateMedia({ colorScheme: 'light' });
+    const [download] = await Promise.all([agent.waitForEvent('download'), agent.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /"csat","100"/);
+    assert.match(csv, /"started_switch_to_dm","1"/);
+    assert.equal(brand.errors.length, 0, brand.errors.join('\n'));
     assert.equal(customer.errors.length, 0, customer.errors.join('\n'));
   });
 

@@ -16,7 +16,8 @@ const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu
 export function businessView() {
   const body = h('div', {});
   const el = h('div', { class: 'page' }, h('div', { class: 'page-inner' },
-    h('header', { class: 'page-head' }, h('h1', {}, 'Business')), body));
+    h('header', { class: 'page-head' }, h('h1', { class: 'grow' }, 'Business'),
+      h('a', { class: 'btn', href: '/i/insights' }, 'Insights')), body));
   document.title = 'Business · Postern';
 
   async function load() {

@@ -340,6 +340,15 @@ describe('business messaging, set up and used in the web app', () => {
     const [card] = (await call(brand, 'GET', '/dm_cards')).dm_cards;
     assert.equal(card.buttons[0].label, 'Ask the bartender');
     assert.ok(card.media, 'the photo was uploaded to be shared');
+    // It goes on a post from the post composer.
+    await page.getByRole('button', { name: 'Post' }).click();
+    const composer = page.getByRole('dialog', { name: 'New post' });
+    await composer.getByLabel('What’s happening?').fill('Summer is here. Which one are you?');
+    await composer.getByLabel('DM card').selectOption({ label: 'Summer cocktails: Find your summer cocktail' });
+    await composer.getByRole('button', { name: 'Post', exact: true }).click();
+    await see(page.getByText('Posted'));
+    const { posts } = await call(brand, 'GET', `/users/${brand.id}/posts`);
+    assert.equal(posts[0].card.id, card.id);
 
     await page.goto(`${BASE}/messages`);
     await page.getByRole('link', { name: /Dana/ }).first().click();

@@ -22,6 +22,9 @@ pub struct ReadsArgs {
     /// Clients reading at once.
     #[arg(long, default_value_t = 4)]
     clients: usize,
+    /// Read posts instead: each sample fetches a mentions page and a post search.
+    #[arg(long)]
+    posts: bool,
 }
 
 #[derive(Default)]
@@ -37,6 +40,9 @@ pub async fn run(api: &Api, args: ReadsArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot read {}", args.accounts.display()))?,
     )?;
     anyhow::ensure!(!accounts.is_empty(), "the accounts file is empty");
+    if args.posts {
+        return post_reads(api, accounts, &args).await;
+    }
     let started = Instant::now();
     let tasks: Vec<_> = (0..args.clients)
         .map(|_| tokio::spawn(read_loop(api.clone(), accounts.clone(), args.samples)))
@@ -58,6 +64,48 @@ pub async fn run(api: &Api, args: ReadsArgs) -> anyhow::Result<()> {
     println!("{}", total.inbox.line("inbox first page"));
     println!("{}", total.newest.line("history newest 50"));
     println!("{}", total.older.line("history older 50"));
+    Ok(())
+}
+
+/// Mentions' first page and a one-word post search, as someone checking their mentions and
+/// searching posts would fetch them.
+async fn post_reads(api: &Api, accounts: Vec<Account>, args: &ReadsArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.clients)
+        .map(|_| {
+            let (api, accounts, samples) = (api.clone(), accounts.clone(), args.samples);
+            tokio::spawn(async move {
+                let (mut mentions, mut search) = (Latencies::default(), Latencies::default());
+                for _ in 0..samples {
+                    let Some(account) = accounts.choose(&mut rand::rng()) else {
+                        break;
+                    };
+                    timed(&api, account, "/api/v1/me/mentions?limit=20", &mut mentions).await?;
+                    let word = ["order", "refund", "coffee", "deploy", "weekend"]
+                        .choose(&mut rand::rng())
+                        .copied()
+                        .unwrap_or("order");
+                    let path = format!("/api/v1/search/posts?q={word}&limit=20");
+                    timed(&api, account, &path, &mut search).await?;
+                }
+                anyhow::Ok((mentions, search))
+            })
+        })
+        .collect();
+    let (mut mentions, mut search) = (Latencies::default(), Latencies::default());
+    for task in tasks {
+        let (m, s) = task.await??;
+        mentions.merge(&m);
+        search.merge(&s);
+    }
+    println!(
+        "post reads: {} clients × {} samples, {:.0} requests/s",
+        args.clients,
+        args.samples,
+        (mentions.count() + search.count()) as f64 / started.elapsed().as_secs_f64()
+    );
+    println!("{}", mentions.line("mentions first page"));
+    println!("{}", search.line("post search, one word"));
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! `seed`: fills a data directory with accounts, 1:1 conversations and many messages for the
-//! read benchmarks, through the service layer in-process (every rule applies; HTTP is skipped
+//! `seed`: fills a data directory with accounts, 1:1 conversations and many messages (and,
+//! with `--posts`, public posts) for the read benchmarks, through the service layer in-process (every rule applies; HTTP is skipped
 //! only because ten million requests would take longer than the benchmark itself).
 //!
 //! Run it against a stopped server's data directory, then start the server on it.
@@ -13,6 +13,7 @@ use anyhow::Context;
 use postern_core::UserId;
 use postern_service::accounts::Registration;
 use postern_service::messages::Draft;
+use postern_service::posts::PostDraft;
 use postern_service::{Actor, Services};
 use rand::Rng;
 
@@ -35,6 +36,9 @@ pub struct SeedArgs {
     /// Sends in flight at once (the store groups their commits).
     #[arg(long, default_value_t = 256)]
     concurrency: usize,
+    /// Public posts to write after the messages, a third of them mentioning an account.
+    #[arg(long, default_value_t = 0)]
+    posts: u64,
 }
 
 const WORDS: &[&str] = &[
@@ -84,7 +88,61 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     std::fs::write(&file, serde_json::to_vec(&accounts)?)?;
     eprintln!("wrote {}", file.display());
 
-    send_all(&services, Arc::new(pairs), &args).await
+    send_all(&services, Arc::new(pairs), &args).await?;
+    post_all(&services, Arc::new(ids), &args).await
+}
+
+/// Writes `--posts` posts through the service, as many at once as `--concurrency`.
+async fn post_all(
+    services: &Arc<Services>,
+    ids: Arc<Vec<UserId>>,
+    args: &SeedArgs,
+) -> anyhow::Result<()> {
+    if args.posts == 0 {
+        return Ok(());
+    }
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|_| {
+            let (services, ids, next, total) =
+                (services.clone(), ids.clone(), next.clone(), args.posts);
+            tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    let (author, text) = {
+                        let mut rng = rand::rng();
+                        let n = ids.len();
+                        let Some(&author) = ids.get(rng.random_range(0..n)) else {
+                            break;
+                        };
+                        let mut text = sentence(&mut rng);
+                        if rng.random_range(0..3) == 0 {
+                            text = format!("@seed{} {text}", rng.random_range(0..n));
+                        }
+                        (author, text)
+                    };
+                    let draft = PostDraft {
+                        text,
+                        ..PostDraft::default()
+                    };
+                    services.create_post(&Actor::token(author), draft).await?;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    let progress = tokio::spawn(report_progress(next.clone(), args.posts, started));
+    for worker in workers {
+        worker.await??;
+    }
+    progress.abort();
+    let took = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {} posts in {took:.0}s ({:.0}/s)",
+        args.posts,
+        args.posts as f64 / took
+    );
+    Ok(())
 }
 
 /// Account i with accounts i+1 … i+k (wrapping), each pair once.

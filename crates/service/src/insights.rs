@@ -17,9 +17,9 @@ use crate::feedback::ResultsQuery;
 
 /// A period when none is asked: the last 30 days.
 const DEFAULT_DAYS: i64 = 30;
-/// The account's answers looked at, per conversation, to find the first that is not
-/// automatic.
-const ANSWERS_LOOKED_AT: i64 = 5;
+/// What marks an automatic message's stored parts (`"automatic":true`, which JSON never
+/// writes unescaped inside a string, so no text a person typed can look like it).
+const NOT_AUTOMATIC: &str = "(parts IS NULL OR parts NOT LIKE '%\"automatic\":true%')";
 
 impl Services {
     /// `GET /insights?from=&to=`: days (`YYYY-MM-DD`, UTC; `to` included) or RFC 3339 times.
@@ -51,7 +51,7 @@ impl Services {
                 .entry(source(&first.parts).into())
                 .or_default() += 1;
             started.total += 1;
-            match self.first_answer(me, &first.conversation, first.id).await? {
+            match first.answered_at {
                 Some(at) => waits.push((at - first.at) as f64 / 1000.0),
                 None => unanswered += 1,
             }
@@ -90,61 +90,38 @@ impl Services {
         })
     }
 
-    /// Each person's first message to `me` in a one-to-one conversation, sent in the period.
+    /// Each person's first message to `me` in a one-to-one conversation, sent in the period,
+    /// with when `me` first answered it (not automatically), in one query.
     async fn first_messages(&self, me: UserId, lo: i64, hi: i64) -> Result<Vec<FirstMessage>> {
+        let answered = NOT_AUTOMATIC.replace("parts", "r.parts");
         let rows = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT e.conversation_id, e.id, e.created_at, e.parts FROM events e
-                 JOIN participants p ON p.conversation_id = e.conversation_id AND p.user_id = ?1
-                 WHERE e.kind = 0 AND e.sender_id <> ?1 AND e.created_at >= ?2 AND e.created_at < ?3
-                   AND e.conversation_id LIKE '%-%'
-                   AND NOT EXISTS (SELECT 1 FROM events f WHERE f.conversation_id = e.conversation_id
-                                     AND f.sender_id = e.sender_id AND f.kind = 0 AND f.id < e.id)",
+            .select(Statement::owned(
+                format!(
+                    "SELECT e.created_at, e.parts,
+                        (SELECT min(r.created_at) FROM events r
+                         WHERE r.conversation_id = e.conversation_id AND r.sender_id = ?1
+                           AND r.kind = 0 AND r.id > e.id AND {answered})
+                     FROM events e
+                     JOIN participants p ON p.conversation_id = e.conversation_id AND p.user_id = ?1
+                     WHERE e.kind = 0 AND e.sender_id <> ?1 AND e.created_at >= ?2 AND e.created_at < ?3
+                       AND e.conversation_id LIKE '%-%'
+                       AND NOT EXISTS (SELECT 1 FROM events f WHERE f.conversation_id = e.conversation_id
+                                         AND f.sender_id = e.sender_id AND f.kind = 0 AND f.id < e.id)"
+                ),
                 vec![int(me.0), int(lo), int(hi)],
             ))
             .await?;
         rows.iter()
             .map(|r| {
                 Ok(FirstMessage {
-                    conversation: r.text(0)?,
-                    id: r.int(1)?,
-                    at: r.int(2)?,
-                    parts: parts(r, 3)?,
+                    at: r.int(0)?,
+                    parts: parts(r, 1)?,
+                    answered_at: r.opt_int(2)?,
                 })
             })
             .collect()
-    }
-
-    /// When `me` first answered (not automatically) after message `after` in a conversation.
-    async fn first_answer(
-        &self,
-        me: UserId,
-        conversation: &str,
-        after: i64,
-    ) -> Result<Option<i64>> {
-        let rows = self
-            .store
-            .cold()
-            .select(Statement::new(
-                "SELECT created_at, parts FROM events
-                 WHERE conversation_id = ?1 AND sender_id = ?2 AND kind = 0 AND id > ?3
-                 ORDER BY id LIMIT ?4",
-                vec![
-                    postern_store::cold::text(conversation),
-                    int(me.0),
-                    int(after),
-                    int(ANSWERS_LOOKED_AT),
-                ],
-            ))
-            .await?;
-        for r in &rows {
-            if !parts(r, 1)?.automatic {
-                return Ok(Some(r.int(0)?));
-            }
-        }
-        Ok(None)
     }
 
     /// Conversations `me` started in the period from a post ("Switch to DM").
@@ -172,25 +149,29 @@ impl Services {
     }
 
     async fn message_counts(&self, me: UserId, lo: i64, hi: i64) -> Result<MessageCounts> {
+        let by_hand = NOT_AUTOMATIC.replace("parts", "e.parts");
         let rows = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT e.sender_id = ?1, e.parts FROM events e
-                 JOIN participants p ON p.conversation_id = e.conversation_id AND p.user_id = ?1
-                 WHERE e.kind = 0 AND e.created_at >= ?2 AND e.created_at < ?3",
+            .select(Statement::owned(
+                format!(
+                    "SELECT CAST(coalesce(sum(CASE WHEN e.sender_id <> ?1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                            CAST(coalesce(sum(CASE WHEN e.sender_id = ?1 AND {by_hand} THEN 1 ELSE 0 END), 0) AS BIGINT)
+                     FROM events e
+                     JOIN participants p ON p.conversation_id = e.conversation_id AND p.user_id = ?1
+                     WHERE e.kind = 0 AND e.created_at >= ?2 AND e.created_at < ?3"
+                ),
                 vec![int(me.0), int(lo), int(hi)],
             ))
             .await?;
-        let mut counts = MessageCounts::default();
-        for r in &rows {
-            if !r.boolean(0)? {
-                counts.received += 1;
-            } else if !parts(r, 1)?.automatic {
-                counts.sent += 1;
-            }
-        }
-        Ok(counts)
+        let count = |i: usize| -> Result<u64> {
+            let n = rows.first().map(|r| r.int(i)).transpose()?.unwrap_or(0);
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(MessageCounts {
+            received: count(0)?,
+            sent: count(1)?,
+        })
     }
 
     async fn button_counts(&self, me: UserId, lo: i64, hi: i64) -> Result<ButtonCounts> {
@@ -255,10 +236,10 @@ impl Services {
 }
 
 struct FirstMessage {
-    conversation: String,
-    id: i64,
     at: i64,
     parts: Parts,
+    /// When the account first answered, not automatically.
+    answered_at: Option<i64>,
 }
 
 /// Where a person's first message says it came from.

@@ -8,7 +8,6 @@ use postern_core::cards::{
     CARD_BUTTONS_MAX, CARD_HEADLINE_MAX, CARD_LABEL_MAX, CARD_NAME_MAX, CardButton, CardStats,
     DmCard, ShownCardButton, card_link,
 };
-use postern_core::media::UploadState;
 use postern_core::parts::Cta;
 use postern_core::{Error, Invalid, MediaId, ObjectId, Result, UserId, text};
 use postern_store::cold::{ColdRow, Statement, int, text as text_cell};
@@ -84,7 +83,7 @@ impl Services {
                 welcome_message_id: b.welcome_message_id,
             });
         }
-        self.card_media(me, draft.media_id).await?;
+        self.shared_upload(me, draft.media_id, "media_id").await?;
         let id = ObjectId(self.ids.next_id());
         self.store
             .cold()
@@ -351,22 +350,6 @@ impl Services {
             created_at: card.created_at,
             stats,
         })
-    }
-
-    /// A card's media: one of the owner's finished photos or videos uploaded to be shared.
-    async fn card_media(&self, me: UserId, id: MediaId) -> Result<()> {
-        match self.store.media(id).await? {
-            Some(r) if r.owner_id == me && r.state == UploadState::Ready && r.shared => Ok(()),
-            Some(r) if r.owner_id == me => Err(Error::State(Invalid {
-                field: "media_id".into(),
-                message: "must be a finished upload made with shared=true, to show to many people"
-                    .into(),
-            })),
-            _ => Err(Error::Unknown(Invalid {
-                field: "media_id".into(),
-                message: "was not found among your uploads".into(),
-            })),
-        }
     }
 }
 

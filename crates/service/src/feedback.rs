@@ -10,14 +10,14 @@ use postern_core::feedback::{
     Answer, COMMENT_MAX, Display, EXTERNAL_ID_MAX, FEEDBACK_EVERY_HOURS, FeedbackRequest,
     QUESTION_MAX, Results, Summary, SurveyPart, SurveyType,
 };
-use postern_core::model::{ConversationEvent, Message};
+use postern_core::model::ConversationEvent;
 use postern_core::parts::is_web_url;
 use postern_core::{ConversationId, Error, Invalid, ObjectId, Result, UserId, text};
-use postern_store::cold::{Cell, ColdRow, Statement, int, opt_text, text as text_cell};
+use postern_store::cold::{Cell, ColdRow, Statement, int, opt_int, opt_text, text as text_cell};
 
 use crate::Services;
 use crate::actor::Actor;
-use crate::interactive::Interactive;
+use crate::interactive::{Interactive, messages};
 use crate::messages::Draft;
 
 /// What an account asks.
@@ -122,7 +122,7 @@ impl Services {
                     text_cell(draft.display.as_str()),
                     text_cell(draft.privacy_url),
                     opt_text(external_id),
-                    actor.profile.map_or(Cell::Null, |p| int(p.0)),
+                    opt_int(actor.profile.map(|p| p.0)),
                     int(now),
                 ],
             )])
@@ -443,13 +443,6 @@ pub(crate) fn instant(field: &str, raw: &str, end_of_day: bool) -> Result<DateTi
         day
     };
     Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
-}
-
-fn messages(events: &mut [ConversationEvent]) -> impl Iterator<Item = &mut Message> {
-    events.iter_mut().filter_map(|e| match e {
-        ConversationEvent::Message(m) => Some(m),
-        _ => None,
-    })
 }
 
 fn request_row(r: &ColdRow) -> Result<FeedbackRequest> {

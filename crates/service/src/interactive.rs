@@ -335,12 +335,6 @@ impl Services {
         events: &mut [ConversationEvent],
     ) -> Result<()> {
         self.show_surveys(events).await?;
-        fn messages(events: &mut [ConversationEvent]) -> impl Iterator<Item = &mut Message> {
-            events.iter_mut().filter_map(|e| match e {
-                ConversationEvent::Message(m) => Some(m),
-                _ => None,
-            })
-        }
         if messages(events).any(|m| m.parts.quick_reply.is_some()) {
             let open = self.open_prompt(id).await?.map(|p| p.event);
             for m in messages(events) {
@@ -466,6 +460,14 @@ pub(crate) fn with_secrets(ctas: Vec<Cta>) -> Vec<StoredCta> {
             token: secret(),
         })
         .collect()
+}
+
+/// The messages among `events` (history also holds joins and leaves).
+pub(crate) fn messages(events: &mut [ConversationEvent]) -> impl Iterator<Item = &mut Message> {
+    events.iter_mut().filter_map(|e| match e {
+        ConversationEvent::Message(m) => Some(m),
+        _ => None,
+    })
 }
 
 /// A button's secret: 128 random bits as hex.

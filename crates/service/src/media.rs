@@ -357,6 +357,23 @@ impl Services {
             .ok_or_else(|| refuse("is still uploading: complete the upload first"))
     }
 
+    /// A finished upload of `me`'s made with `shared=true`, so it can be shown to many people
+    /// (a welcome message's, a DM card's); `field` names it in a refusal.
+    pub(crate) async fn shared_upload(&self, me: UserId, id: MediaId, field: &str) -> Result<()> {
+        match self.store.media(id).await? {
+            Some(r) if r.owner_id == me && r.state == UploadState::Ready && r.shared => Ok(()),
+            Some(r) if r.owner_id == me => Err(Error::State(Invalid {
+                field: field.into(),
+                message: "must be a finished upload made with shared=true, to show to many people"
+                    .into(),
+            })),
+            _ => Err(Error::Unknown(Invalid {
+                field: field.into(),
+                message: "was not found among your uploads".into(),
+            })),
+        }
+    }
+
     /// `GET /media/{id}` (and its thumbnail): the media, for its uploader, for whoever can
     /// see a message carrying it, and for everyone once a live post or DM card shows it. Everyone else is told it does not exist.
     pub async fn media_for(

@@ -82,7 +82,13 @@ impl Services {
                 "must not be empty unless the message has media",
             ));
         }
-        let mut entities = entities::extract(&text);
+        let entities = self.entities_of(&text).await?;
+        Ok((text, entities))
+    }
+
+    /// The entities of `text`, its mentions resolved to accounts here (messages and posts).
+    pub(crate) async fn entities_of(&self, text: &str) -> Result<Entities> {
+        let mut entities = entities::extract(text);
         for mention in &mut entities.mentions {
             mention.user_id = self
                 .store
@@ -90,7 +96,7 @@ impl Services {
                 .await?
                 .map(|u| u.id);
         }
-        Ok((text, entities))
+        Ok(entities)
     }
 
     /// `POST /messages/with/{user_id}`: the one-to-one conversation is created on first contact.

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
-use postern_core::media::UploadState;
 use postern_core::posts::{DM_BUTTON_TEXT_MAX, DmButton, POST_TEXT_MAX, Post, ShownDmButton};
 use postern_core::stream::{Delivery, EventBody, StreamEvent};
 use postern_core::{Error, Invalid, MediaId, ObjectId, Result, UserId, limits, text};
-use postern_store::cold::{Cell, ColdRow, Statement, int, kinds, opt_text, text as text_cell};
+use postern_store::cold::{
+    Cell, ColdRow, Statement, count, int, kinds, opt_int, opt_text, text as text_cell,
+};
 use postern_store::{Page, page};
 
 use crate::Services;
@@ -50,13 +51,13 @@ impl Services {
                 "must not be empty unless the post has media",
             ));
         }
-        let entities = self.resolved_entities(&text).await?;
+        let entities = self.entities_of(&text).await?;
         let reply_to_author = match draft.reply_to_id {
             Some(id) => Some(self.repliable(me, id).await?),
             None => None,
         };
         if let Some(media) = draft.media_id {
-            self.postable_media(me, media).await?;
+            self.attachable(me, media, false).await?;
         }
         let dm_button = match draft.dm_button {
             Some(b) => Some(self.checked_dm_button(me, b).await?),
@@ -334,19 +335,6 @@ impl Services {
         Ok(posts)
     }
 
-    /// Mentions resolved to accounts, as in messages.
-    async fn resolved_entities(&self, text: &str) -> Result<Entities> {
-        let mut entities = postern_core::entities::extract(text);
-        for mention in &mut entities.mentions {
-            mention.user_id = self
-                .store
-                .user_by_screen_name(&mention.screen_name)
-                .await?
-                .map(|u| u.id);
-        }
-        Ok(entities)
-    }
-
     /// The author of live post `id`, which `me` may answer: not if its author blocks them.
     async fn repliable(&self, me: UserId, id: ObjectId) -> Result<UserId> {
         let rows = self
@@ -368,39 +356,6 @@ impl Services {
             return Err(Error::CannotReply);
         }
         Ok(author)
-    }
-
-    /// A post's media: the author's own finished upload, unexpired, shared or not yet used.
-    async fn postable_media(&self, me: UserId, id: MediaId) -> Result<()> {
-        let refuse = |why: &str| {
-            Error::State(Invalid {
-                field: "media_id".into(),
-                message: why.to_owned(),
-            })
-        };
-        let record = match self.store.media(id).await? {
-            Some(r) if r.owner_id == me => r,
-            _ => {
-                return Err(Error::Unknown(Invalid {
-                    field: "media_id".into(),
-                    message: "was not found among your uploads".into(),
-                }));
-            }
-        };
-        if record.state != UploadState::Ready {
-            return Err(refuse("is still uploading: complete the upload first"));
-        }
-        if record.expires_at.is_some_and(|at| at <= Utc::now()) {
-            return Err(refuse(
-                "has expired: media must be used within 24 hours of upload",
-            ));
-        }
-        if record.attached && !record.shared {
-            return Err(refuse(
-                "is already used; upload with shared=true to reuse media",
-            ));
-        }
-        Ok(())
     }
 
     async fn checked_dm_button(&self, me: UserId, mut button: DmButton) -> Result<DmButton> {
@@ -516,12 +471,4 @@ fn post_row(r: &ColdRow) -> Result<PostRow> {
             .transpose()
             .map_err(Error::internal)?,
     })
-}
-
-fn opt_int(n: Option<i64>) -> Cell {
-    n.map_or(Cell::Null, Cell::Integer)
-}
-
-fn count(n: usize) -> Cell {
-    int(i64::try_from(n).unwrap_or(i64::MAX))
 }

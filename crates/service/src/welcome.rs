@@ -4,7 +4,6 @@
 //! the first time since deleting the conversation, or after a week without messages.
 
 use chrono::{DateTime, Utc};
-use postern_core::media::UploadState;
 use postern_core::model::{AllowDmsFrom, InboxBox};
 use postern_core::parts::Parts;
 use postern_core::welcome::{
@@ -323,23 +322,8 @@ impl Services {
             .map(|(i, c)| c.checked("message_data.ctas", i))
             .collect::<Result<_>>()?;
         if let Some(media) = data.media_id {
-            match self.store.media(media).await? {
-                Some(r) if r.owner_id == me && r.state == UploadState::Ready && r.shared => {}
-                Some(r) if r.owner_id == me => {
-                    return Err(Error::State(Invalid {
-                        field: "message_data.media_id".into(),
-                        message:
-                            "must be a finished upload made with shared=true, to greet many people"
-                                .into(),
-                    }));
-                }
-                _ => {
-                    return Err(Error::Unknown(Invalid {
-                        field: "message_data.media_id".into(),
-                        message: "was not found among your uploads".into(),
-                    }));
-                }
-            }
+            self.shared_upload(me, media, "message_data.media_id")
+                .await?;
         }
         Ok((name, data))
     }

@@ -177,6 +177,15 @@ pub fn opt_text(s: Option<impl Into<String>>) -> Cell {
     s.map_or(Cell::Null, |s| Cell::Text(s.into()))
 }
 
+pub fn opt_int(n: Option<i64>) -> Cell {
+    n.map_or(Cell::Null, Cell::Integer)
+}
+
+/// A row count (a `LIMIT`).
+pub fn count(n: usize) -> Cell {
+    Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 pub fn boolean(b: bool) -> Cell {
     Cell::Integer(i64::from(b))
 }

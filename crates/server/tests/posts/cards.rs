@@ -95,6 +95,28 @@ async fn a_cards_buttons_and_media_are_checked() {
     // Only its owner sees it by id, and only its owner's posts carry it.
     let path = format!("/api/v1/dm_cards/{}", s(&made["id"]));
     assert_eq!(server.call("GET", &path, Some(&rival), None).await.0, 404);
+    assert_eq!(
+        server.call("DELETE", &path, Some(&rival), None).await.0,
+        404,
+        "nor deletes it"
+    );
+    for (body, field) in [
+        (
+            json!({"name": " ", "media_id": media, "headline": "Hi", "buttons": [button("A", &mine)]}),
+            "name",
+        ),
+        (
+            json!({"name": "S", "media_id": media, "headline": "Hi", "buttons": [button(" ", &mine)]}),
+            "buttons[0].label",
+        ),
+    ] {
+        let (got, refused) = create(&server, &brand, body).await;
+        assert_eq!(
+            (got, &refused["error"]["field"]),
+            (400, &json!(field)),
+            "{refused}"
+        );
+    }
     let (status, refused) = server
         .call(
             "POST",

@@ -9,6 +9,7 @@ crate::on_every_backend!(
     a_survey_goes_once_a_day_and_is_answered_once,
     a_plain_number_in_reply_answers_the_open_survey,
     results_add_up_by_hand,
+    every_survey_refusal_names_what_it_refuses,
 );
 
 const PRIVACY: &str = "https://acme.example/privacy";
@@ -336,6 +337,72 @@ async fn results_add_up_by_hand() {
     assert_eq!(
         (status, &refused["error"]["field"]),
         (400, &json!("from")),
+        "{refused}"
+    );
+}
+
+async fn every_survey_refusal_names_what_it_refuses() {
+    let server = TestServer::start().await;
+    let (_, brand, people) = brand_and(&server, &["carol"]).await;
+    let (carol_id, carol) = &people[0];
+    let (stranger_id, _) = server.user("stranger").await;
+    let mut long_ref = csat(carol_id);
+    long_ref["external_id"] = json!("x".repeat(257));
+    let cases: [(Value, u16, &str); 3] = [
+        (long_ref, 400, "external_id"),
+        (csat("12345"), 404, ""),
+        (csat(&stranger_id), 403, ""),
+    ];
+    for (body, status, field) in cases {
+        let (got, refused) = ask(&server, &brand, body.clone()).await;
+        assert_eq!(got, status, "{body}: {refused}");
+        if !field.is_empty() {
+            assert_eq!(refused["error"]["field"], field, "{refused}");
+        }
+    }
+    let (status, refused) = ask(&server, &brand, csat(&stranger_id)).await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (403, &json!("recipient_not_accepting")),
+        "admission applies, and a refused survey does not count against the day: {refused}"
+    );
+    let (_, made) = ask(&server, &brand, csat(carol_id)).await;
+    let (status, refused) = answer(
+        &server,
+        carol,
+        &s(&made["id"]),
+        json!({"score": 5, "text": "x".repeat(1_001)}),
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (400, &json!("text")),
+        "{refused}"
+    );
+    for (query, field) in [
+        ("type=csat&agent=nope", "agent"),
+        ("type=csat&to=later", "to"),
+    ] {
+        let (status, refused) = server
+            .call(
+                "GET",
+                &format!("/api/v1/feedback/results?{query}"),
+                Some(&brand),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, &refused["error"]["field"]),
+            (400, &json!(field)),
+            "{refused}"
+        );
+    }
+    let (status, refused) = server
+        .call("GET", "/api/v1/insights?to=later", Some(&brand), None)
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (400, &json!("to")),
         "{refused}"
     );
 }

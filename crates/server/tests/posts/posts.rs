@@ -282,6 +282,12 @@ async fn search_finds_posts_by_word_starts_without_accents() {
     );
     let (_, found) = get(&server, &bob, &search("cafe%20late")).await;
     assert_eq!(texts(&found), ["The Café delivery was late"]);
+    let (status, refused) = get(&server, &bob, &search("%20%20")).await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (400, &json!("q")),
+        "a search needs words: {refused}"
+    );
     let (_, found) = get(&server, &bob, &search("%22%20OR%20*")).await;
     assert_eq!(texts(&found), Vec::<String>::new(), "no search syntax");
     // Paged, newest first.

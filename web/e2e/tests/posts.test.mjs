@@ -62,6 +62,11 @@ describe('posts and Switch to DM', () => {
     await send(agent, 'So sorry, Erin! What is your order number?');
     const sent = message(agent, 'So sorry, Erin! What is your order number?');
     await see(sent.locator('.quoted-post', { hasText: 'my parcel hasn’t arrived' }));
+    // The conversation exists now, and its menu opens at the first tap (it once did nothing
+    // until the conversation had loaded).
+    await agent.getByRole('button', { name: 'Conversation options' }).click();
+    await see(agent.getByRole('menuitem', { name: 'Ask for feedback' }));
+    await agent.keyboard.press('Escape');
 
     await page.goto(`${BASE}/messages`);
     await page.getByRole('link', { name: /Acme Care/ }).first().click();

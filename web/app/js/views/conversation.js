@@ -49,6 +49,8 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
   const menuBtn = h('button', {
     class: 'icon-btn', type: 'button', 'aria-label': 'Conversation options', 'aria-haspopup': 'menu',
     'aria-expanded': 'false', onclick: () => conversationMenu(menuBtn),
+    // Until the conversation has loaded there is nothing to offer: a tap then did nothing.
+    disabled: true,
   }, icon('info'));
   const head = h('header', { class: 'page-head conv-head' },
     h('a', { class: 'icon-btn back', href: '/messages', 'aria-label': 'Back to messages' }, icon('back')),
@@ -132,6 +134,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
         get(`/conversations/${q(id)}/events?limit=${PAGE}`),
       ]);
       conversation = c;
+      menuBtn.disabled = false;
       onBox?.(c.box);
       c.participants.forEach(remember);
       olderCursor = page.next_cursor || null;

@@ -25,6 +25,9 @@ pub struct ReadsArgs {
     /// Read posts instead: each sample fetches a mentions page and a post search.
     #[arg(long)]
     posts: bool,
+    /// Read business insights instead: each sample fetches an account's last 30 days.
+    #[arg(long, conflicts_with = "posts")]
+    insights: bool,
 }
 
 #[derive(Default)]
@@ -42,6 +45,9 @@ pub async fn run(api: &Api, args: ReadsArgs) -> anyhow::Result<()> {
     anyhow::ensure!(!accounts.is_empty(), "the accounts file is empty");
     if args.posts {
         return post_reads(api, accounts, &args).await;
+    }
+    if args.insights {
+        return insights_reads(api, accounts, &args).await;
     }
     let started = Instant::now();
     let tasks: Vec<_> = (0..args.clients)
@@ -106,6 +112,38 @@ async fn post_reads(api: &Api, accounts: Vec<Account>, args: &ReadsArgs) -> anyh
     );
     println!("{}", mentions.line("mentions first page"));
     println!("{}", search.line("post search, one word"));
+    Ok(())
+}
+
+/// `GET /insights` (the last 30 days) for random accounts.
+async fn insights_reads(api: &Api, accounts: Vec<Account>, args: &ReadsArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.clients)
+        .map(|_| {
+            let (api, accounts, samples) = (api.clone(), accounts.clone(), args.samples);
+            tokio::spawn(async move {
+                let mut insights = Latencies::default();
+                for _ in 0..samples {
+                    let Some(account) = accounts.choose(&mut rand::rng()) else {
+                        break;
+                    };
+                    timed(&api, account, "/api/v1/insights", &mut insights).await?;
+                }
+                anyhow::Ok(insights)
+            })
+        })
+        .collect();
+    let mut insights = Latencies::default();
+    for task in tasks {
+        insights.merge(&task.await??);
+    }
+    println!(
+        "insights reads: {} clients × {} samples, {:.0} requests/s",
+        args.clients,
+        args.samples,
+        insights.count() as f64 / started.elapsed().as_secs_f64()
+    );
+    println!("{}", insights.line("insights, 30 days"));
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{Account, Api, Socket, register_many, run_tag, string};
+use crate::client::{Account, Api, Socket, register_many, run_tag, screen_name, string};
 use crate::report::Latencies;
 
 #[derive(clap::Args)]
@@ -38,6 +38,10 @@ pub struct SendsArgs {
     /// Every message carries 20 quick-reply options and 3 buttons (the most a send takes).
     #[arg(long)]
     interactive: bool,
+    /// Create public posts instead, each mentioning the sender's recipient (who hears of it
+    /// on the stream): posts/s over HTTP.
+    #[arg(long, conflicts_with = "interactive")]
+    posts: bool,
 }
 
 /// The shared clock: message texts carry their send time as an offset from `base`.
@@ -104,7 +108,7 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
                 pair,
                 clock,
                 schedule,
-                args.interactive,
+                Kind::of(&args),
             ))
         })
         .collect();
@@ -156,6 +160,8 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
 struct Pair {
     sender: Account,
     recipient: Account,
+    /// The recipient's screen name, for posts that mention them.
+    recipient_name: String,
     conversation: String,
 }
 
@@ -167,11 +173,12 @@ async fn setup(api: &Api, senders: usize) -> anyhow::Result<Vec<Pair>> {
     let from = register_many(api, &run, 's', senders, 4).await?;
     let to = register_many(api, &run, 'r', senders, 4).await?;
     let mut pairs = Vec::with_capacity(senders);
-    for (sender, recipient) in from.into_iter().zip(to) {
+    for (i, (sender, recipient)) in from.into_iter().zip(to).enumerate() {
         api.follow(&sender, &recipient).await?;
         api.follow(&recipient, &sender).await?;
         let first = api.send_to_user(&sender, &recipient, "hello").await?;
         pairs.push(Pair {
+            recipient_name: screen_name(&run, 'r', i),
             conversation: string(&first["conversation_id"])?,
             sender,
             recipient,
@@ -200,9 +207,12 @@ async fn send_loop(
     pair: Pair,
     clock: Clock,
     schedule: Option<Schedule>,
-    interactive: bool,
+    kind: Kind,
 ) -> SenderResult {
-    let path = format!("/api/v1/conversations/{}/messages", pair.conversation);
+    let path = match kind {
+        Kind::Posts => "/api/v1/posts".to_owned(),
+        _ => format!("/api/v1/conversations/{}/messages", pair.conversation),
+    };
     let mut result = SenderResult::default();
     tokio::time::sleep_until(clock.base.into()).await;
     for k in 0u32.. {
@@ -219,8 +229,15 @@ async fn send_loop(
         let offset = clock.base.elapsed().as_nanos();
         let tag = if measured { 'm' } else { 'w' };
         let mut body = json!({ "text": format!("bench {offset} {tag} the quick brown fox jumps over the lazy dog") });
-        if interactive {
-            add_parts(&mut body);
+        match kind {
+            Kind::Interactive => add_parts(&mut body),
+            Kind::Posts => {
+                body["text"] = json!(format!(
+                    "@{} bench {offset} the quick brown fox jumps over the lazy dog #bench https://example.com/fox",
+                    pair.recipient_name
+                ));
+            }
+            Kind::Plain => {}
         }
         let outcome = api
             .call(
@@ -247,6 +264,26 @@ async fn send_loop(
 }
 
 /// Reads a recipient's frames until told to stop, timing each measured `message.created`.
+/// What each sender writes.
+#[derive(Clone, Copy)]
+enum Kind {
+    Plain,
+    /// With the most a message carries (`--interactive`).
+    Interactive,
+    /// Public posts (`--posts`).
+    Posts,
+}
+
+impl Kind {
+    fn of(args: &SendsArgs) -> Kind {
+        match (args.posts, args.interactive) {
+            (true, _) => Kind::Posts,
+            (false, true) => Kind::Interactive,
+            (false, false) => Kind::Plain,
+        }
+    }
+}
+
 /// The most a send carries: 20 quick-reply options, described, and 3 buttons.
 fn add_parts(body: &mut serde_json::Value) {
     let options: Vec<serde_json::Value> = (0..20)

@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::parts::Parts;
+use crate::{ConversationId, UserId};
+
 /// Where a conversation a person started came from, as their first message says
 /// (`initiated_via`): a DM card's button, a post's "Send a private message" button, a DM link
 /// (one that says so: the link builder's do), a welcome message that greeted them, or none of
@@ -84,4 +87,66 @@ pub struct CardCounts {
     pub conversations: u64,
     /// Clicks per impression, in percent (null without impressions).
     pub click_through: Option<f64>,
+}
+
+/// Insights count messages by the hour: a period's counts add up its hours.
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// What one message in a one-to-one conversation adds to its two members' insights, worked
+/// out here once. Each store records it in the send's own transaction (tables `dm_hours`
+/// and `dm_starts`), so a period's insights read its hours and its conversations' starts
+/// instead of every message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub sender: UserId,
+    pub recipient: UserId,
+    /// Written by someone, not sent automatically (an away or welcome message): counts as
+    /// sent, may start the conversation, and may answer it.
+    pub by_hand: bool,
+    /// Buttons on the message.
+    pub buttons: i64,
+    /// Where the conversation came from, if this message starts it (one of [`SOURCES`]
+    /// but `switch_to_dm`).
+    pub source: &'static str,
+    /// The message moves a public post to DMs: a conversation it starts is the sender's
+    /// `switch_to_dm`.
+    pub from_post: bool,
+}
+
+impl Tally {
+    /// The tally of `sender`'s message with `parts` in `conversation`; `None` in a group (or
+    /// a conversation with oneself), which insights do not count.
+    pub fn of(conversation: &ConversationId, sender: UserId, parts: &Parts) -> Option<Tally> {
+        let recipient = conversation.partner_of(sender)?;
+        if recipient == sender {
+            return None;
+        }
+        Some(Tally {
+            sender,
+            recipient,
+            by_hand: !parts.automatic,
+            buttons: i64::try_from(parts.ctas.len()).unwrap_or(i64::MAX),
+            source: source(parts),
+            from_post: parts
+                .initiated_via
+                .as_ref()
+                .is_some_and(|v| v.post_id.is_some()),
+        })
+    }
+}
+
+/// Where a message that starts a conversation says it came from.
+fn source(parts: &Parts) -> &'static str {
+    let Some(via) = &parts.initiated_via else {
+        return "direct";
+    };
+    if via.card_id.is_some() {
+        return "card";
+    }
+    match via.source {
+        Some(EntrySource::PostButton) => "post_button",
+        Some(EntrySource::DeepLink) => "deep_link",
+        None if via.welcome_message_id.is_some() => "welcome_message",
+        None => "direct",
+    }
 }

@@ -398,13 +398,16 @@ impl Services {
             .store
             .cold()
             .select(Statement::new(
-                "SELECT parts FROM events WHERE conversation_id = ?1 AND id = ?2 AND NOT deleted",
+                "SELECT parts, sender_id FROM events WHERE conversation_id = ?1 AND id = ?2 AND NOT deleted",
                 vec![text(id.as_str()), int(message.0)],
             ))
             .await?;
-        let parts: Parts = rows
-            .first()
-            .and_then(|r| r.opt_text(0).ok().flatten())
+        let row = rows.first().ok_or(Error::NotFound("link"))?;
+        let owner = UserId(row.int(1)?);
+        let parts: Parts = row
+            .opt_text(0)
+            .ok()
+            .flatten()
             .and_then(|j| serde_json::from_str(&j).ok())
             .ok_or(Error::NotFound("link"))?;
         let button = parts
@@ -418,20 +421,25 @@ impl Services {
             Cta::Url { .. } => return Err(Error::NotFound("link")),
             other => ClickTarget::Local(other.target()),
         };
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO button_clicks (conversation_id, event_id, position, clicks)
-                 VALUES (?1, ?2, ?3, 1)
-                 ON CONFLICT (conversation_id, event_id, position)
-                    DO UPDATE SET clicks = button_clicks.clicks + 1",
-                vec![
-                    text(id.as_str()),
-                    int(message.0),
-                    int(i64::try_from(position).unwrap_or(i64::MAX)),
-                ],
-            )])
-            .await?;
+        let mut counts = vec![Statement::new(
+            "INSERT INTO button_clicks (conversation_id, event_id, position, clicks)
+                     VALUES (?1, ?2, ?3, 1)
+                     ON CONFLICT (conversation_id, event_id, position)
+                        DO UPDATE SET clicks = button_clicks.clicks + 1",
+            vec![
+                text(id.as_str()),
+                int(message.0),
+                int(i64::try_from(position).unwrap_or(i64::MAX)),
+            ],
+        )];
+        // Insights count one-to-one conversations' buttons.
+        if !id.is_group() {
+            counts.push(postern_store::tally::click(
+                owner,
+                Utc::now().timestamp_millis(),
+            ));
+        }
+        self.store.cold().run(counts).await?;
         Ok(target)
     }
 }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use postern_core::insights::Tally;
 use postern_core::model::{InboxBox, Message};
 use postern_core::stream::{Delivery, EventBody, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
@@ -26,6 +27,7 @@ pub(crate) async fn append_message(store: &PostgresStore, new: NewMessage) -> Re
         seq: ids.next_id(),
         entities: serde_json::to_string(&new.entities).map_err(Error::internal)?,
         search: search_text::document(&new.text),
+        tally: Tally::of(&new.conversation_id, new.sender_id, &new.parts),
     };
     if new.media.is_some() || !new.parts.is_empty() {
         // Claiming the media, and storing the interactive parts, must commit or fail with
@@ -73,6 +75,8 @@ struct Prepared<'a> {
     seq: i64,
     entities: String,
     search: Option<String>,
+    /// What the message adds to insights (a one-to-one conversation's).
+    tally: Option<Tally>,
 }
 
 impl Prepared<'_> {
@@ -111,7 +115,8 @@ impl Prepared<'_> {
                 p_entities => $6, p_reply_to => $7, p_client_key => $8, p_key_since => $9,
                 p_search => $10::tsvector, p_recipient => $11, p_recipient_box => $12, p_seq => $13,
                 p_event_ids => $14, p_event_kinds => $15, p_event_data => $16, p_event_rules => $17,
-                p_to_event => $18, p_to_user => $19)",
+                p_to_event => $18, p_to_user => $19, p_tally_recipient => $20,
+                p_tally_source => $21, p_tally_buttons => $22, p_tally_from_post => $23)",
         )
         .bind(new.conversation_id.as_str())
         .bind(new.sender_id.0)
@@ -132,6 +137,10 @@ impl Prepared<'_> {
         .bind(&out.rules)
         .bind(&out.to_event)
         .bind(&out.to_user)
+        .bind(self.tally.as_ref().map(|t| t.recipient.0))
+        .bind(self.tally.as_ref().filter(|t| t.by_hand).map(|t| t.source))
+        .bind(self.tally.as_ref().map_or(0, |t| t.buttons))
+        .bind(self.tally.as_ref().is_some_and(|t| t.from_post))
         .fetch_one(&mut *c)
         .await
         .db()?;

@@ -49,6 +49,23 @@ impl ColdSql for PostgresStore {
         rows.iter().map(cold_row).collect()
     }
 
+    async fn select_all(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>> {
+        let mut c = self.pool.acquire().await.db()?;
+        let mut outcomes = Vec::with_capacity(statements.len());
+        for s in &statements {
+            let Statement::Sql { sql, params } = s else {
+                return Err(Error::internal("an index change is a write"));
+            };
+            let sql = dollar_placeholders(sql);
+            let rows = bind(sqlx::query(&sql), params)
+                .fetch_all(&mut *c)
+                .await
+                .db()?;
+            outcomes.push(rows.iter().map(cold_row).collect::<Result<Vec<_>>>()?);
+        }
+        Ok(outcomes)
+    }
+
     async fn search(
         &self,
         kind: &'static str,

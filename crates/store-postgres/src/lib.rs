@@ -36,7 +36,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use postern_core::{Error, IdGenerator, Result};
-use postern_store::Store;
+use postern_store::cold::ColdSql;
+use postern_store::{Store, tally};
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres, Transaction};
 
@@ -60,10 +61,25 @@ impl PostgresStore {
         let mut conn = PgConnection::connect(url)
             .await
             .map_err(|e| Error::internal(format!("connecting to PostgreSQL: {e}")))?;
-        let prepared = prepare(&mut conn, node_id).await;
+        schema::lock(&mut conn).await?;
+        let opened = async {
+            let node = prepare(&mut conn, node_id).await?;
+            let store = Self::open(url, node).await?;
+            // Still under the lock: no node serves until what the migrations left is done.
+            if !store.select(tally::pending()).await?.is_empty() {
+                tally::rebuild(&store).await?;
+            }
+            Ok(store)
+        }
+        .await;
         // Closing the session also releases the advisory lock if unlocking failed.
+        let _ = schema::unlock(&mut conn).await;
         let _ = conn.close().await;
-        let node = prepared?;
+        opened
+    }
+
+    /// The pool, and the id generator seeded past every stored id.
+    async fn open(url: &str, node: u16) -> Result<PostgresStore> {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             // sqlx would otherwise ping each connection before handing it out: a round trip
@@ -186,7 +202,7 @@ impl PostgresStore {
 
 /// Migrates, then settles the node id, on the one session that holds the migration lock.
 async fn prepare(conn: &mut PgConnection, node_id: Option<u16>) -> Result<u16> {
-    schema::migrate(conn).await?;
+    schema::apply(conn).await?;
     match node_id {
         Some(n) => Ok(n),
         None => claim_node_id(conn).await,

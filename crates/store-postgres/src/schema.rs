@@ -32,6 +32,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, postern_store::cold::migrations::POSTS),
     (14, postern_store::cold::migrations::DM_CARDS),
     (15, postern_store::cold::migrations::FEEDBACK),
+    (16, postern_store::cold::migrations::INSIGHTS),
+    // A function again: `append_message` keeps version 16's insights.
+    (17, include_str!("schema/0017_append_message_tally.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.
@@ -166,25 +169,29 @@ pub const BOOLEAN_COLUMNS: &[(&str, &str)] = &[
     ("media", "attached"),
 ];
 
-/// Applies the migrations not yet recorded, each in its own transaction, holding the
-/// advisory lock throughout. The caller closes `conn` afterwards, which releases the lock even
-/// if unlocking failed.
-pub(crate) async fn migrate(conn: &mut PgConnection) -> Result<()> {
+/// Takes the advisory lock held while migrating (and finishing what migrations leave, see
+/// `PostgresStore::connect`), so nodes starting together migrate once. The caller closes
+/// `conn` afterwards, which releases the lock even if [`unlock`] failed.
+pub(crate) async fn lock(conn: &mut PgConnection) -> Result<()> {
     sqlx::query("SELECT pg_advisory_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *conn)
         .await
-        .db()?;
-    let applied = apply(conn).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .db()
+        .map(drop)
+}
+
+pub(crate) async fn unlock(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *conn)
         .await
-        .db();
-    applied.and(unlocked.map(drop))
+        .db()
+        .map(drop)
 }
 
-async fn apply(conn: &mut PgConnection) -> Result<()> {
+/// Applies the migrations not yet recorded, each in its own transaction, under [`lock`].
+pub(crate) async fn apply(conn: &mut PgConnection) -> Result<()> {
     // A plain string runs as a simple query, which may hold several statements. (sqlx's
     // `raw_sql` does the same, but its future cannot be proven `Send`.)
     conn.execute(

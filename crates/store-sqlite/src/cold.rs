@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use postern_core::{Error, Result};
 use postern_store::cold::{Cell, ColdRow, ColdSql, Statement};
+use postern_store::tally::{self, Rebuild};
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::{Connection, params_from_iter};
 
@@ -22,6 +23,19 @@ impl ColdSql for SqliteStore {
         self.read(move |c| match &statement {
             Statement::Sql { sql, params } => execute(c, sql, params),
             Statement::Index { .. } => Err(Error::internal("an index change is a write")),
+        })
+        .await
+    }
+
+    async fn select_all(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>> {
+        self.read(move |c| {
+            statements
+                .iter()
+                .map(|s| match s {
+                    Statement::Sql { sql, params } => execute(c, sql, params),
+                    Statement::Index { .. } => Err(Error::internal("an index change is a write")),
+                })
+                .collect()
         })
         .await
     }
@@ -59,7 +73,8 @@ impl ColdSql for SqliteStore {
     }
 }
 
-fn step(c: &Connection, s: &Statement) -> Result<Vec<ColdRow>> {
+/// Runs one statement on `c` (the writer's, in a send's transaction, or the opening one).
+pub(crate) fn step(c: &Connection, s: &Statement) -> Result<Vec<ColdRow>> {
     match s {
         Statement::Sql { sql, params } => execute(c, sql, params),
         Statement::Index { kind, id, text } => {
@@ -105,4 +120,28 @@ fn bound(cell: &Cell) -> ToSqlOutput<'static> {
         Cell::Text(s) => Value::Text(s.clone()),
         Cell::Blob(b) => Value::Blob(b.clone()),
     })
+}
+
+/// Counts the insights of messages stored before they were kept ([`tally::rebuild`], here on
+/// the opening connection, before anything can send), in one transaction.
+pub(crate) fn rebuild_if_pending(conn: &mut Connection) -> Result<()> {
+    if step(conn, &tally::pending())?.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction().db()?;
+    for s in Rebuild::begin() {
+        step(&tx, &s)?;
+    }
+    let mut rebuild = Rebuild::default();
+    while let Some(page) = rebuild.next_page() {
+        let rows = step(&tx, &page)?;
+        for s in rebuild.feed(&rows)? {
+            step(&tx, &s)?;
+        }
+    }
+    let clicks = step(&tx, &Rebuild::clicks())?;
+    for s in rebuild.finish(&clicks)? {
+        step(&tx, &s)?;
+    }
+    tx.commit().db()
 }

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::POSTS,
     postern_store::cold::migrations::DM_CARDS,
     postern_store::cold::migrations::FEEDBACK,
+    postern_store::cold::migrations::INSIGHTS,
 ];
 
 pub struct SqliteStore {
@@ -66,6 +67,7 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(Error::internal)?;
         configure(&conn)?;
         migrate(&mut conn)?;
+        cold::rebuild_if_pending(&mut conn)?;
         conn.execute_batch(search_index::SETUP)
             .map_err(Error::internal)?;
         // Seeding the generator with the newest stored id keeps ids increasing across

@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
+use postern_core::insights::Tally;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
 use postern_store::rows::{EventRow, attachment_json, messages_only, parts_json};
-use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page};
+use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page, tally};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::conversations::{insert_event, insert_participant, touch_members};
@@ -134,6 +135,18 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
     }
     search_index::add(c, id, &new.text)?;
     touch_members(c, &new.conversation_id, id, new.sender_id, true)?;
+    if let Some(tally) = Tally::of(&new.conversation_id, new.sender_id, &new.parts) {
+        c.prepare_cached(tally::ADD_MESSAGE_TO_HOURS)
+            .db()?
+            .execute(tally::message_hours(&tally, at))
+            .db()?;
+        if tally.by_hand {
+            c.prepare_cached(tally::START_OR_ANSWER)
+                .db()?
+                .execute(tally::start_or_answer(&new.conversation_id, &tally, at))
+                .db()?;
+        }
+    }
     if let Some(key) = &new.client_key {
         c.prepare_cached(
             "INSERT INTO idempotency (sender_id, client_key, event_id, created_at) VALUES (?1, ?2, ?3, ?4)

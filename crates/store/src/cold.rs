@@ -34,6 +34,8 @@ pub mod migrations {
     pub const DM_CARDS: &str = include_str!("schema/0006_dm_cards.sql");
     /// Feedback surveys and their answers.
     pub const FEEDBACK: &str = include_str!("schema/0007_feedback.sql");
+    /// Insights kept as messages are stored (see [`crate::tally`]).
+    pub const INSIGHTS: &str = include_str!("schema/0008_insights.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.
@@ -151,6 +153,9 @@ pub trait ColdSql: Send + Sync {
     async fn run(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>>;
     /// Runs one read-only statement, without waiting for writes.
     async fn select(&self, statement: Statement) -> Result<Vec<ColdRow>>;
+    /// Runs read-only statements in turn on one connection, without waiting for writes
+    /// (on SQLite, in one snapshot), and returns each one's rows.
+    async fn select_all(&self, statements: Vec<Statement>) -> Result<Vec<Vec<ColdRow>>>;
     /// The ids of `kind` whose indexed text matches `query`, below `before`, newest (highest
     /// id) first, at most `limit`. As message search matches, on both backends: each query
     /// word is the start of a word of the text, all must match, accents are ignored, and a

@@ -6,12 +6,14 @@
 //! - [`copy`]: rows in transit from one backend to another (`postern migrate-data`).
 //! - [`rows`]: stored columns as plain values and their one mapping to domain values.
 //! - [`page`]: keyset cursors and page assembly, the same for every backend.
+//! - [`tally`]: insights kept as messages are stored, and their rebuild.
 
 pub mod cold;
 pub mod copy;
 pub mod page;
 pub mod records;
 pub mod rows;
+pub mod tally;
 pub mod traits;
 
 pub use records::*;

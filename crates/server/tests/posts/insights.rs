@@ -172,6 +172,20 @@ async fn insights_count_what_the_dms_did() {
         )
         .await;
     assert_eq!(later["conversations_started"]["total"], 0);
+    // Insights count by the hour: a period is taken out to whole hours, and says so.
+    let (_, hours) = server
+        .call(
+            "GET",
+            "/api/v1/insights?from=2999-01-01T10:30:00Z&to=2999-01-01T12:00:01%2B01:00",
+            Some(&brand),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (&hours["from"], &hours["to"]),
+        (&json!("2999-01-01T10:00:00Z"), &json!("2999-01-01T12:00:00Z")),
+        "{hours}"
+    );
     let (status, refused) = server
         .call("GET", "/api/v1/insights?from=soon", Some(&brand), None)
         .await;

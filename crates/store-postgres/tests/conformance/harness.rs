@@ -15,18 +15,27 @@ use postern_testkit::postgres::TestDatabase;
 pub struct Harness {
     pub store: Arc<dyn Store>,
     pub ids: Arc<IdGenerator>,
+    /// Where the storage is, to open it again.
+    place: Place,
     /// The temporary directory or database, removed on drop. Declared after `store`, so
     /// the store closes before its storage goes.
     _storage: Box<dyn std::any::Any + Send + Sync>,
 }
 
+enum Place {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
 pub async fn sqlite() -> Harness {
     let dir = tempfile::tempdir().must("temporary directory");
     let ids = Arc::new(IdGenerator::new(1));
-    let store = SqliteStore::open(&dir.path().join("postern.db"), ids.clone()).must("open SQLite");
+    let path = dir.path().join("postern.db");
+    let store = SqliteStore::open(&path, ids.clone()).must("open SQLite");
     Harness {
         store: Arc::new(store),
         ids,
+        place: Place::Sqlite(path),
         _storage: Box::new(dir),
     }
 }
@@ -39,6 +48,7 @@ pub async fn postgres() -> Harness {
     Harness {
         ids: store.ids(),
         store: Arc::new(store),
+        place: Place::Postgres(db.url.clone()),
         _storage: Box::new(db),
     }
 }
@@ -101,6 +111,21 @@ impl Harness {
             .await
             .must("create user");
         id
+    }
+
+    /// A second store on the same storage, as a restart (or, on PostgreSQL, another node)
+    /// opens it.
+    pub async fn open_again(&self) -> Arc<dyn Store> {
+        match &self.place {
+            Place::Sqlite(path) => Arc::new(
+                SqliteStore::open(path, Arc::new(IdGenerator::new(2))).must("open SQLite again"),
+            ),
+            Place::Postgres(url) => Arc::new(
+                PostgresStore::connect(url, Some(2))
+                    .await
+                    .must("connect to PostgreSQL again"),
+            ),
+        }
     }
 
     /// A message from `from` to `to` in their one-to-one conversation (created on first

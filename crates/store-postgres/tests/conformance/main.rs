@@ -9,6 +9,7 @@ mod cold;
 mod conversations;
 mod graph;
 mod idempotency;
+mod insights;
 mod media;
 mod messages;
 mod search;

@@ -129,9 +129,17 @@ impl Services {
                 vec![int(me.0), int(lo), int(hi), int(rank - 1)],
             )
         };
-        let rows = self.store.cold().select_all(vec![wait(0.5), wait(0.9)]).await?;
+        let rows = self
+            .store
+            .cold()
+            .select_all(vec![wait(0.5), wait(0.9)])
+            .await?;
         let seconds = |i: usize| -> Result<Option<f64>> {
-            let ms = rows.get(i).and_then(|r| r.first()).map(|r| r.int(0)).transpose()?;
+            let ms = rows
+                .get(i)
+                .and_then(|r| r.first())
+                .map(|r| r.int(0))
+                .transpose()?;
             Ok(ms.map(|ms| (ms as f64 / 100.0).round() / 10.0))
         };
         response.median_seconds = seconds(0)?;

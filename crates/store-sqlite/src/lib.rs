@@ -20,8 +20,10 @@ mod messages;
 mod rows;
 mod search_index;
 mod stream;
+mod tallies;
 pub mod writer;
 
+use crate::tallies::Tallies;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -59,6 +61,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: r2d2::Pool<SqliteConnectionManager>,
     ids: Arc<IdGenerator>,
+    /// What the batch being written adds to insights, applied before its commit.
+    tallies: Tallies,
 }
 
 impl SqliteStore {
@@ -86,13 +90,20 @@ impl SqliteStore {
             .max_size(8)
             .build(manager)
             .map_err(Error::internal)?;
+        let tallies = Tallies::default();
+        let queued = tallies.clone();
+        let before_commit = Box::new(move |c: &Connection| {
+            search_index::flush(c)?;
+            queued.flush(c)
+        });
         let checkpoints = Connection::open(path).map_err(Error::internal)?;
         configure(&checkpoints)?;
         Ok(SqliteStore {
-            writer: Writer::start(conn, checkpoints, wal_path(path), search_index::flush)
+            writer: Writer::start(conn, checkpoints, wal_path(path), before_commit)
                 .map_err(Error::internal)?,
             readers,
             ids,
+            tallies,
         })
     }
 

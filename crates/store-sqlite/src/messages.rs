@@ -8,11 +8,12 @@ use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
 use postern_store::rows::{EventRow, attachment_json, messages_only, parts_json};
-use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page, tally};
+use postern_store::{Appended, Fanout, HistoryQuery, MessageStore, NewMessage, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::conversations::{insert_event, insert_participant, touch_members};
 use crate::rows::{self, Db, EVENT_COLS, KIND_MESSAGE, now_ms};
+use crate::tallies::Tallies;
 use crate::{SqliteStore, fanout, media, search_index};
 
 /// The message an idempotency key already produced, if it is still within its window.
@@ -83,7 +84,13 @@ fn ensure_one_to_one(c: &Connection, new: &NewMessage, seq: i64) -> Result<bool>
     Ok(created)
 }
 
-fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended> {
+fn append(
+    c: &Connection,
+    new: NewMessage,
+    id: i64,
+    seq: i64,
+    tallies: &Tallies,
+) -> Result<Appended> {
     if let Some(message) = existing_send(c, &new)? {
         return Ok(Appended {
             message,
@@ -135,18 +142,7 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
     }
     search_index::add(c, id, &new.text)?;
     touch_members(c, &new.conversation_id, id, new.sender_id, true)?;
-    if let Some(tally) = Tally::of(&new.conversation_id, new.sender_id, &new.parts) {
-        c.prepare_cached(tally::ADD_MESSAGE_TO_HOURS)
-            .db()?
-            .execute(tally::message_hours(&tally, at))
-            .db()?;
-        if tally.by_hand {
-            c.prepare_cached(tally::START_OR_ANSWER)
-                .db()?
-                .execute(tally::start_or_answer(&new.conversation_id, &tally, at))
-                .db()?;
-        }
-    }
+
     if let Some(key) = &new.client_key {
         c.prepare_cached(
             "INSERT INTO idempotency (sender_id, client_key, event_id, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -179,6 +175,10 @@ fn append(c: &Connection, new: NewMessage, id: i64, seq: i64) -> Result<Appended
         &StreamEvent::MessageCreated(message.clone()),
     )?);
     deliveries.extend(fanout::record(c, &new.also)?);
+    // Last: nothing after this can fail the send.
+    if let Some(tally) = Tally::of(&new.conversation_id, new.sender_id, &new.parts) {
+        tallies.add(&new.conversation_id, tally, at);
+    }
     Ok(Appended {
         message,
         duplicate: false,
@@ -227,9 +227,10 @@ impl MessageStore for SqliteStore {
         let ids = self.ids.clone();
         // Ids are taken inside the writer so they follow commit order: a conversation's
         // history pages by id and must never gain an event behind a cursor.
+        let tallies = self.tallies.clone();
         self.write(move |c| {
             let (id, seq) = (ids.next_id(), ids.next_id());
-            append(c, new, id, seq)
+            append(c, new, id, seq, &tallies)
         })
         .await
     }

@@ -39,7 +39,7 @@ use tokio::sync::oneshot;
 type Job = Box<dyn FnOnce(Option<&Connection>) -> Completion + Send>;
 type Completion = Box<dyn FnOnce(bool) + Send>;
 /// Runs after a batch's jobs, before its commit.
-pub type BeforeCommit = fn(&Connection) -> rusqlite::Result<()>;
+pub type BeforeCommit = Box<dyn Fn(&Connection) -> rusqlite::Result<()> + Send>;
 
 /// Upper bound on writes per transaction, so one huge batch cannot delay its first caller
 /// indefinitely.

@@ -2,9 +2,9 @@
 //! `schema/0008_insights.sql`): the statements a send adds, and the rebuild that computes the
 //! same tables from the stored messages (for messages stored before the tables existed).
 //!
-//! The SQLite store runs [`ADD_MESSAGE_TO_HOURS`] and [`START_OR_ANSWER`] in its send's
-//! transaction; PostgreSQL's `append_message` function does the same in PL/pgSQL (migration
-//! 17), so the two must agree.
+//! The SQLite store applies a group commit's tallies before its commit ([`hours_upsert`],
+//! then [`START_OR_ANSWER`] per message written by hand); PostgreSQL's `append_message`
+//! function does the same per send in PL/pgSQL (migration 17), so the two must agree.
 //! A conformance test checks that both stores' live tallies equal a [`rebuild`].
 
 use std::collections::BTreeMap;
@@ -20,16 +20,6 @@ const ADD_TO_HOURS: &str = "ON CONFLICT (account_id, hour) DO UPDATE SET
     received = dm_hours.received + excluded.received, sent = dm_hours.sent + excluded.sent,
     buttons = dm_hours.buttons + excluded.buttons, clicks = dm_hours.clicks + excluded.clicks";
 
-/// What a message adds to its two members' hours, with the parameters
-/// [`message_hours`] gives: rows in ascending account order, so concurrent sends lock them in
-/// one order.
-pub const ADD_MESSAGE_TO_HOURS: &str =
-    "INSERT INTO dm_hours (account_id, hour, received, sent, buttons, clicks)
-     VALUES (?1, ?2, ?3, ?4, ?5, 0), (?6, ?2, ?7, ?8, ?9, 0)
-     ON CONFLICT (account_id, hour) DO UPDATE SET
-        received = dm_hours.received + excluded.received, sent = dm_hours.sent + excluded.sent,
-        buttons = dm_hours.buttons + excluded.buttons";
-
 /// Records a conversation's start, or (when it has one) the account's first answer to it, for
 /// a message written by hand, with the parameters [`start_or_answer`] gives.
 pub const START_OR_ANSWER: &str =
@@ -37,19 +27,6 @@ pub const START_OR_ANSWER: &str =
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)
      ON CONFLICT (conversation_id) DO UPDATE SET answered_at = excluded.started_at
      WHERE dm_starts.answered_at IS NULL AND dm_starts.account_id = excluded.starter_id";
-
-/// [`ADD_MESSAGE_TO_HOURS`]'s parameters for a message with `tally` stored at `at` (Unix ms).
-pub fn message_hours(tally: &Tally, at: i64) -> [i64; 9] {
-    let hour = at.div_euclid(HOUR_MS);
-    let sender = [tally.sender.0, 0, i64::from(tally.by_hand), tally.buttons];
-    let recipient = [tally.recipient.0, 1, 0, 0];
-    let (a, b) = if tally.sender.0 < tally.recipient.0 {
-        (sender, recipient)
-    } else {
-        (recipient, sender)
-    };
-    [a[0], hour, a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
-}
 
 /// [`START_OR_ANSWER`]'s parameters: (conversation, account written to, writer, at, source,
 /// from a post).
@@ -95,22 +72,25 @@ impl Amounts {
 }
 
 fn add_to_hours(rows: impl IntoIterator<Item = (i64, i64, Amounts)>) -> Statement {
+    let (sql, params) = hours_upsert(
+        rows.into_iter()
+            .map(|(account, hour, a)| [account, hour, a.received, a.sent, a.buttons, a.clicks]),
+    );
+    Statement::owned(sql, params.into_iter().map(int).collect())
+}
+
+/// One statement adding rows of (account, hour, received, sent, buttons, clicks) to
+/// `dm_hours`, in the order given, and its parameters.
+pub fn hours_upsert(rows: impl IntoIterator<Item = [i64; 6]>) -> (String, Vec<i64>) {
     let mut values = Vec::new();
     let mut params = Vec::new();
-    for (account, hour, a) in rows {
+    for row in rows {
         let n = params.len();
-        values.push(format!(
-            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5,
-            n + 6
-        ));
-        params.extend([account, hour, a.received, a.sent, a.buttons, a.clicks].map(int));
+        let places: Vec<String> = (1..=6).map(|i| format!("?{}", n + i)).collect();
+        values.push(format!("({})", places.join(", ")));
+        params.extend(row);
     }
-    Statement::owned(
+    (
         format!(
             "INSERT INTO dm_hours (account_id, hour, received, sent, buttons, clicks) VALUES {} {ADD_TO_HOURS}",
             values.join(", ")
@@ -195,11 +175,14 @@ impl Rebuild {
                 continue;
             };
             let hour = at.div_euclid(HOUR_MS);
-            hours.entry((tally.sender.0, hour)).or_default().add(Amounts {
-                sent: i64::from(tally.by_hand),
-                buttons: tally.buttons,
-                ..Amounts::default()
-            });
+            hours
+                .entry((tally.sender.0, hour))
+                .or_default()
+                .add(Amounts {
+                    sent: i64::from(tally.by_hand),
+                    buttons: tally.buttons,
+                    ..Amounts::default()
+                });
             hours
                 .entry((tally.recipient.0, hour))
                 .or_default()
@@ -224,7 +207,9 @@ impl Rebuild {
         }
         if !hours.is_empty() {
             out.push(add_to_hours(
-                hours.into_iter().map(|((account, hour), a)| (account, hour, a)),
+                hours
+                    .into_iter()
+                    .map(|((account, hour), a)| (account, hour, a)),
             ));
         }
         Ok(out)

@@ -183,7 +183,10 @@ async fn insights_count_what_the_dms_did() {
         .await;
     assert_eq!(
         (&hours["from"], &hours["to"]),
-        (&json!("2999-01-01T10:00:00Z"), &json!("2999-01-01T12:00:00Z")),
+        (
+            &json!("2999-01-01T10:00:00Z"),
+            &json!("2999-01-01T12:00:00Z")
+        ),
         "{hours}"
     );
     let (status, refused) = server

@@ -41,7 +41,11 @@ async fn converse(h: &Harness) -> People {
     });
     let started = h.send(first).await.message.created_at;
     h.send(h.dm(ann, brand, "hello?", None)).await;
-    let answered = h.send(h.dm(brand, ann, "Hi Ann", None)).await.message.created_at;
+    let answered = h
+        .send(h.dm(brand, ann, "Hi Ann", None))
+        .await
+        .message
+        .created_at;
     h.send(h.dm(brand, ann, "Anything else?", None)).await;
     let mut switch = h.dm(brand, bob, "Sorry! DM us the order.", None);
     switch.parts.initiated_via = Some(InitiatedVia {
@@ -137,7 +141,13 @@ async fn each_send_keeps_what_a_rebuild_from_the_messages_finds(h: &Harness) {
     assert!(starts.iter().any(|r| r.int(3).must("at") == p.ann_started));
     let (account, starter, source, from_post, answered) = start(p.bob, p.brand);
     assert_eq!(
-        (account, starter, source.as_str(), from_post, answered.is_some()),
+        (
+            account,
+            starter,
+            source.as_str(),
+            from_post,
+            answered.is_some()
+        ),
         (p.bob, p.brand, "direct", 1, true)
     );
     assert_eq!(start(p.cy, p.brand).4, None);
@@ -164,10 +174,6 @@ async fn a_store_opened_on_uncounted_messages_counts_them(h: &Harness) {
         .must("forget");
     let again = h.open_again().await;
     assert_eq!(kept(again.as_ref()).await, counted);
-    let pending = again
-        .cold()
-        .select(tally::pending())
-        .await
-        .must("pending");
+    let pending = again.cold().select(tally::pending()).await.must("pending");
     assert!(pending.is_empty(), "the rebuild is done once");
 }

@@ -8,6 +8,7 @@
 //! - [`peer`]: the client's address.
 //! - [`site`]: the site's origin as visitors see it (public URL, trusted proxies).
 //! - [`web`]: the browser app, served from assets embedded in the binary.
+//! - [`twitter`]: the Twitter-compatible surfaces (so far: OAuth 1.0a signatures).
 //!
 //! More surfaces (the Twitter v1.1 and v2 adapters) mount beside `api` in [`app`] over the
 //! same `AppState`.
@@ -21,6 +22,7 @@ pub mod peer;
 pub mod range;
 pub mod site;
 pub mod stream;
+pub mod twitter;
 pub mod web;
 
 use std::sync::Arc;

@@ -38,7 +38,7 @@ impl Services {
         };
         let first_hour = from.timestamp_millis().div_euclid(HOUR_MS);
         let end_hour = (to.timestamp_millis() + HOUR_MS - 1).div_euclid(HOUR_MS);
-        let (from, to) = (hour_start(first_hour)?, hour_start(end_hour)?);
+        let (from, to) = (hour_start("from", first_hour)?, hour_start("to", end_hour)?);
         let (lo, hi) = (first_hour * HOUR_MS, end_hour * HOUR_MS);
         let rows = self
             .store
@@ -200,9 +200,9 @@ fn started(by_source: &[ColdRow], switched: u64) -> Result<(Started, u64)> {
     Ok((started, answered))
 }
 
-fn hour_start(hour: i64) -> Result<DateTime<Utc>> {
+fn hour_start(field: &str, hour: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(hour.saturating_mul(HOUR_MS))
-        .ok_or_else(|| Error::invalid("to", "is out of range"))
+        .ok_or_else(|| Error::invalid(field, "is out of range"))
 }
 
 fn count(row: Option<&ColdRow>, i: usize) -> Result<u64> {

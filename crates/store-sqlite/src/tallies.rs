@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use postern_core::ConversationId;
-use postern_core::insights::{HOUR_MS, Tally};
-use postern_store::tally;
+use postern_core::insights::Tally;
+use postern_store::tally::{self, Amounts};
 use rusqlite::Connection;
 
 /// The tallies of the sends in the batch being written.
@@ -21,8 +21,8 @@ pub(crate) struct Tallies(Arc<Mutex<Pending>>);
 
 #[derive(Default)]
 struct Pending {
-    /// (account, hour) → (received, sent, buttons).
-    hours: BTreeMap<(i64, i64), [i64; 3]>,
+    /// (account, hour) → what it counts.
+    hours: BTreeMap<(i64, i64), Amounts>,
     /// Messages written by hand, in send order: each may start or answer its conversation.
     starts: Vec<(ConversationId, Tally, i64)>,
 }
@@ -31,11 +31,9 @@ impl Tallies {
     /// Queues what a stored message adds (called once its send can no longer fail).
     pub(crate) fn add(&self, conversation: &ConversationId, tally: Tally, at: i64) {
         let mut pending = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let hour = at.div_euclid(HOUR_MS);
-        let sender = pending.hours.entry((tally.sender.0, hour)).or_default();
-        sender[1] += i64::from(tally.by_hand);
-        sender[2] += tally.buttons;
-        pending.hours.entry((tally.recipient.0, hour)).or_default()[0] += 1;
+        for (key, amounts) in tally::hours_of(&tally, at) {
+            pending.hours.entry(key).or_default().add(amounts);
+        }
         if tally.by_hand {
             pending.starts.push((conversation.clone(), tally, at));
         }
@@ -50,8 +48,8 @@ impl Tallies {
             // with the batch's size, and be parsed again each time.
             let (sql, _) = tally::hours_upsert([[0; 6]]);
             let mut add = c.prepare_cached(&sql)?;
-            for ((account, hour), [received, sent, buttons]) in hours {
-                add.execute([account, hour, received, sent, buttons, 0])?;
+            for ((account, hour), a) in hours {
+                add.execute([account, hour, a.received, a.sent, a.buttons, a.clicks])?;
             }
         }
         for (conversation, t, at) in &starts {

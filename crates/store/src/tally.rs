@@ -54,16 +54,40 @@ pub fn click(account: UserId, at: i64) -> Statement {
     add_to_hours([(account.0, at.div_euclid(HOUR_MS), amounts)])
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Amounts {
-    received: i64,
-    sent: i64,
-    buttons: i64,
-    clicks: i64,
+/// What an account's hour counts (the columns of `dm_hours`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amounts {
+    pub received: i64,
+    pub sent: i64,
+    pub buttons: i64,
+    pub clicks: i64,
+}
+
+/// What a message with `tally`, stored at `at` (Unix ms), adds to each member's hour:
+/// `((account, hour), amounts)`, the sender's first.
+pub fn hours_of(tally: &Tally, at: i64) -> [((i64, i64), Amounts); 2] {
+    let hour = at.div_euclid(HOUR_MS);
+    [
+        (
+            (tally.sender.0, hour),
+            Amounts {
+                sent: i64::from(tally.by_hand),
+                buttons: tally.buttons,
+                ..Amounts::default()
+            },
+        ),
+        (
+            (tally.recipient.0, hour),
+            Amounts {
+                received: 1,
+                ..Amounts::default()
+            },
+        ),
+    ]
 }
 
 impl Amounts {
-    fn add(&mut self, other: Amounts) {
+    pub fn add(&mut self, other: Amounts) {
         self.received += other.received;
         self.sent += other.sent;
         self.buttons += other.buttons;
@@ -174,22 +198,9 @@ impl Rebuild {
             let Some(tally) = Tally::of(&conversation, sender, &parts) else {
                 continue;
             };
-            let hour = at.div_euclid(HOUR_MS);
-            hours
-                .entry((tally.sender.0, hour))
-                .or_default()
-                .add(Amounts {
-                    sent: i64::from(tally.by_hand),
-                    buttons: tally.buttons,
-                    ..Amounts::default()
-                });
-            hours
-                .entry((tally.recipient.0, hour))
-                .or_default()
-                .add(Amounts {
-                    received: 1,
-                    ..Amounts::default()
-                });
+            for (key, amounts) in hours_of(&tally, at) {
+                hours.entry(key).or_default().add(amounts);
+            }
             if let Some(open) = self.open.as_mut().filter(|_| tally.by_hand) {
                 match &open.first {
                     None => open.first = Some((tally, at)),

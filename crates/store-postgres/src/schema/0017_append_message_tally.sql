@@ -1,6 +1,6 @@
 -- Postern on PostgreSQL, version 17: `append_message` also keeps insights (the cold tables
 -- `dm_hours` and `dm_starts` of version 16), in the send's own statement, as the SQLite store
--- does in its send's transaction (postern_store::tally::statements says what; a conformance
+-- does in its send's transaction (postern_store::tally says what; a conformance
 -- test checks both against a rebuild from the messages). Otherwise as version 4.
 
 DROP FUNCTION append_message(text, bigint, bigint, bigint, text, text, bigint, text, bigint,

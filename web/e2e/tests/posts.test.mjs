@@ -170,6 +170,8 @@ describe('posts and Switch to DM', () => {
     const agent = brand.page;
     await agent.goto(`${BASE}/i/insights`);
     await see(agent.locator('.tile', { hasText: 'CSAT' }).getByText('100%'));
+    // Counts read as words do: one click, not "1 clicks".
+    await see(agent.locator('.tile', { hasText: 'Card click-through' }).getByText(/^1 click · \d+ seen · 1 conversation$/));
     await see(agent.locator('.bars li', { hasText: 'Switch to DM' }));
     await see(agent.locator('.columns li', { hasText: '100%' }));
     for (const [viewport, scheme, name] of [

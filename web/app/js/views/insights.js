@@ -5,6 +5,9 @@
 import { get } from '../api.js';
 import { h } from '../dom.js';
 
+/** `n` and its noun: "1 click", "2 clicks". */
+const counted = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 const SOURCE_NAMES = {
   direct: 'Wrote directly',
   deep_link: 'DM link',
@@ -53,8 +56,8 @@ function draw(x, csat) {
     tile('Conversations started', x.conversations_started.total),
     tile('Messages received', x.messages.received, `${x.messages.sent} sent`),
     tile('First response, median', seconds(x.first_response.median_seconds), `p90 ${seconds(x.first_response.p90_seconds)} · ${x.first_response.unanswered} unanswered`),
-    tile('Button clicks', x.buttons.clicks, `on ${x.buttons.buttons} buttons`),
-    tile('Card click-through', pct(x.cards.click_through), `${x.cards.clicks} clicks · ${x.cards.impressions} seen · ${x.cards.conversations} conversations`),
+    tile('Button clicks', x.buttons.clicks, `on ${counted(x.buttons.buttons, 'button')}`),
+    tile('Card click-through', pct(x.cards.click_through), `${counted(x.cards.clicks, 'click')} · ${x.cards.impressions} seen · ${counted(x.cards.conversations, 'conversation')}`),
     tile('CSAT', pct(x.csat), x.nps === null || x.nps === undefined ? 'NPS —' : `NPS ${x.nps}`));
   const sources = Object.entries(x.conversations_started.by_source);
   const most = Math.max(1, ...sources.map(([, n]) => n));

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::admission::Rule;
+use crate::auth::{AuthFailure, Scope};
 use crate::model::AllowDmsFrom;
 
 /// A field-level validation failure: which field, and what is wrong with it, in words a
@@ -18,14 +19,25 @@ pub struct Invalid {
 pub enum Error {
     #[error("{}: {}", .0.field, .0.message)]
     Invalid(Invalid),
+    /// Text over its length limit: invalid, told apart because surfaces name it (v1.1's
+    /// 354 for a message's text).
+    #[error("{}: {}", .0.field, .0.message)]
+    TooLong(Invalid),
     #[error("authentication required")]
     Unauthenticated,
     #[error("invalid screen name or password")]
     BadCredentials,
+    /// A credential presented to a Twitter-compatible API that authenticates no one, and
+    /// why.
+    #[error("could not authenticate you: {0}")]
+    Unauthorized(AuthFailure),
+    /// An app's grant lacks the scope the route needs.
+    #[error("this token lacks the {} scope", .0.name())]
+    MissingScope(Scope),
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(Thing),
     #[error("{0}")]
     Conflict(&'static str),
     /// A field that refers to something (a message to reply to, an upload to attach) names
@@ -99,6 +111,58 @@ pub enum Error {
     Internal(String),
 }
 
+/// What was not found: each surface names it its own way (v1.1 code 50 for a user, 34
+/// otherwise; v2's `resource_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thing {
+    User,
+    Conversation,
+    Message,
+    Link,
+    Media,
+    Participant,
+    WelcomeMessage,
+    Post,
+    FeedbackRequest,
+    CustomProfile,
+    Card,
+    Avatar,
+    App,
+    Token,
+    Thumbnail,
+    AuthorizedApp,
+}
+
+impl Thing {
+    /// In words, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Thing::User => "user",
+            Thing::Conversation => "conversation",
+            Thing::Message => "message",
+            Thing::Link => "link",
+            Thing::Media => "media",
+            Thing::Participant => "participant",
+            Thing::WelcomeMessage => "welcome message",
+            Thing::Post => "post",
+            Thing::FeedbackRequest => "feedback request",
+            Thing::CustomProfile => "custom profile",
+            Thing::Card => "card",
+            Thing::Avatar => "avatar",
+            Thing::App => "app",
+            Thing::Token => "token",
+            Thing::Thumbnail => "thumbnail",
+            Thing::AuthorizedApp => "authorized app",
+        }
+    }
+}
+
+impl std::fmt::Display for Thing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
 /// Why a recipient's setting refused a sender, in the words of the setting.
 fn not_accepting(setting: AllowDmsFrom) -> &'static str {
     match setting {
@@ -141,6 +205,7 @@ impl Error {
     pub fn invalid_detail(&self) -> Option<&Invalid> {
         match self {
             Error::Invalid(i)
+            | Error::TooLong(i)
             | Error::UnsupportedMedia(i)
             | Error::MediaMismatch(i)
             | Error::InvalidMedia(i)

@@ -189,7 +189,7 @@ impl ConversationId {
             return Ok(id);
         }
         if Self::is_well_formed(s) {
-            return Err(crate::Error::NotFound("conversation"));
+            return Err(crate::Error::NotFound(crate::error::Thing::Conversation));
         }
         Err(crate::Error::invalid(
             field,

@@ -15,6 +15,7 @@
 //! - [`error`]: every refusal, independent of any HTTP surface.
 
 pub mod admission;
+pub mod auth;
 pub mod avatar;
 pub mod cards;
 pub mod entities;

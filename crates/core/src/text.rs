@@ -151,10 +151,10 @@ pub fn free_text(field: &str, raw: &str, max: usize) -> Result<String> {
 fn check_length(field: &str, text: &str, max: usize) -> Result<()> {
     let len = text.chars().count();
     if len > max {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} characters, got {len}"),
-        ));
+        return Err(Error::TooLong(crate::Invalid {
+            field: field.into(),
+            message: format!("must be at most {max} characters, got {len}"),
+        }));
     }
     Ok(())
 }

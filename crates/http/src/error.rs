@@ -40,9 +40,11 @@ pub struct ErrorDetail {
 /// Every domain error, mapped once: status and native code.
 pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
     match e {
-        Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+        Error::Invalid(_) | Error::TooLong(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
         Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+        Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        Error::MissingScope(_) => (StatusCode::FORBIDDEN, "missing_scope"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

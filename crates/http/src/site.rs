@@ -17,6 +17,8 @@ pub struct Site {
     /// `scheme://host[:port]`, lowercased, default port left out.
     public_origin: Option<String>,
     trusted_proxies: Vec<IpNet>,
+    /// This server speaks HTTPS itself: a request not through a proxy came over it.
+    serves_tls: bool,
 }
 
 impl Site {
@@ -44,7 +46,17 @@ impl Site {
         Ok(Site {
             public_origin,
             trusted_proxies,
+            serves_tls: false,
         })
+    }
+
+    /// The same site, served over HTTPS directly when `tls` (`server.tls_cert`).
+    #[must_use]
+    pub fn serving_tls(self, tls: bool) -> Site {
+        Site {
+            serves_tls: tls,
+            ..self
+        }
     }
 
     /// The origin the browser used for this request, if it can be told.
@@ -61,7 +73,8 @@ impl Site {
                 .and_then(|v| v.split(',').next())
                 .map(str::trim)
         };
-        let scheme = forwarded("x-forwarded-proto").unwrap_or("http");
+        let served = if self.serves_tls { "https" } else { "http" };
+        let scheme = forwarded("x-forwarded-proto").unwrap_or(served);
         let host =
             forwarded("x-forwarded-host").or_else(|| headers.get(header::HOST)?.to_str().ok())?;
         public_origin(&format!("{scheme}://{host}"))

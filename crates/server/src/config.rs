@@ -54,6 +54,10 @@ pub struct ServerConfig {
     /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-*` headers are
     /// believed; anyone else's are ignored.
     pub trusted_proxies: Vec<String>,
+    /// PEM files of the certificate chain and its private key: with both set, the server
+    /// speaks HTTPS only (Twitter's client libraries need it). Empty: plain HTTP.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -71,11 +75,24 @@ impl Default for ServerConfig {
             metrics_token: String::new(),
             public_url: String::new(),
             trusted_proxies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
 
 impl ServerConfig {
+    /// The TLS acceptor `tls_cert` and `tls_key` make; neither set is plain HTTP, one alone
+    /// is a mistake worth stopping for.
+    pub fn tls(&self) -> anyhow::Result<Option<tokio_rustls::TlsAcceptor>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => crate::listener::tls::acceptor(cert, key).map(Some),
+            (Some(_), None) => anyhow::bail!("server.tls_cert is set without server.tls_key"),
+            (None, Some(_)) => anyhow::bail!("server.tls_key is set without server.tls_cert"),
+        }
+    }
+
     /// The listener's limits; the total is capped by the process's open-file limit.
     pub fn connection_limits(&self) -> crate::listener::ConnectionLimits {
         let nofile = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(u64::MAX, |(soft, _)| soft);
@@ -180,6 +197,9 @@ pub struct AuthConfig {
     pub login_free_failures_per_account: u32,
     pub login_free_failures_per_address: u32,
     pub login_longest_wait_secs: u64,
+    /// 32 bytes in base64 (`openssl rand -base64 32`) that seal the secrets of developer
+    /// apps in the database. Empty: the server makes a key and keeps it in the database.
+    pub secret_key: String,
 }
 
 impl Default for AuthConfig {
@@ -193,11 +213,22 @@ impl Default for AuthConfig {
             login_free_failures_per_account: login.free_per_account,
             login_free_failures_per_address: login.free_per_address,
             login_longest_wait_secs: login.longest_wait.as_secs(),
+            secret_key: String::new(),
         }
     }
 }
 
 impl AuthConfig {
+    /// `secret_key`, read; `None` when it is left empty.
+    pub fn secret_key(&self) -> anyhow::Result<Option<[u8; postern_service::secrets::KEY_LEN]>> {
+        match self.secret_key.trim() {
+            "" => Ok(None),
+            raw => postern_service::secrets::parse_key("auth.secret_key", raw)
+                .map(Some)
+                .map_err(anyhow::Error::msg),
+        }
+    }
+
     pub fn login_limits(&self) -> postern_service::login_guard::LoginLimits {
         postern_service::login_guard::LoginLimits {
             free_per_account: self.login_free_failures_per_account,

@@ -43,6 +43,7 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         session_days: config.auth.session_days,
         login_token_days: config.auth.login_token_days,
         login: config.auth.login_limits(),
+        secret_key: config.auth.secret_key()?,
         ..ServiceConfig::default()
     };
     let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;
@@ -146,6 +147,7 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 
 /// Binds and serves `config` until [`Running::stop`].
 pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<Running> {
+    let tls = config.server.tls()?;
     let services = services(config).await?;
     let listener = TcpListener::bind(config.server.listen)
         .await
@@ -164,14 +166,15 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
                 &config.server.public_url,
                 &config.server.trusted_proxies,
             )
-            .map_err(anyhow::Error::msg)?,
+            .map_err(anyhow::Error::msg)?
+            .serving_tls(tls.is_some()),
         ),
         stopping: rx.clone(),
     };
     let app = postern_http::app(state);
     let sweeper = services.spawn_sweeper(stopped(rx.clone()));
     let limits = config.server.connection_limits();
-    let task = tokio::spawn(listener::serve(listener, app, limits, stopped(rx)));
+    let task = tokio::spawn(listener::serve(listener, tls, app, limits, stopped(rx)));
     Ok(Running {
         addr,
         services,

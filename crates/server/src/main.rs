@@ -47,6 +47,12 @@ enum Command {
         /// Per-user send limits; `off` for load tests.
         #[arg(long, value_enum)]
         rate_limits: Option<Switch>,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long)]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long)]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// Create or upgrade the database, then exit.
     Migrate,
@@ -127,7 +133,11 @@ fn main() -> anyhow::Result<()> {
         Command::Serve {
             listen,
             rate_limits,
+            tls_cert,
+            tls_key,
         } => {
+            config.server.tls_cert = tls_cert.or(config.server.tls_cert);
+            config.server.tls_key = tls_key.or(config.server.tls_key);
             if let Some(addr) = listen {
                 config.server.listen = addr;
             }

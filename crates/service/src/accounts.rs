@@ -1,6 +1,7 @@
 //! Registration, login, profiles and settings (SPEC §3.1).
 
 use chrono::Utc;
+use postern_core::error::Thing;
 use postern_core::limits::{DESCRIPTION_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN};
 use postern_core::model::{Settings, User};
 use postern_core::{Error, Result, UserId, limits, text};
@@ -88,19 +89,22 @@ impl Services {
     }
 
     pub(crate) async fn user_with_settings(&self, id: UserId) -> Result<UserWithSettings> {
-        self.store.user(id).await?.ok_or(Error::NotFound("user"))
+        self.store
+            .user(id)
+            .await?
+            .ok_or(Error::NotFound(Thing::User))
     }
 
     pub async fn user_by_screen_name(&self, screen_name: &str) -> Result<User> {
         // No account can have a name outside the rules, so none is looked for.
         if text::screen_name(screen_name).is_err() {
-            return Err(Error::NotFound("user"));
+            return Err(Error::NotFound(Thing::User));
         }
         self.store
             .user_by_screen_name(screen_name)
             .await?
             .map(|u| self.present(u))
-            .ok_or(Error::NotFound("user"))
+            .ok_or(Error::NotFound(Thing::User))
     }
 
     pub async fn search_users(&self, q: &str, limit: usize) -> Result<Vec<User>> {

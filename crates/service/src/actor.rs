@@ -28,6 +28,8 @@ pub enum Agent {
     Session,
     /// A program holding one of the account's access tokens: a bot, a script, a client.
     Token,
+    /// A developer app the account authorized, through the Twitter-compatible APIs.
+    App(ObjectId),
 }
 
 impl Actor {
@@ -56,6 +58,7 @@ impl Caller {
             agent: match self.credential {
                 Credential::Cookie { .. } => Agent::Session,
                 Credential::Bearer => Agent::Token,
+                Credential::App { app, .. } => Agent::App(app),
             },
             profile: None,
         }

@@ -2,6 +2,7 @@
 //! are random secrets of which only a SHA-256 hash is stored, so a leaked database holds no
 //! usable credential.
 
+use postern_core::error::Thing;
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -24,6 +25,12 @@ pub enum Credential {
     Bearer,
     /// The browser session cookie; unsafe methods must echo `csrf` in a header.
     Cookie { csrf: String },
+    /// A developer app acting for the user with a grant they gave it (OAuth 1.0a or 2.0),
+    /// within its scopes.
+    App {
+        app: ObjectId,
+        scopes: postern_core::auth::Scopes,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,7 +231,7 @@ impl Services {
         let token = tokens
             .into_iter()
             .find(|t| t.id == id)
-            .ok_or(Error::NotFound("token"))?;
+            .ok_or(Error::NotFound(Thing::Token))?;
         self.tokens.entries.remove(&token.hash);
         self.store.delete_token(user, id).await?;
         Ok(())

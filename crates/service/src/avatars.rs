@@ -4,6 +4,7 @@
 
 use futures::TryStreamExt;
 use postern_core::avatar::Avatar;
+use postern_core::error::Thing;
 use postern_core::media::UploadState;
 use postern_core::model::User;
 use postern_core::{Error, Invalid, MediaId, Result, UserId};
@@ -53,7 +54,7 @@ impl Services {
             .media
             .get(media_id, Rendition::Original, None)
             .await?
-            .ok_or(Error::NotFound("media"))?;
+            .ok_or(Error::NotFound(Thing::Media))?;
         let bytes = read_all(original).await?;
         let sides = {
             // Decoding takes a core and memory: it queues with upload checks.
@@ -86,7 +87,7 @@ impl Services {
         self.media
             .get_avatar(avatar, side)
             .await?
-            .ok_or(Error::NotFound("avatar"))
+            .ok_or(Error::NotFound(Thing::Avatar))
     }
 
     async fn store_avatar(&self, avatar: &Avatar, sides: Vec<(u32, Vec<u8>)>) -> Result<()> {

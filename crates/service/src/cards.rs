@@ -8,6 +8,7 @@ use postern_core::cards::{
     CARD_BUTTONS_MAX, CARD_HEADLINE_MAX, CARD_LABEL_MAX, CARD_NAME_MAX, CardButton, CardStats,
     DmCard, ShownCardButton, card_link,
 };
+use postern_core::error::Thing;
 use postern_core::parts::Cta;
 use postern_core::{Error, Invalid, MediaId, ObjectId, Result, UserId, text};
 use postern_store::cold::{ColdRow, Statement, int, text as text_cell};
@@ -139,7 +140,7 @@ impl Services {
             .live_card(id)
             .await?
             .filter(|c| c.owner == me)
-            .ok_or(Error::NotFound("card"))?;
+            .ok_or(Error::NotFound(Thing::Card))?;
         let stats = self.card_stats(&card).await?;
         self.shown_card(card, Some(stats)).await
     }
@@ -160,7 +161,7 @@ impl Services {
             )])
             .await?;
         if done.first().is_none_or(Vec::is_empty) {
-            return Err(Error::NotFound("card"));
+            return Err(Error::NotFound(Thing::Card));
         }
         Ok(())
     }
@@ -208,8 +209,14 @@ impl Services {
     /// `GET /l/c{card}.{position}`: counts a click on a card's button and opens the
     /// conversation with its owner, on the button's welcome message, from the card.
     pub(crate) async fn card_click(&self, id: ObjectId, position: usize) -> Result<ClickTarget> {
-        let card = self.live_card(id).await?.ok_or(Error::NotFound("link"))?;
-        let button = card.buttons.get(position).ok_or(Error::NotFound("link"))?;
+        let card = self
+            .live_card(id)
+            .await?
+            .ok_or(Error::NotFound(Thing::Link))?;
+        let button = card
+            .buttons
+            .get(position)
+            .ok_or(Error::NotFound(Thing::Link))?;
         self.store
             .cold()
             .run(vec![Statement::new(

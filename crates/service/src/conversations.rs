@@ -1,5 +1,6 @@
 //! Conversations (SPEC §3.4): the inbox, groups, membership, per-participant state.
 
+use postern_core::error::Thing;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
@@ -43,7 +44,7 @@ impl Services {
         self.store
             .participant(id, me)
             .await?
-            .ok_or(Error::NotFound("conversation"))
+            .ok_or(Error::NotFound(Thing::Conversation))
     }
 
     pub(crate) async fn active_member(
@@ -66,7 +67,7 @@ impl Services {
     ) -> Result<Vec<UserId>> {
         let members = self.store.participants(id).await?;
         match members.iter().find(|p| p.user_id == me) {
-            None => return Err(Error::NotFound("conversation")),
+            None => return Err(Error::NotFound(Thing::Conversation)),
             Some(p) if !p.active => return Err(Error::Forbidden(NOT_A_PARTICIPANT)),
             Some(_) => {}
         }
@@ -104,7 +105,7 @@ impl Services {
         } else {
             None
         };
-        found.ok_or(Error::NotFound("message"))
+        found.ok_or(Error::NotFound(Thing::Message))
     }
 
     pub async fn inbox(
@@ -139,12 +140,12 @@ impl Services {
             .store
             .inbox_entry(id, me)
             .await?
-            .ok_or(Error::NotFound("conversation"))?;
+            .ok_or(Error::NotFound(Thing::Conversation))?;
         self.views(me, vec![entry])
             .await?
             .into_iter()
             .next()
-            .ok_or(Error::NotFound("conversation"))
+            .ok_or(Error::NotFound(Thing::Conversation))
     }
 
     /// The other people of the viewer's one-to-one conversations among `entries` whose read
@@ -266,7 +267,7 @@ impl Services {
                 .await?
                 .into_iter()
                 .next()
-                .ok_or(Error::NotFound("conversation"));
+                .ok_or(Error::NotFound(Thing::Conversation));
         }
         // Only a pair that may write gets a conversation to write in; a refusal names its rule.
         self.admit(me, other).await?;
@@ -322,7 +323,7 @@ impl Services {
             self.store
                 .user(*other)
                 .await?
-                .ok_or(Error::NotFound("user"))?;
+                .ok_or(Error::NotFound(Thing::User))?;
             members.push((
                 *other,
                 self.admit(me, *other)
@@ -391,7 +392,7 @@ impl Services {
         self.store
             .user(user)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Thing::User))?;
         let active = self.active_ids(id).await?;
         if active.contains(&user) {
             return Err(Error::Conflict("already a participant"));

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use postern_core::avatar::Avatar;
+use postern_core::error::Thing;
 use postern_core::parts::{CustomProfile, PROFILE_NAME_MAX, ProfileStamp};
 use postern_core::{Error, Invalid, MediaId, ObjectId, Result, UserId, text};
 use postern_store::cold::{ColdRow, Statement, int, opt_text, text as text_cell};
@@ -89,7 +90,7 @@ impl Services {
             .await?;
         rows.first()
             .map(profile)
-            .ok_or(Error::NotFound("custom profile"))?
+            .ok_or(Error::NotFound(Thing::CustomProfile))?
     }
 
     /// `DELETE /custom_profiles/{id}`: no more sends as it; messages sent as it keep it (and
@@ -105,7 +106,7 @@ impl Services {
             )])
             .await?;
         if deleted.first().is_none_or(Vec::is_empty) {
-            return Err(Error::NotFound("custom profile"));
+            return Err(Error::NotFound(Thing::CustomProfile));
         }
         Ok(())
     }

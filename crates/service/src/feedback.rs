@@ -3,6 +3,7 @@
 //! once and never changed, whether given on the survey card or as a plain number in reply;
 //! results by period, agent (custom profile) and external id.
 
+use postern_core::error::Thing;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -146,7 +147,7 @@ impl Services {
         rows.first()
             .map(request_row)
             .transpose()?
-            .ok_or(Error::NotFound("feedback request"))
+            .ok_or(Error::NotFound(Thing::FeedbackRequest))
     }
 
     /// `POST /feedback_requests/{id}/response`: the person asked answers, once.
@@ -159,7 +160,7 @@ impl Services {
     ) -> Result<FeedbackRequest> {
         let request = self.feedback_request(me, id).await?;
         if request.recipient_id != me {
-            return Err(Error::NotFound("feedback request"));
+            return Err(Error::NotFound(Thing::FeedbackRequest));
         }
         let scores = request.kind.scores();
         if !scores.contains(&score) {

@@ -1,5 +1,6 @@
 //! The social graph (SPEC §3.2) and who may message whom (SPEC §3.3).
 
+use postern_core::error::Thing;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -44,7 +45,7 @@ impl Services {
         self.store
             .user(other)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Thing::User))?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! and click counts.
 
 use chrono::Utc;
+use postern_core::error::Thing;
 use postern_core::feedback::SurveyPart;
 use postern_core::ids::UserId;
 use postern_core::model::{ConversationEvent, Message};
@@ -393,7 +394,7 @@ impl Services {
             return self.card_click(card, position).await;
         }
         let (id, message, position, token) =
-            parse_button_link(link).ok_or(Error::NotFound("link"))?;
+            parse_button_link(link).ok_or(Error::NotFound(Thing::Link))?;
         let rows = self
             .store
             .cold()
@@ -402,23 +403,23 @@ impl Services {
                 vec![text(id.as_str()), int(message.0)],
             ))
             .await?;
-        let row = rows.first().ok_or(Error::NotFound("link"))?;
+        let row = rows.first().ok_or(Error::NotFound(Thing::Link))?;
         let owner = UserId(row.int(1)?);
         let parts: Parts = row
             .opt_text(0)
             .ok()
             .flatten()
             .and_then(|j| serde_json::from_str(&j).ok())
-            .ok_or(Error::NotFound("link"))?;
+            .ok_or(Error::NotFound(Thing::Link))?;
         let button = parts
             .ctas
             .get(position)
             .filter(|b| b.token == token)
-            .ok_or(Error::NotFound("link"))?;
+            .ok_or(Error::NotFound(Thing::Link))?;
         let target = match &button.cta {
             // Re-checked on the way out, whatever was stored.
             Cta::Url { url, .. } if is_web_url(url) => ClickTarget::Web(url.clone()),
-            Cta::Url { .. } => return Err(Error::NotFound("link")),
+            Cta::Url { .. } => return Err(Error::NotFound(Thing::Link)),
             other => ClickTarget::Local(other.target()),
         };
         let mut counts = vec![Statement::new(

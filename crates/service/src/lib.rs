@@ -2,6 +2,8 @@
 //! API, the Twitter adapters, the web app) calls these and nothing else.
 //!
 //! - [`auth`]: passwords, sessions, personal access tokens; who is calling.
+//! - [`apps`]: developer apps, their keys, and the grants people give them.
+//! - [`secrets`]: sealing the app secrets a signature needs back.
 //! - [`actor`]: who a call acts for, who or what is acting, and the profile it speaks as.
 //! - [`accounts`]: registration, login, profiles, settings.
 //! - [`avatars`]: a person's picture, cut square from one of their uploads.
@@ -27,6 +29,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod apps;
 pub mod auth;
 pub mod avatars;
 pub mod cards;
@@ -42,6 +45,7 @@ pub mod media;
 pub mod messages;
 pub mod posts;
 pub mod rate;
+pub mod secrets;
 pub mod stream;
 pub mod support;
 pub mod sweeper;
@@ -79,6 +83,9 @@ pub struct ServiceConfig {
     pub sweep_every: Duration,
     /// The time for support hours: real, unless a test stands it still.
     pub clock: clock::Clock,
+    /// The key app secrets are sealed with (`auth.secret_key`); unset, one the database
+    /// keeps.
+    pub secret_key: Option<[u8; secrets::KEY_LEN]>,
 }
 
 impl Default for ServiceConfig {
@@ -93,6 +100,7 @@ impl Default for ServiceConfig {
             login: login_guard::LoginLimits::default(),
             sweep_every: Duration::from_secs(5 * 60),
             clock: clock::Clock::default(),
+            secret_key: None,
         }
     }
 }
@@ -106,6 +114,8 @@ pub struct Services {
     pub(crate) config: ServiceConfig,
     pub(crate) rate: rate::SendLimits,
     pub(crate) tokens: auth::TokenCache,
+    pub(crate) app_cache: apps::AppCache,
+    pub(crate) sealer: tokio::sync::OnceCell<secrets::Sealer>,
     pub(crate) login_guard: login_guard::LoginGuard,
     /// Streams open on this node, per user (see `limits.streams_per_user`).
     pub(crate) open_streams: dashmap::DashMap<postern_core::UserId, usize>,
@@ -138,6 +148,8 @@ impl Services {
             config,
             rate,
             tokens: auth::TokenCache::default(),
+            app_cache: apps::AppCache::default(),
+            sealer: tokio::sync::OnceCell::new(),
             login_guard,
             open_streams: dashmap::DashMap::new(),
             hashing: tokio::sync::Semaphore::new(cores),

@@ -8,6 +8,7 @@
 use bytes::Bytes;
 use chrono::Utc;
 use futures::{Stream, StreamExt};
+use postern_core::error::Thing;
 use postern_core::media::{MediaCategory, MediaType, MediaUpload, UploadPart, UploadState};
 use postern_core::{Error, Invalid, MediaId, Result, UserId};
 use postern_media::content::{self, Checked};
@@ -226,7 +227,7 @@ impl Services {
             .store
             .media(id)
             .await?
-            .ok_or(Error::NotFound("media"))?;
+            .ok_or(Error::NotFound(Thing::Media))?;
         Ok(done.upload(Vec::new()))
     }
 
@@ -304,7 +305,7 @@ impl Services {
     async fn own_media(&self, me: UserId, id: MediaId) -> Result<MediaRecord> {
         match self.store.media(id).await? {
             Some(r) if r.owner_id == me => Ok(r),
-            _ => Err(Error::NotFound("media")),
+            _ => Err(Error::NotFound(Thing::Media)),
         }
     }
 
@@ -387,14 +388,14 @@ impl Services {
             .media(id)
             .await?
             .filter(|r| r.state == UploadState::Ready)
-            .ok_or(Error::NotFound("media"))?;
+            .ok_or(Error::NotFound(Thing::Media))?;
         // Whether it may be seen comes first: telling an outsider "no thumbnail" would tell
         // them the media exists.
         if !self.may_see_media(me, &record).await? {
-            return Err(Error::NotFound("media"));
+            return Err(Error::NotFound(Thing::Media));
         }
         if rendition == Rendition::Thumbnail && !record.has_thumbnail {
-            return Err(Error::NotFound("thumbnail"));
+            return Err(Error::NotFound(Thing::Thumbnail));
         }
         Ok(record)
     }
@@ -422,7 +423,7 @@ impl Services {
         self.media
             .get(record.id, rendition, range)
             .await?
-            .ok_or(Error::NotFound("media"))
+            .ok_or(Error::NotFound(Thing::Media))
     }
 
     /// Removes media past its expiry that no message carries, with its bytes; returns how

@@ -1,6 +1,7 @@
 //! Messages (SPEC §3.5): sending with admission, limits and idempotency; history; edits,
 //! deletes, reactions; read receipts and typing; search.
 
+use postern_core::error::Thing;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -125,7 +126,7 @@ impl Services {
         let me = actor.account;
         let audience = match (id.partner_of(me), id.is_group()) {
             (Some(other), _) => Audience::OneToOne(other),
-            (None, false) => return Err(Error::NotFound("conversation")),
+            (None, false) => return Err(Error::NotFound(Thing::Conversation)),
             (None, true) => Audience::Group(self.audience_as_member(me, id).await?),
         };
         self.send(actor, id.clone(), audience, draft).await
@@ -333,7 +334,7 @@ impl Services {
             ConversationEvent::Message(_) => {
                 Err(Error::Forbidden("only the sender can change a message"))
             }
-            _ => Err(Error::NotFound("message")),
+            _ => Err(Error::NotFound(Thing::Message)),
         }
     }
 
@@ -414,7 +415,7 @@ impl Services {
             ConversationEvent::Message(_) => {
                 return Err(Error::Conflict("the message was deleted"));
             }
-            _ => return Err(Error::NotFound("message")),
+            _ => return Err(Error::NotFound(Thing::Message)),
         };
         let emoji = match edit {
             ReactionEdit::Set(e) => Some(e),

@@ -3,6 +3,7 @@
 //! Posts are a cold table (postern_store::cold), their words in each backend's full-text
 //! index through `ColdSql::search`.
 
+use postern_core::error::Thing;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -128,7 +129,7 @@ impl Services {
             ))
             .await?;
         let mut posts = self.shown(viewer, &rows).await?;
-        posts.pop().ok_or(Error::NotFound("post"))
+        posts.pop().ok_or(Error::NotFound(Thing::Post))
     }
 
     /// `DELETE /posts/{id}`: the author's own; it leaves mentions pages and search.
@@ -153,7 +154,7 @@ impl Services {
             ])
             .await?;
         if done.first().is_none_or(Vec::is_empty) {
-            return Err(Error::NotFound("post"));
+            return Err(Error::NotFound(Thing::Post));
         }
         // The post is gone either way; its words go from the index next.
         self.store

@@ -2,6 +2,7 @@
 //! user object says, the away message sent once per closed period, and what support changes
 //! elsewhere (who may write: everyone, into the primary box; no daily send limit).
 
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, User};
 use postern_core::parts::Parts;
 use postern_core::support::SupportSettings;
@@ -43,7 +44,7 @@ impl Services {
             )])
             .await?;
         if updated.first().is_none_or(Vec::is_empty) {
-            return Err(Error::NotFound("user"));
+            return Err(Error::NotFound(Thing::User));
         }
         Ok(settings)
     }

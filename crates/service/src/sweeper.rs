@@ -51,6 +51,11 @@ impl Services {
                     Ok(removed) => tracing::info!(removed, "removed expired tokens"),
                     Err(e) => tracing::warn!(error = %e, "removing expired tokens failed"),
                 }
+                match services.sweep_nonces(Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::debug!(removed, "forgot old OAuth nonces"),
+                    Err(e) => tracing::warn!(error = %e, "forgetting old OAuth nonces failed"),
+                }
                 match services.sweep_expired_media(Utc::now()).await {
                     Ok(0) => {}
                     Ok(swept) => tracing::info!(swept, "removed expired media"),

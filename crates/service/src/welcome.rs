@@ -4,6 +4,7 @@
 //! the first time since deleting the conversation, or after a week without messages.
 
 use chrono::{DateTime, Utc};
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, InboxBox};
 use postern_core::parts::Parts;
 use postern_core::welcome::{
@@ -81,7 +82,7 @@ impl Services {
             .await?;
         rows.first()
             .map(welcome)
-            .ok_or(Error::NotFound("welcome message"))?
+            .ok_or(Error::NotFound(Thing::WelcomeMessage))?
     }
 
     /// `PATCH /welcome_messages/{id}`: a new name, or new message data (replaced whole, as
@@ -135,7 +136,7 @@ impl Services {
             ])
             .await?;
         if done.first().is_none_or(Vec::is_empty) {
-            return Err(Error::NotFound("welcome message"));
+            return Err(Error::NotFound(Thing::WelcomeMessage));
         }
         Ok(())
     }

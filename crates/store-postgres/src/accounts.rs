@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use postern_core::avatar::Avatar;
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
 use postern_store::rows::USER_COL_COUNT;
@@ -148,7 +149,7 @@ impl AccountStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .db()?
-        .ok_or(Error::NotFound("user"))?;
+        .ok_or(Error::NotFound(Thing::User))?;
         rows::user(&row).db()
     }
 
@@ -173,7 +174,7 @@ impl AccountStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .db()?
-        .ok_or(Error::NotFound("user"))?;
+        .ok_or(Error::NotFound(Thing::User))?;
         let replaced: Option<String> = row.try_get("replaced").db()?;
         Ok((
             rows::user(&row).db()?,
@@ -194,7 +195,7 @@ impl AccountStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .db()?
-        .ok_or(Error::NotFound("user"))?;
+        .ok_or(Error::NotFound(Thing::User))?;
         settings(&row, 0).db()
     }
 
@@ -207,7 +208,7 @@ impl AccountStore for PostgresStore {
             .db()?
             .rows_affected();
         if n == 0 {
-            Err(Error::NotFound("user"))
+            Err(Error::NotFound(Thing::User))
         } else {
             Ok(())
         }

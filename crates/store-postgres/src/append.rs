@@ -6,6 +6,7 @@
 //! it is not above the conversation's last event; the send is then rendered again with an id
 //! taken under the conversation's lock (the message's stream events carry its id).
 
+use postern_core::error::Thing;
 use std::sync::Arc;
 
 use postern_core::insights::Tally;
@@ -87,7 +88,7 @@ impl Prepared<'_> {
     async fn call_locked(&self, store: &PostgresStore, tx: &mut PgConnection) -> Result<Appended> {
         let last = lock(tx, &self.new.conversation_id)
             .await?
-            .ok_or(Error::NotFound("conversation"))?;
+            .ok_or(Error::NotFound(Thing::Conversation))?;
         self.call(store, tx, next_event_id(&store.ids, last))
             .await?
             .ok_or_else(|| Error::internal("an id taken under the conversation's lock was refused"))
@@ -163,7 +164,7 @@ impl Prepared<'_> {
                 return Err(Error::internal("an idempotency key without its message"));
             }
             ("retry", _, _) => return Ok(None),
-            ("missing", _, _) => return Err(Error::NotFound("conversation")),
+            ("missing", _, _) => return Err(Error::NotFound(Thing::Conversation)),
             _ => return Err(Error::internal(format!("append_message: {outcome}?"))),
         };
         Ok(Some(appended))

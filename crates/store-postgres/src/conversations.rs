@@ -1,6 +1,7 @@
 //! Conversations, membership and each member's private state; the inbox.
 
 use async_trait::async_trait;
+use postern_core::error::Thing;
 use postern_core::model::{ConversationEvent, InboxBox};
 use postern_core::stream::Delivery;
 use postern_core::{ConversationId, Error, IdGenerator, Result, UserId};
@@ -157,7 +158,7 @@ async fn require_conversation(
 ) -> Result<ConversationRecord> {
     rows::conversation_by_id(c, id)
         .await?
-        .ok_or(Error::NotFound("conversation"))
+        .ok_or(Error::NotFound(Thing::Conversation))
 }
 
 fn record_membership(outbox: &mut Outbox, notify: &[UserId], event: &ConversationEvent) {
@@ -368,7 +369,7 @@ impl ConversationStore for PostgresStore {
         let mut tx = self.begin().await?;
         let last = lock(&mut tx, conversation)
             .await?
-            .ok_or(Error::NotFound("conversation"))?;
+            .ok_or(Error::NotFound(Thing::Conversation))?;
         let (id, at) = (next_event_id(ids, last), now_ms());
         let users: Vec<UserId> = members.iter().map(|(u, _)| *u).collect();
         for (member, inbox) in &members {
@@ -408,7 +409,7 @@ impl ConversationStore for PostgresStore {
         // No conversation means no membership to end: the same answer as SQLite gives.
         let last = lock(&mut tx, conversation)
             .await?
-            .ok_or(Error::NotFound("participant"))?;
+            .ok_or(Error::NotFound(Thing::Participant))?;
         let (id, at) = (next_event_id(ids, last), now_ms());
         let leave = EventRow::membership(conversation, KIND_LEAVE, user, &[user], at);
         insert_event(&mut tx, id, leave).await?;
@@ -424,7 +425,7 @@ impl ConversationStore for PostgresStore {
         .db()?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("participant"));
+            return Err(Error::NotFound(Thing::Participant));
         }
         touch_members(&mut tx, conversation, id, user, false).await?;
         member_count(&mut tx, conversation).await?;
@@ -493,7 +494,7 @@ impl ConversationStore for PostgresStore {
         .db()?;
         let me = rows::participant_of(&mut tx, id, user)
             .await?
-            .ok_or(Error::NotFound("conversation"))?;
+            .ok_or(Error::NotFound(Thing::Conversation))?;
         let outbox = Outbox::of(&fanout);
         Ok((me, outbox.commit(tx, &self.ids).await?))
     }

@@ -1,6 +1,7 @@
 //! Follows, blocks, mutes, reports, and the facts admission needs.
 
 use async_trait::async_trait;
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, Relationship, ReportTarget, User};
 use postern_core::{ConversationId, Error, Result, UserId};
 use postern_store::rows::{USER_COL_COUNT, support_enabled};
@@ -29,7 +30,7 @@ async fn add_edge(
         .await
         .db()?;
     if !exists {
-        return Err(Error::NotFound("user"));
+        return Err(Error::NotFound(Thing::User));
     }
     let sql = format!(
         "INSERT INTO {table} ({from}, {to}, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
@@ -249,7 +250,7 @@ impl GraphStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .db()?
-        .ok_or(Error::NotFound("user"))?;
+        .ok_or(Error::NotFound(Thing::User))?;
         let count = |i: usize| -> sqlx::Result<u32> {
             Ok(u32::try_from(row.try_get::<i64, _>(i)?).unwrap_or(u32::MAX))
         };

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
+use postern_core::error::Thing;
 use postern_core::model::{ConversationEvent, Message};
 use postern_core::stream::{Delivery, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, Result, UserId};
@@ -194,7 +195,7 @@ impl MessageStore for PostgresStore {
         let mut tx = self.begin().await?;
         rows::load_event(&mut tx, conversation, id)
             .await?
-            .ok_or(Error::NotFound("message"))?;
+            .ok_or(Error::NotFound(Thing::Message))?;
         sqlx::query(
             "INSERT INTO hidden_events (conversation_id, user_id, event_id) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",

@@ -1,6 +1,7 @@
 //! Reading PostgreSQL rows into `postern_store::rows`' column structs, and the lookups
 //! every trait implementation shares. What the columns mean lives in `postern_store::rows`.
 
+use postern_core::error::Thing;
 use std::collections::HashMap;
 
 use postern_core::model::{ConversationEvent, Message, User};
@@ -244,7 +245,7 @@ pub async fn load_message(
 ) -> Result<Message, Error> {
     match load_event(conn, conversation, id).await? {
         Some(ConversationEvent::Message(m)) => Ok(m),
-        _ => Err(Error::NotFound("message")),
+        _ => Err(Error::NotFound(Thing::Message)),
     }
 }
 

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, postern_store::cold::migrations::INSIGHTS),
     // A function again: `append_message` keeps version 16's insights.
     (17, include_str!("schema/0017_append_message_tally.sql")),
+    (18, postern_store::cold::migrations::APPS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

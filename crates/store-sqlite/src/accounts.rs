@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use postern_core::avatar::Avatar;
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, Settings, User};
 use postern_core::{Error, ObjectId, Result, UserId};
 use postern_store::rows::USER_COL_COUNT;
@@ -88,7 +89,7 @@ impl AccountStore for SqliteStore {
                 Error::Conflict(_) => Error::Conflict("screen_name is already taken"),
                 other => other,
             })?;
-            load_user(c, new.id)?.map(|u| u.user).ok_or(Error::NotFound("user"))
+            load_user(c, new.id)?.map(|u| u.user).ok_or(Error::NotFound(Thing::User))
         })
         .await
     }
@@ -159,7 +160,7 @@ impl AccountStore for SqliteStore {
             }
             load_user(c, id)?
                 .map(|u| u.user)
-                .ok_or(Error::NotFound("user"))
+                .ok_or(Error::NotFound(Thing::User))
         })
         .await
     }
@@ -170,14 +171,14 @@ impl AccountStore for SqliteStore {
         avatar: Option<Avatar>,
     ) -> Result<(User, Option<Avatar>)> {
         self.write(move |c| {
-            let before = load_user(c, id)?.ok_or(Error::NotFound("user"))?;
+            let before = load_user(c, id)?.ok_or(Error::NotFound(Thing::User))?;
             let key = avatar.as_ref().map(Avatar::key);
             c.execute(
                 "UPDATE users SET avatar_key = ?1 WHERE id = ?2",
                 (key, id.0),
             )
             .db()?;
-            let after = load_user(c, id)?.ok_or(Error::NotFound("user"))?;
+            let after = load_user(c, id)?.ok_or(Error::NotFound(Thing::User))?;
             Ok((after.user, before.user.avatar))
         })
         .await
@@ -208,7 +209,7 @@ impl AccountStore for SqliteStore {
             }
             load_user(c, id)?
                 .map(|u| u.settings)
-                .ok_or(Error::NotFound("user"))
+                .ok_or(Error::NotFound(Thing::User))
         })
         .await
     }
@@ -222,7 +223,7 @@ impl AccountStore for SqliteStore {
                 )
                 .db()?;
             if n == 0 {
-                Err(Error::NotFound("user"))
+                Err(Error::NotFound(Thing::User))
             } else {
                 Ok(())
             }

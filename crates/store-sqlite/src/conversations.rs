@@ -1,6 +1,7 @@
 //! Conversations, membership and each member's private state; the inbox.
 
 use async_trait::async_trait;
+use postern_core::error::Thing;
 use postern_core::model::{ConversationEvent, InboxBox};
 use postern_core::stream::Delivery;
 use postern_core::{ConversationId, Error, Result, UserId};
@@ -92,7 +93,7 @@ fn member_count(c: &Connection, conversation: &ConversationId) -> Result<()> {
 }
 
 fn require_conversation(c: &Connection, id: &ConversationId) -> Result<ConversationRecord> {
-    rows::conversation_by_id(c, id)?.ok_or(Error::NotFound("conversation"))
+    rows::conversation_by_id(c, id)?.ok_or(Error::NotFound(Thing::Conversation))
 }
 
 /// Everything the inbox shows about one conversation for one member.
@@ -308,7 +309,7 @@ impl ConversationStore for SqliteStore {
                 )
                 .db()?;
             if n == 0 {
-                return Err(Error::NotFound("participant"));
+                return Err(Error::NotFound(Thing::Participant));
             }
             touch_members(c, &conversation, id, user, false)?;
             member_count(c, &conversation)?;
@@ -377,7 +378,7 @@ impl ConversationStore for SqliteStore {
                     &false,
                 )?;
             }
-            let me = rows::participant_of(c, &conversation, user)?.ok_or(Error::NotFound("conversation"))?;
+            let me = rows::participant_of(c, &conversation, user)?.ok_or(Error::NotFound(Thing::Conversation))?;
             Ok((me, fanout::record(c, &fanout)?))
         })
         .await

@@ -1,6 +1,7 @@
 //! Follows, blocks, mutes, reports, and the facts admission needs.
 
 use async_trait::async_trait;
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, Relationship, User};
 use postern_core::{ConversationId, Error, Result, UserId};
 use postern_store::rows::{USER_COL_COUNT, support_enabled};
@@ -29,7 +30,7 @@ fn add_edge(
         .query_row([b.0], |r| r.get(0))
         .db()?;
     if !exists {
-        return Err(Error::NotFound("user"));
+        return Err(Error::NotFound(Thing::User));
     }
     let sql = format!("INSERT OR IGNORE INTO {table} ({from}, {to}, seq) VALUES (?1, ?2, ?3)");
     Ok(c.prepare_cached(&sql).db()?.execute((a.0, b.0, seq)).db()? > 0)
@@ -234,7 +235,7 @@ impl GraphStore for SqliteStore {
                 })
                 .optional()
                 .db()?
-                .ok_or(Error::NotFound("user"))
+                .ok_or(Error::NotFound(Thing::User))
         })
         .await
     }

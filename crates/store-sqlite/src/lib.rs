@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::DM_CARDS,
     postern_store::cold::migrations::FEEDBACK,
     postern_store::cold::migrations::INSIGHTS,
+    postern_store::cold::migrations::APPS,
 ];
 
 pub struct SqliteStore {

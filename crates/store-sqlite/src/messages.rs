@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
+use postern_core::error::Thing;
 use postern_core::insights::Tally;
 use postern_core::model::{ConversationEvent, InboxBox, Message};
 use postern_core::stream::{Delivery, StreamEvent};
@@ -363,7 +364,7 @@ impl MessageStore for SqliteStore {
     ) -> Result<Vec<Delivery>> {
         let conversation = conversation.clone();
         self.write(move |c| {
-            rows::load_event(c, &conversation, id)?.ok_or(Error::NotFound("message"))?;
+            rows::load_event(c, &conversation, id)?.ok_or(Error::NotFound(Thing::Message))?;
             c.execute(
                 "INSERT OR IGNORE INTO hidden_events (user_id, conversation_id, event_id) VALUES (?1, ?2, ?3)",
                 (user.0, conversation.as_str(), id.0),

@@ -36,6 +36,8 @@ pub mod migrations {
     pub const FEEDBACK: &str = include_str!("schema/0007_feedback.sql");
     /// Insights kept as messages are stored (see [`crate::tally`]).
     pub const INSIGHTS: &str = include_str!("schema/0008_insights.sql");
+    /// Developer apps, their keys, who authorized them, OAuth nonces, sealing keys.
+    pub const APPS: &str = include_str!("schema/0009_apps.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

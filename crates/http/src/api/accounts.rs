@@ -160,7 +160,7 @@ async fn current_session(
 ) -> ApiResult<Json<SessionResponse>> {
     let csrf_token = match c.credential {
         Credential::Cookie { csrf } => Some(csrf),
-        Credential::Bearer => None,
+        Credential::Bearer | Credential::App { .. } => None,
     };
     Ok(Json(SessionResponse {
         user: s.services.user(c.user_id).await?,

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use postern_core::avatar::{AVATAR_DEFAULT_SIDE, AVATAR_SIDES, Avatar};
+use postern_core::error::Thing;
 use postern_core::model::User;
 use postern_core::{Error, MediaId};
 use serde::Deserialize;
@@ -67,7 +68,7 @@ async fn avatar(
         let sides = AVATAR_SIDES.map(|s| s.to_string()).join(", ");
         return Err(Error::invalid("size", format!("must be one of {sides}, got {side}")).into());
     }
-    let avatar = Avatar::parse(&key).ok_or(Error::NotFound("avatar"))?;
+    let avatar = Avatar::parse(&key).ok_or(Error::NotFound(Thing::Avatar))?;
     let etag = format!("\"{key}-{side}\"");
     if crate::range::not_modified(&headers, &etag) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();

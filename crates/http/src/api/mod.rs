@@ -2,6 +2,7 @@
 //! render. Every route is collected into the OpenAPI document served at `/openapi.json`.
 
 mod accounts;
+mod apps;
 mod avatars;
 mod cards;
 mod conversations;
@@ -62,6 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(posts::router())
         .merge(cards::router())
         .merge(feedback::router())
+        .merge(apps::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -13,8 +13,10 @@
 //! - `accept` failing (out of file handles) is retried after a pause instead of spinning.
 //!
 //! Each request carries the peer's address (`ConnectInfo<SocketAddr>`) for limits by address.
+//! With a [`tls::acceptor`], every connection is HTTPS ([`tls`]).
 
 pub mod body_rate;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -28,8 +30,10 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use parking_lot::Mutex;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 pub use body_rate::BodyRate;
@@ -43,10 +47,11 @@ pub struct ConnectionLimits {
     pub max_connections_per_ip: usize,
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then stops accepting and waits for
-/// the open connections to finish (the caller bounds that wait).
+/// Serves `app` on `listener` (over TLS with `tls`) until `shutdown` completes, then stops
+/// accepting and waits for the open connections to finish (the caller bounds that wait).
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
@@ -87,18 +92,50 @@ pub async fn serve(
                 request.map(|body| body_rate::limit(axum::body::Body::new(body), rate))
             },
         );
-        let connection = http
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let http = http.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        let handshake_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            // Errors here are the client's (a reset, a timeout): nothing to report.
-            let _ = connection.await;
+            // Errors here are the client's (a reset, a timeout, a failed handshake): nothing
+            // to report.
+            match tls {
+                None => serve_on(&http, watcher, stream, service).await,
+                Some(tls) => {
+                    let handshake = tokio::time::timeout(handshake_timeout, tls.accept(stream));
+                    if let Ok(Ok(stream)) = handshake.await {
+                        serve_on(&http, watcher, stream, service).await;
+                    }
+                }
+            }
             drop(held);
         });
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Serves one connection over any transport (the TLS stream's type differs from TCP's).
+async fn serve_on<S, Io>(
+    http: &auto::Builder<TokioExecutor>,
+    watcher: hyper_util::server::graceful::Watcher,
+    io: Io,
+    service: S,
+) where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<
+            axum::http::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let connection = http
+        .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service))
+        .into_owned();
+    let _ = watcher.watch(connection).await;
 }
 
 /// Answers a connection over a limit with 503 and closes it, without waiting on the client.

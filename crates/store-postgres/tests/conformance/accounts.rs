@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use postern_core::avatar::Avatar;
+use postern_core::error::Thing;
 use postern_core::model::AllowDmsFrom;
 use postern_core::{Error, ObjectId, UserId};
 use postern_store::{NewUser, ProfilePatch, SettingsPatch, TokenKind, TokenRecord};
@@ -119,7 +120,7 @@ async fn profiles_and_settings(h: &Harness) {
         .update_profile(UserId(1), ProfilePatch::default())
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound("user"))),
+        matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
 
@@ -136,7 +137,7 @@ async fn profiles_and_settings(h: &Harness) {
         .update_settings(UserId(1), SettingsPatch::default())
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound("user"))),
+        matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
 
@@ -152,7 +153,7 @@ async fn profiles_and_settings(h: &Harness) {
     );
     let missing = h.store.set_verified(UserId(1), true).await;
     assert!(
-        matches!(missing, Err(Error::NotFound("user"))),
+        matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
 

@@ -1,5 +1,6 @@
 //! Groups, membership, per-participant state and the inbox.
 
+use postern_core::error::Thing;
 use postern_core::model::{ConversationEvent, ConversationKind, InboxBox};
 use postern_core::{ConversationId, Error, ObjectId, UserId};
 use postern_store::{
@@ -95,7 +96,7 @@ async fn groups_and_membership(h: &Harness) {
         )
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound("conversation"))),
+        matches!(missing, Err(Error::NotFound(Thing::Conversation))),
         "{missing:?}"
     );
 
@@ -111,7 +112,7 @@ async fn groups_and_membership(h: &Harness) {
     assert_eq!(carols.left_at_event, Some(leave.id()));
     let twice = h.store.leave(&id, carol, vec![]).await;
     assert!(
-        matches!(twice, Err(Error::NotFound("participant"))),
+        matches!(twice, Err(Error::NotFound(Thing::Participant))),
         "{twice:?}"
     );
     let nowhere = h
@@ -119,7 +120,7 @@ async fn groups_and_membership(h: &Harness) {
         .leave(&ConversationId::group(ObjectId(1)), carol, vec![])
         .await;
     assert!(
-        matches!(nowhere, Err(Error::NotFound("participant"))),
+        matches!(nowhere, Err(Error::NotFound(Thing::Participant))),
         "{nowhere:?}"
     );
 
@@ -161,7 +162,7 @@ async fn groups_and_membership(h: &Harness) {
         .update_participant(&id, stranger, patch, Fanout::default())
         .await;
     assert!(
-        matches!(not_member, Err(Error::NotFound("conversation"))),
+        matches!(not_member, Err(Error::NotFound(Thing::Conversation))),
         "{not_member:?}"
     );
 }

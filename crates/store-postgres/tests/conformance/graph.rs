@@ -1,5 +1,6 @@
 //! Follows, blocks, mutes, reports and admission facts.
 
+use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, InboxBox, ReportTarget};
 use postern_core::{ConversationId, Error, ObjectId, UserId};
 use postern_store::{NewReport, OneToOneSetup, SettingsPatch};
@@ -22,7 +23,7 @@ async fn follows_blocks_and_mutes(h: &Harness) {
     assert!(h.store.follow(bob, alice).await.must("follow back"));
     let missing = h.store.follow(alice, UserId(1)).await;
     assert!(
-        matches!(missing, Err(Error::NotFound("user"))),
+        matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
 
@@ -66,7 +67,7 @@ async fn follows_blocks_and_mutes(h: &Harness) {
     assert!(h.store.unmute(alice, bob).await.must("unmute"));
     let missing = h.store.block(alice, UserId(1)).await;
     assert!(
-        matches!(missing, Err(Error::NotFound("user"))),
+        matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
 }
@@ -178,7 +179,7 @@ async fn admission_facts(h: &Harness) {
     assert!(facts.either_blocks && !facts.recipient_accepted_sender);
     let missing = h.store.admission_inputs(alice, UserId(1)).await;
     assert!(
-        matches!(missing, Err(Error::NotFound("user"))),
+        matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
 }

@@ -1,5 +1,6 @@
 //! Appending (first contact, idempotency), history, edits, deletes, reactions, read marks.
 
+use postern_core::error::Thing;
 use postern_core::model::{ConversationEvent, ConversationKind, InboxBox};
 use postern_core::stream::StreamEvent;
 use postern_core::{ConversationId, Error, EventId, UserId};
@@ -290,7 +291,7 @@ async fn history_pages_both_ways(h: &Harness) {
         .delete_for_me(&id, EventId(1), bob, Fanout::default())
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound("message"))),
+        matches!(missing, Err(Error::NotFound(Thing::Message))),
         "{missing:?}"
     );
 }
@@ -419,7 +420,7 @@ async fn edits_deletes_reactions_and_read_marks(h: &Harness) {
         .set_reaction(&id, EventId(1), bob, None, Fanout::default())
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound("message"))),
+        matches!(missing, Err(Error::NotFound(Thing::Message))),
         "{missing:?}"
     );
 

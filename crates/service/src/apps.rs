@@ -1,0 +1,663 @@
+//! Developer apps (issue 17): the OAuth clients of the Twitter-compatible APIs. An app has
+//! keys as Twitter's developer portal gives them (consumer key and secret for OAuth 1.0a,
+//! client id and secret for OAuth 2.0, an app-only bearer token); a person who authorizes it
+//! gives it a grant, which holds the credentials it acts with and the scopes they allow.
+//!
+//! Secrets a signature needs back are sealed ([`crate::secrets`]); secrets only compared are
+//! hashed. Shown once, when made.
+
+use postern_core::error::Thing;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+use postern_core::auth::{AuthFailure, Scope, Scopes};
+use postern_core::{Error, Invalid, ObjectId, Result, UserId, text};
+use postern_store::cold::{ColdRow, Statement, int, opt_int, opt_text, text as text_cell};
+use rand::RngCore;
+
+use crate::Services;
+use crate::auth::hash_secret;
+
+/// Apps one account may own.
+pub const APPS_MAX: usize = 25;
+/// An app's name, as Twitter's portal allows.
+pub const APP_NAME_MAX: usize = 32;
+/// Callback URLs an app may register.
+pub const CALLBACKS_MAX: usize = 10;
+/// A URL's length, at most.
+pub const URL_MAX: usize = 2048;
+/// How far an OAuth 1.0a timestamp may be from the server's clock, either way.
+pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// An OAuth 1.0a nonce's length, at most (libraries send 32–42 characters).
+pub const NONCE_MAX: usize = 128;
+
+/// An app as its owner sees it (no secrets).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct App {
+    pub id: ObjectId,
+    pub name: String,
+    pub website_url: Option<String>,
+    pub callback_urls: Vec<String>,
+    /// Public: OAuth 1.0a requests name the app by it.
+    pub consumer_key: String,
+    /// Public: OAuth 2.0 requests name the app by it.
+    pub client_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What making an app, or rotating its keys, gives: the secrets, shown this once.
+#[derive(Debug, Clone)]
+pub struct AppSecrets {
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub bearer_token: String,
+}
+
+/// A person's credentials for an app, as a developer portal shows its owner.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub access_token: String,
+    pub access_token_secret: String,
+    pub oauth2_access_token: String,
+    pub scopes: Scopes,
+}
+
+/// An app a person has authorized, as their connected-apps page lists it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AuthorizedApp {
+    pub app_id: ObjectId,
+    pub name: String,
+    pub website_url: Option<String>,
+    /// What it may do, as OAuth 2.0 names scopes.
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Scopes,
+    /// When it was first authorized.
+    pub authorized_at: DateTime<Utc>,
+}
+
+/// An app's OAuth 1.0a key and secret, for checking a signature.
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    pub app_id: ObjectId,
+    pub secret: String,
+}
+
+/// What a presented credential allows: acting for `user` through `app`, within `scopes`.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub app_id: ObjectId,
+    pub user_id: UserId,
+    pub scopes: Scopes,
+    /// The OAuth 1.0a token secret (opened), for a grant found by its access token.
+    pub token_secret: Option<String>,
+}
+
+/// Apps and grants recently looked up, so a signed request (every call of a bot) skips the
+/// database. Any change to an app or grant on this node empties it; other nodes see a change
+/// within [`RECENT_TTL`], as with tokens.
+#[derive(Default)]
+pub struct AppCache {
+    consumers: DashMap<String, (Consumer, Instant)>,
+    grants: DashMap<String, (Grant, Instant)>,
+}
+
+const RECENT_TTL: Duration = Duration::from_secs(30);
+const RECENT_MAX: usize = 100_000;
+
+impl AppCache {
+    fn clear(&self) {
+        self.consumers.clear();
+        self.grants.clear();
+    }
+}
+
+fn fresh<V: Clone>(map: &DashMap<String, (V, Instant)>, key: &str) -> Option<V> {
+    let hit = map.get(key)?;
+    (hit.1.elapsed() < RECENT_TTL).then(|| hit.0.clone())
+}
+
+fn remember<V>(map: &DashMap<String, (V, Instant)>, key: String, value: V) {
+    if map.len() >= RECENT_MAX {
+        map.clear();
+    }
+    map.insert(key, (value, Instant::now()));
+}
+
+/// `n` random bytes as URL-safe base64, after `prefix`.
+fn random(prefix: &str, n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn hex_hash(secret: &str) -> String {
+    hash_secret(secret)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Prefixes that tell Postern's bearer tokens apart without a lookup.
+pub mod prefixes {
+    /// An OAuth 2.0 user access token.
+    pub const OAUTH2: &str = "pot_";
+    /// An OAuth 2.0 refresh token.
+    pub const REFRESH: &str = "prt_";
+    /// An app-only bearer token.
+    pub const APP_BEARER: &str = "pab_";
+}
+
+/// What a new app is given.
+#[derive(Debug, Clone, Default)]
+pub struct NewApp {
+    pub name: String,
+    pub callback_urls: Vec<String>,
+    pub website_url: Option<String>,
+}
+
+fn checked_url(field: &str, url: &str, web_only: bool) -> Result<String> {
+    let url = url.trim();
+    if url.chars().count() > URL_MAX {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {URL_MAX} characters"),
+        ));
+    }
+    // A callback may be an app's own scheme (`myapp://callback`), as on Twitter; a website
+    // is a web page.
+    let scheme_ok = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            !rest.is_empty()
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }
+        None => false,
+    };
+    let ok = if web_only {
+        postern_core::parts::is_web_url(url)
+    } else {
+        scheme_ok && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if !ok {
+        let wanted = if web_only {
+            "an http:// or https:// URL"
+        } else {
+            "an absolute URL (https://… or an app's own scheme://…)"
+        };
+        return Err(Error::invalid(field, format!("must be {wanted}")));
+    }
+    Ok(url.to_owned())
+}
+
+impl NewApp {
+    fn checked(self) -> Result<NewApp> {
+        let name = text::single_line("name", &self.name, APP_NAME_MAX)?;
+        if self.callback_urls.len() > CALLBACKS_MAX {
+            return Err(Error::invalid(
+                "callback_urls",
+                format!(
+                    "must list at most {CALLBACKS_MAX} URLs, got {}",
+                    self.callback_urls.len()
+                ),
+            ));
+        }
+        let callback_urls = self
+            .callback_urls
+            .iter()
+            .map(|u| checked_url("callback_urls", u, false))
+            .collect::<Result<Vec<_>>>()?;
+        let website_url = self
+            .website_url
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| checked_url("website_url", &u, true))
+            .transpose()?;
+        Ok(NewApp {
+            name,
+            callback_urls,
+            website_url,
+        })
+    }
+}
+
+impl Services {
+    /// `POST /apps`: a new app and its secrets, shown this once.
+    pub async fn create_app(&self, owner: UserId, new: NewApp) -> Result<(App, AppSecrets)> {
+        let new = new.checked()?;
+        if self.apps(owner).await?.len() >= APPS_MAX {
+            return Err(Error::State(Invalid {
+                field: "name".into(),
+                message: format!("an account has at most {APPS_MAX} apps: delete one first"),
+            }));
+        }
+        let id = ObjectId(self.ids.next_id());
+        let secrets = new_secrets();
+        let now = Utc::now();
+        let sealed = self.sealer().await?.seal(&secrets.consumer_secret)?;
+        self.store
+            .cold()
+            .run(vec![Statement::new(
+                "INSERT INTO apps (id, owner_id, name, website_url, callback_urls, consumer_key,
+                     consumer_secret, client_id, client_secret, bearer_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                vec![
+                    int(id.0),
+                    int(owner.0),
+                    text_cell(new.name.clone()),
+                    opt_text(new.website_url.clone()),
+                    text_cell(serde_json::to_string(&new.callback_urls).map_err(Error::internal)?),
+                    text_cell(secrets.consumer_key.clone()),
+                    text_cell(sealed),
+                    text_cell(secrets.client_id.clone()),
+                    text_cell(hex_hash(&secrets.client_secret)),
+                    text_cell(hex_hash(&secrets.bearer_token)),
+                    int(now.timestamp_millis()),
+                ],
+            )])
+            .await?;
+        let app = App {
+            id,
+            name: new.name,
+            website_url: new.website_url,
+            callback_urls: new.callback_urls,
+            consumer_key: secrets.consumer_key.clone(),
+            client_id: secrets.client_id.clone(),
+            created_at: now,
+        };
+        Ok((app, secrets))
+    }
+
+    /// `GET /apps`: the caller's apps, oldest first.
+    pub async fn apps(&self, owner: UserId) -> Result<Vec<App>> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT id, name, website_url, callback_urls, consumer_key, client_id, created_at
+                 FROM apps WHERE owner_id = ?1 ORDER BY id",
+                vec![int(owner.0)],
+            ))
+            .await?;
+        rows.iter().map(app).collect()
+    }
+
+    /// One of the caller's apps; anyone else's is not found.
+    pub async fn app(&self, owner: UserId, id: ObjectId) -> Result<App> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT id, name, website_url, callback_urls, consumer_key, client_id, created_at
+                 FROM apps WHERE id = ?1 AND owner_id = ?2",
+                vec![int(id.0), int(owner.0)],
+            ))
+            .await?;
+        rows.first().map(app).ok_or(Error::NotFound(Thing::App))?
+    }
+
+    /// `DELETE /apps/{id}`: the app and every grant anyone gave it; its credentials stop
+    /// working at once on this node (within half a minute on others).
+    pub async fn delete_app(&self, owner: UserId, id: ObjectId) -> Result<()> {
+        self.app(owner, id).await?;
+        self.store
+            .cold()
+            .run(vec![
+                Statement::new("DELETE FROM app_grants WHERE app_id = ?1", vec![int(id.0)]),
+                Statement::new(
+                    "DELETE FROM apps WHERE id = ?1 AND owner_id = ?2",
+                    vec![int(id.0), int(owner.0)],
+                ),
+            ])
+            .await?;
+        self.app_cache.clear();
+        Ok(())
+    }
+
+    /// `POST /apps/{id}/keys`: new consumer key and secret, client secret and bearer token;
+    /// the old ones stop working. People's grants stay (they sign with the new key).
+    pub async fn rotate_app_keys(&self, owner: UserId, id: ObjectId) -> Result<(App, AppSecrets)> {
+        self.app(owner, id).await?;
+        let mut secrets = new_secrets();
+        let sealed = self.sealer().await?.seal(&secrets.consumer_secret)?;
+        let rows = self
+            .store
+            .cold()
+            .run(vec![Statement::new(
+                "UPDATE apps SET consumer_key = ?3, consumer_secret = ?4, client_secret = ?5,
+                     bearer_hash = ?6
+                 WHERE id = ?1 AND owner_id = ?2 RETURNING client_id",
+                vec![
+                    int(id.0),
+                    int(owner.0),
+                    text_cell(secrets.consumer_key.clone()),
+                    text_cell(sealed),
+                    text_cell(hex_hash(&secrets.client_secret)),
+                    text_cell(hex_hash(&secrets.bearer_token)),
+                ],
+            )])
+            .await?;
+        // The client id names the app to people who authorized it: it stays.
+        secrets.client_id = rows
+            .first()
+            .and_then(|r| r.first())
+            .ok_or(Error::NotFound(Thing::App))?
+            .text(0)?;
+        self.app_cache.clear();
+        Ok((self.app(owner, id).await?, secrets))
+    }
+
+    /// `POST /apps/{id}/access_tokens`: the owner's own credentials for their app, with
+    /// every scope, as a developer portal gives them (the OAuth 2.0 token does not expire).
+    pub async fn owner_credentials(&self, owner: UserId, id: ObjectId) -> Result<UserCredentials> {
+        self.app(owner, id).await?;
+        self.grant(id, owner, Scopes::ALL, None).await
+    }
+
+    /// Records that `user` authorized `app` for `scopes`, and makes the credentials it acts
+    /// with; the OAuth 2.0 token expires at `expires_at`, if given.
+    pub(crate) async fn grant(
+        &self,
+        app: ObjectId,
+        user: UserId,
+        scopes: Scopes,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<UserCredentials> {
+        let credentials = UserCredentials {
+            access_token: format!("{}-{}", user.0, random("", 30)),
+            access_token_secret: random("", 33),
+            oauth2_access_token: random(prefixes::OAUTH2, 32),
+            scopes,
+        };
+        let sealed = self
+            .sealer()
+            .await?
+            .seal(&credentials.access_token_secret)?;
+        self.store
+            .cold()
+            .run(vec![Statement::new(
+                "INSERT INTO app_grants (id, app_id, user_id, scopes, access_token, token_secret,
+                     oauth2_hash, oauth2_expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(?8 AS BIGINT), ?9)",
+                vec![
+                    int(self.ids.next_id()),
+                    int(app.0),
+                    int(user.0),
+                    text_cell(scopes.to_string()),
+                    text_cell(credentials.access_token.clone()),
+                    text_cell(sealed),
+                    text_cell(hex_hash(&credentials.oauth2_access_token)),
+                    opt_int(expires_at.map(|t| t.timestamp_millis())),
+                    int(Utc::now().timestamp_millis()),
+                ],
+            )])
+            .await?;
+        Ok(credentials)
+    }
+
+    /// `GET /me/authorized_apps`: the apps the caller has authorized, with what each may do.
+    pub async fn authorized_apps(&self, user: UserId) -> Result<Vec<AuthorizedApp>> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT a.id, a.name, a.website_url, g.scopes, g.created_at
+                 FROM app_grants g JOIN apps a ON a.id = g.app_id
+                 WHERE g.user_id = ?1 ORDER BY g.app_id, g.created_at",
+                vec![int(user.0)],
+            ))
+            .await?;
+        let mut apps: Vec<AuthorizedApp> = Vec::new();
+        for r in &rows {
+            let scopes = Scopes::parse_stored(&r.text(3)?);
+            let at = millis(r.int(4)?)?;
+            match apps.last_mut() {
+                // Several grants of one app (a phone and a laptop): one entry, every scope.
+                Some(last) if last.app_id.0 == r.int(0)? => last.scopes = last.scopes | scopes,
+                _ => apps.push(AuthorizedApp {
+                    app_id: ObjectId(r.int(0)?),
+                    name: r.text(1)?,
+                    website_url: r.opt_text(2)?,
+                    scopes,
+                    authorized_at: at,
+                }),
+            }
+        }
+        Ok(apps)
+    }
+
+    /// `DELETE /me/authorized_apps/{id}`: every credential the caller gave the app stops
+    /// working.
+    pub async fn revoke_authorized_app(&self, user: UserId, app: ObjectId) -> Result<()> {
+        let rows = self
+            .store
+            .cold()
+            .run(vec![Statement::new(
+                "DELETE FROM app_grants WHERE user_id = ?1 AND app_id = ?2 RETURNING id",
+                vec![int(user.0), int(app.0)],
+            )])
+            .await?;
+        self.app_cache.clear();
+        if rows.first().is_none_or(Vec::is_empty) {
+            return Err(Error::NotFound(Thing::AuthorizedApp));
+        }
+        Ok(())
+    }
+
+    /// The app an OAuth 1.0a request names by `consumer_key`, with its secret.
+    pub async fn consumer(&self, consumer_key: &str) -> Result<Consumer> {
+        if let Some(hit) = fresh(&self.app_cache.consumers, consumer_key) {
+            return Ok(hit);
+        }
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT id, consumer_secret FROM apps WHERE consumer_key = ?1",
+                vec![text_cell(consumer_key)],
+            ))
+            .await?;
+        let row = rows
+            .first()
+            .ok_or(Error::Unauthorized(AuthFailure::UnknownConsumer))?;
+        let consumer = Consumer {
+            app_id: ObjectId(row.int(0)?),
+            secret: self.sealer().await?.open(&row.text(1)?)?,
+        };
+        remember(
+            &self.app_cache.consumers,
+            consumer_key.to_owned(),
+            consumer.clone(),
+        );
+        Ok(consumer)
+    }
+
+    /// The grant an OAuth 1.0a `oauth_token` names, with its secret; it must belong to
+    /// `app` (a token signed with another app's key authenticates nothing).
+    pub async fn oauth1_grant(&self, app: ObjectId, token: &str) -> Result<Grant> {
+        let key = format!("1:{token}");
+        let grant = match fresh(&self.app_cache.grants, &key) {
+            Some(hit) => hit,
+            None => {
+                let rows = self
+                    .store
+                    .cold()
+                    .select(Statement::new(
+                        "SELECT app_id, user_id, scopes, token_secret FROM app_grants
+                         WHERE access_token = ?1",
+                        vec![text_cell(token)],
+                    ))
+                    .await?;
+                let row = rows
+                    .first()
+                    .ok_or(Error::Unauthorized(AuthFailure::UnknownToken))?;
+                let secret = match row.opt_text(3)? {
+                    Some(sealed) => Some(self.sealer().await?.open(&sealed)?),
+                    None => None,
+                };
+                let grant = grant_of(row, secret)?;
+                remember(&self.app_cache.grants, key, grant.clone());
+                grant
+            }
+        };
+        if grant.app_id != app {
+            return Err(Error::Unauthorized(AuthFailure::UnknownToken));
+        }
+        Ok(grant)
+    }
+
+    /// The grant an OAuth 2.0 bearer token names, if it is live.
+    pub async fn oauth2_grant(&self, token: &str) -> Result<Grant> {
+        let hash = hex_hash(token);
+        let key = format!("2:{hash}");
+        if let Some(hit) = fresh(&self.app_cache.grants, &key) {
+            return Ok(hit);
+        }
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT app_id, user_id, scopes, oauth2_expires_at FROM app_grants
+                 WHERE oauth2_hash = ?1",
+                vec![text_cell(hash)],
+            ))
+            .await?;
+        let row = rows
+            .first()
+            .ok_or(Error::Unauthorized(AuthFailure::UnknownToken))?;
+        if row
+            .opt_int(3)?
+            .is_some_and(|e| e <= Utc::now().timestamp_millis())
+        {
+            return Err(Error::Unauthorized(AuthFailure::UnknownToken));
+        }
+        // Expiring tokens are not cached past their end: they are looked up each time.
+        let grant = grant_of(row, None)?;
+        if row.opt_int(3)?.is_none() {
+            remember(&self.app_cache.grants, key, grant.clone());
+        }
+        Ok(grant)
+    }
+
+    /// The app an app-only bearer token names.
+    pub async fn app_by_bearer(&self, token: &str) -> Result<ObjectId> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT id FROM apps WHERE bearer_hash = ?1",
+                vec![text_cell(hex_hash(token))],
+            ))
+            .await?;
+        Ok(ObjectId(
+            rows.first()
+                .ok_or(Error::Unauthorized(AuthFailure::UnknownToken))?
+                .int(0)?,
+        ))
+    }
+
+    /// Admits an OAuth 1.0a request's timestamp and nonce: the timestamp within
+    /// [`TIMESTAMP_WINDOW`] of now, and the nonce not used by this app within it (on any
+    /// node: nonces are kept in the database until the window has passed).
+    pub async fn claim_nonce(
+        &self,
+        consumer_key: &str,
+        nonce: &str,
+        timestamp: &str,
+    ) -> Result<()> {
+        let now = Utc::now().timestamp();
+        let window = i64::try_from(TIMESTAMP_WINDOW.as_secs()).unwrap_or(i64::MAX);
+        let stamped: i64 = timestamp
+            .parse()
+            .map_err(|_| Error::Unauthorized(AuthFailure::StaleTimestamp))?;
+        if (stamped - now).abs() > window {
+            return Err(Error::Unauthorized(AuthFailure::StaleTimestamp));
+        }
+        if nonce.is_empty() || nonce.len() > NONCE_MAX {
+            return Err(Error::Unauthorized(AuthFailure::Malformed(
+                "oauth_nonce: must be 1 to 128 characters",
+            )));
+        }
+        let expires = (stamped + window).max(now) * 1000;
+        let claimed = self
+            .store
+            .cold()
+            .run(vec![Statement::new(
+                "INSERT INTO oauth_nonces (consumer_key, nonce, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (consumer_key, nonce) DO NOTHING RETURNING nonce",
+                vec![text_cell(consumer_key), text_cell(nonce), int(expires)],
+            )])
+            .await?;
+        if claimed.first().is_none_or(Vec::is_empty) {
+            return Err(Error::Unauthorized(AuthFailure::ReplayedNonce));
+        }
+        Ok(())
+    }
+
+    /// Forgets nonces whose window has passed (the sweeper's job).
+    pub async fn sweep_nonces(&self, now: DateTime<Utc>) -> Result<usize> {
+        let rows = self
+            .store
+            .cold()
+            .run(vec![Statement::new(
+                "DELETE FROM oauth_nonces WHERE expires_at < ?1 RETURNING nonce",
+                vec![int(now.timestamp_millis())],
+            )])
+            .await?;
+        Ok(rows.first().map_or(0, Vec::len))
+    }
+}
+
+fn new_secrets() -> AppSecrets {
+    AppSecrets {
+        consumer_key: random("", 18),
+        consumer_secret: random("", 36),
+        client_id: random("", 24),
+        client_secret: random("", 36),
+        bearer_token: random(prefixes::APP_BEARER, 40),
+    }
+}
+
+fn millis(ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::internal("a stored time out of range"))
+}
+
+fn app(r: &ColdRow) -> Result<App> {
+    Ok(App {
+        id: ObjectId(r.int(0)?),
+        name: r.text(1)?,
+        website_url: r.opt_text(2)?,
+        callback_urls: serde_json::from_str(&r.text(3)?).map_err(Error::internal)?,
+        consumer_key: r.text(4)?,
+        client_id: r.text(5)?,
+        created_at: millis(r.int(6)?)?,
+    })
+}
+
+fn grant_of(r: &ColdRow, token_secret: Option<String>) -> Result<Grant> {
+    Ok(Grant {
+        app_id: ObjectId(r.int(0)?),
+        user_id: UserId(r.int(1)?),
+        scopes: Scopes::parse_stored(&r.text(2)?),
+        token_secret,
+    })
+}
+
+impl Grant {
+    /// Refuses unless the grant allows `scope`.
+    pub fn require(&self, scope: Scope) -> Result<()> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(Error::MissingScope(scope))
+        }
+    }
+}

@@ -89,10 +89,7 @@ impl Scopes {
                 Some(scope) => Ok(all.with(scope)),
                 None => Err(crate::Error::invalid(
                     field,
-                    format!(
-                        "'{name}' is not a scope; known: {}",
-                        Scopes::ALL.to_string()
-                    ),
+                    format!("'{name}' is not a scope; known: {}", Scopes::ALL),
                 )),
             })
     }

@@ -91,20 +91,24 @@ impl IntoResponse for ApiError {
                 rule: self.0.refused_by(),
             },
         );
-        let retry_after = match &self.0 {
-            Error::RateLimited { retry_after, .. } => Some(*retry_after),
-            Error::FeedbackTooSoon { next_at } => (*next_at - chrono::Utc::now()).to_std().ok(),
-            _ => None,
-        };
-        if let Some(retry_after) = retry_after {
-            // Rounded up: a client told to come back too early is refused again.
-            let secs = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = retry_after_secs(&self.0)
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }
+}
+
+/// The `Retry-After` a refusal carries, in whole seconds, on every surface.
+pub fn retry_after_secs(e: &Error) -> Option<u64> {
+    let retry_after = match e {
+        Error::RateLimited { retry_after, .. } => Some(*retry_after),
+        Error::FeedbackTooSoon { next_at } => (*next_at - chrono::Utc::now()).to_std().ok(),
+        _ => None,
+    }?;
+    // Rounded up: a client told to come back too early is refused again.
+    Some((retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1))
 }
 
 /// A bare error response for rejections that are not domain errors.

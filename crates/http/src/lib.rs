@@ -8,10 +8,8 @@
 //! - [`peer`]: the client's address.
 //! - [`site`]: the site's origin as visitors see it (public URL, trusted proxies).
 //! - [`web`]: the browser app, served from assets embedded in the binary.
-//! - [`twitter`]: the Twitter-compatible surfaces (so far: OAuth 1.0a signatures).
-//!
-//! More surfaces (the Twitter v1.1 and v2 adapters) mount beside `api` in [`app`] over the
-//! same `AppState`.
+//! - [`twitter`]: the Twitter-compatible surfaces (v1.1 so far), beside `api` over the same
+//!   `AppState`.
 
 pub mod api;
 pub mod auth;
@@ -63,6 +61,7 @@ pub fn app(state: AppState) -> Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], body) }
             }),
         )
+        .merge(twitter::router())
         .merge(ops::router())
         .merge(links::router())
         .merge(web::router())

@@ -160,8 +160,16 @@ pub struct NewApp {
     pub website_url: Option<String>,
 }
 
+/// What JSON Schema's `\s` and control characters cover (as `parts::is_web_url` reads).
+fn is_blank_or_control(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || c == '\u{feff}'
+}
+
+/// A callback URL's rule, for the API document.
+pub const CALLBACK_URL_PATTERN: &str =
+    "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s\\u0000-\\u001f\\u007f-\\u009f\\ufeff]+$";
+
 fn checked_url(field: &str, url: &str, web_only: bool) -> Result<String> {
-    let url = url.trim();
     if url.chars().count() > URL_MAX {
         return Err(Error::invalid(
             field,
@@ -186,7 +194,7 @@ fn checked_url(field: &str, url: &str, web_only: bool) -> Result<String> {
     let ok = if web_only {
         postern_core::parts::is_web_url(url)
     } else {
-        scheme_ok && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        scheme_ok && !url.chars().any(is_blank_or_control)
     };
     if !ok {
         let wanted = if web_only {
@@ -202,6 +210,9 @@ fn checked_url(field: &str, url: &str, web_only: bool) -> Result<String> {
 impl NewApp {
     fn checked(self) -> Result<NewApp> {
         let name = text::single_line("name", &self.name, APP_NAME_MAX)?;
+        if name.is_empty() {
+            return Err(Error::invalid("name", "must not be empty"));
+        }
         if self.callback_urls.len() > CALLBACKS_MAX {
             return Err(Error::invalid(
                 "callback_urls",
@@ -218,7 +229,7 @@ impl NewApp {
             .collect::<Result<Vec<_>>>()?;
         let website_url = self
             .website_url
-            .filter(|u| !u.trim().is_empty())
+            .filter(|u| !u.is_empty())
             .map(|u| checked_url("website_url", &u, true))
             .transpose()?;
         Ok(NewApp {

@@ -9,6 +9,7 @@
 //! - [`avatars`]: a person's picture, cut square from one of their uploads.
 //! - [`graph`]: follows, blocks, mutes, reports, and `dm_permission`.
 //! - [`conversations`]: the inbox, groups, per-participant state, requests.
+//! - [`direct_messages`]: one-to-one messages across conversations, as Twitter lists them.
 //! - [`messages`]: sending (admission, limits, idempotency), edits, deletes, reactions,
 //!   read receipts, typing, history, search.
 //! - [`cards`]: DM cards on posts: their buttons, impressions, clicks, conversations.
@@ -36,6 +37,7 @@ pub mod cards;
 pub mod clock;
 pub mod conversations;
 pub mod custom_profiles;
+pub mod direct_messages;
 pub mod feedback;
 pub mod graph;
 pub mod insights;

@@ -1,5 +1,59 @@
-//! The Twitter-compatible surfaces (issue 17): v1.1 and v2 over the same service layer.
+//! The Twitter-compatible surfaces (issue 17): v1.1 (and, to come, v2) over the same service
+//! layer as the native API.
 //!
 //! - [`oauth1`]: OAuth 1.0a signatures as the v1.1 API checks them.
+//! - [`signed`]: authenticating a request (OAuth 1.0a, OAuth 2.0 and app-only bearer tokens)
+//!   and reading its parameters.
+//! - [`rate`]: Twitter's per-route windows and their `x-rate-limit-*` headers.
+//! - [`v1`]: the v1.1 API at `/1.1`.
 
 pub mod oauth1;
+pub mod rate;
+pub mod signed;
+pub mod v1;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+
+use crate::AppState;
+use crate::peer::Peer;
+
+/// Every Twitter-compatible route, each with its rate-limit headers.
+pub fn router() -> Router<AppState> {
+    let windows = Arc::new(rate::Windows::default());
+    Router::new()
+        .nest("/1.1", v1::router())
+        .layer(axum::middleware::from_fn_with_state(windows, rate::headers))
+}
+
+/// The site's origin as this request reached it (`https://host:port`), for links in
+/// responses; empty if it cannot be told.
+pub struct Origin(pub String);
+
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        Ok(Origin(
+            request_origin(parts, state).await.unwrap_or_default(),
+        ))
+    }
+}
+
+/// The origin a request was sent to: the `Host` header, or over HTTP/2 (which has none)
+/// the URI's authority, as the site reads it ([`crate::site`]).
+pub async fn request_origin(parts: &mut Parts, state: &AppState) -> Option<String> {
+    let Ok(Peer(peer)) = Peer::from_request_parts(parts, state).await;
+    if parts.headers.contains_key(header::HOST) {
+        return state.site.origin(&parts.headers, peer);
+    }
+    let mut headers = parts.headers.clone();
+    let authority = parts.uri.authority()?.as_str();
+    headers.insert(header::HOST, HeaderValue::from_str(authority).ok()?);
+    state.site.origin(&headers, peer)
+}

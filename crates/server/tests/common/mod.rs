@@ -172,9 +172,14 @@ async fn create_bucket(name: &str) -> String {
 
 impl Client {
     pub fn new(base: &str) -> Client {
+        Self::with_http(base, reqwest::Client::new())
+    }
+
+    /// A client of its own making (one that trusts a test's certificate, say).
+    pub fn with_http(base: &str, http: reqwest::Client) -> Client {
         Client {
             base: base.to_owned(),
-            http: reqwest::Client::new(),
+            http,
         }
     }
 

@@ -8,6 +8,7 @@ use postern_core::limits::{
 };
 use postern_core::media::{MediaCategory, MediaType};
 use postern_core::{cards, feedback, parts, patterns, posts, support, welcome};
+use postern_service::apps;
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -336,6 +337,24 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                    "items": {"$ref": "#/components/schemas/CardButton"}}),
         ),
         ("CardButton", "label", label(cards::CARD_LABEL_MAX)),
+        ("CreateApp", "name", label(apps::APP_NAME_MAX)),
+        (
+            "CreateApp",
+            "callback_urls",
+            json!({"type": "array", "maxItems": apps::CALLBACKS_MAX, "items": {
+                "type": "string",
+                "maxLength": apps::URL_MAX,
+                "pattern": apps::CALLBACK_URL_PATTERN,
+            }}),
+        ),
+        (
+            "CreateApp",
+            "website_url",
+            or_null(json!({"anyOf": [
+                {"type": "string", "maxLength": apps::URL_MAX, "pattern": parts::WEB_URL_PATTERN},
+                {"type": "string", "maxLength": 0},
+            ]})),
+        ),
         (
             "CreateFeedbackRequest",
             "question",

@@ -1,0 +1,235 @@
+//! A request to a Twitter-compatible API, authenticated: who it acts for, through which app,
+//! and its parameters.
+//!
+//! Credentials, as Twitter takes them:
+//! - `Authorization: OAuth …` (OAuth 1.0a, user context): the signature is checked against
+//!   the request as received ([`super::oauth1`]: the scheme served and the `Host` as sent, or
+//!   `server.public_url`; the query's and a form body's parameters, never a JSON body's); the
+//!   timestamp must be within five minutes and the nonce unused, checked after the
+//!   signature, so only signed requests can fill the nonce table.
+//! - `Authorization: Bearer …`: an OAuth 2.0 user token (with its scopes) or an app-only
+//!   bearer token (no user: only routes that read public data take it).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use postern_core::auth::{AuthFailure, Scope, Scopes};
+use postern_core::{Error, ObjectId, UserId};
+use postern_service::apps::prefixes;
+use postern_service::{Actor, Caller, Credential};
+use serde::de::DeserializeOwned;
+
+use super::oauth1::{self, Header, HeaderError};
+use crate::AppState;
+use crate::error::JSON_BODY_BYTES;
+
+/// Who a request acts for.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// A person, through an app they authorized, within `scopes`.
+    User {
+        user: UserId,
+        app: ObjectId,
+        scopes: Scopes,
+    },
+    /// An app on its own (app-only bearer token).
+    App(ObjectId),
+}
+
+/// An authenticated request: its principal, its parameters (query, then a form body's) and
+/// its body.
+pub struct Signed {
+    pub principal: Principal,
+    pub params: Vec<(String, String)>,
+    pub body: Bytes,
+    json: bool,
+}
+
+impl Signed {
+    /// The person acted for, refusing app-only authentication and a grant without `scope`.
+    pub fn user(&self, scope: Scope) -> Result<Caller, Error> {
+        match &self.principal {
+            Principal::User { user, app, scopes } => {
+                if !scopes.contains(scope) {
+                    return Err(Error::MissingScope(scope));
+                }
+                Ok(Caller {
+                    user_id: *user,
+                    credential: Credential::App {
+                        app: *app,
+                        scopes: *scopes,
+                    },
+                })
+            }
+            Principal::App(_) => Err(Error::Unauthorized(AuthFailure::NeedsUserContext)),
+        }
+    }
+
+    /// The actor for a writing call (see [`Signed::user`]).
+    pub fn actor(&self, scope: Scope) -> Result<Actor, Error> {
+        Ok(self.user(scope)?.actor())
+    }
+
+    /// A parameter from the query or a form body.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A parameter the route needs.
+    pub fn required(&self, name: &str) -> Result<&str, Error> {
+        self.param(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::invalid(name, "is required"))
+    }
+
+    /// The JSON body as `T`; an error names what does not fit.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        if !self.json {
+            return Err(Error::invalid(
+                "body",
+                "must be JSON, sent with Content-Type: application/json",
+            ));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| Error::invalid("body", e.to_string()))
+    }
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+impl FromRequest<AppState> for Signed {
+    type Rejection = super::v1::V1Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, JSON_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                Error::TooLarge(postern_core::Invalid {
+                    field: "body".into(),
+                    message: format!("must be at most {JSON_BODY_BYTES} bytes"),
+                })
+            })?;
+        let kind = media_type(&parts.headers);
+        let mut params: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        if kind == "application/x-www-form-urlencoded" {
+            params.extend(form_urlencoded::parse(&body).into_owned());
+        }
+        let principal = authenticate(&mut parts, state, &params).await?;
+        if let Some(slot) = parts.extensions.get::<super::rate::Slot>() {
+            let who = match &principal {
+                Principal::User { user, app, .. } => format!("user:{user}:app:{app}"),
+                Principal::App(app) => format!("app:{app}"),
+            };
+            let taken = slot.take(&who);
+            if taken.refused {
+                let wait = taken.reset.saturating_sub(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs()),
+                );
+                return Err(Error::RateLimited {
+                    what: "requests to this endpoint per 15 minutes",
+                    retry_after: std::time::Duration::from_secs(wait.max(1)),
+                }
+                .into());
+            }
+        }
+        Ok(Signed {
+            principal,
+            params,
+            body,
+            json: kind == "application/json",
+        })
+    }
+}
+
+/// Checks the request's credentials.
+async fn authenticate(
+    parts: &mut Parts,
+    state: &AppState,
+    params: &[(String, String)],
+) -> Result<Principal, Error> {
+    let services = &state.services;
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(Error::Unauthenticated)?;
+    if let Some((scheme, token)) = value.split_once(' ')
+        && scheme.eq_ignore_ascii_case("bearer")
+    {
+        let token = token.trim();
+        if token.starts_with(prefixes::APP_BEARER) {
+            return Ok(Principal::App(services.app_by_bearer(token).await?));
+        }
+        let grant = services.oauth2_grant(token).await?;
+        return Ok(Principal::User {
+            user: grant.user_id,
+            app: grant.app_id,
+            scopes: grant.scopes,
+        });
+    }
+    let header = Header::parse(value).map_err(|e| {
+        Error::Unauthorized(AuthFailure::Malformed(match e {
+            HeaderError::NotOAuth => "Authorization: must be OAuth 1.0a or a bearer token",
+            HeaderError::Malformed => "Authorization: every parameter must be key=\"value\"",
+            HeaderError::Repeated(_) => "Authorization: a parameter is given twice",
+            HeaderError::Missing(_) => {
+                "Authorization: oauth_consumer_key, oauth_nonce, oauth_timestamp, \
+                 oauth_signature_method and oauth_signature are required"
+            }
+            HeaderError::Unsupported(_) => {
+                "Authorization: only oauth_signature_method HMAC-SHA1 and oauth_version 1.0"
+            }
+        }))
+    })?;
+    let missing = |what| Error::Unauthorized(AuthFailure::Malformed(what));
+    let consumer_key = header
+        .get("oauth_consumer_key")
+        .ok_or(missing("oauth_consumer_key"))?;
+    let token = header.get("oauth_token").ok_or(missing(
+        "Authorization: oauth_token is required: this route acts for a person",
+    ))?;
+    let consumer = services.consumer(consumer_key).await?;
+    let grant = services.oauth1_grant(consumer.app_id, token).await?;
+    let origin = super::request_origin(parts, state)
+        .await
+        .ok_or(missing("Host: required to check the signature"))?;
+    // Under `nest`, the URI seen here lacks the prefix; the client signed the whole path.
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path().to_owned(), |o| o.0.path().to_owned());
+    let url = format!("{origin}{path}");
+    let mut signed: Vec<(String, String)> = params.to_vec();
+    signed.extend(header.params.iter().cloned());
+    let base = oauth1::base_string(parts.method.as_str(), &url, &signed);
+    let token_secret = grant.token_secret.as_deref().unwrap_or_default();
+    if !oauth1::verify(&base, &consumer.secret, token_secret, &header.signature) {
+        return Err(Error::Unauthorized(AuthFailure::BadSignature));
+    }
+    let nonce = header.get("oauth_nonce").unwrap_or_default();
+    let timestamp = header.get("oauth_timestamp").unwrap_or_default();
+    services.claim_nonce(consumer_key, nonce, timestamp).await?;
+    Ok(Principal::User {
+        user: grant.user_id,
+        app: grant.app_id,
+        scopes: grant.scopes,
+    })
+}

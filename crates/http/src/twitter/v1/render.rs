@@ -1,0 +1,146 @@
+//! Postern's messages and users in v1.1's shapes (reference §2.5, `twitter-clients.md`):
+//! ids and timestamps as strings, `message_data.entities` always with its four arrays,
+//! buttons with `tco_url`. Links stored as paths are made absolute for the site's origin.
+
+use postern_core::entities::Entities;
+use postern_core::model::{Message, User};
+use serde_json::{Map, Value, json};
+
+/// A message as a `message_create` event.
+pub fn event(m: &Message, origin: &str) -> Value {
+    let recipient = m
+        .conversation_id
+        .partner_of(m.sender_id)
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let mut data = Map::new();
+    data.insert("text".into(), json!(m.text));
+    data.insert("entities".into(), entities(&m.entities));
+    let parts = &m.parts;
+    if let Some(q) = &parts.quick_reply {
+        data.insert(
+            "quick_reply".into(),
+            json!({"type": "options", "options": q.options}),
+        );
+    }
+    if let Some(r) = &parts.quick_reply_response {
+        data.insert(
+            "quick_reply_response".into(),
+            json!({"type": "options", "metadata": r.metadata}),
+        );
+    }
+    if let Some(media) = &m.media {
+        let url = format!("{origin}{}", media.url);
+        data.insert(
+            "attachment".into(),
+            json!({"type": "media", "media": {
+                "id": media.id.0,
+                "id_str": media.id.to_string(),
+                "media_url": url,
+                "media_url_https": url,
+                "url": url,
+                "display_url": url,
+                "expanded_url": url,
+                "type": media_kind(media),
+                "sizes": {"large": {"w": media.width, "h": media.height, "resize": "fit"}},
+            }}),
+        );
+    }
+    if !parts.ctas.is_empty() {
+        let ctas: Vec<Value> = parts
+            .ctas
+            .iter()
+            .map(|b| {
+                json!({
+                    "type": "web_url",
+                    "label": b.cta.label(),
+                    "url": absolute(origin, &b.cta.target()),
+                    "tco_url": absolute(origin, &b.tco_url),
+                })
+            })
+            .collect();
+        data.insert("ctas".into(), Value::Array(ctas));
+    }
+    let mut create = json!({
+        "target": {"recipient_id": recipient},
+        "sender_id": m.sender_id.to_string(),
+        "message_data": data,
+    });
+    if let (Some(p), Some(create)) = (&parts.custom_profile, create.as_object_mut()) {
+        create.insert("custom_profile_id".into(), json!(p.id.to_string()));
+    }
+    let mut event = json!({
+        "type": "message_create",
+        "id": m.id.to_string(),
+        "created_timestamp": m.created_at.timestamp_millis().to_string(),
+        "message_create": create,
+    });
+    if let (Some(via), Some(event)) = (&parts.initiated_via, event.as_object_mut()) {
+        let mut v = Map::new();
+        if let Some(post) = via.post_id {
+            v.insert("tweet_id".into(), json!(post.to_string()));
+        }
+        if let Some(w) = via.welcome_message_id {
+            v.insert("welcome_message_id".into(), json!(w.to_string()));
+        }
+        if !v.is_empty() {
+            event.insert("initiated_via".into(), Value::Object(v));
+        }
+    }
+    event
+}
+
+fn media_kind(media: &postern_core::media::Media) -> &'static str {
+    use postern_core::media::MediaType;
+    match media.media_type {
+        MediaType::Gif => "animated_gif",
+        MediaType::Mp4 | MediaType::Mov => "video",
+        MediaType::Jpeg | MediaType::Png | MediaType::Webp => "photo",
+    }
+}
+
+/// A path on this server made absolute; a URL stays as it is.
+fn absolute(origin: &str, link: &str) -> String {
+    if link.starts_with('/') {
+        format!("{origin}{link}")
+    } else {
+        link.to_owned()
+    }
+}
+
+/// Tweet-style entities: hashtags, symbols, user mentions and URLs, each always present.
+pub fn entities(e: &Entities) -> Value {
+    json!({
+        "hashtags": e.hashtags.iter().map(|h| json!({"text": h.text, "indices": h.indices})).collect::<Vec<_>>(),
+        "symbols": e.cashtags.iter().map(|h| json!({"text": h.text, "indices": h.indices})).collect::<Vec<_>>(),
+        "user_mentions": e.mentions.iter().map(|m| {
+            let mut v = json!({"screen_name": m.screen_name, "indices": m.indices});
+            if let (Some(id), Some(o)) = (m.user_id, v.as_object_mut()) {
+                o.insert("id".into(), json!(id.0));
+                o.insert("id_str".into(), json!(id.to_string()));
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "urls": e.urls.iter().map(|u| json!({
+            "url": u.url, "expanded_url": u.expanded_url, "display_url": u.display_url,
+            "indices": u.indices,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A user object (the fields clients read; counts Postern does not keep are left out).
+pub fn user(u: &User, origin: &str) -> Value {
+    let avatar = u.avatar.as_ref().map(|a| absolute(origin, &a.native_url()));
+    json!({
+        "id": u.id.0,
+        "id_str": u.id.to_string(),
+        "name": u.name,
+        "screen_name": u.screen_name,
+        "description": u.description,
+        "verified": u.verified,
+        "protected": false,
+        "created_at": u.created_at.format("%a %b %d %H:%M:%S %z %Y").to_string(),
+        "profile_image_url_https": avatar,
+        "profile_image_url": avatar,
+    })
+}

@@ -1,0 +1,26 @@
+//! The Twitter-compatible APIs (issue 17) through the real server, on both backends.
+//!
+//! - `apps`: developer apps, key rotation, owner credentials, connected apps and revocation.
+//! - `oauth`: OAuth 1.0a as the v1.1 API checks it: encoding, repeated parameters, header
+//!   spacing, wrong port, replayed nonces, stale timestamps, tampering; bearer tokens.
+//! - `dm`: v1.1 direct-message events, typing and read receipts, users, and every refusal's
+//!   status and code.
+//! - `tls`: HTTPS served directly.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod apps;
+mod client;
+mod dm;
+mod oauth;
+mod tls;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}

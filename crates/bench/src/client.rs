@@ -8,6 +8,15 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// OAuth 1.0a credentials: an app an account made, and the account's own token for it.
+#[derive(Clone)]
+pub struct OAuthKeys {
+    consumer_key: String,
+    consumer_secret: String,
+    token: String,
+    token_secret: String,
+}
+
 /// A registered account the load runs as.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Account {
@@ -89,6 +98,84 @@ impl Api {
             id: string(&value["user"]["id"])?,
             token: string(&value["token"])?,
         })
+    }
+
+    /// Makes an app as `who` and gets `who`'s own OAuth 1.0a credentials for it.
+    pub async fn app_credentials(&self, who: &Account) -> anyhow::Result<OAuthKeys> {
+        let post = reqwest::Method::POST;
+        let body = json!({"name": "bench"});
+        let app = self
+            .expect(
+                post.clone(),
+                "/api/v1/apps",
+                Some(&who.token),
+                Some(&body),
+                201,
+            )
+            .await?;
+        let path = format!("/api/v1/apps/{}/access_tokens", string(&app["app"]["id"])?);
+        let tokens = self
+            .expect(post, &path, Some(&who.token), None, 201)
+            .await?;
+        Ok(OAuthKeys {
+            consumer_key: string(&app["consumer_key"])?,
+            consumer_secret: string(&app["consumer_secret"])?,
+            token: string(&tokens["access_token"])?,
+            token_secret: string(&tokens["access_token_secret"])?,
+        })
+    }
+
+    /// A POST of a JSON body signed with OAuth 1.0a, as Twitter's client libraries sign it
+    /// (a fresh nonce each time; the JSON body is not signed).
+    pub async fn signed_post(
+        &self,
+        keys: &OAuthKeys,
+        path: &str,
+        body: &Value,
+    ) -> anyhow::Result<(u16, Value)> {
+        use postern_http::twitter::oauth1::{base_string, encode, sign};
+        let url = format!("{}{path}", self.base);
+        let nonce = format!("{:032x}", rand::random::<u128>());
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs()
+            .to_string();
+        let oauth = [
+            ("oauth_consumer_key", keys.consumer_key.as_str()),
+            ("oauth_nonce", &nonce),
+            ("oauth_signature_method", "HMAC-SHA1"),
+            ("oauth_timestamp", &timestamp),
+            ("oauth_token", &keys.token),
+            ("oauth_version", "1.0"),
+        ];
+        let params: Vec<(String, String)> = oauth
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let signature = sign(
+            &base_string("POST", &url, &params),
+            &keys.consumer_secret,
+            &keys.token_secret,
+        );
+        let mut header: Vec<String> = oauth
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{}\"", encode(v)))
+            .collect();
+        header.push(format!("oauth_signature=\"{}\"", encode(&signature)));
+        let resp = self
+            .http
+            .post(url)
+            .header("authorization", format!("OAuth {}", header.join(", ")))
+            .json(body)
+            .send()
+            .await
+            .context("request failed")?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
     }
 
     pub async fn follow(&self, who: &Account, whom: &Account) -> anyhow::Result<()> {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{Account, Api, Socket, register_many, run_tag, screen_name, string};
+use crate::client::{Account, Api, OAuthKeys, Socket, register_many, run_tag, screen_name, string};
 use crate::report::Latencies;
 
 #[derive(clap::Args)]
@@ -42,6 +42,10 @@ pub struct SendsArgs {
     /// on the stream): posts/s over HTTP.
     #[arg(long, conflicts_with = "interactive")]
     posts: bool,
+    /// Send through Twitter's v1.1 `direct_messages/events/new.json`, each request signed
+    /// with OAuth 1.0a (every sender makes an app and signs with its own token).
+    #[arg(long, conflicts_with_all = ["interactive", "posts"])]
+    v1: bool,
 }
 
 /// The shared clock: message texts carry their send time as an offset from `base`.
@@ -70,7 +74,7 @@ fn node_of(nodes: &[Api], i: usize, offset: usize) -> &Api {
 
 pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
     let api = node_of(nodes, 0, 0);
-    let pairs = setup(api, args.senders).await?;
+    let pairs = setup(api, args.senders, args.v1).await?;
     let watchers = if args.watch {
         Some(open_watchers(nodes, &pairs).await?)
     } else {
@@ -163,11 +167,13 @@ struct Pair {
     /// The recipient's screen name, for posts that mention them.
     recipient_name: String,
     conversation: String,
+    /// The sender's OAuth 1.0a credentials, for `--v1`.
+    keys: Option<OAuthKeys>,
 }
 
 /// Registers the senders and recipients, makes each pair follow each other, and opens each
 /// pair's conversation with a first message.
-async fn setup(api: &Api, senders: usize) -> anyhow::Result<Vec<Pair>> {
+async fn setup(api: &Api, senders: usize, v1: bool) -> anyhow::Result<Vec<Pair>> {
     let run = run_tag();
     eprintln!("setting up {senders} sender/recipient pairs (run {run})…");
     let from = register_many(api, &run, 's', senders, 4).await?;
@@ -177,7 +183,13 @@ async fn setup(api: &Api, senders: usize) -> anyhow::Result<Vec<Pair>> {
         api.follow(&sender, &recipient).await?;
         api.follow(&recipient, &sender).await?;
         let first = api.send_to_user(&sender, &recipient, "hello").await?;
+        let keys = if v1 {
+            Some(api.app_credentials(&sender).await?)
+        } else {
+            None
+        };
         pairs.push(Pair {
+            keys,
             recipient_name: screen_name(&run, 'r', i),
             conversation: string(&first["conversation_id"])?,
             sender,
@@ -211,7 +223,10 @@ async fn send_loop(
 ) -> SenderResult {
     let path = match kind {
         Kind::Posts => "/api/v1/posts".to_owned(),
-        _ => format!("/api/v1/conversations/{}/messages", pair.conversation),
+        Kind::V1 => "/1.1/direct_messages/events/new.json".to_owned(),
+        Kind::Plain | Kind::Interactive => {
+            format!("/api/v1/conversations/{}/messages", pair.conversation)
+        }
     };
     let mut result = SenderResult::default();
     tokio::time::sleep_until(clock.base.into()).await;
@@ -237,24 +252,38 @@ async fn send_loop(
                     pair.recipient_name
                 ));
             }
+            Kind::V1 => {
+                body = json!({"event": {"type": "message_create", "message_create": {
+                    "target": {"recipient_id": pair.recipient.id},
+                    "message_data": body,
+                }}});
+            }
             Kind::Plain => {}
         }
-        let outcome = api
-            .call(
-                reqwest::Method::POST,
-                &path,
-                Some(&pair.sender.token),
-                Some(&body),
-            )
-            .await;
+        let outcome = match &pair.keys {
+            Some(keys) => api.signed_post(keys, &path, &body).await,
+            None => {
+                api.call(
+                    reqwest::Method::POST,
+                    &path,
+                    Some(&pair.sender.token),
+                    Some(&body),
+                )
+                .await
+            }
+        };
         match outcome {
-            Ok((201, _)) if measured => {
+            Ok((200 | 201, _)) if measured => {
                 result.measured += 1;
                 result.latencies.record(started.elapsed());
             }
-            Ok((201, _)) => {}
+            Ok((200 | 201, _)) => {}
             Ok((status, body)) => {
-                let code = body["error"]["code"].as_str().unwrap_or("?").to_owned();
+                let code = body["error"]["code"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| body["errors"][0]["code"].as_i64().map(|c| c.to_string()))
+                    .unwrap_or_else(|| "?".to_owned());
                 *result.errors.entry(format!("{status} {code}")).or_default() += 1;
             }
             Err(e) => *result.errors.entry(format!("{e:#}")).or_default() += 1,
@@ -272,14 +301,17 @@ enum Kind {
     Interactive,
     /// Public posts (`--posts`).
     Posts,
+    /// Through the v1.1 API, signed (`--v1`).
+    V1,
 }
 
 impl Kind {
     fn of(args: &SendsArgs) -> Kind {
-        match (args.posts, args.interactive) {
-            (true, _) => Kind::Posts,
-            (false, true) => Kind::Interactive,
-            (false, false) => Kind::Plain,
+        match (args.v1, args.posts, args.interactive) {
+            (true, _, _) => Kind::V1,
+            (false, true, _) => Kind::Posts,
+            (false, false, true) => Kind::Interactive,
+            (false, false, false) => Kind::Plain,
         }
     }
 }

@@ -597,17 +597,9 @@ impl Services {
                 "oauth_nonce: must be 1 to 128 characters",
             )));
         }
-        let expires = (stamped + window).max(now) * 1000;
-        let claimed = self
-            .store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO oauth_nonces (consumer_key, nonce, expires_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (consumer_key, nonce) DO NOTHING RETURNING nonce",
-                vec![text_cell(consumer_key), text_cell(nonce), int(expires)],
-            )])
-            .await?;
-        if claimed.first().is_none_or(Vec::is_empty) {
+        let expires = DateTime::from_timestamp((stamped + window).max(now), 0)
+            .ok_or(Error::Unauthorized(AuthFailure::StaleTimestamp))?;
+        if !self.store.claim_nonce(consumer_key, nonce, expires).await? {
             return Err(Error::Unauthorized(AuthFailure::ReplayedNonce));
         }
         Ok(())
@@ -615,15 +607,7 @@ impl Services {
 
     /// Forgets nonces whose window has passed (the sweeper's job).
     pub async fn sweep_nonces(&self, now: DateTime<Utc>) -> Result<usize> {
-        let rows = self
-            .store
-            .cold()
-            .run(vec![Statement::new(
-                "DELETE FROM oauth_nonces WHERE expires_at < ?1 RETURNING nonce",
-                vec![int(now.timestamp_millis())],
-            )])
-            .await?;
-        Ok(rows.first().map_or(0, Vec::len))
+        self.store.forget_nonces(now).await
     }
 }
 

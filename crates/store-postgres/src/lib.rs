@@ -239,4 +239,43 @@ impl Store for PostgresStore {
             .db()
             .map(drop)
     }
+
+    async fn claim_nonce(
+        &self,
+        consumer_key: &str,
+        nonce: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        // Not waiting for the disk: a crash may forget the last moments' nonces, which lets
+        // those requests be replayed once within their five minutes; waiting would add a
+        // flush to every signed request.
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        let claimed = sqlx::query(
+            "INSERT INTO oauth_nonces (consumer_key, nonce, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (consumer_key, nonce) DO NOTHING",
+        )
+        .bind(consumer_key)
+        .bind(nonce)
+        .bind(expires_at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .db()?
+        .rows_affected();
+        tx.commit().await.db()?;
+        Ok(claimed == 1)
+    }
+
+    async fn forget_nonces(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        let removed = sqlx::query("DELETE FROM oauth_nonces WHERE expires_at < $1")
+            .bind(now.timestamp_millis())
+            .execute(&self.pool)
+            .await
+            .db()?
+            .rows_affected();
+        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
+    }
 }

@@ -64,6 +64,8 @@ pub struct SqliteStore {
     ids: Arc<IdGenerator>,
     /// What the batch being written adds to insights, applied before its commit.
     tallies: Tallies,
+    /// OAuth 1.0a nonces: one node, so in memory.
+    nonces: postern_store::nonces::MemoryNonces,
 }
 
 impl SqliteStore {
@@ -105,6 +107,7 @@ impl SqliteStore {
             readers,
             ids,
             tallies,
+            nonces: postern_store::nonces::MemoryNonces::default(),
         })
     }
 
@@ -254,6 +257,20 @@ impl Store for SqliteStore {
                 .map_err(Error::internal)
         })
         .await
+    }
+
+    async fn claim_nonce(
+        &self,
+        consumer_key: &str,
+        nonce: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        self.nonces
+            .claim(consumer_key, nonce, expires_at, chrono::Utc::now())
+    }
+
+    async fn forget_nonces(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        Ok(self.nonces.forget(now))
     }
 }
 

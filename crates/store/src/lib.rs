@@ -10,6 +10,7 @@
 
 pub mod cold;
 pub mod copy;
+pub mod nonces;
 pub mod page;
 pub mod records;
 pub mod rows;

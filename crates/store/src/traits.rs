@@ -242,4 +242,16 @@ pub trait Store:
     fn cold(&self) -> &dyn crate::cold::ColdSql;
     /// Readiness: whether the store answers a trivial query now.
     async fn ping(&self) -> Result<()>;
+    /// Remembers an OAuth 1.0a `nonce` of `consumer_key` until `expires_at`, on every node
+    /// of the installation; `false` if it already was (a replay). Called once per signed
+    /// request, so it costs no flush of its own: the embedded store (one node) holds nonces
+    /// in memory, PostgreSQL commits them without waiting for the disk.
+    async fn claim_nonce(
+        &self,
+        consumer_key: &str,
+        nonce: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Forgets nonces whose window has passed; how many.
+    async fn forget_nonces(&self, now: DateTime<Utc>) -> Result<usize>;
 }

@@ -12,6 +12,7 @@ mod idempotency;
 mod insights;
 mod media;
 mod messages;
+mod nonces;
 mod search;
 mod stream;
 

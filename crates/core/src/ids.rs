@@ -271,6 +271,12 @@ pub struct IdGenerator {
     last: AtomicI64,
 }
 
+/// When a generated id was made, in Unix milliseconds (its leading bits count milliseconds
+/// from Postern's epoch).
+pub fn created_at_ms(id: i64) -> i64 {
+    (id >> (NODE_BITS + SEQ_BITS)) + EPOCH_MS
+}
+
 impl IdGenerator {
     pub fn new(node: u16) -> Self {
         IdGenerator {

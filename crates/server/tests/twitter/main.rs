@@ -5,6 +5,7 @@
 //!   spacing, wrong port, replayed nonces, stale timestamps, tampering; bearer tokens.
 //! - `dm`: v1.1 direct-message events, typing and read receipts, users, and every refusal's
 //!   status and code.
+//! - `business`: welcome messages, their rule, and custom profiles.
 //! - `tls`: HTTPS served directly.
 
 #![expect(
@@ -16,6 +17,7 @@
 mod common;
 
 mod apps;
+mod business;
 mod client;
 mod dm;
 mod oauth;

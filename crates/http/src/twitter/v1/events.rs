@@ -63,13 +63,13 @@ struct Target {
 /// An id as a string or, as tweepy sends `recipient_id`, a number.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum IdValue {
+pub enum IdValue {
     Text(String),
     Number(u64),
 }
 
 impl IdValue {
-    fn read<T: std::str::FromStr>(&self, field: &str) -> Result<T, Error> {
+    pub fn read<T: std::str::FromStr>(&self, field: &str) -> Result<T, Error> {
         let raw = match self {
             IdValue::Text(s) => s.clone(),
             IdValue::Number(n) => n.to_string(),

@@ -3,11 +3,13 @@
 //!
 //! - [`events`]: direct-message events (new, show, list, destroy), typing, read receipts.
 //! - [`users`]: the account, users, friendships and blocks.
+//! - [`welcome`]: welcome messages and their rule, custom profiles.
 //! - [`render`]: Postern's messages and users in Twitter's shapes.
 
 mod events;
 pub mod render;
 mod users;
+mod welcome;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -20,7 +22,10 @@ use serde_json::json;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(events::router()).merge(users::router())
+    Router::new()
+        .merge(events::router())
+        .merge(users::router())
+        .merge(welcome::router())
 }
 
 /// A refusal in v1.1's shape: `{"errors":[{"code","message"}]}`.

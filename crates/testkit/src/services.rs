@@ -24,18 +24,21 @@ pub enum Service {
     Browser,
     /// schemathesis's `st`, which checks the server against its OpenAPI document.
     Schemathesis,
+    /// Real Twitter client libraries (tweepy), run against the Twitter-compatible APIs.
+    TwitterClients,
 }
 
 /// How long a service may take to accept a connection before it counts as not there.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 6] = [
         Service::Postgres,
         Service::Nats,
         Service::S3,
         Service::Browser,
         Service::Schemathesis,
+        Service::TwitterClients,
     ];
 
     /// What a person calls it.
@@ -46,6 +49,7 @@ impl Service {
             Service::S3 => "S3-compatible server",
             Service::Browser => "Chromium",
             Service::Schemathesis => "schemathesis",
+            Service::TwitterClients => "Twitter client libraries",
         }
     }
 
@@ -60,6 +64,10 @@ impl Service {
             Service::Schemathesis => (
                 "POSTERN_TEST_SCHEMATHESIS",
                 "target/test-tools/schemathesis/bin/st",
+            ),
+            Service::TwitterClients => (
+                "POSTERN_TEST_TWITTER_CLIENTS",
+                "target/test-tools/twitter-clients/bin/python",
             ),
         }
     }
@@ -84,6 +92,7 @@ impl Service {
         match self {
             Service::Browser => browser_tools(),
             Service::Schemathesis => schemathesis_tool(),
+            Service::TwitterClients => twitter_clients(),
             _ => reachable(self.name(), &self.location()),
         }
     }
@@ -152,6 +161,26 @@ fn schemathesis_tool() -> Result<(), String> {
     } else {
         Err(format!("schemathesis not installed at {}", st.display()))
     }
+}
+
+fn twitter_clients() -> Result<(), String> {
+    let python = twitter_python();
+    let imports = Command::new(&python)
+        .args(["-c", "import tweepy"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if imports {
+        Ok(())
+    } else {
+        Err(format!("tweepy not installed for {}", python.display()))
+    }
+}
+
+/// The Python that has the Twitter client libraries.
+pub fn twitter_python() -> PathBuf {
+    workspace().join(Service::TwitterClients.location())
 }
 
 /// A URL for `database` on the tests' PostgreSQL, as user `postgres`.

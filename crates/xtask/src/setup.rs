@@ -6,6 +6,8 @@
 //!   run only (stopped when the run ends).
 //! - schemathesis, for the OpenAPI contract gate: from PyPI at the versions pinned in
 //!   `schemathesis-requirements.txt`, installed into `target/test-tools/schemathesis`.
+//! - tweepy, for the Twitter compatibility suite: from PyPI at the versions pinned in
+//!   `twitter-clients-requirements.txt`, installed into `target/test-tools/twitter-clients`.
 //! - The browser suite: Debian's Chromium when missing and this is root, and the suite's npm
 //!   packages (pinned by `web/e2e/package-lock.json`).
 //!
@@ -25,6 +27,9 @@ const MOTO_REQUIREMENTS: &str = include_str!("../moto-requirements.txt");
 
 /// schemathesis and everything it runs on, at exact versions.
 const SCHEMATHESIS_REQUIREMENTS: &str = include_str!("../schemathesis-requirements.txt");
+
+/// The Twitter client libraries the compatibility suite runs, at exact versions.
+const TWITTER_CLIENTS_REQUIREMENTS: &str = include_str!("../twitter-clients-requirements.txt");
 
 /// What set-up did, and the S3 server it started (stopped when this is dropped).
 #[derive(Default)]
@@ -56,6 +61,7 @@ pub fn prepare(workspace: &Path) -> Setup {
     });
     prepare_browser(&mut setup);
     prepare_schemathesis(&mut setup, &tools);
+    prepare_twitter_clients(&mut setup, &tools);
     setup
 }
 
@@ -231,6 +237,29 @@ fn prepare_schemathesis(setup: &mut Setup, tools: &Path) {
     setup.notes.push(match service.check() {
         Ok(()) => format!("schemathesis: ready at {}", service.location()),
         Err(reason) => format!("schemathesis: {reason}"),
+    });
+}
+
+/// tweepy at its pinned versions, unless the run points at another Python.
+fn prepare_twitter_clients(setup: &mut Setup, tools: &Path) {
+    let service = Service::TwitterClients;
+    if service.at_default_location() {
+        let installed = install_venv(
+            tools,
+            "twitter-clients",
+            "tweepy (a real Twitter client, for the compatibility suite)",
+            TWITTER_CLIENTS_REQUIREMENTS,
+        );
+        if let Err(e) = installed {
+            setup
+                .notes
+                .push(format!("Twitter client libraries: not installed ({e})"));
+            return;
+        }
+    }
+    setup.notes.push(match service.check() {
+        Ok(()) => format!("Twitter client libraries: ready at {}", service.location()),
+        Err(reason) => format!("Twitter client libraries: {reason}"),
     });
 }
 

@@ -7,6 +7,7 @@
 //!   status and code.
 //! - `business`: welcome messages, their rule, and custom profiles.
 //! - `tls`: HTTPS served directly.
+//! - `clients`: real client libraries (tweepy) running a bot unchanged.
 
 #![expect(
     clippy::indexing_slicing,
@@ -19,6 +20,7 @@ mod common;
 mod apps;
 mod business;
 mod client;
+mod clients;
 mod dm;
 mod oauth;
 mod tls;

@@ -6,7 +6,7 @@ use crate::common::TestServer;
 crate::on_every_backend!(https_is_served_and_signatures_name_its_scheme);
 
 /// A self-signed certificate for 127.0.0.1, written to `dir`: (cert path, key path, PEM).
-fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, String) {
+pub fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, String) {
     let made =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
             .unwrap_or_else(|e| panic!("certificate: {e}"));

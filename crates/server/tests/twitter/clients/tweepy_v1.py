@@ -1,0 +1,87 @@
+"""A DM bot's calls, written with tweepy's v1.1 `API` as they would be for Twitter, run against
+Postern over TLS. Only the host differs. Exits non-zero (with the reason) if any call does not
+behave as it does on Twitter.
+
+Environment: POSTERN_HOST (host:port), CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN,
+ACCESS_TOKEN_SECRET (the bot's), FRIEND_ID (follows the bot), BLOCKER_ID (blocks the bot),
+REQUESTS_CA_BUNDLE (the server's certificate).
+"""
+
+import os
+import sys
+
+import tweepy
+
+
+def check(condition, what):
+    if not condition:
+        sys.exit(f"tweepy v1.1: {what}")
+
+
+env = os.environ
+host = env["POSTERN_HOST"]
+auth = tweepy.OAuth1UserHandler(
+    env["CONSUMER_KEY"], env["CONSUMER_SECRET"], env["ACCESS_TOKEN"], env["ACCESS_TOKEN_SECRET"]
+)
+api = tweepy.API(auth, host=host, upload_host=host)
+friend = env["FRIEND_ID"]
+
+me = api.verify_credentials()
+check(me.screen_name == "bot", f"verify_credentials: {me.screen_name}")
+check(api.get_user(user_id=friend).screen_name == "carol", "get_user")
+
+# A message with quick replies and a button, as tweepy builds it.
+sent = api.send_direct_message(
+    friend,
+    "Hello from a tweepy bot #welcome",
+    quick_reply_options=[
+        {"label": "Orders", "description": "Where is my order", "metadata": "orders"},
+        {"label": "A person", "description": "Talk to someone", "metadata": "human"},
+    ],
+    ctas=[{"type": "web_url", "label": "Help centre", "url": "https://help.example/start"}],
+)
+data = sent.message_create["message_data"]
+check(data["text"] == "Hello from a tweepy bot #welcome", f"text: {data}")
+check(data["quick_reply"]["options"][1]["metadata"] == "human", f"quick reply: {data}")
+check(data["ctas"][0]["tco_url"].startswith("https://"), f"tco_url: {data}")
+check(data["entities"]["hashtags"][0]["text"] == "welcome", f"entities: {data}")
+check(sent.message_create["target"]["recipient_id"] == friend, "recipient_id")
+check(isinstance(sent.id, str) and isinstance(sent.created_timestamp, str), "ids as strings")
+
+api.indicate_direct_message_typing(friend)
+for i in range(4):
+    api.send_direct_message(friend, f"message {i}")
+
+shown = api.get_direct_message(sent.id)
+check(shown.id == sent.id, "get_direct_message")
+
+# Pagination to the end, two at a time, as tweepy's dm_cursor mode does.
+texts = [m.message_create["message_data"]["text"] for m in tweepy.Cursor(api.get_direct_messages, count=2).items()]
+check(texts[:4] == ["message 3", "message 2", "message 1", "message 0"], f"pages: {texts}")
+check(len(texts) == 6, f"all of them: {texts}")  # the friend's opening message too
+
+api.mark_direct_message_read(shown.id, friend)
+api.delete_direct_message(sent.id)
+try:
+    api.get_direct_message(sent.id)
+    check(False, "a deleted message is still shown")
+except tweepy.NotFound as e:
+    check(34 in e.api_codes, f"deleted: {e.api_codes}")
+
+# A refused message raises tweepy's exception for 403, with Twitter's code.
+try:
+    api.send_direct_message(env["BLOCKER_ID"], "hello?")
+    check(False, "a blocked send went through")
+except tweepy.Forbidden as e:
+    check(349 in e.api_codes, f"blocked: {e.api_codes}")
+
+try:
+    api.send_direct_message(friend, "x" * 10001)
+    check(False, "an over-long message went through")
+except tweepy.Forbidden as e:
+    check(354 in e.api_codes, f"too long: {e.api_codes}")
+
+# Rate-limit headers, as wait_on_rate_limit reads them.
+check(api.last_response.headers.get("x-rate-limit-remaining") is not None, "rate-limit headers")
+
+print("tweepy v1.1: every call behaved")

@@ -44,6 +44,23 @@ pub struct Staged {
     size: u64,
 }
 
+impl Staged {
+    /// The type the file's first bytes say it is, for clients that do not say (Twitter's
+    /// simple upload sends the file alone).
+    pub fn sniffed(&self) -> Result<MediaType> {
+        use std::io::Read;
+        let mut head = [0u8; 64];
+        let mut file = self.file.reopen().map_err(Error::internal)?;
+        let n = file.read(&mut head).map_err(Error::internal)?;
+        postern_media::content::sniff(head.get(..n).unwrap_or_default()).ok_or_else(|| {
+            Error::UnsupportedMedia(Invalid {
+                field: "media".into(),
+                message: "is not a JPEG, PNG, GIF or WebP image, or an MP4 or MOV video".into(),
+            })
+        })
+    }
+}
+
 impl Services {
     /// The largest upload `declared` may be, in bytes.
     pub fn media_cap(&self, declared: &Declared) -> Result<u64> {

@@ -112,45 +112,36 @@ impl FromRequest<AppState> for Signed {
     type Rejection = super::v1::V1Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Signed::read(request, state, JSON_BODY_BYTES).await?)
+    }
+}
+
+impl Signed {
+    /// A request admitted on its query alone (its body, a multipart form, read apart).
+    pub fn without_body(principal: Principal, params: Vec<(String, String)>) -> Signed {
+        Signed {
+            principal,
+            params,
+            body: Bytes::new(),
+            json: false,
+        }
+    }
+
+    /// Reads a request whose body (JSON or a form) is at most `limit` bytes, and admits it.
+    pub async fn read(request: Request, state: &AppState, limit: usize) -> Result<Signed, Error> {
         let (mut parts, body) = request.into_parts();
-        let body = axum::body::to_bytes(body, JSON_BODY_BYTES)
-            .await
-            .map_err(|_| {
-                Error::TooLarge(postern_core::Invalid {
-                    field: "body".into(),
-                    message: format!("must be at most {JSON_BODY_BYTES} bytes"),
-                })
-            })?;
+        let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+            Error::TooLarge(postern_core::Invalid {
+                field: "body".into(),
+                message: format!("must be at most {limit} bytes"),
+            })
+        })?;
         let kind = media_type(&parts.headers);
-        let mut params: Vec<(String, String)> = parts
-            .uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
+        let mut params = query_params(&parts);
         if kind == "application/x-www-form-urlencoded" {
             params.extend(form_urlencoded::parse(&body).into_owned());
         }
-        let principal = authenticate(&mut parts, state, &params).await?;
-        if let Some(slot) = parts.extensions.get::<super::rate::Slot>() {
-            let who = match &principal {
-                Principal::User { user, app, .. } => format!("user:{user}:app:{app}"),
-                Principal::App(app) => format!("app:{app}"),
-            };
-            let taken = slot.take(&who);
-            // Load tests turn limits off (`--rate-limits off`); the headers still count.
-            if taken.refused && state.services.config().rate_limits {
-                let wait = taken.reset.saturating_sub(
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs()),
-                );
-                return Err(Error::RateLimited {
-                    what: "requests to this endpoint per 15 minutes",
-                    retry_after: std::time::Duration::from_secs(wait.max(1)),
-                }
-                .into());
-            }
-        }
+        let principal = admit(&mut parts, state, &params).await?;
         Ok(Signed {
             principal,
             params,
@@ -158,6 +149,50 @@ impl FromRequest<AppState> for Signed {
             json: kind == "application/json",
         })
     }
+}
+
+/// The query's parameters, decoded.
+pub fn query_params(parts: &Parts) -> Vec<(String, String)> {
+    parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// Authenticates a request whose signed parameters are `params`, and counts it against its
+/// principal's rate-limit window.
+pub async fn admit(
+    parts: &mut Parts,
+    state: &AppState,
+    params: &[(String, String)],
+) -> Result<Principal, Error> {
+    let principal = authenticate(parts, state, params).await?;
+    if let Some(slot) = parts.extensions.get::<super::rate::Slot>() {
+        let who = match &principal {
+            Principal::User { user, app, .. } => format!("user:{user}:app:{app}"),
+            Principal::App(app) => format!("app:{app}"),
+        };
+        let taken = slot.take(&who);
+        // Load tests turn limits off (`--rate-limits off`); the headers still count.
+        if taken.refused && state.services.config().rate_limits {
+            let wait = taken.reset.saturating_sub(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+            );
+            return Err(Error::RateLimited {
+                what: "requests to this endpoint per 15 minutes",
+                retry_after: std::time::Duration::from_secs(wait.max(1)),
+            });
+        }
+    }
+    Ok(principal)
+}
+
+/// Whether the request's body is `multipart/form-data` (whose fields are never signed).
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    media_type(headers) == "multipart/form-data"
 }
 
 /// Checks the request's credentials.

@@ -209,6 +209,37 @@ impl Keys {
         }
     }
 
+    /// A signed POST of a multipart form (whose fields are not signed, only the query).
+    pub async fn multipart(
+        &self,
+        base: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        form: reqwest::multipart::Form,
+    ) -> Signed {
+        let header = self.header("POST", &format!("{base}{path}"), query, &Tweak::default());
+        let mut url = format!("{base}{path}");
+        if !query.is_empty() {
+            url = format!("{url}?{}", query_string(query));
+        }
+        let response = reqwest::Client::new()
+            .post(url)
+            .header("authorization", header)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("multipart {path}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Signed {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// A plain signed GET with query parameters.
     pub async fn get(&self, base: &str, path: &str, query: &[(&str, &str)]) -> Signed {
         self.call(base, "GET", path, query, None, None, &Tweak::default())

@@ -44,6 +44,10 @@ async fn tweepy_v1_runs_a_bot_unchanged() {
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/twitter/clients/tweepy_v1.py");
     let cert_file = dir.path().join("cert.pem");
+    let photo = dir.path().join("photo.png");
+    image::RgbImage::from_pixel(64, 48, image::Rgb([200, 80, 20]))
+        .save(&photo)
+        .unwrap_or_else(|e| panic!("photo: {e}"));
     let output = tokio::process::Command::new(postern_testkit::services::twitter_python())
         .arg(&script)
         .env("POSTERN_HOST", addr.to_string())
@@ -54,6 +58,7 @@ async fn tweepy_v1_runs_a_bot_unchanged() {
         .env("FRIEND_ID", &friend_id)
         .env("BLOCKER_ID", &blocker_id)
         .env("REQUESTS_CA_BUNDLE", &cert_file)
+        .env("PHOTO", &photo)
         .env_remove("CURL_CA_BUNDLE")
         .output()
         .await

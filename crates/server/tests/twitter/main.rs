@@ -6,6 +6,7 @@
 //! - `dm`: v1.1 direct-message events, typing and read receipts, users, and every refusal's
 //!   status and code.
 //! - `business`: welcome messages, their rule, and custom profiles.
+//! - `media`: `media/upload.json`, chunked and whole.
 //! - `tls`: HTTPS served directly.
 //! - `clients`: real client libraries (tweepy) running a bot unchanged.
 
@@ -22,6 +23,7 @@ mod business;
 mod client;
 mod clients;
 mod dm;
+mod media;
 mod oauth;
 mod tls;
 

@@ -3,10 +3,12 @@
 //!
 //! - [`events`]: direct-message events (new, show, list, destroy), typing, read receipts.
 //! - [`users`]: the account, users, friendships and blocks.
+//! - [`media`]: `media/upload.json`, whole or in chunks.
 //! - [`welcome`]: welcome messages and their rule, custom profiles.
 //! - [`render`]: Postern's messages and users in Twitter's shapes.
 
 mod events;
+mod media;
 pub mod render;
 mod users;
 mod welcome;
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(users::router())
         .merge(welcome::router())
+        .merge(media::router())
 }
 
 /// A refusal in v1.1's shape: `{"errors":[{"code","message"}]}`.

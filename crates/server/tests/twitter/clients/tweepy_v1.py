@@ -4,7 +4,7 @@ behave as it does on Twitter.
 
 Environment: POSTERN_HOST (host:port), CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN,
 ACCESS_TOKEN_SECRET (the bot's), FRIEND_ID (follows the bot), BLOCKER_ID (blocks the bot),
-REQUESTS_CA_BUNDLE (the server's certificate).
+REQUESTS_CA_BUNDLE (the server's certificate), PHOTO (a 64×48 PNG).
 """
 
 import os
@@ -80,6 +80,19 @@ try:
     check(False, "an over-long message went through")
 except tweepy.Forbidden as e:
     check(354 in e.api_codes, f"too long: {e.api_codes}")
+
+# Media: chunked (INIT, APPEND, FINALIZE) and whole, then a DM carrying each.
+chunked = api.media_upload(env["PHOTO"], chunked=True, media_category="dm_image")
+check(chunked.media_id_string, f"chunked upload: {chunked}")
+with_photo = api.send_direct_message(
+    friend, "a photo", attachment_type="media", attachment_media_id=chunked.media_id
+)
+attached = with_photo.message_create["message_data"]["attachment"]["media"]
+check(attached["id_str"] == chunked.media_id_string, f"attachment: {attached}")
+check(attached["media_url_https"].startswith("https://"), f"media url: {attached}")
+whole = api.simple_upload(env["PHOTO"], media_category="dm_image")
+check(whole.image["w"] == 64 and whole.image["h"] == 48, f"simple upload: {whole.image}")
+api.send_direct_message(friend, "", attachment_type="media", attachment_media_id=whole.media_id)
 
 # Rate-limit headers, as wait_on_rate_limit reads them.
 check(api.last_response.headers.get("x-rate-limit-remaining") is not None, "rate-limit headers")

@@ -1,6 +1,6 @@
-//! Reads across a person's conversations, as Twitter's DM APIs list them: every one-to-one
-//! message sent or received within a period, newest first (v1.1 `events/list`), whatever
-//! conversation it is in.
+//! Reads across a person's conversations, as Twitter's DM APIs list them, newest first
+//! whatever conversation each event is in: v1.1's `events/list` (one-to-one messages) and
+//! v2's `GET /2/dm_events` (every conversation, joins and leaves too).
 
 use chrono::{DateTime, Utc};
 use postern_core::model::{ConversationEvent, Message};
@@ -9,38 +9,56 @@ use postern_store::cold::{Statement, int};
 
 use crate::Services;
 
-/// A page of messages across conversations, and the message to continue before.
+/// Which events a read across conversations takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Messages in one-to-one conversations (v1.1).
+    OneToOneMessages,
+    /// Every event of every conversation (v2).
+    Everything,
+}
+
+/// A page of events across conversations, and the event to continue before.
 pub struct Recent {
-    pub messages: Vec<Message>,
+    pub events: Vec<ConversationEvent>,
     pub next_before: Option<EventId>,
 }
 
 impl Services {
-    /// `me`'s one-to-one messages created since `since`, newest first, older than `before`
-    /// if given: those inside their membership and not deleted for them, each shown as
-    /// history shows it.
-    pub async fn recent_direct_messages(
+    /// `me`'s events of `reach` created since `since`, newest first, older than `before` if
+    /// given: those inside their membership and not deleted for them (or for everyone), each
+    /// shown as history shows it.
+    pub async fn recent_events(
         &self,
         me: UserId,
+        reach: Reach,
         since: DateTime<Utc>,
         before: Option<EventId>,
         limit: usize,
     ) -> Result<Recent> {
-        // A one-to-one conversation's id is its two members' ids joined by `-`.
+        // A one-to-one conversation's id is its two members' ids joined by `-`; a message's
+        // kind is 0.
+        let only = match reach {
+            Reach::OneToOneMessages => "AND p.conversation_id LIKE '%-%' AND e.kind = 0",
+            Reach::Everything => "",
+        };
+        let sql = format!(
+            "SELECT e.conversation_id, e.id FROM participants p
+             JOIN events e ON e.conversation_id = p.conversation_id
+             WHERE p.user_id = ?1 {only}
+               AND e.created_at >= ?2 AND e.id < ?3
+               AND (p.visible_after IS NULL OR e.id > p.visible_after)
+               AND (p.left_at_event IS NULL OR e.id <= p.left_at_event)
+               AND NOT EXISTS (SELECT 1 FROM hidden_events h
+                   WHERE h.user_id = ?1 AND h.conversation_id = e.conversation_id
+                     AND h.event_id = e.id)
+             ORDER BY e.id DESC LIMIT ?4"
+        );
         let rows = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT e.conversation_id, e.id FROM participants p
-                 JOIN events e ON e.conversation_id = p.conversation_id
-                 WHERE p.user_id = ?1 AND p.conversation_id LIKE '%-%'
-                   AND e.kind = 0 AND e.created_at >= ?2 AND e.id < ?3
-                   AND (p.visible_after IS NULL OR e.id > p.visible_after)
-                   AND (p.left_at_event IS NULL OR e.id <= p.left_at_event)
-                   AND NOT EXISTS (SELECT 1 FROM hidden_events h
-                       WHERE h.user_id = ?1 AND h.conversation_id = e.conversation_id
-                         AND h.event_id = e.id)
-                 ORDER BY e.id DESC LIMIT ?4",
+            .select(Statement::owned(
+                sql,
                 vec![
                     int(me.0),
                     int(since.timestamp_millis()),
@@ -50,20 +68,18 @@ impl Services {
             ))
             .await?;
         let more = rows.len() > limit;
-        let mut messages = Vec::with_capacity(limit.min(rows.len()));
+        let mut events = Vec::with_capacity(limit.min(rows.len()));
         for row in rows.iter().take(limit) {
             let id = ConversationId::from_stored(row.text(0)?);
             let event_id = EventId(row.int(1)?);
             let Some(event) = self.store.event(&id, event_id).await? else {
                 continue;
             };
-            let mut events = [event];
-            self.show_parts(me, &id, &mut events).await?;
-            let [event] = events;
-            if let ConversationEvent::Message(m) = event
-                && !m.deleted
-            {
-                messages.push(m);
+            let mut shown = [event];
+            self.show_parts(me, &id, &mut shown).await?;
+            let [event] = shown;
+            if !matches!(&event, ConversationEvent::Message(m) if m.deleted) {
+                events.push(event);
             }
         }
         let next_before = more
@@ -72,10 +88,21 @@ impl Services {
             .transpose()?
             .map(EventId);
         Ok(Recent {
-            messages,
+            events,
             next_before,
         })
     }
+}
+
+/// The messages of a page (v1.1 lists nothing else).
+pub fn messages(events: Vec<ConversationEvent>) -> Vec<Message> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            ConversationEvent::Message(m) => Some(m),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Services {

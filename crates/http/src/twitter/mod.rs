@@ -1,16 +1,18 @@
-//! The Twitter-compatible surfaces (issue 17): v1.1 (and, to come, v2) over the same service
-//! layer as the native API.
+//! The Twitter-compatible surfaces (issue 17): v1.1 and v2 over the same service layer as the
+//! native API.
 //!
 //! - [`oauth1`]: OAuth 1.0a signatures as the v1.1 API checks them.
 //! - [`signed`]: authenticating a request (OAuth 1.0a, OAuth 2.0 and app-only bearer tokens)
 //!   and reading its parameters.
 //! - [`rate`]: Twitter's per-route windows and their `x-rate-limit-*` headers.
 //! - [`v1`]: the v1.1 API at `/1.1`.
+//! - [`v2`]: the v2 API at `/2`.
 
 pub mod oauth1;
 pub mod rate;
 pub mod signed;
 pub mod v1;
+pub mod v2;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
     let windows = Arc::new(rate::Windows::default());
     Router::new()
         .nest("/1.1", v1::router())
+        .nest("/2", v2::router())
         .layer(axum::middleware::from_fn_with_state(windows, rate::headers))
 }
 

@@ -6,7 +6,7 @@ use crate::common::{Client, TestServer};
 use crate::tls::certificate;
 
 #[postern_testkit::test(needs(TwitterClients))]
-async fn tweepy_v1_runs_a_bot_unchanged() {
+async fn tweepy_runs_a_bot_unchanged() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let (cert, key, pem) = certificate(dir.path());
     let server = TestServer::with(|c| {
@@ -28,6 +28,8 @@ async fn tweepy_v1_runs_a_bot_unchanged() {
     let (bot_id, bot) = api.user("bot").await;
     let (friend_id, friend) = api.user("carol").await;
     let (blocker_id, blocker) = api.user("blocker").await;
+    let (other_id, other) = api.user("dave").await;
+    api.follow(&other, &bot_id).await;
     api.follow(&friend, &bot_id).await;
     api.follow(&bot, &friend_id).await;
     api.dm(&friend, &bot_id, "hi bot").await;
@@ -41,8 +43,8 @@ async fn tweepy_v1_runs_a_bot_unchanged() {
         .await;
     assert_eq!(status, 204);
     let keys = app_keys(&api, &bot).await;
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/twitter/clients/tweepy_v1.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/twitter/clients/tweepy_bot.py");
     let cert_file = dir.path().join("cert.pem");
     let photo = dir.path().join("photo.png");
     image::RgbImage::from_pixel(64, 48, image::Rgb([200, 80, 20]))
@@ -57,6 +59,7 @@ async fn tweepy_v1_runs_a_bot_unchanged() {
         .env("ACCESS_TOKEN_SECRET", &keys.token_secret)
         .env("FRIEND_ID", &friend_id)
         .env("BLOCKER_ID", &blocker_id)
+        .env("OTHER_ID", &other_id)
         .env("REQUESTS_CA_BUNDLE", &cert_file)
         .env("PHOTO", &photo)
         .env_remove("CURL_CA_BUNDLE")

@@ -9,6 +9,7 @@
 //! - `media`: `media/upload.json`, chunked and whole.
 //! - `tls`: HTTPS served directly.
 //! - `clients`: real client libraries (tweepy) running a bot unchanged.
+//! - `v2`: X's v2 DMs and users: fields, expansions, pagination, problem JSON.
 
 #![expect(
     clippy::indexing_slicing,
@@ -26,6 +27,7 @@ mod dm;
 mod media;
 mod oauth;
 mod tls;
+mod v2;
 
 fn main() -> std::process::ExitCode {
     postern_testkit::run()

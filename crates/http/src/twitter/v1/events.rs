@@ -9,6 +9,7 @@ use axum::routing::{delete, get, post};
 use postern_core::auth::Scope;
 use postern_core::parts::{Cta, QuickReply, QuickReplyOption, QuickReplyResponse};
 use postern_core::{ConversationId, Error, EventId, MediaId, ObjectId, UserId};
+use postern_service::direct_messages::{self, Reach};
 use postern_service::interactive::Interactive;
 use postern_service::messages::Draft;
 use serde::Deserialize;
@@ -273,10 +274,9 @@ async fn list(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Resul
     let since = chrono::Utc::now() - chrono::Duration::days(LIST_DAYS);
     let page = s
         .services
-        .recent_direct_messages(me, since, before, count)
+        .recent_events(me, Reach::OneToOneMessages, since, before, count)
         .await?;
-    let events: Vec<Value> = page
-        .messages
+    let events: Vec<Value> = direct_messages::messages(page.events)
         .iter()
         .map(|m| render::event(m, &origin.0))
         .collect();

@@ -86,6 +86,33 @@ impl Signed {
             .ok_or_else(|| Error::invalid(name, "is required"))
     }
 
+    /// An id parameter the route needs, read as Postern writes ids.
+    pub fn id<T: std::str::FromStr>(&self, name: &str) -> Result<T, Error> {
+        let raw = self.required(name)?;
+        raw.parse()
+            .map_err(|_| Error::invalid(name, format!("'{raw}' is not an id")))
+    }
+
+    /// A count parameter (`count`, `max_results`): `default` when absent, else 1 to `max`.
+    pub fn bounded(&self, name: &str, default: usize, max: usize) -> Result<usize, Error> {
+        match self.param(name) {
+            None | Some("") => Ok(default),
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| Error::invalid(name, format!("must be 1 to {max}, got '{raw}'"))),
+        }
+    }
+
+    /// Refuses a person's grant without `users.read`; an app on its own may read users.
+    pub fn reader(&self) -> Result<(), Error> {
+        match self.principal {
+            Principal::App(_) => Ok(()),
+            Principal::User { .. } => self.user(Scope::UsersRead).map(|_| ()),
+        }
+    }
+
     /// The JSON body as `T`; an error names what does not fit.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         if !self.json {

@@ -33,9 +33,6 @@ pub fn router() -> Router<AppState> {
 
 /// How far back `events/list` reaches, as on Twitter.
 const LIST_DAYS: i64 = 30;
-/// `count` on lists: default and most.
-const COUNT_DEFAULT: usize = 20;
-const COUNT_MAX: usize = 50;
 
 #[derive(Deserialize)]
 struct NewEvent {
@@ -234,16 +231,10 @@ async fn new(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result
     Ok(Json(json!({"event": render::event(&sent.message, &origin.0)})).into_response())
 }
 
-fn event_id(req: &Signed, name: &str) -> Result<EventId, Error> {
-    let raw = req.required(name)?;
-    raw.parse()
-        .map_err(|_| Error::invalid(name, format!("'{raw}' is not an id")))
-}
-
 /// `GET direct_messages/events/show.json?id=`.
 async fn show(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    let id = event_id(&req, "id")?;
+    let id = req.id::<EventId>("id")?;
     let (conversation, message) = s.services.direct_message(me, id).await?;
     if conversation.is_group() {
         return Err(Error::NotFound(postern_core::error::Thing::Message).into());
@@ -255,16 +246,7 @@ async fn show(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Resul
 /// `next_cursor` only while more remain.
 async fn list(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    let count = match req.param("count") {
-        None | Some("") => COUNT_DEFAULT,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=COUNT_MAX).contains(n))
-            .ok_or_else(|| {
-                Error::invalid("count", format!("must be 1 to {COUNT_MAX}, got '{raw}'"))
-            })?,
-    };
+    let count = super::count(&req)?;
     let before = match req.param("cursor") {
         None | Some("") => None,
         Some(raw) => Some(raw.parse::<EventId>().map_err(|_| {
@@ -290,7 +272,7 @@ async fn list(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Resul
 /// `DELETE direct_messages/events/destroy.json?id=`: removes it from the caller's view.
 async fn destroy(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
     let actor = req.actor(Scope::DmWrite)?;
-    let id = event_id(&req, "id")?;
+    let id = req.id::<EventId>("id")?;
     let (conversation, _) = s.services.direct_message(actor.account, id).await?;
     s.services
         .delete_message(&actor, &conversation, id, false)
@@ -298,15 +280,9 @@ async fn destroy(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
     Ok(no_content())
 }
 
-fn recipient(req: &Signed) -> Result<UserId, Error> {
-    let raw = req.required("recipient_id")?;
-    raw.parse()
-        .map_err(|_| Error::invalid("recipient_id", format!("'{raw}' is not an id")))
-}
-
 /// The one-to-one conversation with `recipient_id` (which must be someone else).
 fn with(me: UserId, req: &Signed) -> Result<ConversationId, Error> {
-    let other = recipient(req)?;
+    let other: UserId = req.id("recipient_id")?;
     if other == me {
         return Err(Error::own_account("recipient_id"));
     }
@@ -326,7 +302,7 @@ async fn typing(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
 async fn mark_read(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
     let actor = req.actor(Scope::DmWrite)?;
     let id = with(actor.account, &req)?;
-    let up_to = event_id(&req, "last_read_event_id")?;
+    let up_to = req.id::<EventId>("last_read_event_id")?;
     s.services.mark_read(&actor, &id, Some(up_to)).await?;
     Ok(no_content())
 }

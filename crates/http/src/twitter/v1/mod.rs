@@ -200,6 +200,11 @@ impl IntoResponse for V1Error {
     }
 }
 
+/// `count` on v1.1's lists: 20 by default, at most 50.
+pub fn count(req: &crate::twitter::signed::Signed) -> Result<usize, Error> {
+    req.bounded("count", 20, 50)
+}
+
 /// An empty 204, as Twitter answers destroy, typing and read receipts.
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()

@@ -16,7 +16,7 @@ use super::V1Result;
 use super::render;
 use crate::AppState;
 use crate::twitter::Origin;
-use crate::twitter::signed::{Principal, Signed};
+use crate::twitter::signed::Signed;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,14 +32,6 @@ pub fn router() -> Router<AppState> {
 
 /// Users lookup takes at most this many ids or names, as on Twitter.
 const LOOKUP_MAX: usize = 100;
-
-/// Reading users needs `users.read` from a person's grant; an app on its own may too.
-fn reader(req: &Signed) -> Result<(), Error> {
-    match req.principal {
-        Principal::App(_) => Ok(()),
-        Principal::User { .. } => req.user(Scope::UsersRead).map(|_| ()),
-    }
-}
 
 /// The user named by `id_field` (an id) or `name_field` (a screen name).
 async fn named(
@@ -77,7 +69,7 @@ async fn verify_credentials(
 
 /// `GET users/show.json?user_id=|screen_name=`.
 async fn show(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result<Response> {
-    reader(&req)?;
+    req.reader()?;
     let user = named(&s.services, &req, USER).await?;
     Ok(Json(render::user(&user, &origin.0)).into_response())
 }
@@ -85,7 +77,7 @@ async fn show(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Resul
 /// `GET|POST users/lookup.json?user_id=1,2|screen_name=a,b`: those that exist, in no
 /// particular order; none at all is 404 (code 17 on Twitter; 50 here).
 async fn lookup(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result<Response> {
-    reader(&req)?;
+    req.reader()?;
     let list = |name: &str| -> Vec<String> {
         req.param(name)
             .map(|v| {

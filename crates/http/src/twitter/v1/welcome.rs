@@ -55,26 +55,9 @@ pub fn router() -> Router<AppState> {
         .route("/custom_profiles/{id}", get(show_profile))
 }
 
-/// `count` on lists: default and most, as on Twitter.
-const COUNT_DEFAULT: usize = 20;
-const COUNT_MAX: usize = 50;
-
-fn id_param(req: &Signed, name: &str) -> Result<ObjectId, Error> {
-    let raw = req.required(name)?;
-    raw.parse()
-        .map_err(|_| Error::invalid(name, format!("'{raw}' is not an id")))
-}
-
 /// A page of `items` from `cursor` (an offset this endpoint gave), `count` at a time.
 fn page<T>(req: &Signed, items: Vec<T>) -> Result<(Vec<T>, Option<String>), Error> {
-    let count = match req.param("count") {
-        None | Some("") => COUNT_DEFAULT,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=COUNT_MAX).contains(n))
-            .ok_or_else(|| Error::invalid("count", format!("must be 1 to {COUNT_MAX}")))?,
-    };
+    let count = super::count(req)?;
     let from = match req.param("cursor") {
         None | Some("") => 0,
         Some(raw) => raw.parse::<usize>().map_err(|_| {
@@ -193,7 +176,7 @@ async fn new(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result
 /// `GET direct_messages/welcome_messages/show.json?id=`.
 async fn show(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    let w = s.services.welcome(me, id_param(&req, "id")?).await?;
+    let w = s.services.welcome(me, req.id::<ObjectId>("id")?).await?;
     Ok(Json(json!({"welcome_message": welcome(&w, &origin.0), "name": w.name})).into_response())
 }
 
@@ -215,7 +198,7 @@ struct UpdateWelcome {
 /// whole (what is left out is gone).
 async fn update(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmWrite)?.user_id;
-    let id = id_param(&req, "id")?;
+    let id = req.id::<ObjectId>("id")?;
     let body: UpdateWelcome = req.json()?;
     let data = body
         .message_data
@@ -231,7 +214,9 @@ async fn update(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Res
 /// `DELETE direct_messages/welcome_messages/destroy.json?id=`.
 async fn destroy(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmWrite)?.user_id;
-    s.services.delete_welcome(me, id_param(&req, "id")?).await?;
+    s.services
+        .delete_welcome(me, req.id::<ObjectId>("id")?)
+        .await?;
     Ok(no_content())
 }
 
@@ -286,7 +271,7 @@ async fn new_rule(State(s): State<AppState>, req: Signed) -> V1Result<Response> 
 /// `GET direct_messages/welcome_messages/rules/show.json?id=`.
 async fn show_rule(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    let id = id_param(&req, "id")?;
+    let id = req.id::<ObjectId>("id")?;
     match current_rule(&s, me).await? {
         Some(w) if w.id == id => {
             Ok(Json(json!({"welcome_message_rule": rule(&w)})).into_response())
@@ -305,7 +290,7 @@ async fn list_rules(State(s): State<AppState>, req: Signed) -> V1Result<Response
 /// `DELETE direct_messages/welcome_messages/rules/destroy.json?id=`.
 async fn destroy_rule(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
     let me = req.user(Scope::DmWrite)?.user_id;
-    let id = id_param(&req, "id")?;
+    let id = req.id::<ObjectId>("id")?;
     match current_rule(&s, me).await? {
         Some(w) if w.id == id => {
             s.services.clear_default_welcome(me).await?;
@@ -406,7 +391,7 @@ async fn destroy_profile(State(s): State<AppState>, req: Signed) -> V1Result<Res
     let me = req.user(Scope::DmWrite)?.user_id;
     match s
         .services
-        .delete_custom_profile(me, id_param(&req, "id")?)
+        .delete_custom_profile(me, req.id::<ObjectId>("id")?)
         .await
     {
         Ok(()) | Err(Error::NotFound(_)) => Ok(no_content()),

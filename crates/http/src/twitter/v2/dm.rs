@@ -195,19 +195,7 @@ struct Asked {
 
 impl Asked {
     fn of(req: &Signed) -> Result<Asked, Error> {
-        let max_results = match req.param("max_results") {
-            None | Some("") => MAX_RESULTS_DEFAULT,
-            Some(raw) => raw
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_RESULTS_MAX).contains(n))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "max_results",
-                        format!("must be 1 to {MAX_RESULTS_MAX}, got '{raw}'"),
-                    )
-                })?,
-        };
+        let max_results = req.bounded("max_results", MAX_RESULTS_DEFAULT, MAX_RESULTS_MAX)?;
         let before = match req.param("pagination_token") {
             None | Some("") => None,
             Some(raw) => Some(raw.parse::<EventId>().map_err(|_| {

@@ -16,7 +16,7 @@ use super::V2Result;
 use super::render::{self, USER_FIELDS};
 use crate::AppState;
 use crate::twitter::Origin;
-use crate::twitter::signed::{Principal, Signed};
+use crate::twitter::signed::Signed;
 use crate::twitter::v1::V1Error;
 
 pub fn router() -> Router<AppState> {
@@ -30,14 +30,6 @@ pub fn router() -> Router<AppState> {
 
 /// Users looked up at once, at most, as on X.
 const LOOKUP_MAX: usize = 100;
-
-/// Reading users needs `users.read` from a person's grant; an app on its own may too.
-fn reader(req: &Signed) -> Result<(), Error> {
-    match req.principal {
-        Principal::App(_) => Ok(()),
-        Principal::User { .. } => req.user(Scope::UsersRead).map(|_| ()),
-    }
-}
 
 fn one(u: &User, req: &Signed, origin: &str) -> Result<Response, Error> {
     let asked = render::fields("user.fields", req.param("user.fields"), USER_FIELDS)?;
@@ -63,7 +55,7 @@ async fn by_id(
     req: Result<Signed, V1Error>,
 ) -> V2Result<Response> {
     let req = req?;
-    reader(&req)?;
+    req.reader()?;
     let id: UserId = id
         .parse()
         .map_err(|_| Error::invalid("id", format!("'{id}' is not a user id")))?;
@@ -78,7 +70,7 @@ async fn by_username(
     req: Result<Signed, V1Error>,
 ) -> V2Result<Response> {
     let req = req?;
-    reader(&req)?;
+    req.reader()?;
     Ok(one(
         &s.services.user_by_screen_name(&name).await?,
         &req,
@@ -154,7 +146,7 @@ async fn by_ids(
     req: Result<Signed, V1Error>,
 ) -> V2Result<Response> {
     let req = req?;
-    reader(&req)?;
+    req.reader()?;
     let ids = list(&req, "ids")?;
     Ok(lookup(&s, &req, &origin.0, "ids", ids, false).await?)
 }
@@ -166,7 +158,7 @@ async fn by_usernames(
     req: Result<Signed, V1Error>,
 ) -> V2Result<Response> {
     let req = req?;
-    reader(&req)?;
+    req.reader()?;
     let names = list(&req, "usernames")?;
     Ok(lookup(&s, &req, &origin.0, "usernames", names, true).await?)
 }

@@ -14,6 +14,9 @@ pub mod signed;
 pub mod v1;
 pub mod v2;
 
+#[cfg(test)]
+mod snapshots;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 

@@ -241,11 +241,17 @@ fn every_refusal_on_each_surface() {
             let (native_status, native_code) = crate::error::status_and_code(e);
             let (v1_status, v1_code, v1_message) = super::v1::status_code_message(e);
             let (v2_status, v2) = super::v2::problem(e);
+            let member = |name: &str| {
+                v2.get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             json!({
                 "refusal": name,
                 "native": format!("{} {native_code}", native_status.as_u16()),
                 "v1.1": format!("{} {v1_code} {v1_message}", v1_status.as_u16()),
-                "v2": format!("{} {} {}", v2_status.as_u16(), v2["type"].as_str().unwrap_or_default(), v2["title"].as_str().unwrap_or_default()),
+                "v2": format!("{} {} {}", v2_status.as_u16(), member("type"), member("title")),
             })
         })
         .collect();

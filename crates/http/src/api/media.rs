@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use postern_core::ids::canonical_key;
 use postern_core::media::{MediaCategory, MediaType, MediaUpload};
 use postern_core::{Error, MediaId};
-use postern_service::media::{Declared, Rendition};
+use postern_service::media::Declared;
+pub(crate) use postern_service::media::Rendition;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -278,7 +279,8 @@ async fn fetch_thumbnail(
     deliver(&s, c.user_id, &id, Rendition::Thumbnail, &headers).await
 }
 
-async fn deliver(
+/// Serves media `id` to `me` if they may see it (every surface's media route ends here).
+pub(crate) async fn deliver(
     s: &AppState,
     me: postern_core::UserId,
     id: &str,

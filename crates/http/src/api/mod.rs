@@ -11,7 +11,7 @@ pub mod document;
 mod feedback;
 mod graph;
 mod limits;
-mod media;
+pub(crate) mod media;
 mod messages;
 mod posts;
 mod support;

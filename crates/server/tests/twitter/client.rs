@@ -240,6 +240,26 @@ impl Keys {
         }
     }
 
+    /// A signed GET of a file at `url` (absolute): its status, type and length.
+    pub async fn fetch(&self, url: &str) -> (u16, String, usize) {
+        let header = self.header("GET", url, &[], &Tweak::default());
+        let response = reqwest::Client::new()
+            .get(url)
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("fetch {url}: {e}"));
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().await.map(|b| b.len()).unwrap_or_default();
+        (status, kind, bytes)
+    }
+
     /// A plain signed GET with query parameters.
     pub async fn get(&self, base: &str, path: &str, query: &[(&str, &str)]) -> Signed {
         self.call(base, "GET", path, query, None, None, &Tweak::default())

@@ -140,6 +140,21 @@ async fn a_chunked_upload_in_form_or_multipart_parts_then_a_message_with_it() {
     let media = &sent.body["event"]["message_create"]["message_data"]["attachment"]["media"];
     assert_eq!(media["id_str"], id.as_str());
     assert_eq!(media["type"], "photo");
+    // Fetched with a signed GET, as Twitter's DM media is: by the sender and the recipient
+    // (through her own app), and by no one else.
+    let url = s(&media["media_url_https"]);
+    assert!(
+        url.starts_with(&format!("{}/1.1/ton/data/dm/", server.base)),
+        "{url}"
+    );
+    let (status, kind, length) = keys.fetch(&url).await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert!(length > 100, "{length} bytes");
+    let (status, _, _) = app_keys(&server, &carol).await.fetch(&url).await;
+    assert_eq!(status, 200);
+    let (_, stranger) = server.user("stranger").await;
+    let (status, _, _) = app_keys(&server, &stranger).await.fetch(&url).await;
+    assert_eq!(status, 404);
     // Attached once (not shared): a second message with it is refused with Twitter's code.
     let again = keys
         .post_json(

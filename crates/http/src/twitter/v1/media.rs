@@ -25,10 +25,58 @@ use crate::AppState;
 use crate::twitter::signed::{self, Signed};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/media/upload.json",
-        post(upload).get(status).layer(DefaultBodyLimit::disable()),
+    Router::new()
+        .route(
+            "/media/upload.json",
+            post(upload).get(status).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/ton/data/dm/{event}/{media}/{name}",
+            axum::routing::get(fetch),
+        )
+}
+
+/// Where a message's media is fetched on v1.1, as Twitter's `ton` URLs: with a signed GET
+/// by whoever can see the message (reference §2.5).
+pub fn media_url(
+    origin: &str,
+    event: postern_core::EventId,
+    media: MediaId,
+    kind: MediaType,
+) -> String {
+    let extension = match kind {
+        MediaType::Jpeg => "jpg",
+        MediaType::Png => "png",
+        MediaType::Gif => "gif",
+        MediaType::Webp => "webp",
+        MediaType::Mp4 => "mp4",
+        MediaType::Mov => "mov",
+    };
+    format!("{origin}/1.1/ton/data/dm/{event}/{media}/{media}.{extension}")
+}
+
+/// `GET ton/data/dm/:event/:media/:name`: the file, to its uploader and whoever can see a
+/// message carrying it (everyone else: not found), with `Range`, as natively.
+async fn fetch(
+    State(s): State<AppState>,
+    axum::extract::Path((_, media, _)): axum::extract::Path<(String, String, String)>,
+    headers: axum::http::HeaderMap,
+    req: Signed,
+) -> V1Result<Response> {
+    let me = req.user(Scope::DmRead)?.user_id;
+    crate::api::media::deliver(
+        &s,
+        me,
+        &media,
+        crate::api::media::Rendition::Original,
+        &headers,
     )
+    .await
+    .map_err(|e| match e.0 {
+        // The URL is a page, not a media id in a request: a missing one is 404, code 34.
+        Error::NotFound(_) => super::V1Error(Error::NotFound(postern_core::error::Thing::Link)),
+        other => super::V1Error(other),
+    })
 }
 
 /// A form field other than the file is read only this far.

@@ -8,7 +8,7 @@
 //! - [`render`]: Postern's messages and users in Twitter's shapes.
 
 mod events;
-mod media;
+pub mod media;
 pub mod render;
 mod users;
 mod welcome;

@@ -30,7 +30,7 @@ pub fn event(m: &Message, origin: &str) -> Value {
         );
     }
     if let Some(media) = &m.media {
-        let url = format!("{origin}{}", media.url);
+        let url = super::media::media_url(origin, m.id, media.id, media.media_type);
         data.insert(
             "attachment".into(),
             json!({"type": "media", "media": {

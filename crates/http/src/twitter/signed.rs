@@ -157,23 +157,38 @@ impl Signed {
     /// Reads a request whose body (JSON or a form) is at most `limit` bytes, and admits it.
     pub async fn read(request: Request, state: &AppState, limit: usize) -> Result<Signed, Error> {
         let (mut parts, body) = request.into_parts();
-        let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-            Error::TooLarge(postern_core::Invalid {
-                field: "body".into(),
-                message: format!("must be at most {limit} bytes"),
-            })
-        })?;
         let kind = media_type(&parts.headers);
         let mut params = query_params(&parts);
-        if kind == "application/x-www-form-urlencoded" {
-            params.extend(form_urlencoded::parse(&body).into_owned());
+        let read = |body: axum::body::Body| async move {
+            axum::body::to_bytes(body, limit).await.map_err(|_| {
+                Error::TooLarge(postern_core::Invalid {
+                    field: "body".into(),
+                    message: format!("must be at most {limit} bytes"),
+                })
+            })
+        };
+        if kind != "application/x-www-form-urlencoded" {
+            // The body is not signed: who is asking is settled before it is read, so no one
+            // unknown makes the server hold a body.
+            let principal = admit(&mut parts, state, &params).await?;
+            return Ok(Signed {
+                principal,
+                params,
+                body: read(body).await?,
+                json: kind == "application/json",
+            });
         }
+        // A form is signed, so it is read first; but only for credentials that name a known
+        // app and token (checked again with the signature).
+        known_credentials(&parts, state).await?;
+        let body = read(body).await?;
+        params.extend(form_urlencoded::parse(&body).into_owned());
         let principal = admit(&mut parts, state, &params).await?;
         Ok(Signed {
             principal,
             params,
             body,
-            json: kind == "application/json",
+            json: false,
         })
     }
 }
@@ -220,6 +235,36 @@ pub async fn admit(
 /// Whether the request's body is `multipart/form-data` (whose fields are never signed).
 pub fn is_multipart(headers: &HeaderMap) -> bool {
     media_type(headers) == "multipart/form-data"
+}
+
+/// Whether the `Authorization` header names an app and token that exist, before anything
+/// is checked that needs the body.
+async fn known_credentials(parts: &Parts, state: &AppState) -> Result<(), Error> {
+    let services = &state.services;
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(Error::Unauthenticated)?;
+    if let Some((scheme, token)) = value.split_once(' ')
+        && scheme.eq_ignore_ascii_case("bearer")
+    {
+        let token = token.trim();
+        if token.starts_with(prefixes::APP_BEARER) {
+            services.app_by_bearer(token).await?;
+        } else {
+            services.oauth2_grant(token).await?;
+        }
+        return Ok(());
+    }
+    let header = Header::parse(value)
+        .map_err(|_| Error::Unauthorized(AuthFailure::Malformed("Authorization: malformed")))?;
+    let consumer = services
+        .consumer(header.get("oauth_consumer_key").unwrap_or_default())
+        .await?;
+    let token = header.get("oauth_token").unwrap_or_default();
+    services.oauth1_grant(consumer.app_id, token).await?;
+    Ok(())
 }
 
 /// Checks the request's credentials.

@@ -261,6 +261,37 @@ async fn requests_without_usable_credentials_are_refused_with_their_codes() {
     let (status, code, body) =
         send(Some(crossed.header("GET", &url, &[], &Tweak::default()))).await;
     assert_eq!((status, code), (401, 89), "{body}");
+    // No body is read for someone unknown: a large one is refused for who sent it, not
+    // for its size (a JSON body is not signed; a form is, but only a known app's is read).
+    let large = "x".repeat(3 * 1024 * 1024);
+    let unsigned_json = http
+        .post(format!(
+            "{}/1.1/direct_messages/events/new.json",
+            server.base
+        ))
+        .header("content-type", "application/json")
+        .body(large.clone())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused: serde_json::Value = unsigned_json.json().await.unwrap_or_default();
+    assert_eq!(
+        refused["errors"][0]["code"], 215,
+        "who sent it, not its size: {refused}"
+    );
+    let form_url = format!("{}/1.1/direct_messages/mark_read.json", server.base);
+    let unknown_form = http
+        .post(&form_url)
+        .header(
+            "authorization",
+            unknown_token.header("POST", &form_url, &[], &Tweak::default()),
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("recipient_id={large}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unknown_form.status().as_u16(), 401, "89, not 413");
     // Native tokens are for the native API.
     let (status, code, body) = send(Some(format!("Bearer {owner}"))).await;
     assert_eq!((status, code), (401, 89), "{body}");

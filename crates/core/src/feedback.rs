@@ -97,6 +97,15 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FeedbackRequest {
     pub id: ObjectId,
+    /// The account that asked (surfaces that name it, as Twitter's `from_user_id`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub account_id: UserId,
+    /// The name the question gives the account, when it gave one (Twitter's
+    /// `display_name`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub display_name: Option<String>,
     /// The survey message in the conversation.
     pub message_id: ObjectId,
     pub conversation_id: String,

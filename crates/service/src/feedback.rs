@@ -30,6 +30,11 @@ pub struct SurveyDraft {
     pub display: Display,
     pub privacy_url: String,
     pub external_id: Option<String>,
+    /// Words before the question in the survey's message (Twitter's `message`).
+    pub intro: Option<String>,
+    /// The name the question gives the account, kept with the survey (Twitter's
+    /// `display_name`).
+    pub display_name: Option<String>,
 }
 
 /// Which surveys results count.
@@ -43,8 +48,12 @@ pub struct ResultsQuery {
     pub external_id: Option<String>,
 }
 
+/// The words before a survey's question, at most (its message keeps to a DM's length).
+pub const INTRO_MAX: usize = 1_000;
+
 const REQUEST_COLS: &str = "id, message_id, conversation_id, kind, recipient_id, question, display,
-    privacy_url, external_id, agent_id, created_at, score, comment, answered_at";
+    privacy_url, external_id, agent_id, created_at, score, comment, answered_at, account_id,
+    display_name";
 
 impl Services {
     /// `POST /feedback_requests`: sends the survey as a message in the one-to-one
@@ -73,6 +82,12 @@ impl Services {
             .as_deref()
             .map(|e| text::single_line("external_id", e, EXTERNAL_ID_MAX))
             .transpose()?;
+        let intro = match &draft.intro {
+            Some(i) if !i.trim().is_empty() => {
+                format!("{}\n\n", text::message_text("message", i, INTRO_MAX)?)
+            }
+            _ => String::new(),
+        };
         self.user(draft.recipient).await?;
         if let Some(next_at) = self.next_survey_at(me, draft.recipient).await? {
             return Err(Error::FeedbackTooSoon { next_at });
@@ -93,7 +108,7 @@ impl Services {
                 Draft {
                     // What a client that cannot draw the survey shows: answered by a number.
                     text: format!(
-                        "{question}\n\nReply with a number from {} to {}.",
+                        "{intro}{question}\n\nReply with a number from {} to {}.",
                         scores.start(),
                         scores.end()
                     ),
@@ -110,8 +125,8 @@ impl Services {
             .cold()
             .run(vec![Statement::new(
                 "INSERT INTO feedback_requests (id, account_id, recipient_id, conversation_id, message_id,
-                    kind, question, display, privacy_url, external_id, agent_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CAST(?11 AS BIGINT), ?12)",
+                    kind, question, display, privacy_url, external_id, agent_id, created_at, display_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CAST(?11 AS BIGINT), ?12, ?13)",
                 vec![
                     int(id.0),
                     int(me.0),
@@ -125,6 +140,7 @@ impl Services {
                     opt_text(external_id),
                     opt_int(actor.profile.map(|p| p.0)),
                     int(now),
+                    opt_text(draft.display_name),
                 ],
             )])
             .await?;
@@ -148,6 +164,39 @@ impl Services {
             .map(request_row)
             .transpose()?
             .ok_or(Error::NotFound(Thing::FeedbackRequest))
+    }
+
+    /// The account's surveys created or answered between `from` and `to` (Unix
+    /// milliseconds, inclusive), in the order of the latest of the two, at most `limit`
+    /// after the first `skip` (Twitter's `feedback/events`).
+    pub async fn feedback_requests_between(
+        &self,
+        me: UserId,
+        from: i64,
+        to: i64,
+        skip: usize,
+        limit: usize,
+    ) -> Result<Vec<FeedbackRequest>> {
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT {REQUEST_COLS} FROM feedback_requests
+                     WHERE account_id = ?1
+                       AND ((created_at BETWEEN ?2 AND ?3) OR (answered_at BETWEEN ?2 AND ?3))
+                     ORDER BY coalesce(answered_at, created_at), id LIMIT ?4 OFFSET ?5"
+                ),
+                vec![
+                    int(me.0),
+                    int(from),
+                    int(to),
+                    int(i64::try_from(limit).unwrap_or(i64::MAX)),
+                    int(i64::try_from(skip).unwrap_or(i64::MAX)),
+                ],
+            ))
+            .await?;
+        rows.iter().map(request_row).collect()
     }
 
     /// `POST /feedback_requests/{id}/response`: the person asked answers, once.
@@ -451,6 +500,8 @@ fn request_row(r: &ColdRow) -> Result<FeedbackRequest> {
     let answered_at = r.opt_int(13)?;
     Ok(FeedbackRequest {
         id: ObjectId(r.int(0)?),
+        account_id: UserId(r.int(14)?),
+        display_name: r.opt_text(15)?,
         message_id: ObjectId(r.int(1)?),
         conversation_id: r.text(2)?,
         kind: SurveyType::parse(&r.text(3)?).ok_or_else(|| Error::internal("survey type"))?,

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // A function again: `append_message` keeps version 16's insights.
     (17, include_str!("schema/0017_append_message_tally.sql")),
     (18, postern_store::cold::migrations::APPS),
+    (19, postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::FEEDBACK,
     postern_store::cold::migrations::INSIGHTS,
     postern_store::cold::migrations::APPS,
+    postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME,
 ];
 
 pub struct SqliteStore {

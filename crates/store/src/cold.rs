@@ -38,6 +38,8 @@ pub mod migrations {
     pub const INSIGHTS: &str = include_str!("schema/0008_insights.sql");
     /// Developer apps, their keys, who authorized them, OAuth nonces, sealing keys.
     pub const APPS: &str = include_str!("schema/0009_apps.sql");
+    /// The name a survey's question gives the account (Twitter's `display_name`).
+    pub const FEEDBACK_DISPLAY_NAME: &str = include_str!("schema/0010_feedback_display_name.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -110,6 +110,8 @@ async fn create(
         display: r.display,
         privacy_url: r.privacy_url,
         external_id: r.external_id,
+        intro: None,
+        display_name: None,
     };
     let made = s.services.send_feedback_request(&actor, draft).await?;
     Ok((StatusCode::CREATED, Json(made)))

@@ -1,4 +1,5 @@
-//! Welcome messages, their rule, and custom profiles over v1.1 (issue 17, item 4).
+//! Welcome messages, their rule, custom profiles and feedback cards over v1.1 (issue 17,
+//! item 4).
 
 use serde_json::{Value, json};
 
@@ -8,6 +9,7 @@ use crate::common::{TestServer, s};
 crate::on_every_backend!(
     welcome_messages_and_their_rule_as_twitter_has_them,
     custom_profiles_as_twitter_has_them,
+    feedback_cards_as_twitter_has_them,
 );
 
 const WELCOME: &str = "/1.1/direct_messages/welcome_messages";
@@ -317,4 +319,126 @@ async fn custom_profiles_as_twitter_has_them() {
     )
     .await;
     assert_eq!(missing.code(404), 34);
+}
+
+async fn feedback_cards_as_twitter_has_them() {
+    let server = TestServer::start().await;
+    let (brand_id, brand) = server.user("acme").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&carol, &brand_id).await;
+    let keys = app_keys(&server, &brand).await;
+    let ask = |body: Value| {
+        let keys = keys.clone();
+        let base = server.base.clone();
+        async move {
+            keys.post_json(&base, "/1.1/feedback/create.json", body)
+                .await
+        }
+    };
+    let good = json!({"type": "csat", "to_user_id": carol_id, "message": "Thanks for chatting with us!",
+        "privacy_url": "https://acme.example/privacy", "external_id": "ticket_5555", "display_name": "ACME"});
+    for (field, value) in [
+        ("type", json!("CSAT")),
+        ("question_variant_id", json!("3")),
+        ("privacy_url", json!("not a url")),
+    ] {
+        let mut bad = good.clone();
+        bad[field] = value;
+        let refused = ask(bad).await;
+        assert_eq!(refused.code(400), 44, "{field}");
+        assert!(
+            s(&refused.body["errors"][0]["message"]).contains(field),
+            "{}",
+            refused.body
+        );
+    }
+    let made = ask(good.clone()).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let f = &made.body;
+    assert_eq!(
+        (
+            f["type"].clone(),
+            f["from_user_id"].clone(),
+            f["to_user_id"].clone()
+        ),
+        (json!("csat"), json!(brand_id), json!(carol_id))
+    );
+    assert_eq!(f["external_id"], "ticket_5555");
+    assert_eq!(f["display_name"], "ACME");
+    assert!(
+        s(&f["created_at"]).ends_with("2026") || s(&f["created_at"]).contains("+0000"),
+        "{f}"
+    );
+    let (a, b): (u64, u64) = (brand_id.parse().unwrap_or(0), carol_id.parse().unwrap_or(0));
+    let seen = server
+        .messages(&carol, &format!("{}-{}", a.min(b), a.max(b)))
+        .await;
+    let (text, id) = seen.last().cloned().unwrap_or_default();
+    assert_eq!(id, s(&f["dm_id"]));
+    assert!(
+        text.starts_with(
+            "Thanks for chatting with us!\n\nWhat is your overall satisfaction with ACME?"
+        ),
+        "{text}"
+    );
+    assert_eq!(ask(good).await.code(429), 88, "one a day per person");
+    // Carol answers; the account sees the score and words, and the event.
+    let id = s(&f["id"]);
+    let (status, answered) = server
+        .call(
+            "POST",
+            &format!("/api/v1/feedback_requests/{id}/response"),
+            Some(&carol),
+            Some(json!({"score": 5, "text": "Quick and kind"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answered}");
+    let shown = call(
+        &keys,
+        &server,
+        "GET",
+        &format!("/1.1/feedback/show/{id}.json"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown.body["response"]["score"]["value"], 5);
+    assert_eq!(shown.body["response"]["text"]["value"], "Quick and kind");
+    assert_eq!(shown.body["display_name"], "ACME");
+    let carol_keys = app_keys(&server, &carol).await;
+    let not_theirs = call(
+        &carol_keys,
+        &server,
+        "GET",
+        &format!("/1.1/feedback/show/{id}.json"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(not_theirs.code(404), 34);
+    let now = chrono::Utc::now().timestamp_millis().to_string();
+    let events = call(
+        &keys,
+        &server,
+        "GET",
+        "/1.1/feedback/events.json",
+        &[("from_time", "0"), ("to_time", &now)],
+        None,
+    )
+    .await;
+    assert_eq!(events.status, 200, "{}", events.body);
+    assert_eq!(events.body["events"][0]["event_type"], "feedback.updated");
+    assert_eq!(events.body["events"][0]["feedback"]["id"], id.as_str());
+    assert!(events.body.get("next_cursor").is_none());
+    let missing = call(
+        &keys,
+        &server,
+        "GET",
+        "/1.1/feedback/events.json",
+        &[("to_time", &now)],
+        None,
+    )
+    .await;
+    assert_eq!(missing.code(400), 44);
 }

@@ -3,11 +3,13 @@
 //!
 //! - [`events`]: direct-message events (new, show, list, destroy), typing, read receipts.
 //! - [`users`]: the account, users, friendships and blocks.
+//! - [`feedback`]: customer feedback cards (CSAT, NPS).
 //! - [`media`]: `media/upload.json`, whole or in chunks.
 //! - [`welcome`]: welcome messages and their rule, custom profiles.
 //! - [`render`]: Postern's messages and users in Twitter's shapes.
 
 mod events;
+mod feedback;
 pub mod media;
 pub mod render;
 mod users;
@@ -29,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(welcome::router())
         .merge(media::router())
+        .merge(feedback::router())
 }
 
 /// A refusal in v1.1's shape: `{"errors":[{"code","message"}]}`.

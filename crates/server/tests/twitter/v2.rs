@@ -10,6 +10,7 @@ crate::on_every_backend!(
     sends_create_conversations_and_lookups_page_with_fields_and_expansions,
     refusals_are_problem_json,
     users_by_id_name_and_lists_with_partial_errors,
+    media_uploads_chunked_and_one_shot_then_a_dm_with_each,
 );
 
 async fn post(keys: &Keys, server: &TestServer, path: &str, body: Value) -> crate::client::Signed {
@@ -345,4 +346,144 @@ async fn users_by_id_name_and_lists_with_partial_errors() {
         "{}",
         names.body
     );
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(w, h, image::Rgb([40, 160, 90])))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("png: {e}"));
+    out.into_inner()
+}
+
+async fn media_uploads_chunked_and_one_shot_then_a_dm_with_each() {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let server = TestServer::start().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&carol, &bot_id).await;
+    let keys = app_keys(&server, &bot).await;
+    let bytes = png(120, 90);
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    let init = post(&keys, &server, "/2/media/upload/initialize", json!({"media_type": "image/png", "media_category": "dm_image", "total_bytes": bytes.len()})).await;
+    assert_eq!(init.status, 200, "{}", init.body);
+    let id = s(&init.body["data"]["id"]);
+    assert_eq!(init.body["data"]["media_key"], format!("3_{id}"));
+    // X's SDK appends JSON with base64; others multipart.
+    let appended = post(
+        &keys,
+        &server,
+        &format!("/2/media/upload/{id}/append"),
+        json!({"media": b64(first), "segment_index": 0}),
+    )
+    .await;
+    assert_eq!(appended.status, 200, "{}", appended.body);
+    assert!(
+        appended.body["data"]["expires_at"]
+            .as_i64()
+            .is_some_and(|t| t > chrono::Utc::now().timestamp()),
+        "{}",
+        appended.body
+    );
+    let part = reqwest::multipart::Form::new()
+        .text("segment_index", "1")
+        .part(
+            "media",
+            reqwest::multipart::Part::bytes(second.to_vec()).file_name("blob"),
+        );
+    let appended = keys
+        .multipart(
+            &server.base,
+            &format!("/2/media/upload/{id}/append"),
+            &[],
+            part,
+        )
+        .await;
+    assert_eq!(appended.status, 200, "{}", appended.body);
+    let pending = keys
+        .get(
+            &server.base,
+            "/2/media/upload",
+            &[("command", "STATUS"), ("media_id", &id)],
+        )
+        .await;
+    assert_eq!(
+        pending.body["data"]["processing_info"]["state"], "pending",
+        "{}",
+        pending.body
+    );
+    let done = post(
+        &keys,
+        &server,
+        &format!("/2/media/upload/{id}/finalize"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["data"]["id"], id.as_str());
+    assert_eq!(done.body["data"]["image"]["w"], 120);
+    let sent = post(
+        &keys,
+        &server,
+        &format!("/2/dm_conversations/with/{carol_id}/messages"),
+        json!({"text": "chunked", "attachments": [{"media_id": id}]}),
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let one = post(
+        &keys,
+        &server,
+        "/2/media/upload",
+        json!({"media": b64(&png(30, 20)), "media_category": "dm_image"}),
+    )
+    .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    let one_id = s(&one.body["data"]["id"]);
+    let sent = post(
+        &keys,
+        &server,
+        &format!("/2/dm_conversations/with/{carol_id}/messages"),
+        json!({"attachments": [{"media_id": one_id}]}),
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let listed = keys
+        .get(
+            &server.base,
+            &format!("/2/dm_conversations/with/{carol_id}/dm_events"),
+            &[
+                ("dm_event.fields", "attachments"),
+                ("expansions", "attachments.media_keys"),
+                ("media.fields", "width,height"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        listed.body["data"][0]["attachments"]["media_keys"][0],
+        format!("3_{one_id}"),
+        "{}",
+        listed.body
+    );
+    assert_eq!(
+        listed.body["includes"]["media"][0]["width"], 30,
+        "{}",
+        listed.body
+    );
+    let owners = post(
+        &keys,
+        &server,
+        "/2/media/upload/initialize",
+        json!({"media_type": "image/png", "total_bytes": 10, "additional_owners": [carol_id]}),
+    )
+    .await;
+    assert_eq!(owners.status, 400, "{}", owners.body);
+    let junk = post(
+        &keys,
+        &server,
+        "/2/media/upload",
+        json!({"media": b64(b"not an image")}),
+    )
+    .await;
+    assert_eq!(junk.status, 400, "{}", junk.body);
 }

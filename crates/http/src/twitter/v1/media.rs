@@ -289,7 +289,7 @@ async fn command(s: &AppState, req: &Signed, file: Option<File<'_>>) -> V1Result
 
 /// An upload as Twitter describes one: its id (a number and a string), size, expiry, what
 /// it is, and, once complete, that processing succeeded.
-fn shape(u: &MediaUpload) -> Value {
+pub(crate) fn shape(u: &MediaUpload) -> Value {
     let expires = u
         .expires_at
         .map(|e| (e - chrono::Utc::now()).num_seconds().max(0))
@@ -318,7 +318,7 @@ fn shape(u: &MediaUpload) -> Value {
 
 /// An upload's `STATUS`: the same, with where its processing stands (Postern checks a file
 /// when it is finalized, so it is done, or still taking parts).
-fn status_shape(u: &MediaUpload) -> Value {
+pub(crate) fn status_shape(u: &MediaUpload) -> Value {
     let mut v = shape(u);
     let state = match u.state {
         UploadState::Ready => "succeeded",

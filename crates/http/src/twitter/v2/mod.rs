@@ -3,10 +3,12 @@
 //! `dm_event.fields`, `user.fields` and `expansions`; errors are problem JSON.
 //!
 //! - [`dm`]: `dm_conversations` (create, send) and `dm_events` (lookups, delete).
+//! - [`media`]: media upload, chunked and one-shot.
 //! - [`users`]: `users/me`, `users/:id`, `users/by/username/:username`, `users?ids=`.
 //! - [`render`]: dm events, users and media in v2's shapes, as asked.
 
 mod dm;
+mod media;
 pub mod render;
 mod users;
 
@@ -21,7 +23,10 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(dm::router()).merge(users::router())
+    Router::new()
+        .merge(dm::router())
+        .merge(users::router())
+        .merge(media::router())
 }
 
 /// Where v2's problem types live (the spec's URIs).

@@ -11,6 +11,7 @@ crate::on_every_backend!(
     refusals_are_problem_json,
     users_by_id_name_and_lists_with_partial_errors,
     media_uploads_chunked_and_one_shot_then_a_dm_with_each,
+    tweets_and_mentions_map_onto_posts,
 );
 
 async fn post(keys: &Keys, server: &TestServer, path: &str, body: Value) -> crate::client::Signed {
@@ -486,4 +487,123 @@ async fn media_uploads_chunked_and_one_shot_then_a_dm_with_each() {
     )
     .await;
     assert_eq!(junk.status, 400, "{}", junk.body);
+}
+
+async fn tweets_and_mentions_map_onto_posts() {
+    let server = TestServer::start().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    let keys = app_keys(&server, &bot).await;
+    let carols = app_keys(&server, &carol).await;
+    let made = post(
+        &keys,
+        &server,
+        "/2/tweets",
+        json!({"text": "Hello @carol, we are open #today"}),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = s(&made.body["data"]["id"]);
+    assert_eq!(
+        made.body["data"]["text"],
+        "Hello @carol, we are open #today"
+    );
+    let reply = post(
+        &carols,
+        &server,
+        "/2/tweets",
+        json!({"text": "Thanks!", "reply": {"in_reply_to_tweet_id": id}}),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply_id = s(&reply.body["data"]["id"]);
+    let shown = keys
+        .get(
+            &server.base,
+            &format!("/2/tweets/{reply_id}"),
+            &[(
+                "tweet.fields",
+                "author_id,in_reply_to_user_id,referenced_tweets,created_at",
+            )],
+        )
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown.body["data"]["author_id"], carol_id.as_str());
+    assert_eq!(shown.body["data"]["in_reply_to_user_id"], bot_id.as_str());
+    assert_eq!(
+        shown.body["data"]["referenced_tweets"][0]["id"],
+        id.as_str()
+    );
+    // Carol's mentions hold the bot's post; the bot's hold Carol's reply.
+    let mine = carols
+        .get(
+            &server.base,
+            &format!("/2/users/{carol_id}/mentions"),
+            &[("tweet.fields", "entities")],
+        )
+        .await;
+    assert_eq!(mine.body["data"][0]["id"], id.as_str(), "{}", mine.body);
+    assert_eq!(
+        mine.body["data"][0]["entities"]["hashtags"][0]["tag"],
+        "today"
+    );
+    assert_eq!(mine.body["meta"]["result_count"], 1);
+    let theirs = keys
+        .get(&server.base, &format!("/2/users/{carol_id}/mentions"), &[])
+        .await;
+    assert_eq!(theirs.status, 403, "{}", theirs.body);
+    let listed = keys
+        .get(
+            &server.base,
+            "/2/tweets",
+            &[("ids", &format!("{id},{reply_id},12345"))],
+        )
+        .await;
+    assert_eq!(
+        listed.body["data"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        listed.body
+    );
+    assert_eq!(listed.body["errors"][0]["resource_type"], "tweet");
+    let long = post(
+        &keys,
+        &server,
+        "/2/tweets",
+        json!({"text": "x".repeat(281)}),
+    )
+    .await;
+    assert_eq!(long.status, 400, "{}", long.body);
+    let not_mine = keys
+        .call(
+            &server.base,
+            "DELETE",
+            &format!("/2/tweets/{reply_id}"),
+            &[],
+            None,
+            None,
+            &Tweak::default(),
+        )
+        .await;
+    assert_eq!(
+        not_mine.status, 404,
+        "another's post is not found to delete: {}",
+        not_mine.body
+    );
+    let deleted = keys
+        .call(
+            &server.base,
+            "DELETE",
+            &format!("/2/tweets/{id}"),
+            &[],
+            None,
+            None,
+            &Tweak::default(),
+        )
+        .await;
+    assert_eq!(deleted.body, json!({"data": {"deleted": true}}));
+    let gone = keys
+        .get(&server.base, &format!("/2/tweets/{id}"), &[])
+        .await;
+    assert_eq!(gone.status, 404, "{}", gone.body);
 }

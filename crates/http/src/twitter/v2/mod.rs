@@ -4,12 +4,14 @@
 //!
 //! - [`dm`]: `dm_conversations` (create, send) and `dm_events` (lookups, delete).
 //! - [`media`]: media upload, chunked and one-shot.
+//! - [`tweets`]: posts as tweets, and one's mentions.
 //! - [`users`]: `users/me`, `users/:id`, `users/by/username/:username`, `users?ids=`.
 //! - [`render`]: dm events, users and media in v2's shapes, as asked.
 
 mod dm;
 mod media;
 pub mod render;
+mod tweets;
 mod users;
 
 use axum::Router;
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(dm::router())
         .merge(users::router())
         .merge(media::router())
+        .merge(tweets::router())
 }
 
 /// Where v2's problem types live (the spec's URIs).

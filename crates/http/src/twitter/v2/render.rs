@@ -129,7 +129,7 @@ pub fn dm_event(e: &ConversationEvent, asked: &BTreeSet<&str>) -> Value {
     Value::Object(v)
 }
 
-fn entities(e: &postern_core::entities::Entities) -> Value {
+pub fn entities(e: &postern_core::entities::Entities) -> Value {
     // Each entity is its span in the text and what it names.
     let span = |i: [usize; 2], named: Value| {
         let mut v = json!({"start": i[0], "end": i[1]});

@@ -253,13 +253,16 @@ impl Services {
         let id = ObjectId(self.ids.next_id());
         let secrets = new_secrets();
         let now = Utc::now();
-        let sealed = self.sealer().await?.seal(&secrets.consumer_secret)?;
+        let sealer = self.sealer().await?;
+        let sealed = sealer.seal(&secrets.consumer_secret)?;
+        let bearer_sealed = sealer.seal(&secrets.bearer_token)?;
         self.store
             .cold()
             .run(vec![Statement::new(
                 "INSERT INTO apps (id, owner_id, name, website_url, callback_urls, consumer_key,
-                     consumer_secret, client_id, client_secret, bearer_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     consumer_secret, client_id, client_secret, bearer_hash, created_at,
+                     bearer_sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 vec![
                     int(id.0),
                     int(owner.0),
@@ -272,6 +275,7 @@ impl Services {
                     text_cell(hex_hash(&secrets.client_secret)),
                     text_cell(hex_hash(&secrets.bearer_token)),
                     int(now.timestamp_millis()),
+                    text_cell(bearer_sealed),
                 ],
             )])
             .await?;
@@ -338,13 +342,15 @@ impl Services {
     pub async fn rotate_app_keys(&self, owner: UserId, id: ObjectId) -> Result<(App, AppSecrets)> {
         self.app(owner, id).await?;
         let mut secrets = new_secrets();
-        let sealed = self.sealer().await?.seal(&secrets.consumer_secret)?;
+        let sealer = self.sealer().await?;
+        let sealed = sealer.seal(&secrets.consumer_secret)?;
+        let bearer_sealed = sealer.seal(&secrets.bearer_token)?;
         let rows = self
             .store
             .cold()
             .run(vec![Statement::new(
                 "UPDATE apps SET consumer_key = ?3, consumer_secret = ?4, client_secret = ?5,
-                     bearer_hash = ?6
+                     bearer_hash = ?6, bearer_sealed = ?7
                  WHERE id = ?1 AND owner_id = ?2 RETURNING client_id",
                 vec![
                     int(id.0),
@@ -353,6 +359,7 @@ impl Services {
                     text_cell(sealed),
                     text_cell(hex_hash(&secrets.client_secret)),
                     text_cell(hex_hash(&secrets.bearer_token)),
+                    text_cell(bearer_sealed),
                 ],
             )])
             .await?;
@@ -556,6 +563,71 @@ impl Services {
             remember(&self.app_cache.grants, key, grant.clone());
         }
         Ok(grant)
+    }
+
+    /// `POST /oauth2/token` (client credentials): the app's bearer token, for its consumer
+    /// key and secret. The same token each time, as on Twitter, until invalidated; an app
+    /// made before tokens were kept sealed gets a new one.
+    pub async fn app_bearer(&self, consumer_key: &str, consumer_secret: &str) -> Result<String> {
+        let app = self
+            .verified_consumer(consumer_key, consumer_secret)
+            .await?;
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT bearer_sealed FROM apps WHERE id = ?1",
+                vec![int(app.0)],
+            ))
+            .await?;
+        match rows.first().map(|r| r.opt_text(0)).transpose()?.flatten() {
+            Some(sealed) => self.sealer().await?.open(&sealed),
+            None => self.new_bearer(app).await,
+        }
+    }
+
+    /// `POST /oauth2/invalidate_token`: the app's bearer token stops working; the next
+    /// `POST /oauth2/token` gives a new one. Refused unless `token` is the app's.
+    pub async fn invalidate_app_bearer(
+        &self,
+        consumer_key: &str,
+        consumer_secret: &str,
+        token: &str,
+    ) -> Result<()> {
+        let app = self
+            .verified_consumer(consumer_key, consumer_secret)
+            .await?;
+        if self.app_by_bearer(token).await.ok() != Some(app) {
+            return Err(Error::invalid(
+                "access_token",
+                "is not this app's bearer token",
+            ));
+        }
+        self.new_bearer(app).await.map(drop)
+    }
+
+    /// The app whose consumer key and secret these are.
+    async fn verified_consumer(&self, key: &str, secret: &str) -> Result<ObjectId> {
+        let consumer = self.consumer(key).await?;
+        // Compared as hashes: equal lengths, and no early exit that tells how much matched.
+        if hash_secret(&consumer.secret) != hash_secret(secret) {
+            return Err(Error::Unauthorized(AuthFailure::UnknownConsumer));
+        }
+        Ok(consumer.app_id)
+    }
+
+    /// Gives `app` a new bearer token (the old one stops working).
+    async fn new_bearer(&self, app: ObjectId) -> Result<String> {
+        let token = random(prefixes::APP_BEARER, 40);
+        let sealed = self.sealer().await?.seal(&token)?;
+        self.store
+            .cold()
+            .run(vec![Statement::new(
+                "UPDATE apps SET bearer_hash = ?2, bearer_sealed = ?3 WHERE id = ?1",
+                vec![int(app.0), text_cell(hex_hash(&token)), text_cell(sealed)],
+            )])
+            .await?;
+        Ok(token)
     }
 
     /// The app an app-only bearer token names.

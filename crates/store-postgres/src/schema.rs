@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("schema/0017_append_message_tally.sql")),
     (18, postern_store::cold::migrations::APPS),
     (19, postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME),
+    (20, postern_store::cold::migrations::APP_BEARER_SEALED),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::INSIGHTS,
     postern_store::cold::migrations::APPS,
     postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME,
+    postern_store::cold::migrations::APP_BEARER_SEALED,
 ];
 
 pub struct SqliteStore {

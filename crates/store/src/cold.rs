@@ -40,6 +40,8 @@ pub mod migrations {
     pub const APPS: &str = include_str!("schema/0009_apps.sql");
     /// The name a survey's question gives the account (Twitter's `display_name`).
     pub const FEEDBACK_DISPLAY_NAME: &str = include_str!("schema/0010_feedback_display_name.sql");
+    /// An app's bearer token, sealed, so `POST /oauth2/token` can hand it back.
+    pub const APP_BEARER_SEALED: &str = include_str!("schema/0011_app_bearer_sealed.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -4,11 +4,13 @@
 //! - [`oauth1`]: OAuth 1.0a signatures as the v1.1 API checks them.
 //! - [`signed`]: authenticating a request (OAuth 1.0a, OAuth 2.0 and app-only bearer tokens)
 //!   and reading its parameters.
+//! - [`oauth2`]: app-only bearer tokens by client credentials.
 //! - [`rate`]: Twitter's per-route windows and their `x-rate-limit-*` headers.
 //! - [`v1`]: the v1.1 API at `/1.1`.
 //! - [`v2`]: the v2 API at `/2`.
 
 pub mod oauth1;
+pub mod oauth2;
 pub mod rate;
 pub mod signed;
 pub mod v1;
@@ -34,6 +36,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .nest("/1.1", v1::router())
         .nest("/2", v2::router())
+        .merge(oauth2::router())
         .layer(axum::middleware::from_fn_with_state(windows, rate::headers))
 }
 

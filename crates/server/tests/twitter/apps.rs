@@ -10,6 +10,7 @@ crate::on_every_backend!(
     app_fields_keep_to_their_rules,
     a_person_revokes_an_app_and_its_tokens_stop_working,
     only_the_owner_sees_and_changes_an_app,
+    an_app_gets_its_bearer_by_client_credentials_until_it_is_invalidated,
 );
 
 async fn an_app_shows_its_secrets_once_and_rotation_retires_the_old_keys() {
@@ -262,4 +263,121 @@ async fn only_the_owner_sees_and_changes_an_app() {
     assert_eq!(theirs["apps"], json!([]));
     let (status, _) = server.call("GET", "/api/v1/apps", None, None).await;
     assert_eq!(status, 401);
+}
+
+async fn an_app_gets_its_bearer_by_client_credentials_until_it_is_invalidated() {
+    use base64::Engine;
+    let server = TestServer::start().await;
+    let (_, owner) = server.user("builder").await;
+    let (carol_id, _) = server.user("carol").await;
+    let (_, made) = server
+        .call(
+            "POST",
+            "/api/v1/apps",
+            Some(&owner),
+            Some(json!({"name": "Autohook"})),
+        )
+        .await;
+    let basic = |key: &str, secret: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+        )
+    };
+    let good = basic(&s(&made["consumer_key"]), &s(&made["consumer_secret"]));
+    let http = reqwest::Client::new();
+    let post = |path: &str, auth: String, form: &str| {
+        let request = http
+            .post(format!("{}{path}", server.base))
+            .header("authorization", auth)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        async move {
+            let r = request.send().await.unwrap_or_else(|e| panic!("{e}"));
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, token) = post(
+        "/oauth2/token",
+        good.clone(),
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(token["token_type"], "bearer");
+    assert_eq!(
+        token["access_token"], made["bearer_token"],
+        "the same token the app was given"
+    );
+    let (status, again) = post(
+        "/oauth2/token",
+        good.clone(),
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(
+        (status, &again["access_token"]),
+        (200, &made["bearer_token"])
+    );
+    let bearer = s(&token["access_token"]);
+    let read = |token: String| {
+        let request = http
+            .get(format!("{}/2/users/{carol_id}", server.base))
+            .bearer_auth(token);
+        async move {
+            request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(read(bearer.clone()).await, 200);
+    let (status, refused) = post(
+        "/oauth2/token",
+        basic(&s(&made["consumer_key"]), "wrong"),
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(
+        (status, refused["errors"][0]["code"].clone()),
+        (401, json!(32)),
+        "{refused}"
+    );
+    let (status, refused) = post("/oauth2/token", good.clone(), "grant_type=password").await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, refused) = post(
+        "/oauth2/token",
+        "Bearer x".into(),
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(
+        (status, refused["errors"][0]["code"].clone()),
+        (400, json!(215)),
+        "{refused}"
+    );
+    let (status, gone) = post(
+        "/oauth2/invalidate_token",
+        good.clone(),
+        &format!("access_token={bearer}"),
+    )
+    .await;
+    assert_eq!(
+        (status, &gone["access_token"]),
+        (200, &token["access_token"]),
+        "{gone}"
+    );
+    assert_eq!(
+        read(bearer.clone()).await,
+        401,
+        "an invalidated token authenticates no one"
+    );
+    let (_, fresh) = post("/oauth2/token", good, "grant_type=client_credentials").await;
+    assert_ne!(fresh["access_token"], token["access_token"]);
+    assert_eq!(read(s(&fresh["access_token"])).await, 200);
 }

@@ -103,3 +103,44 @@ async fn unreachable_services_stop_the_start() {
         "{stderr}"
     );
 }
+
+#[postern_testkit::test]
+async fn tls_and_secret_key_settings_that_cannot_work_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
+    let empty = empty.to_string_lossy().into_owned();
+    let missing = dir
+        .path()
+        .join("missing.pem")
+        .to_string_lossy()
+        .into_owned();
+    for (args, says) in [
+        (
+            vec!["--tls-cert", empty.as_str()],
+            "server.tls_cert is set without server.tls_key",
+        ),
+        (
+            vec!["--tls-key", empty.as_str()],
+            "server.tls_key is set without server.tls_cert",
+        ),
+        (
+            vec!["--tls-cert", empty.as_str(), "--tls-key", empty.as_str()],
+            "holds no certificate",
+        ),
+        (
+            vec!["--tls-cert", missing.as_str(), "--tls-key", empty.as_str()],
+            "server.tls_cert: cannot read",
+        ),
+    ] {
+        let (ok, stderr) = serve(&args).await;
+        assert!(!ok, "{args:?} must not start");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let (ok, stderr) = serve_with(&[], &[("POSTERN__AUTH__SECRET_KEY", "c2hvcnQ=")]).await;
+    assert!(!ok, "a short secret key must not start");
+    assert!(
+        stderr.contains("auth.secret_key: must be 32 bytes"),
+        "{stderr}"
+    );
+}

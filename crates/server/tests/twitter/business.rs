@@ -341,6 +341,7 @@ async fn feedback_cards_as_twitter_has_them() {
         ("type", json!("CSAT")),
         ("question_variant_id", json!("3")),
         ("privacy_url", json!("not a url")),
+        ("display_name", json!("x".repeat(21))),
     ] {
         let mut bad = good.clone();
         bad[field] = value;

@@ -232,6 +232,19 @@ async fn refusals_are_problem_json() {
         "{}",
         bad_field.body
     );
+    for max in ["0", "101"] {
+        let refused = keys
+            .get(&server.base, "/2/dm_events", &[("max_results", max)])
+            .await;
+        assert_eq!(refused.status, 400, "max_results={max}: {}", refused.body);
+        assert!(
+            refused.body["errors"][0]["parameters"]
+                .get("max_results")
+                .is_some(),
+            "{}",
+            refused.body
+        );
+    }
     let empty = post(
         &keys,
         &server,

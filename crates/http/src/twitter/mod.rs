@@ -55,14 +55,28 @@ impl FromRequestParts<AppState> for Origin {
 }
 
 /// The origin a request was sent to: the `Host` header, or over HTTP/2 (which has none)
-/// the URI's authority, as the site reads it ([`crate::site`]).
+/// the URI's authority, as the site reads it ([`crate::site`]). Worked out once per request
+/// (the signature check and the links in the response both need it).
 pub async fn request_origin(parts: &mut Parts, state: &AppState) -> Option<String> {
-    let Ok(Peer(peer)) = Peer::from_request_parts(parts, state).await;
-    if parts.headers.contains_key(header::HOST) {
-        return state.site.origin(&parts.headers, peer);
+    #[derive(Clone)]
+    struct Known(Option<String>);
+    if let Some(Known(origin)) = parts.extensions.get::<Known>() {
+        return origin.clone();
     }
-    let mut headers = parts.headers.clone();
-    let authority = parts.uri.authority()?.as_str();
-    headers.insert(header::HOST, HeaderValue::from_str(authority).ok()?);
-    state.site.origin(&headers, peer)
+    let Ok(Peer(peer)) = Peer::from_request_parts(parts, state).await;
+    let origin = if parts.headers.contains_key(header::HOST) {
+        state.site.origin(&parts.headers, peer)
+    } else {
+        let mut headers = parts.headers.clone();
+        parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            .and_then(|host| {
+                headers.insert(header::HOST, host);
+                state.site.origin(&headers, peer)
+            })
+    };
+    parts.extensions.insert(Known(origin.clone()));
+    origin
 }

@@ -171,11 +171,15 @@ describe('posts and Switch to DM', () => {
     await agent.goto(`${BASE}/i/insights`);
     await see(agent.locator('.tile', { hasText: 'CSAT' }).getByText('100%'));
     // Counts read as words do: one click, not "1 clicks".
-    await see(agent.locator('.tile', { hasText: 'Card click-through' }).getByText(/^1 click · \d+ seen · 1 conversation$/));
+    await see(agent.locator('.tile', { hasText: 'Card click-through' }).getByText(/^1\u00a0click · \d+\u00a0seen · 1\u00a0conversation$/));
+    // A source nobody started from draws an empty track.
+    assert.equal(await agent.locator('.bars li', { hasText: 'DM link' }).locator('.bar').count(), 0);
     await see(agent.locator('.bars li', { hasText: 'Switch to DM' }));
     await see(agent.locator('.columns li', { hasText: '100%' }));
     for (const [viewport, scheme, name] of [
       [{ width: 1280, height: 900 }, 'light', 'insights'],
+      [{ width: 1280, height: 900 }, 'dark', 'layout/insights-dark'],
+      [{ width: 390, height: 844 }, 'light', 'layout/insights-phone'],
       [{ width: 390, height: 844 }, 'dark', 'layout/insights-phone-dark'],
     ]) {
       await agent.setViewportSize(viewport);

@@ -5,8 +5,8 @@
 import { get } from '../api.js';
 import { h } from '../dom.js';
 
-/** `n` and its noun: "1 click", "2 clicks". */
-const counted = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** `n` and its noun: "1 click", "2 clicks" (never split across lines). */
+const counted = (n, one, many = `${one}s`) => `${n}\u00a0${n === 1 ? one : many}`;
 
 const SOURCE_NAMES = {
   direct: 'Wrote directly',
@@ -57,7 +57,7 @@ function draw(x, csat) {
     tile('Messages received', x.messages.received, `${x.messages.sent} sent`),
     tile('First response, median', seconds(x.first_response.median_seconds), `p90 ${seconds(x.first_response.p90_seconds)} · ${x.first_response.unanswered} unanswered`),
     tile('Button clicks', x.buttons.clicks, `on ${counted(x.buttons.buttons, 'button')}`),
-    tile('Card click-through', pct(x.cards.click_through), `${counted(x.cards.clicks, 'click')} · ${x.cards.impressions} seen · ${counted(x.cards.conversations, 'conversation')}`),
+    tile('Card click-through', pct(x.cards.click_through), `${counted(x.cards.clicks, 'click')} · ${x.cards.impressions}\u00a0seen · ${counted(x.cards.conversations, 'conversation')}`),
     tile('CSAT', pct(x.csat), x.nps === null || x.nps === undefined ? 'NPS —' : `NPS ${x.nps}`));
   const sources = Object.entries(x.conversations_started.by_source);
   const most = Math.max(1, ...sources.map(([, n]) => n));
@@ -65,7 +65,8 @@ function draw(x, csat) {
     h('h2', { id: 'ins-sources' }, 'Where conversations started'),
     h('ul', { class: 'bars' }, sources.map(([source, n]) => h('li', {},
       h('span', { class: 'bar-label' }, SOURCE_NAMES[source] || source),
-      h('span', { class: 'bar-track', 'aria-hidden': 'true' }, h('span', { class: 'bar', style: `width: ${(100 * n) / most}%` })),
+      // None is an empty track, not a sliver that reads as "a few".
+      h('span', { class: 'bar-track', 'aria-hidden': 'true' }, n > 0 ? h('span', { class: 'bar', style: `width: ${(100 * n) / most}%` }) : null),
       h('span', { class: 'bar-value' }, String(n))))));
   const days = Object.entries(csat.by_day);
   const overTime = h('section', { 'aria-labelledby': 'ins-csat', class: 'chart' },

@@ -94,6 +94,16 @@ impl Scopes {
             })
     }
 
+    /// What [`Scopes::parse`] takes, as a JSON Schema pattern: known names, space-separated.
+    pub fn pattern() -> String {
+        let one = Scope::ALL
+            .iter()
+            .map(|s| s.name().replace('.', "\\."))
+            .collect::<Vec<_>>()
+            .join("|");
+        format!("^ *({one})( +({one}))* *$")
+    }
+
     /// As stored (written by [`fmt::Display`]); names this version does not know are dropped.
     pub fn parse_stored(raw: &str) -> Scopes {
         raw.split(' ')

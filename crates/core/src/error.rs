@@ -131,6 +131,8 @@ pub enum Thing {
     Token,
     Thumbnail,
     AuthorizedApp,
+    /// An OAuth request token or consent request, unknown, used or expired.
+    Authorization,
 }
 
 impl Thing {
@@ -153,6 +155,7 @@ impl Thing {
             Thing::Token => "token",
             Thing::Thumbnail => "thumbnail",
             Thing::AuthorizedApp => "authorized app",
+            Thing::Authorization => "authorization request",
         }
     }
 }

@@ -65,6 +65,9 @@ pub struct UserCredentials {
     pub access_token_secret: String,
     pub oauth2_access_token: String,
     pub scopes: Scopes,
+    /// An OAuth 2.0 refresh token, when the grant may be refreshed (`offline.access` through
+    /// the consent flow).
+    pub refresh_token: Option<String>,
 }
 
 /// An app a person has authorized, as their connected-apps page lists it.
@@ -110,7 +113,7 @@ const RECENT_TTL: Duration = Duration::from_secs(30);
 const RECENT_MAX: usize = 100_000;
 
 impl AppCache {
-    fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.consumers.clear();
         self.grants.clear();
     }
@@ -129,13 +132,13 @@ fn remember<V>(map: &DashMap<String, (V, Instant)>, key: String, value: V) {
 }
 
 /// `n` random bytes as URL-safe base64, after `prefix`.
-fn random(prefix: &str, n: usize) -> String {
+pub(crate) fn random(prefix: &str, n: usize) -> String {
     let mut bytes = vec![0u8; n];
     rand::rng().fill_bytes(&mut bytes);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn hex_hash(secret: &str) -> String {
+pub(crate) fn hex_hash(secret: &str) -> String {
     hash_secret(secret)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -328,6 +331,10 @@ impl Services {
             .run(vec![
                 Statement::new("DELETE FROM app_grants WHERE app_id = ?1", vec![int(id.0)]),
                 Statement::new(
+                    "DELETE FROM oauth_pending WHERE app_id = ?1",
+                    vec![int(id.0)],
+                ),
+                Statement::new(
                     "DELETE FROM apps WHERE id = ?1 AND owner_id = ?2",
                     vec![int(id.0), int(owner.0)],
                 ),
@@ -377,23 +384,26 @@ impl Services {
     /// every scope, as a developer portal gives them (the OAuth 2.0 token does not expire).
     pub async fn owner_credentials(&self, owner: UserId, id: ObjectId) -> Result<UserCredentials> {
         self.app(owner, id).await?;
-        self.grant(id, owner, Scopes::ALL, None).await
+        self.grant(id, owner, Scopes::ALL, None, false).await
     }
 
     /// Records that `user` authorized `app` for `scopes`, and makes the credentials it acts
-    /// with; the OAuth 2.0 token expires at `expires_at`, if given.
+    /// with; the OAuth 2.0 token expires at `expires_at`, if given, and may be refreshed if
+    /// `refreshable`.
     pub(crate) async fn grant(
         &self,
         app: ObjectId,
         user: UserId,
         scopes: Scopes,
         expires_at: Option<DateTime<Utc>>,
+        refreshable: bool,
     ) -> Result<UserCredentials> {
         let credentials = UserCredentials {
             access_token: format!("{}-{}", user.0, random("", 30)),
             access_token_secret: random("", 33),
             oauth2_access_token: random(prefixes::OAUTH2, 32),
             scopes,
+            refresh_token: refreshable.then(|| random(prefixes::REFRESH, 32)),
         };
         let sealed = self
             .sealer()
@@ -403,8 +413,8 @@ impl Services {
             .cold()
             .run(vec![Statement::new(
                 "INSERT INTO app_grants (id, app_id, user_id, scopes, access_token, token_secret,
-                     oauth2_hash, oauth2_expires_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(?8 AS BIGINT), ?9)",
+                     oauth2_hash, oauth2_expires_at, created_at, refresh_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(?8 AS BIGINT), ?9, ?10)",
                 vec![
                     int(self.ids.next_id()),
                     int(app.0),
@@ -415,6 +425,7 @@ impl Services {
                     text_cell(hex_hash(&credentials.oauth2_access_token)),
                     opt_int(expires_at.map(|t| t.timestamp_millis())),
                     int(Utc::now().timestamp_millis()),
+                    opt_text(credentials.refresh_token.as_deref().map(hex_hash)),
                 ],
             )])
             .await?;

@@ -32,6 +32,7 @@ pub mod accounts;
 pub mod actor;
 pub mod apps;
 pub mod auth;
+pub mod authorize;
 pub mod avatars;
 pub mod cards;
 pub mod clock;

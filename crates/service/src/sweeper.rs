@@ -56,6 +56,13 @@ impl Services {
                     Ok(removed) => tracing::debug!(removed, "forgot old OAuth nonces"),
                     Err(e) => tracing::warn!(error = %e, "forgetting old OAuth nonces failed"),
                 }
+                match services.sweep_pending_authorizations().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::debug!(removed, "forgot unused OAuth authorizations"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "forgetting unused OAuth authorizations failed")
+                    }
+                }
                 match services.sweep_expired_media(Utc::now()).await {
                     Ok(0) => {}
                     Ok(swept) => tracing::info!(swept, "removed expired media"),

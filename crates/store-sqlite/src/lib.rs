@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::APPS,
     postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME,
     postern_store::cold::migrations::APP_BEARER_SEALED,
+    postern_store::cold::migrations::OAUTH_PENDING,
 ];
 
 pub struct SqliteStore {

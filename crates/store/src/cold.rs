@@ -42,6 +42,8 @@ pub mod migrations {
     pub const FEEDBACK_DISPLAY_NAME: &str = include_str!("schema/0010_feedback_display_name.sql");
     /// An app's bearer token, sealed, so `POST /oauth2/token` can hand it back.
     pub const APP_BEARER_SEALED: &str = include_str!("schema/0011_app_bearer_sealed.sql");
+    /// OAuth request tokens and authorization codes between consent and exchange.
+    pub const OAUTH_PENDING: &str = include_str!("schema/0012_oauth_pending.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -5,6 +5,7 @@ mod accounts;
 mod apps;
 mod avatars;
 mod cards;
+mod consent;
 mod conversations;
 mod custom_profiles;
 pub mod document;
@@ -64,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(cards::router())
         .merge(feedback::router())
         .merge(apps::router())
+        .merge(consent::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -5,14 +5,18 @@
 //! - [`signed`]: authenticating a request (OAuth 1.0a, OAuth 2.0 and app-only bearer tokens)
 //!   and reading its parameters.
 //! - [`oauth2`]: app-only bearer tokens by client credentials.
+//! - [`three_legged`]: OAuth 1.0a's request token, consent and access token.
+//! - [`pkce`]: OAuth 2.0's authorization code with PKCE, refresh and revocation.
 //! - [`rate`]: Twitter's per-route windows and their `x-rate-limit-*` headers.
 //! - [`v1`]: the v1.1 API at `/1.1`.
 //! - [`v2`]: the v2 API at `/2`.
 
 pub mod oauth1;
 pub mod oauth2;
+pub mod pkce;
 pub mod rate;
 pub mod signed;
+pub mod three_legged;
 pub mod v1;
 pub mod v2;
 
@@ -37,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .nest("/1.1", v1::router())
         .nest("/2", v2::router())
         .merge(oauth2::router())
+        .merge(three_legged::router())
+        .merge(pkce::router())
         .layer(axum::middleware::from_fn_with_state(windows, rate::headers))
 }
 

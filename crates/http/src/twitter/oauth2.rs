@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 
 /// The consumer key and secret of HTTP Basic authentication (each percent-encoded, as
 /// Twitter's docs have clients send them).
-fn basic(headers: &HeaderMap) -> Result<(String, String), Error> {
+pub(super) fn basic(headers: &HeaderMap) -> Result<(String, String), Error> {
     let malformed = || {
         Error::Unauthorized(AuthFailure::Malformed(
             "Authorization: Basic base64(consumer_key:consumer_secret) is required",

@@ -293,7 +293,36 @@ async fn authenticate(
             scopes: grant.scopes,
         });
     }
-    let header = Header::parse(value).map_err(|e| {
+    let header = parse_header(value)?;
+    let missing = |what| Error::Unauthorized(AuthFailure::Malformed(what));
+    let consumer_key = header
+        .get("oauth_consumer_key")
+        .ok_or(missing("oauth_consumer_key"))?;
+    let token = header.get("oauth_token").ok_or(missing(
+        "Authorization: oauth_token is required: this route acts for a person",
+    ))?;
+    let consumer = services.consumer(consumer_key).await?;
+    let grant = services.oauth1_grant(consumer.app_id, token).await?;
+    let token_secret = grant.token_secret.as_deref().unwrap_or_default();
+    check_signature(
+        parts,
+        state,
+        &header,
+        params,
+        &consumer.secret,
+        token_secret,
+    )
+    .await?;
+    Ok(Principal::User {
+        user: grant.user_id,
+        app: grant.app_id,
+        scopes: grant.scopes,
+    })
+}
+
+/// An `Authorization: OAuth …` header, parsed; what is wrong with it is said.
+pub fn parse_header(value: &str) -> Result<Header, Error> {
+    Header::parse(value).map_err(|e| {
         Error::Unauthorized(AuthFailure::Malformed(match e {
             HeaderError::NotOAuth => "Authorization: must be OAuth 1.0a or a bearer token",
             HeaderError::Malformed => "Authorization: every parameter must be key=\"value\"",
@@ -306,16 +335,21 @@ async fn authenticate(
                 "Authorization: only oauth_signature_method HMAC-SHA1 and oauth_version 1.0"
             }
         }))
-    })?;
+    })
+}
+
+/// Checks an OAuth 1.0a signature over the request as received (the scheme served, the
+/// `Host` as sent or `public_url`, the whole path, `params` and the header's `oauth_*`),
+/// then admits its timestamp and nonce.
+pub async fn check_signature(
+    parts: &mut Parts,
+    state: &AppState,
+    header: &Header,
+    params: &[(String, String)],
+    consumer_secret: &str,
+    token_secret: &str,
+) -> Result<(), Error> {
     let missing = |what| Error::Unauthorized(AuthFailure::Malformed(what));
-    let consumer_key = header
-        .get("oauth_consumer_key")
-        .ok_or(missing("oauth_consumer_key"))?;
-    let token = header.get("oauth_token").ok_or(missing(
-        "Authorization: oauth_token is required: this route acts for a person",
-    ))?;
-    let consumer = services.consumer(consumer_key).await?;
-    let grant = services.oauth1_grant(consumer.app_id, token).await?;
     let origin = super::request_origin(parts, state)
         .await
         .ok_or(missing("Host: required to check the signature"))?;
@@ -328,16 +362,14 @@ async fn authenticate(
     let mut signed: Vec<(String, String)> = params.to_vec();
     signed.extend(header.params.iter().cloned());
     let base = oauth1::base_string(parts.method.as_str(), &url, &signed);
-    let token_secret = grant.token_secret.as_deref().unwrap_or_default();
-    if !oauth1::verify(&base, &consumer.secret, token_secret, &header.signature) {
+    if !oauth1::verify(&base, consumer_secret, token_secret, &header.signature) {
         return Err(Error::Unauthorized(AuthFailure::BadSignature));
     }
+    let consumer_key = header.get("oauth_consumer_key").unwrap_or_default();
     let nonce = header.get("oauth_nonce").unwrap_or_default();
     let timestamp = header.get("oauth_timestamp").unwrap_or_default();
-    services.claim_nonce(consumer_key, nonce, timestamp).await?;
-    Ok(Principal::User {
-        user: grant.user_id,
-        app: grant.app_id,
-        scopes: grant.scopes,
-    })
+    state
+        .services
+        .claim_nonce(consumer_key, nonce, timestamp)
+        .await
 }

@@ -1,6 +1,7 @@
 //! The Twitter-compatible APIs (issue 17) through the real server, on both backends.
 //!
 //! - `apps`: developer apps, key rotation, owner credentials, connected apps and revocation.
+//! - `consent`: OAuth 1.0a's three legs and OAuth 2.0 with PKCE, refresh and revocation.
 //! - `oauth`: OAuth 1.0a as the v1.1 API checks it: encoding, repeated parameters, header
 //!   spacing, wrong port, replayed nonces, stale timestamps, tampering; bearer tokens.
 //! - `dm`: v1.1 direct-message events, typing and read receipts, users, and every refusal's
@@ -23,6 +24,7 @@ mod apps;
 mod business;
 mod client;
 mod clients;
+mod consent;
 mod dm;
 mod media;
 mod oauth;

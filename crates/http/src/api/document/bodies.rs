@@ -8,7 +8,7 @@ use postern_core::limits::{
 };
 use postern_core::media::{MediaCategory, MediaType};
 use postern_core::{cards, feedback, parts, patterns, posts, support, welcome};
-use postern_service::apps;
+use postern_service::{apps, authorize};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -338,6 +338,31 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("CardButton", "label", label(cards::CARD_LABEL_MAX)),
         ("CreateApp", "name", label(apps::APP_NAME_MAX)),
+        (
+            "CodeAnswer",
+            "response_type",
+            json!({"type": "string", "enum": ["code"]}),
+        ),
+        (
+            "CodeAnswer",
+            "scope",
+            json!({"type": "string", "pattern": postern_core::auth::Scopes::pattern()}),
+        ),
+        (
+            "CodeAnswer",
+            "state",
+            json!({"type": "string", "minLength": 1, "maxLength": authorize::STATE_MAX}),
+        ),
+        (
+            "CodeAnswer",
+            "code_challenge",
+            json!({"type": "string", "pattern": authorize::CHALLENGE_PATTERN}),
+        ),
+        (
+            "CodeAnswer",
+            "code_challenge_method",
+            json!({"type": "string", "enum": ["S256", "s256", "plain"]}),
+        ),
         (
             "CreateApp",
             "callback_urls",

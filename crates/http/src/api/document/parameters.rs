@@ -4,6 +4,7 @@
 use postern_core::avatar::{AVATAR_KEY_PATTERN, AVATAR_SIDES};
 use postern_core::limits::{Limits, PAGE_LIMIT_MAX, SEARCH_QUERY_MAX};
 use postern_core::{patterns, text};
+use postern_service::authorize;
 use serde_json::{Value, json};
 
 /// Sets the schema of every parameter this module knows, on every operation.
@@ -57,6 +58,19 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
             json!({"type": "string", "pattern": patterns::history_cursor()})
         }
         ("cursor", _) => json!({"type": "string", "pattern": patterns::key()}),
+        ("response_type", "/oauth2/authorization") => json!({"type": "string", "enum": ["code"]}),
+        ("scope", "/oauth2/authorization") => {
+            json!({"type": "string", "pattern": postern_core::auth::Scopes::pattern()})
+        }
+        ("state", "/oauth2/authorization") => {
+            json!({"type": "string", "minLength": 1, "maxLength": authorize::STATE_MAX})
+        }
+        ("code_challenge", "/oauth2/authorization") => {
+            json!({"type": "string", "pattern": authorize::CHALLENGE_PATTERN})
+        }
+        ("code_challenge_method", "/oauth2/authorization") => {
+            json!({"type": "string", "enum": ["S256", "s256", "plain"]})
+        }
         ("since" | "Last-Event-ID", _) => json!({"type": "string", "pattern": patterns::key()}),
         ("box", _) => {
             json!({"type": "string", "enum": ["primary", "requests", "filtered", "archived"]})

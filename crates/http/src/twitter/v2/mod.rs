@@ -69,7 +69,8 @@ pub fn resource_type(thing: Thing) -> &'static str {
         | Thing::Avatar
         | Thing::App
         | Thing::Token
-        | Thing::AuthorizedApp => "resource",
+        | Thing::AuthorizedApp
+        | Thing::Authorization => "resource",
     }
 }
 

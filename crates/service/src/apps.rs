@@ -79,6 +79,8 @@ pub struct AuthorizedApp {
     /// What it may do, as OAuth 2.0 names scopes.
     #[schema(value_type = Vec<String>)]
     pub scopes: Scopes,
+    /// The same, in words, as the consent page said them.
+    pub permissions: Vec<&'static str>,
     /// When it was first authorized.
     pub authorized_at: DateTime<Utc>,
 }
@@ -456,9 +458,13 @@ impl Services {
                     name: r.text(1)?,
                     website_url: r.opt_text(2)?,
                     scopes,
+                    permissions: Vec::new(),
                     authorized_at: at,
                 }),
             }
+        }
+        for app in &mut apps {
+            app.permissions = app.scopes.iter().map(Scope::description).collect();
         }
         Ok(apps)
     }

@@ -12,6 +12,8 @@
 //                      business (support, welcome-editor, profiles, DM links; at /i/business),
 //                      posts (a profile's, mentions at /i/mentions, one at /i/posts/{id}, Reply
 //                      privately), post-composer
+//                      apps (your developer apps at /i/apps, connected apps at /i/connected_apps),
+//                      consent (an app asks to use your account: /i/oauth/authorize, /i/oauth2/authorize)
 //   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text,
 //                      keyed (keyed rendering), form (fields with their errors), viewer (photos),
 //                      parts and parts-editor (quick replies, buttons), extras (a business's
@@ -27,7 +29,9 @@ import { del, get, loadLimits, onSignedOut, setCsrfToken } from './api.js';
 import { app, avatar, remember } from './app.js';
 import { h, icon, mount } from './dom.js';
 import { authView } from './views/auth.js';
+import { connectedAppsView, developerAppsView } from './views/apps.js';
 import { businessView } from './views/business.js';
+import { consentView } from './views/consent.js';
 import { openPostComposer } from './views/post-composer.js';
 import { mentionsView, postView } from './views/posts.js';
 import { insightsView } from './views/insights.js';
@@ -75,9 +79,18 @@ function route(path) {
   return { name: 'notfound' };
 }
 
-/** Pages under the reserved prefix: `/i/business`, `/i/insights`, `/i/mentions`, `/i/posts/{id}`. */
+/**
+ * Pages under the reserved prefix: `/i/business`, `/i/insights`, `/i/mentions`, `/i/posts/{id}`,
+ * `/i/apps`, `/i/connected_apps`, and the consent pages `/i/oauth/authorize` (OAuth 1.0a) and
+ * `/i/oauth2/authorize` (OAuth 2.0, X's own address).
+ */
 function prefixed([page, id, ...rest]) {
   if (rest.length) return { name: 'notfound' };
+  if ((page === 'oauth' || page === 'oauth2') && id === 'authorize') {
+    return { name: 'consent', kind: page === 'oauth' ? 'oauth1' : 'oauth2', params: new URLSearchParams(location.search) };
+  }
+  if (page === 'apps' && !id) return { name: 'apps' };
+  if (page === 'connected_apps' && !id) return { name: 'connected_apps' };
   if (page === 'business' && !id) return { name: 'business' };
   if (page === 'mentions' && !id) return { name: 'mentions' };
   if (page === 'insights' && !id) return { name: 'insights' };
@@ -106,6 +119,15 @@ function render() {
     r.then?.();
     return;
   }
+  // The consent page stands alone, like logging in: the app's request is all it shows.
+  if (r.name === 'consent') {
+    frame?.unsubscribe();
+    frame = null;
+    current?.view.destroy?.();
+    current = { name: r.name, view: consentView(r.kind, r.params) };
+    mount(root, current.view.el);
+    return;
+  }
   if (r.name === 'login' || r.name === 'signup') {
     if (app.me) return navigate('/messages', { replace: true });
     frame?.unsubscribe();
@@ -129,6 +151,8 @@ function render() {
           : r.name === 'mentions' ? mentionsView()
             : r.name === 'insights' ? insightsView()
             : r.name === 'post' ? postView(r.id)
+            : r.name === 'apps' ? developerAppsView()
+            : r.name === 'connected_apps' ? connectedAppsView()
         : r.name === 'profile' ? profileView(r.screenName)
           : notFound();
   current = { name: r.name, view };

@@ -205,6 +205,12 @@ async fn a_person_revokes_an_app_and_its_tokens_stop_working() {
             .as_array()
             .is_some_and(|a| a.contains(&json!("dm.write")))
     );
+    assert!(
+        listed["apps"][0]["permissions"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("Send and manage your Direct Messages"))),
+        "{listed}"
+    );
     let app_id = s(&listed["apps"][0]["app_id"]);
     let ok = keys
         .get(&server.base, "/1.1/account/verify_credentials.json", &[])

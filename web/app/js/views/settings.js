@@ -1,5 +1,5 @@
 // /settings: profile photo and profile, who can message me, read receipts, quality filter,
-// the way to business settings, and the blocked and muted accounts. Choices save as they are made.
+// the way to business settings and to apps (connected and your own), and the blocked and muted accounts. Choices save as they are made.
 
 import { del, get, patch, put, uploadMedia } from '../api.js';
 import { app, attempt, avatar, remember, toast } from '../app.js';
@@ -25,6 +25,7 @@ export function settingsView() {
     const [settings, blocks, mutes] = await Promise.all([get('/me/settings'), get('/me/blocks?limit=100'), get('/me/mutes?limit=100')]);
     app.store.reduce({ type: 'settings', settings });
     body.replaceChildren(photoSection(), profileSection(), privacySection(settings), businessSection(),
+      appsSection(),
       accountsSection('Blocked accounts', blocks.users, 'blocks', 'Unblock'),
       accountsSection('Muted accounts', mutes.users, 'mutes', 'Unmute'));
   }
@@ -125,6 +126,14 @@ export function settingsView() {
       h('h2', { id: 'set-business' }, 'Business'),
       h('p', { class: 'muted' }, 'Support hours and away message, welcome messages, custom profiles and DM links.'),
       h('a', { class: 'btn', href: '/i/business' }, 'Business settings'));
+  }
+
+  function appsSection() {
+    return h('section', { class: 'section', 'aria-labelledby': 'set-apps' },
+      h('h2', { id: 'set-apps' }, 'Apps'),
+      h('p', { class: 'muted' }, 'Apps you let use your account, and apps you build with Postern’s Twitter-compatible APIs.'),
+      h('a', { class: 'btn', href: '/i/connected_apps' }, 'Connected apps'), ' ',
+      h('a', { class: 'btn', href: '/i/apps' }, 'Your apps'));
   }
 
   function accountsSection(title, users, kind, undo) {

@@ -171,11 +171,25 @@ fn twitter_clients() -> Result<(), String> {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if imports {
-        Ok(())
-    } else {
-        Err(format!("tweepy not installed for {}", python.display()))
+    if !imports {
+        return Err(format!("tweepy not installed for {}", python.display()));
     }
+    let node = twitter_node_suite();
+    if !node
+        .join("node_modules/twitter-api-v2/package.json")
+        .exists()
+    {
+        return Err(format!(
+            "twitter-api-v2 not installed in {} (npm ci there)",
+            node.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The folder of the Node.js client scenario, with its pinned packages (twitter-api-v2).
+pub fn twitter_node_suite() -> PathBuf {
+    workspace().join("crates/server/tests/twitter/clients/node")
 }
 
 /// The Python that has the Twitter client libraries.

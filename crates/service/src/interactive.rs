@@ -17,7 +17,7 @@ use postern_store::cold::{Cell, Statement, int, text};
 use rand::RngCore;
 
 use crate::Services;
-use crate::actor::Actor;
+use crate::actor::{Actor, Agent};
 
 /// What a send asks for besides its text and media.
 #[derive(Debug, Clone, Default)]
@@ -157,6 +157,10 @@ impl Services {
                 },
                 feedback_request: asked.survey,
                 automatic: false,
+                source_app: match actor.agent {
+                    Agent::App(app) => Some(app),
+                    Agent::Session | Agent::Token => None,
+                },
             },
             welcome,
             answer_label,

@@ -246,7 +246,10 @@ fn prepare_schemathesis(setup: &mut Setup, tools: &Path) {
 fn prepare_twitter_clients(setup: &mut Setup, tools: &Path) {
     let service = Service::TwitterClients;
     let node = services::twitter_node_suite();
-    if !node.join("node_modules/twitter-api-v2/package.json").exists() {
+    if !node
+        .join("node_modules/twitter-api-v2/package.json")
+        .exists()
+    {
         progress("installing twitter-api-v2 (npm ci in the Node.js client scenario's folder)");
         if let Err(e) = run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--silent"])

@@ -86,3 +86,27 @@ pub async fn request_origin(parts: &mut Parts, state: &AppState) -> Option<Strin
     parts.extensions.insert(Known(origin.clone()));
     origin
 }
+
+/// A `media_category` as Twitter's clients name it: `dm_image` (v1.1's docs), `DmImage`
+/// (twitter-api-v2 sends these), `tweet_image` and `amplify_video` (a post's media is a DM's
+/// here: Postern's uploads serve both), in any case, with or without underscores.
+pub fn media_category(
+    raw: &str,
+) -> Result<postern_core::media::MediaCategory, postern_core::Error> {
+    use postern_core::media::MediaCategory;
+    let folded: String = raw
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match folded.as_str() {
+        "dmimage" | "tweetimage" => Ok(MediaCategory::DmImage),
+        "dmgif" | "tweetgif" => Ok(MediaCategory::DmGif),
+        "dmvideo" | "tweetvideo" | "amplifyvideo" => Ok(MediaCategory::DmVideo),
+        _ => Err(postern_core::Error::invalid(
+            "media_category",
+            "must be one of dm_image, dm_gif, dm_video (or tweet_image, tweet_gif, \
+             tweet_video, amplify_video; DmImage and the like too)",
+        )),
+    }
+}

@@ -9,7 +9,8 @@
 //!   Answers `{"token_type":"bearer","expires_in":7200,"access_token","scope","refresh_token"?}`.
 //! - `POST /2/oauth2/revoke` (`token`): `{"revoked":true}`.
 //!
-//! Refusals are OAuth's `{"error","error_description"}`, as X sends them.
+//! The fields come as a form (or, as twitter-api-v2 sends them, a JSON object). Refusals are
+//! OAuth's `{"error","error_description"}`, as X sends them.
 
 use axum::Json;
 use axum::Router;
@@ -85,6 +86,29 @@ async fn consent_page(uri: Uri) -> Redirect {
     }
 }
 
+/// A token request's fields: a form, as X documents, or a JSON object, as twitter-api-v2
+/// sends them (its `loginWithOAuth2` and `revokeOAuth2Token` post JSON).
+fn fields(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, Error> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Ok(form_urlencoded::parse(body).into_owned().collect());
+    }
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
+        .map_err(|e| Error::invalid("body", format!("must be a JSON object of strings: {e}")))?;
+    object
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => Ok((k, s)),
+            serde_json::Value::Number(n) => Ok((k, n.to_string())),
+            _ => Err(Error::invalid(k, "must be a string")),
+        })
+        .collect()
+}
+
 /// A token request: its form, and how the app named itself.
 struct TokenRequest {
     form: Vec<(String, String)>,
@@ -99,7 +123,7 @@ impl TokenRequest {
                 message: format!("must be at most {FORM_BYTES} bytes"),
             }));
         }
-        let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+        let form = fields(headers, body)?;
         let named = form
             .iter()
             .find(|(k, _)| k == "client_id")

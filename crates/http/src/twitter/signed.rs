@@ -287,6 +287,9 @@ async fn authenticate(
             return Ok(Principal::App(services.app_by_bearer(token).await?));
         }
         let grant = services.oauth2_grant(token).await?;
+        if original_path(parts).starts_with("/1.1/") {
+            return Err(Error::Unauthorized(AuthFailure::V2Only));
+        }
         return Ok(Principal::User {
             user: grant.user_id,
             app: grant.app_id,
@@ -353,13 +356,15 @@ pub async fn check_signature(
     let origin = super::request_origin(parts, state)
         .await
         .ok_or(missing("Host: required to check the signature"))?;
-    // Under `nest`, the URI seen here lacks the prefix; the client signed the whole path.
-    let path = parts
-        .extensions
-        .get::<axum::extract::OriginalUri>()
-        .map_or_else(|| parts.uri.path().to_owned(), |o| o.0.path().to_owned());
-    let url = format!("{origin}{path}");
-    let mut signed: Vec<(String, String)> = params.to_vec();
+    let url = format!("{origin}{}", original_path(parts));
+    // A parameter sent in the header and again in the body or query with the same value
+    // (twitter-api-v2 does so with `oauth_token` when it asks for an access token) is signed
+    // once, as the client signed it.
+    let mut signed: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, v)| !header.params.iter().any(|(hk, hv)| hk == k && hv == v))
+        .cloned()
+        .collect();
     signed.extend(header.params.iter().cloned());
     let base = oauth1::base_string(parts.method.as_str(), &url, &signed);
     if !oauth1::verify(&base, consumer_secret, token_secret, &header.signature) {
@@ -372,4 +377,13 @@ pub async fn check_signature(
         .services
         .claim_nonce(consumer_key, nonce, timestamp)
         .await
+}
+
+/// The path the client sent: under `nest`, the URI seen here lacks the prefix, and the client
+/// signed the whole path.
+fn original_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path().to_owned(), |o| o.0.path().to_owned())
 }

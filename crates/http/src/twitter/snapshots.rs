@@ -183,6 +183,7 @@ fn refusals() -> Vec<(&'static str, Error)> {
             "app only",
             Error::Unauthorized(AuthFailure::NeedsUserContext),
         ),
+        ("oauth2 on v1.1", Error::Unauthorized(AuthFailure::V2Only)),
         ("missing scope", Error::MissingScope(Scope::DmWrite)),
         ("forbidden", Error::Forbidden("not a participant")),
         ("user not found", Error::NotFound(Thing::User)),

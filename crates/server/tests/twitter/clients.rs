@@ -45,6 +45,8 @@ async fn world() -> World {
     api.follow(&friend, &bot_id).await;
     api.follow(&bot, &friend_id).await;
     api.dm(&friend, &bot_id, "hi bot").await;
+    // Welcome messages need open DMs, as on Twitter (code 214 otherwise).
+    api.open_to_everyone(&bot).await;
     let (status, _) = api
         .call(
             "PUT",

@@ -143,9 +143,32 @@ async fn three_legged_oauth1_gives_the_person_credentials_for_the_app() {
         .await;
     assert_eq!(status, 404, "{again}");
 
-    let answer = access_token(&server, &request, &verifier).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let form = form_of(&answer.body);
+    // twitter-api-v2 sends oauth_token in the header and again in the form, signed once.
+    let url = format!("{}/oauth/access_token", server.base);
+    let header = request.header(
+        "POST",
+        &url,
+        &[("oauth_verifier", &verifier)],
+        &Tweak::default(),
+    );
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("authorization", header)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("oauth_verifier", &verifier)
+                .append_pair("oauth_token", &request.token)
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("access_token: {e}"));
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.unwrap_or_default();
+    let form: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect();
     assert_eq!(field(&form, "screen_name"), "carol");
     let carol_keys = Keys {
         token: field(&form, "oauth_token"),
@@ -440,6 +463,10 @@ async fn pkce_gives_a_two_hour_token_that_refreshes_and_revokes() {
     let (status, me) = bearer_get(&server, &access, "/2/users/me").await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["data"]["username"], "carol");
+    // OAuth 2.0 tokens are v2's, as on X: v1.1 answers 403, code 220.
+    let (status, v1) = bearer_get(&server, &access, ME_V1).await;
+    assert_eq!(status, 403, "{v1}");
+    assert_eq!(v1["errors"][0]["code"], 220);
 
     // Its scopes hold: no dm.write, no sending.
     let response = reqwest::Client::new()
@@ -525,25 +552,34 @@ async fn pkce_gives_a_two_hour_token_that_refreshes_and_revokes() {
     assert_eq!(revoked, json!({"revoked": true}));
     assert_eq!(bearer_get(&server, &access2, "/2/users/me").await.0, 401);
 
-    // Without offline.access there is no refresh token.
+    // Without offline.access there is no refresh token. twitter-api-v2 posts JSON, with the
+    // secret in HTTP Basic and in the body.
     let code = allow(
         &server,
         &carol,
         &code_request(&client_id, "users.read tweet.read", VERIFIER),
     )
     .await;
-    let (status, tokens) = post_form(
-        &server,
-        "/2/oauth2/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-        Some((&client_id, &secret)),
-    )
-    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/2/oauth2/token", server.base))
+        .basic_auth(&client_id, Some(&secret))
+        .header("content-type", "application/json;charset=UTF-8")
+        .body(
+            json!({
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": CALLBACK,
+                "code_verifier": VERIFIER,
+                "client_id": client_id,
+                "client_secret": secret,
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("token: {e}"));
+    let status = response.status().as_u16();
+    let tokens: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(status, 200, "{tokens}");
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
 }

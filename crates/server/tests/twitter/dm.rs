@@ -12,6 +12,7 @@ crate::on_every_backend!(
     typing_and_read_receipts_take_query_or_form_parameters,
     every_refusal_has_twitters_status_and_code,
     users_friendships_and_blocks,
+    the_app_a_message_was_sent_through_is_named_to_its_sender_only,
 );
 
 const NEW: &str = "/1.1/direct_messages/events/new.json";
@@ -105,6 +106,27 @@ async fn a_bot_sends_reads_pages_and_deletes_in_twitters_shapes() {
             "Hello #welcome @carol https://example.com"
         ]
     );
+    // More than 50 is taken as 50 (twitter-api-v2 asks for 100); none or a word is refused.
+    let all = keys
+        .get(
+            &server.base,
+            "/1.1/direct_messages/events/list.json",
+            &[("count", "100")],
+        )
+        .await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.body["events"].as_array().map(Vec::len), Some(5));
+    for bad in ["0", "many", "-1"] {
+        let refused = keys
+            .get(
+                &server.base,
+                "/1.1/direct_messages/events/list.json",
+                &[("count", bad)],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "count={bad}: {}", refused.body);
+        assert_eq!(refused.body["errors"][0]["code"], 44);
+    }
     // Show, then delete for the bot alone: it is gone for the bot, not for Carol.
     let id = s(&event["id"]);
     let shown = keys
@@ -471,4 +493,80 @@ async fn users_friendships_and_blocks() {
     assert_eq!(none.code(404), 50);
     let missing = keys.get(&server.base, "/1.1/users/show.json", &[]).await;
     assert_eq!(missing.code(400), 44);
+}
+
+async fn the_app_a_message_was_sent_through_is_named_to_its_sender_only() {
+    let server = TestServer::start().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&carol, &bot_id).await;
+    server.follow(&bot, &carol_id).await;
+    let keys = app_keys(&server, &bot).await;
+    let sent = send(&keys, &server, &carol_id, json!({"text": "via the app"})).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    // Not on the write path, as on Twitter.
+    assert!(
+        sent.body["event"]["message_create"]
+            .get("source_app_id")
+            .is_none()
+    );
+    server.dm(&bot, &carol_id, "from the web app").await;
+    let (_, apps) = server.call("GET", "/api/v1/apps", Some(&bot), None).await;
+    let app_id = s(&apps["apps"][0]["id"]);
+
+    let list = keys
+        .get(&server.base, "/1.1/direct_messages/events/list.json", &[])
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let by_text = |text: &str| {
+        list.body["events"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|e| e["message_create"]["message_data"]["text"] == text)
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{text} in {}", list.body))
+    };
+    assert_eq!(
+        by_text("via the app")["message_create"]["source_app_id"],
+        app_id
+    );
+    assert!(
+        by_text("from the web app")["message_create"]
+            .get("source_app_id")
+            .is_none()
+    );
+    assert_eq!(
+        list.body["apps"][&app_id],
+        json!({"id": app_id, "name": "Test bot", "url": ""})
+    );
+    let id = s(&sent.body["event"]["id"]);
+    let shown = keys
+        .get(
+            &server.base,
+            "/1.1/direct_messages/events/show.json",
+            &[("id", &id)],
+        )
+        .await;
+    assert_eq!(
+        shown.body["event"]["message_create"]["source_app_id"],
+        app_id
+    );
+    assert_eq!(shown.body["apps"][&app_id]["name"], "Test bot");
+
+    // Carol, through an app of her own, sees the message but not the bot's app.
+    let carol_keys = app_keys(&server, &carol).await;
+    let theirs = carol_keys
+        .get(&server.base, "/1.1/direct_messages/events/list.json", &[])
+        .await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert!(theirs.body.get("apps").is_none(), "{}", theirs.body);
+    assert!(
+        theirs.body["events"].as_array().is_some_and(|a| a
+            .iter()
+            .all(|e| e["message_create"].get("source_app_id").is_none())),
+        "{}",
+        theirs.body
+    );
 }

@@ -57,6 +57,32 @@ async fn a_chunked_upload_in_form_or_multipart_parts_then_a_message_with_it() {
     )
     .await;
     assert_eq!(init.status, 200, "{}", init.body);
+    // twitter-api-v2 names categories DmImage, TweetImage: the same ones.
+    for (named, ok) in [("DmImage", true), ("TweetImage", true), ("dm_photo", false)] {
+        let other = form(
+            &keys,
+            &server,
+            &[
+                ("command", "INIT"),
+                ("total_bytes", &total),
+                ("media_type", "image/png"),
+                ("media_category", named),
+            ],
+        )
+        .await;
+        if ok {
+            assert_eq!(other.status, 200, "{named}: {}", other.body);
+        } else {
+            assert_eq!(other.status, 400, "{named}: {}", other.body);
+            assert!(
+                other.body["errors"][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("media_category:")),
+                "{}",
+                other.body
+            );
+        }
+    }
     let id = s(&init.body["media_id_string"]);
     assert_eq!(
         init.body["media_id"].as_u64().map(|n| n.to_string()),

@@ -380,9 +380,16 @@ async fn an_oauth2_token_acts_and_an_app_only_token_reads_users_only() {
             )
         }
     };
-    let (status, me) = get(s(&tokens["oauth2_access_token"]), ME.into()).await;
+    // An OAuth 2.0 user token is v2's (on v1.1: 403, code 220, as on X).
+    let (status, me) = get(s(&tokens["oauth2_access_token"]), "/2/users/me".into()).await;
     assert_eq!(status, 200, "{me}");
-    assert_eq!(me["screen_name"], "builder");
+    assert_eq!(me["data"]["username"], "builder");
+    let (status, v1) = get(s(&tokens["oauth2_access_token"]), ME.into()).await;
+    assert_eq!(
+        (status, v1["errors"][0]["code"].clone()),
+        (403, json!(220)),
+        "{v1}"
+    );
     let bearer = s(&app["bearer_token"]);
     let (status, bob) = get(
         bearer.clone(),

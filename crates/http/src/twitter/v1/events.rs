@@ -239,7 +239,19 @@ async fn show(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Resul
     if conversation.is_group() {
         return Err(Error::NotFound(postern_core::error::Thing::Message).into());
     }
-    Ok(Json(json!({"event": render::event(&message, &origin.0)})).into_response())
+    let mut event = render::event(&message, &origin.0);
+    let apps = source_apps(
+        &s,
+        me,
+        std::slice::from_ref(&message),
+        std::slice::from_mut(&mut event),
+    )
+    .await?;
+    let mut body = json!({"event": event});
+    if let (Some(apps), Some(o)) = (apps, body.as_object_mut()) {
+        o.insert("apps".into(), apps);
+    }
+    Ok(Json(body).into_response())
 }
 
 /// `GET direct_messages/events/list.json?count=&cursor=`: the last 30 days, newest first;
@@ -258,15 +270,61 @@ async fn list(State(s): State<AppState>, origin: Origin, req: Signed) -> V1Resul
         .services
         .recent_events(me, Reach::OneToOneMessages, since, before, count)
         .await?;
-    let events: Vec<Value> = direct_messages::messages(page.events)
+    let messages = direct_messages::messages(page.events);
+    let mut events: Vec<Value> = messages
         .iter()
         .map(|m| render::event(m, &origin.0))
         .collect();
+    let apps = source_apps(&s, me, &messages, &mut events).await?;
     let mut body = json!({"events": events});
+    if let (Some(apps), Some(o)) = (apps, body.as_object_mut()) {
+        o.insert("apps".into(), apps);
+    }
     if let (Some(next), Some(o)) = (page.next_before, body.as_object_mut()) {
         o.insert("next_cursor".into(), json!(next.to_string()));
     }
     Ok(Json(body).into_response())
+}
+
+/// Names the app each of `me`'s own messages was sent through, as Twitter does on its read
+/// path: `message_create.source_app_id`, and the `apps` map (`{"<id>": {"id", "name",
+/// "url"}}`) beside the events. Others' messages keep their app to themselves.
+async fn source_apps(
+    s: &AppState,
+    me: UserId,
+    messages: &[postern_core::model::Message],
+    events: &mut [Value],
+) -> Result<Option<Value>, Error> {
+    let mut apps: Vec<postern_core::ObjectId> = Vec::new();
+    for (m, event) in messages.iter().zip(events.iter_mut()) {
+        let Some(app) = m.parts.source_app.filter(|_| m.sender_id == me) else {
+            continue;
+        };
+        if let Some(create) = event
+            .get_mut("message_create")
+            .and_then(Value::as_object_mut)
+        {
+            create.insert("source_app_id".into(), json!(app.to_string()));
+        }
+        if !apps.contains(&app) {
+            apps.push(app);
+        }
+    }
+    if apps.is_empty() {
+        return Ok(None);
+    }
+    let cards = s.services.app_cards(&apps).await?;
+    let map: serde_json::Map<String, Value> = cards
+        .into_iter()
+        .map(|c| {
+            let id = c.id.to_string();
+            (
+                id.clone(),
+                json!({"id": id, "name": c.name, "url": c.url.unwrap_or_default()}),
+            )
+        })
+        .collect();
+    Ok(Some(Value::Object(map)))
 }
 
 /// `DELETE direct_messages/events/destroy.json?id=`: removes it from the caller's view.

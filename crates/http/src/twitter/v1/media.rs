@@ -170,7 +170,7 @@ fn category_and_sharing(req: &Signed) -> Result<(Option<MediaCategory>, bool), E
     let category = req
         .param("media_category")
         .filter(|c| !c.is_empty())
-        .map(|c| MediaCategory::parse("media_category", c))
+        .map(super::super::media_category)
         .transpose()?;
     Ok((category, matches!(req.param("shared"), Some("true" | "1"))))
 }

@@ -96,7 +96,7 @@ pub fn status_code_message(e: &Error) -> (StatusCode, u16, String) {
                 89,
                 "Invalid or expired token.".into(),
             ),
-            AuthFailure::NeedsUserContext => (
+            AuthFailure::NeedsUserContext | AuthFailure::V2Only => (
                 StatusCode::FORBIDDEN,
                 220,
                 format!("Your credentials do not allow access to this resource: {f}."),
@@ -204,8 +204,25 @@ impl IntoResponse for V1Error {
 }
 
 /// `count` on v1.1's lists: 20 by default, at most 50.
+///
+/// More than 50 is taken as 50: twitter-api-v2's paginators ask for 100 on every page after
+/// the first, and Twitter serves them.
 pub fn count(req: &crate::twitter::signed::Signed) -> Result<usize, Error> {
-    req.bounded("count", 20, 50)
+    const MAX: usize = 50;
+    match req.param("count") {
+        None | Some("") => Ok(20),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(|n| n.min(MAX))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "count",
+                    format!("must be a whole number from 1 (at most {MAX} are given), got '{raw}'"),
+                )
+            }),
+    }
 }
 
 /// An empty 204, as Twitter answers destroy, typing and read receipts.

@@ -31,15 +31,8 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
-/// v2's categories: a post's media is a DM's here (Postern's uploads serve both).
 fn category(raw: &str) -> Result<MediaCategory, Error> {
-    let dm = match raw {
-        "tweet_image" => "dm_image",
-        "tweet_gif" => "dm_gif",
-        "tweet_video" | "amplify_video" => "dm_video",
-        other => other,
-    };
-    MediaCategory::parse("media_category", dm)
+    super::super::media_category(raw)
 }
 
 /// An upload in v2's shape: `id` as a string, not v1.1's `media_id` pair.

@@ -2,17 +2,25 @@
 Postern over TLS. Only the host differs. Exits non-zero (with the reason) if any call does not
 behave as it does on Twitter.
 
+Then the bot's app signs carol in, as a web app would: OAuth 1.0a's three legs with
+`OAuth1UserHandler`, and OAuth 2.0's authorization code with PKCE (then a refresh and a
+revocation) with `OAuth2UserHandler`. Carol's answers on the consent page are the calls that
+page makes.
+
 Environment: POSTERN_HOST (host:port), CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN,
 ACCESS_TOKEN_SECRET (the bot's), FRIEND_ID (follows the bot), BLOCKER_ID (blocks the bot),
-OTHER_ID (follows the bot),
+OTHER_ID (follows the bot), CLIENT_ID, CLIENT_SECRET (the app's OAuth 2.0 client),
+CALLBACK_URL (registered on the app), FRIEND_SESSION (carol's session, for the consent page),
 REQUESTS_CA_BUNDLE (the server's certificate), PHOTO (a 64×48 PNG).
 """
 
 import os
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 import tweepy
+from oauthlib.oauth2 import OAuth2Error
 
 
 def check(condition, what):
@@ -129,6 +137,152 @@ try:
     client.create_direct_message(participant_id=env["BLOCKER_ID"], text="hello?")
     check(False, "v2: a blocked send went through")
 except tweepy.Forbidden:
+    pass
+
+
+# Signing carol in. tweepy's handlers hard-code Twitter's addresses: a subclass changes the
+# address and nothing else (twitter-clients.md).
+callback = env["CALLBACK_URL"]
+postern = f"https://{host}"
+
+
+def consent(method, path, body=None, params=None):
+    """A call the consent page makes for the person signed in (carol)."""
+    r = requests.request(
+        method,
+        postern + path,
+        params=params,
+        json=body,
+        headers={"Authorization": f"Bearer {env['FRIEND_SESSION']}"},
+    )
+    check(r.ok, f"consent page {method} {path}: {r.status_code} {r.text}")
+    return r.json()
+
+
+class PosternOAuth1(tweepy.OAuth1UserHandler):
+    def _get_oauth_url(self, endpoint):
+        return f"{postern}/oauth/{endpoint}"
+
+
+# OAuth 1.0a, leg 1: a request token, and the link to send carol to.
+signin = PosternOAuth1(env["CONSUMER_KEY"], env["CONSUMER_SECRET"], callback=callback)
+link = signin.get_authorization_url(signin_with_twitter=True)
+request_token = signin.request_token
+check(link.startswith(f"{postern}/oauth/authenticate?oauth_token="), f"authorization url: {link}")
+check(request_token.get("oauth_callback_confirmed") == "true", f"request token: {request_token}")
+
+# Leg 2: carol opens it and allows the app.
+page = requests.get(link, allow_redirects=False)
+check(page.status_code in (302, 303), f"the authorization url: {page.status_code}")
+token = request_token["oauth_token"]
+asked = consent("GET", f"/api/v1/oauth/request_tokens/{token}")
+check(asked["pin"] is False, f"consent page: {asked}")
+back = consent("POST", f"/api/v1/oauth/request_tokens/{token}", {"allow": True}).get("redirect_to") or ""
+check(back.startswith(callback + "?"), f"sent back to: {back}")
+returned = parse_qs(urlsplit(back).query)
+check(returned["oauth_token"] == [token], f"callback oauth_token: {back}")
+
+# Leg 3, in the app's callback (another request): the request token saved, and the verifier.
+at_callback = PosternOAuth1(env["CONSUMER_KEY"], env["CONSUMER_SECRET"], callback=callback)
+at_callback.request_token = {"oauth_token": token, "oauth_token_secret": request_token["oauth_token_secret"]}
+carol_key, carol_secret = at_callback.get_access_token(returned["oauth_verifier"][0])
+carol_api = tweepy.API(
+    tweepy.OAuth1UserHandler(env["CONSUMER_KEY"], env["CONSUMER_SECRET"], carol_key, carol_secret),
+    host=host,
+    upload_host=host,
+)
+carol = carol_api.verify_credentials()
+check(carol.screen_name == "carol" and carol.id_str == friend, f"carol's verify_credentials: {carol.screen_name}")
+try:
+    at_callback.get_access_token(returned["oauth_verifier"][0])
+    check(False, "a used verifier went through")
+except tweepy.TweepyException as e:
+    check("401" in str(e), f"used verifier: {e}")
+
+# Out of band: carol types the PIN into the app.
+oob = PosternOAuth1(env["CONSUMER_KEY"], env["CONSUMER_SECRET"], callback="oob")
+oob_link = oob.get_authorization_url()
+check(oob_link.startswith(f"{postern}/oauth/authorize?oauth_token="), f"oob authorization url: {oob_link}")
+oob_token = oob.request_token["oauth_token"]
+check(consent("GET", f"/api/v1/oauth/request_tokens/{oob_token}")["pin"] is True, "oob consent page")
+pin = consent("POST", f"/api/v1/oauth/request_tokens/{oob_token}", {"allow": True}).get("pin") or ""
+check(pin.isdigit(), f"PIN: {pin}")
+oob.get_access_token(pin)
+check(tweepy.API(oob, host=host).verify_credentials().screen_name == "carol", "PIN verify_credentials")
+
+
+class PosternOAuth2(tweepy.OAuth2UserHandler):
+    """`OAuth2UserHandler` with Postern's consent page and token endpoint."""
+
+    def get_authorization_url(self):
+        authorization_url, state = self.authorization_url(
+            f"{postern}/i/oauth2/authorize",
+            code_challenge=self._client.create_code_challenge(self._client.create_code_verifier(128), "S256"),
+            code_challenge_method="S256",
+        )
+        return authorization_url
+
+    def fetch_token(self, authorization_response):
+        return super(tweepy.OAuth2UserHandler, self).fetch_token(
+            f"{postern}/2/oauth2/token",
+            authorization_response=authorization_response,
+            auth=self.auth,
+            include_client_id=True,
+            code_verifier=self._client.code_verifier,
+        )
+
+
+# OAuth 2.0 with PKCE: the link to send carol to.
+scopes = ["tweet.read", "users.read", "dm.read", "dm.write", "offline.access"]
+oauth2 = PosternOAuth2(
+    client_id=env["CLIENT_ID"], client_secret=env["CLIENT_SECRET"], redirect_uri=callback, scope=scopes
+)
+link = oauth2.get_authorization_url()
+check(link.startswith(f"{postern}/i/oauth2/authorize?"), f"OAuth 2.0 authorization url: {link}")
+check(requests.get(link).status_code == 200, "the OAuth 2.0 consent page")
+query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+asked = consent("GET", "/api/v1/oauth2/authorization", params=query)
+check(sorted(s["name"] for s in asked["scopes"]) == sorted(scopes), f"OAuth 2.0 consent scopes: {asked}")
+back = consent("POST", "/api/v1/oauth2/authorization", {**query, "allow": True}).get("redirect_to") or ""
+check(back.startswith(callback + "?"), f"OAuth 2.0 sent back to: {back}")
+
+# The app's callback: the code for tokens.
+tokens = oauth2.fetch_token(back)
+check(tokens.get("token_type") == "bearer" and tokens.get("expires_in") == 7200, f"fetch_token: {tokens}")
+check(sorted(tokens["scope"]) == sorted(scopes), f"fetch_token scope: {tokens['scope']}")
+check(tokens.get("refresh_token"), f"fetch_token refresh_token: {tokens}")
+as_carol = tweepy.Client(tokens["access_token"])
+as_carol.session = ToPostern()
+check(as_carol.get_me(user_auth=False).data.username == "carol", "OAuth 2.0 get_me")
+sent = as_carol.create_direct_message(participant_id=me.id_str, text="from carol, through OAuth 2.0", user_auth=False)
+check(sent.data["dm_event_id"], f"OAuth 2.0 create_direct_message: {sent}")
+
+# A refresh, as requests-oauthlib (under OAuth2UserHandler) does it: a new pair, the old refresh
+# token used up.
+token_url = f"{postern}/2/oauth2/token"
+refreshed = oauth2.refresh_token(token_url, refresh_token=tokens["refresh_token"], auth=oauth2.auth)
+check(refreshed["access_token"] != tokens["access_token"], "refresh_token: the same access token")
+check(refreshed.get("refresh_token") not in (None, tokens["refresh_token"]), "refresh_token: not rotated")
+renewed = tweepy.Client(refreshed["access_token"])
+renewed.session = ToPostern()
+check(renewed.get_me(user_auth=False).data.username == "carol", "refreshed get_me")
+try:
+    oauth2.refresh_token(token_url, refresh_token=tokens["refresh_token"], auth=oauth2.auth)
+    check(False, "a used refresh token went through")
+except OAuth2Error as e:  # oauthlib's exception for an OAuth error answer
+    check(e.error == "invalid_request", f"used refresh token: {e!r}")
+
+# Revocation (tweepy has no call for it): the token is then refused.
+revoked = requests.post(
+    f"{postern}/2/oauth2/revoke",
+    data={"token": refreshed["access_token"], "token_type_hint": "access_token"},
+    auth=oauth2.auth,
+)
+check(revoked.ok and revoked.json() == {"revoked": True}, f"revoke: {revoked.status_code} {revoked.text}")
+try:
+    renewed.get_me(user_auth=False)
+    check(False, "a revoked token went through")
+except tweepy.Unauthorized:
     pass
 
 print("tweepy: every call behaved")

@@ -210,26 +210,33 @@ pub async fn admit(
     params: &[(String, String)],
 ) -> Result<Principal, Error> {
     let principal = authenticate(parts, state, params).await?;
-    if let Some(slot) = parts.extensions.get::<super::rate::Slot>() {
-        let who = match &principal {
-            Principal::User { user, app, .. } => format!("user:{user}:app:{app}"),
-            Principal::App(app) => format!("app:{app}"),
-        };
-        let taken = slot.take(&who);
-        // Load tests turn limits off (`--rate-limits off`); the headers still count.
-        if taken.refused && state.services.config().rate_limits {
-            let wait = taken.reset.saturating_sub(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs()),
-            );
-            return Err(Error::RateLimited {
-                what: "requests to this endpoint per 15 minutes",
-                retry_after: std::time::Duration::from_secs(wait.max(1)),
-            });
-        }
-    }
+    let who = match &principal {
+        Principal::User { user, app, .. } => format!("user:{user}:app:{app}"),
+        Principal::App(app) => format!("app:{app}"),
+    };
+    charge(parts, state, &who)?;
     Ok(principal)
+}
+
+/// Counts the request against `who`'s window for its route, refusing it over the budget.
+pub fn charge(parts: &Parts, state: &AppState, who: &str) -> Result<(), Error> {
+    let Some(slot) = parts.extensions.get::<super::rate::Slot>() else {
+        return Ok(());
+    };
+    let taken = slot.take(who);
+    // Load tests turn limits off (`--rate-limits off`); the headers still count.
+    if taken.refused && state.services.config().rate_limits {
+        let wait = taken.reset.saturating_sub(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        );
+        return Err(Error::RateLimited {
+            what: "requests to this endpoint per 15 minutes",
+            retry_after: std::time::Duration::from_secs(wait.max(1)),
+        });
+    }
+    Ok(())
 }
 
 /// Whether the request's body is `multipart/form-data` (whose fields are never signed).

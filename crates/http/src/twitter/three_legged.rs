@@ -19,7 +19,7 @@ use postern_core::Error;
 use postern_core::auth::AuthFailure;
 
 use super::oauth1::Header;
-use super::signed::{check_signature, parse_header, query_params};
+use super::signed::{charge, check_signature, parse_header, query_params};
 use super::v1::V1Result;
 use crate::AppState;
 
@@ -124,6 +124,7 @@ async fn request_token(State(s): State<AppState>, request: Request) -> V1Result<
         "",
     )
     .await?;
+    charge(&call.parts, &s, &format!("app:{}", consumer.app_id))?;
     let callback = call
         .param("oauth_callback")
         .filter(|c| !c.is_empty())
@@ -162,6 +163,7 @@ async fn access_token(State(s): State<AppState>, request: Request) -> V1Result<R
         &secret,
     )
     .await?;
+    charge(&call.parts, &s, &format!("app:{}", consumer.app_id))?;
     let verifier = call
         .param("oauth_verifier")
         .filter(|v| !v.is_empty())

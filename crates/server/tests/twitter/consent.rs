@@ -70,6 +70,14 @@ async fn request_token(server: &Client, keys: &Keys, callback: &str) -> Keys {
         )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
+    // Counted against the app's window, not its address's.
+    assert_eq!(
+        answer
+            .headers
+            .get("x-rate-limit-limit")
+            .and_then(|v| v.to_str().ok()),
+        Some("900")
+    );
     let form = form_of(&answer.body);
     assert_eq!(field(&form, "oauth_callback_confirmed"), "true");
     Keys {

@@ -155,6 +155,17 @@ pub(crate) fn hex_hash(secret: &str) -> String {
         .collect()
 }
 
+/// Whether `key` could be a key, id or token Postern issued (URL-safe base64, or a user id
+/// and `-` before it): anything else names nothing, and is never sent to the database (where
+/// PostgreSQL would refuse a NUL).
+pub(crate) fn could_be_issued(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 128
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Prefixes that tell Postern's bearer tokens apart without a lookup.
 pub mod prefixes {
     /// An OAuth 2.0 user access token.
@@ -179,8 +190,11 @@ fn is_blank_or_control(c: char) -> bool {
 }
 
 /// A callback URL's rule, for the API document.
-pub const CALLBACK_URL_PATTERN: &str =
-    "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s\\u0000-\\u001f\\u007f-\\u009f\\ufeff]+$";
+pub const CALLBACK_URL_PATTERN: &str = "^(?![Jj][Aa][Vv][Aa][Ss][Cc][Rr][Ii][Pp][Tt]:|[Dd][Aa][Tt][Aa]:|[Vv][Bb][Ss][Cc][Rr][Ii][Pp][Tt]:|[Ff][Ii][Ll][Ee]:)[A-Za-z][A-Za-z0-9+.-]*://[^\\s\\u0000-\\u001f\\u007f-\\u009f\\ufeff]+$";
+
+/// Schemes a browser runs or reads locally rather than going to: never a place to send a
+/// person back to.
+const UNSAFE_SCHEMES: [&str; 4] = ["javascript", "data", "vbscript", "file"];
 
 fn checked_url(field: &str, url: &str, web_only: bool) -> Result<String> {
     if url.chars().count() > URL_MAX {
@@ -207,13 +221,20 @@ fn checked_url(field: &str, url: &str, web_only: bool) -> Result<String> {
     let ok = if web_only {
         postern_core::parts::is_web_url(url)
     } else {
-        scheme_ok && !url.chars().any(is_blank_or_control)
+        scheme_ok
+            && !url.chars().any(is_blank_or_control)
+            && !url.split_once(':').is_some_and(|(scheme, _)| {
+                UNSAFE_SCHEMES
+                    .iter()
+                    .any(|u| scheme.eq_ignore_ascii_case(u))
+            })
     };
     if !ok {
         let wanted = if web_only {
             "an http:// or https:// URL"
         } else {
-            "an absolute URL (https://… or an app's own scheme://…)"
+            "an absolute URL (https://… or an app's own scheme://…, not javascript:, data:, \
+             vbscript: or file:)"
         };
         return Err(Error::invalid(field, format!("must be {wanted}")));
     }
@@ -394,31 +415,42 @@ impl Services {
     /// every scope, as a developer portal gives them (the OAuth 2.0 token does not expire).
     pub async fn owner_credentials(&self, owner: UserId, id: ObjectId) -> Result<UserCredentials> {
         self.app(owner, id).await?;
-        self.grant(id, owner, Scopes::ALL, None, false).await
+        self.grant(id, owner, Scopes::ALL, None, true, false).await
     }
 
     /// Records that `user` authorized `app` for `scopes`, and makes the credentials it acts
-    /// with; the OAuth 2.0 token expires at `expires_at`, if given, and may be refreshed if
-    /// `refreshable`.
+    /// with: an OAuth 2.0 token, expiring at `expires_at` if given and refreshable if
+    /// `refreshable`, and (if `oauth1`) an OAuth 1.0a token and secret, left empty otherwise.
     pub(crate) async fn grant(
         &self,
         app: ObjectId,
         user: UserId,
         scopes: Scopes,
         expires_at: Option<DateTime<Utc>>,
+        oauth1: bool,
         refreshable: bool,
     ) -> Result<UserCredentials> {
+        let (access_token, access_token_secret) = if oauth1 {
+            (format!("{}-{}", user.0, random("", 30)), random("", 33))
+        } else {
+            (String::new(), String::new())
+        };
         let credentials = UserCredentials {
-            access_token: format!("{}-{}", user.0, random("", 30)),
-            access_token_secret: random("", 33),
+            access_token,
+            access_token_secret,
             oauth2_access_token: random(prefixes::OAUTH2, 32),
             scopes,
             refresh_token: refreshable.then(|| random(prefixes::REFRESH, 32)),
         };
-        let sealed = self
-            .sealer()
-            .await?
-            .seal(&credentials.access_token_secret)?;
+        let sealed = if oauth1 {
+            Some(
+                self.sealer()
+                    .await?
+                    .seal(&credentials.access_token_secret)?,
+            )
+        } else {
+            None
+        };
         self.store
             .cold()
             .run(vec![Statement::new(
@@ -430,8 +462,8 @@ impl Services {
                     int(app.0),
                     int(user.0),
                     text_cell(scopes.to_string()),
-                    text_cell(credentials.access_token.clone()),
-                    text_cell(sealed),
+                    opt_text(oauth1.then(|| credentials.access_token.clone())),
+                    opt_text(sealed),
                     text_cell(hex_hash(&credentials.oauth2_access_token)),
                     opt_int(expires_at.map(|t| t.timestamp_millis())),
                     int(Utc::now().timestamp_millis()),
@@ -521,6 +553,9 @@ impl Services {
 
     /// The app an OAuth 1.0a request names by `consumer_key`, with its secret.
     pub async fn consumer(&self, consumer_key: &str) -> Result<Consumer> {
+        if !could_be_issued(consumer_key) {
+            return Err(Error::Unauthorized(AuthFailure::UnknownConsumer));
+        }
         if let Some(hit) = fresh(&self.app_cache.consumers, consumer_key) {
             return Ok(hit);
         }
@@ -550,6 +585,9 @@ impl Services {
     /// The grant an OAuth 1.0a `oauth_token` names, with its secret; it must belong to
     /// `app` (a token signed with another app's key authenticates nothing).
     pub async fn oauth1_grant(&self, app: ObjectId, token: &str) -> Result<Grant> {
+        if !could_be_issued(token) {
+            return Err(Error::Unauthorized(AuthFailure::UnknownToken));
+        }
         let key = format!("1:{token}");
         let grant = match fresh(&self.app_cache.grants, &key) {
             Some(hit) => hit,
@@ -713,9 +751,9 @@ impl Services {
         if (stamped - now).abs() > window {
             return Err(Error::Unauthorized(AuthFailure::StaleTimestamp));
         }
-        if nonce.is_empty() || nonce.len() > NONCE_MAX {
+        if nonce.is_empty() || nonce.len() > NONCE_MAX || nonce.chars().any(char::is_control) {
             return Err(Error::Unauthorized(AuthFailure::Malformed(
-                "oauth_nonce: must be 1 to 128 characters",
+                "oauth_nonce: must be 1 to 128 characters, none of them control characters",
             )));
         }
         let expires = DateTime::from_timestamp((stamped + window).max(now), 0)

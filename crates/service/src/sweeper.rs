@@ -56,9 +56,11 @@ impl Services {
                     Ok(removed) => tracing::debug!(removed, "forgot old OAuth nonces"),
                     Err(e) => tracing::warn!(error = %e, "forgetting old OAuth nonces failed"),
                 }
-                match services.sweep_pending_authorizations().await {
+                match services.sweep_authorizations().await {
                     Ok(0) => {}
-                    Ok(removed) => tracing::debug!(removed, "forgot unused OAuth authorizations"),
+                    Ok(removed) => {
+                        tracing::debug!(removed, "forgot unused or ended OAuth authorizations")
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "forgetting unused OAuth authorizations failed")
                     }

@@ -25,14 +25,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The person's answer.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Answer {
+pub struct ConsentAnswer {
     /// Allow the app (true) or deny it (false).
     allow: bool,
 }
 
 /// Where the page goes next: back to the app (`redirect_to`), or a PIN to show.
 #[derive(Serialize, ToSchema)]
-pub struct Next {
+pub struct ConsentNext {
     #[serde(skip_serializing_if = "Option::is_none")]
     redirect_to: Option<String>,
     /// OAuth 1.0a `oob`: the person types this into the app.
@@ -97,28 +97,28 @@ async fn request_token(
 }
 
 /// `POST /api/v1/oauth/request_tokens/{token}`: allow or deny the app.
-#[utoipa::path(post, path = "/oauth/request_tokens/{token}", tag = "apps", request_body = Answer,
-    responses((status = 200, body = Next)))]
+#[utoipa::path(post, path = "/oauth/request_tokens/{token}", tag = "apps", request_body = ConsentAnswer,
+    responses((status = 200, body = ConsentNext)))]
 async fn decide_request_token(
     State(s): State<AppState>,
     Auth(c): Auth,
     Path(token): Path<String>,
-    Json(a): Json<Answer>,
-) -> ApiResult<Json<Next>> {
+    Json(a): Json<ConsentAnswer>,
+) -> ApiResult<Json<ConsentNext>> {
     let decision = s
         .services
         .decide_request_token(c.user_id, &token, a.allow)
         .await?;
     Ok(Json(match decision {
-        Decision::Redirect(to) => Next {
+        Decision::Redirect(to) => ConsentNext {
             redirect_to: Some(to),
             pin: None,
         },
-        Decision::Pin(pin) => Next {
+        Decision::Pin(pin) => ConsentNext {
             redirect_to: None,
             pin: Some(pin),
         },
-        Decision::Denied => Next {
+        Decision::Denied => ConsentNext {
             redirect_to: None,
             pin: None,
         },
@@ -140,12 +140,12 @@ async fn authorization(
 /// `POST /api/v1/oauth2/authorization`: allow or deny the app; either way the answer says
 /// where to send the person.
 #[utoipa::path(post, path = "/oauth2/authorization", tag = "apps", request_body = CodeAnswer,
-    responses((status = 200, body = Next)))]
+    responses((status = 200, body = ConsentNext)))]
 async fn decide_authorization(
     State(s): State<AppState>,
     Auth(c): Auth,
     Json(a): Json<CodeAnswer>,
-) -> ApiResult<Json<Next>> {
+) -> ApiResult<Json<ConsentNext>> {
     let allow = a.allow;
     let request = CodeRequest {
         response_type: a.response_type,
@@ -157,7 +157,7 @@ async fn decide_authorization(
         code_challenge_method: a.code_challenge_method,
     };
     let to = s.services.decide_code(c.user_id, &request, allow).await?;
-    Ok(Json(Next {
+    Ok(Json(ConsentNext {
         redirect_to: Some(to),
         pin: None,
     }))

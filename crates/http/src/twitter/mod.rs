@@ -87,6 +87,14 @@ pub async fn request_origin(parts: &mut Parts, state: &AppState) -> Option<Strin
     origin
 }
 
+/// A redirect to one of the web app's pages (a consent page), with the request's query.
+pub fn to_web_page(page: &str, uri: &axum::http::Uri) -> axum::response::Redirect {
+    match uri.query() {
+        Some(q) => axum::response::Redirect::to(&format!("{page}?{q}")),
+        None => axum::response::Redirect::to(page),
+    }
+}
+
 /// A `media_category` as Twitter's clients name it: `dm_image` (v1.1's docs), `DmImage`
 /// (twitter-api-v2 sends these), `tweet_image` and `amplify_video` (a post's media is a DM's
 /// here: Postern's uploads serve both), in any case, with or without underscores.

@@ -16,6 +16,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -23,6 +24,7 @@ use postern_core::Error;
 use postern_service::authorize::ClientAuth;
 use serde_json::json;
 
+use super::signed::{charge, media_type};
 use crate::AppState;
 
 /// A token request's form body, at most.
@@ -80,21 +82,13 @@ impl IntoResponse for OAuthError {
 
 /// `GET /2/oauth2/authorize`: the web app's consent page, with the same query.
 async fn consent_page(uri: Uri) -> Redirect {
-    match uri.query() {
-        Some(q) => Redirect::to(&format!("/i/oauth2/authorize?{q}")),
-        None => Redirect::to("/i/oauth2/authorize"),
-    }
+    super::to_web_page("/i/oauth2/authorize", &uri)
 }
 
 /// A token request's fields: a form, as X documents, or a JSON object, as twitter-api-v2
 /// sends them (its `loginWithOAuth2` and `revokeOAuth2Token` post JSON).
 fn fields(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, Error> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
+    if media_type(headers) != "application/json" {
         return Ok(form_urlencoded::parse(body).into_owned().collect());
     }
     let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
@@ -167,16 +161,20 @@ impl TokenRequest {
 /// `POST /2/oauth2/token`.
 async fn token(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let request = TokenRequest::read(&headers, &body)?;
+    let headers = &parts.headers;
+    let request = TokenRequest::read(headers, &body)?;
     let services = &s.services;
-    let tokens = match request.required("grant_type")? {
+    let grant_type = request.required("grant_type")?;
+    let app = services.oauth2_client(&request.client).await?;
+    charge(&parts, &s, &format!("app:{app}"))?;
+    let tokens = match grant_type {
         "authorization_code" => {
             services
                 .exchange_code(
-                    &request.client,
+                    app,
                     request.required("code")?,
                     request.required("redirect_uri")?,
                     request.required("code_verifier")?,
@@ -185,7 +183,7 @@ async fn token(
         }
         "refresh_token" => {
             services
-                .refresh_token(&request.client, request.required("refresh_token")?)
+                .refresh_token(app, request.required("refresh_token")?)
                 .await?
         }
         _ => {
@@ -211,12 +209,14 @@ async fn token(
 /// `POST /2/oauth2/revoke`.
 async fn revoke(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let request = TokenRequest::read(&headers, &body)?;
-    s.services
-        .revoke_oauth2_token(&request.client, request.required("token")?)
-        .await?;
+    let headers = &parts.headers;
+    let request = TokenRequest::read(headers, &body)?;
+    let token = request.required("token")?;
+    let app = s.services.oauth2_client(&request.client).await?;
+    charge(&parts, &s, &format!("app:{app}"))?;
+    s.services.revoke_oauth2_token(app, token).await?;
     Ok(Json(json!({"revoked": true})).into_response())
 }

@@ -125,7 +125,8 @@ impl Signed {
     }
 }
 
-fn media_type(headers: &HeaderMap) -> String {
+/// A request's media type, lowercase, without its parameters (`application/json`).
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -19,7 +19,7 @@ use postern_core::Error;
 use postern_core::auth::AuthFailure;
 
 use super::oauth1::Header;
-use super::signed::{charge, check_signature, parse_header, query_params};
+use super::signed::{charge, check_signature, media_type, parse_header, query_params};
 use super::v1::V1Result;
 use crate::AppState;
 
@@ -51,17 +51,7 @@ impl Call {
             .ok_or(Error::Unauthenticated)?;
         let header = parse_header(value)?;
         let mut params = query_params(&parts);
-        let form = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';').next().is_some_and(|t| {
-                    t.trim()
-                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-                })
-            });
-        if form {
+        if media_type(&parts.headers) == "application/x-www-form-urlencoded" {
             let body = axum::body::to_bytes(body, FORM_BYTES).await.map_err(|_| {
                 Error::TooLarge(postern_core::Invalid {
                     field: "body".into(),
@@ -169,15 +159,15 @@ async fn access_token(State(s): State<AppState>, request: Request) -> V1Result<R
         .filter(|v| !v.is_empty())
         .ok_or_else(|| Error::invalid("oauth_verifier", "is required"))?
         .to_owned();
-    let (user, credentials) = s
+    let access = s
         .services
         .exchange_request_token(consumer.app_id, &token, &verifier)
         .await?;
-    let screen_name = s.services.user(user).await?.screen_name;
+    let screen_name = s.services.user(access.user).await?.screen_name;
     Ok(form_response(&[
-        ("oauth_token", &credentials.access_token),
-        ("oauth_token_secret", &credentials.access_token_secret),
-        ("user_id", &user.to_string()),
+        ("oauth_token", &access.token),
+        ("oauth_token_secret", &access.secret),
+        ("user_id", &access.user.to_string()),
         ("screen_name", &screen_name),
     ]))
 }
@@ -185,8 +175,5 @@ async fn access_token(State(s): State<AppState>, request: Request) -> V1Result<R
 /// `GET /oauth/authorize` and `/oauth/authenticate`: the web app's consent page, with the
 /// same query.
 async fn consent_page(uri: Uri) -> Redirect {
-    match uri.query() {
-        Some(q) => Redirect::to(&format!("/i/oauth/authorize?{q}")),
-        None => Redirect::to("/i/oauth/authorize"),
-    }
+    super::to_web_page("/i/oauth/authorize", &uri)
 }

@@ -143,6 +143,16 @@ async fn app_fields_keep_to_their_rules() {
             "absolute URL",
         ),
         (
+            json!({"name": "ok", "callback_urls": ["JavaScript://%0Aalert(1)"]}),
+            "callback_urls",
+            "not javascript:",
+        ),
+        (
+            json!({"name": "ok", "callback_urls": ["data://text/html,hi"]}),
+            "callback_urls",
+            "absolute URL",
+        ),
+        (
             json!({"name": "ok", "callback_urls": many}),
             "callback_urls",
             "at most 10",

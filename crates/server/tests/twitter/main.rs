@@ -1,7 +1,8 @@
 //! The Twitter-compatible APIs (issue 17) through the real server, on both backends.
 //!
 //! - `apps`: developer apps, key rotation, owner credentials, connected apps and revocation.
-//! - `consent`: OAuth 1.0a's three legs and OAuth 2.0 with PKCE, refresh and revocation.
+//! - `consent` (shared), `three_legged` and `pkce`: people authorizing apps by OAuth 1.0a's
+//!   three legs and OAuth 2.0 with PKCE, refresh and revocation, through the consent page.
 //! - `oauth`: OAuth 1.0a as the v1.1 API checks it: encoding, repeated parameters, header
 //!   spacing, wrong port, replayed nonces, stale timestamps, tampering; bearer tokens.
 //! - `dm`: v1.1 direct-message events, typing and read receipts, users, and every refusal's
@@ -29,6 +30,8 @@ mod consent;
 mod dm;
 mod media;
 mod oauth;
+mod pkce;
+mod three_legged;
 mod tls;
 mod v2;
 

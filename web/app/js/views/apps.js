@@ -5,7 +5,7 @@
 
 import { del, get, post, q } from '../api.js';
 import { attempt, toast } from '../app.js';
-import { fullTime, h } from '../dom.js';
+import { fullTime, h, hostOf } from '../dom.js';
 import { confirmDialog, modal } from '../ui/dialog.js';
 import { formField, showFormError } from '../ui/form.js';
 
@@ -46,14 +46,6 @@ function connectedRow(a, onRevoked) {
         a.website_url && [' · ', h('a', { href: a.website_url, rel: 'noopener noreferrer', target: '_blank' }, hostOf(a.website_url))]),
       h('p', { class: 'app-scopes', 'aria-label': 'What it may do' }, a.permissions.map((p) => h('span', { class: 'scope-tag' }, p)))),
     revoke);
-}
-
-function hostOf(url) {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
 
 export function developerAppsView() {

@@ -6,7 +6,7 @@
 
 import { get, post, q } from '../api.js';
 import { app } from '../app.js';
-import { h, icon } from '../dom.js';
+import { h, hostOf, icon } from '../dom.js';
 import { plainMessage } from '../ui/form.js';
 
 /** The OAuth 2.0 request's fields, as the app put them in the link. */
@@ -75,7 +75,7 @@ function askBody(consent, calls, card) {
     brand(),
     h('h1', {}, h('span', { class: 'consent-app' }, a.name), ' wants to use your account'),
     h('p', { class: 'consent-by' }, `An app by @${a.owner_screen_name}`,
-      a.website_url && [' · ', h('a', { href: a.website_url, rel: 'noopener noreferrer', target: '_blank' }, new URL(a.website_url).host)]),
+      a.website_url && [' · ', h('a', { href: a.website_url, rel: 'noopener noreferrer', target: '_blank' }, hostOf(a.website_url))]),
     h('p', { class: 'consent-as' }, 'You’re signed in as ', h('strong', {}, `@${app.me.screen_name}`), '.'),
     h('h2', { class: 'consent-head' }, 'This app will be able to:'),
     h('ul', { class: 'consent-scopes' }, consent.scopes.map((s) => h('li', {}, icon('check'), h('span', {}, s.description)))),

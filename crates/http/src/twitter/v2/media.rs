@@ -31,10 +31,6 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
-fn category(raw: &str) -> Result<MediaCategory, Error> {
-    super::super::media_category(raw)
-}
-
 /// An upload in v2's shape: `id` as a string, not v1.1's `media_id` pair.
 fn data(v1: Value) -> Value {
     let mut v = v1;
@@ -77,7 +73,11 @@ async fn initialize(State(s): State<AppState>, req: Result<Signed, V1Error>) -> 
         .ok_or_else(|| Error::invalid("media_type", "is required"))?;
     let declared = Declared {
         media_type: MediaType::parse("media_type", &media_type)?,
-        category: body.media_category.as_deref().map(category).transpose()?,
+        category: body
+            .media_category
+            .as_deref()
+            .map(super::super::media_category)
+            .transpose()?,
         shared: body.shared,
     };
     let total = body
@@ -242,7 +242,11 @@ async fn one_shot(State(s): State<AppState>, request: Request) -> V2Result<Respo
         .decode(body.media.unwrap_or_default().trim())
         .map_err(|_| Error::invalid("media", "must be base64"))?;
     let once = futures::stream::iter([Ok::<_, std::convert::Infallible>(Bytes::from(bytes))]);
-    let category = body.media_category.as_deref().map(category).transpose()?;
+    let category = body
+        .media_category
+        .as_deref()
+        .map(super::super::media_category)
+        .transpose()?;
     // Without a category, an image: the one-shot upload is for images (X's docs).
     let most = category
         .unwrap_or(MediaCategory::DmImage)

@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 /// The crates whose types the document describes.
 const CRATES: [&str; 3] = ["core", "service", "http"];
 
@@ -52,7 +56,7 @@ fn schema_types(source: &str) -> Vec<String> {
     names
 }
 
-#[test]
+#[postern_testkit::test]
 fn no_two_documented_types_share_a_name() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -11,6 +11,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
 /// A one-request-at-a-time HTTP server at `host`: answers every request with `answer` and
 /// reports each request's head.
 async fn server(host: &str, answer: String) -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
@@ -49,7 +53,7 @@ fn ok(body: &str) -> String {
     )
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn inward_urls_are_refused_unless_allowed() {
     let (addr, _) = server("127.0.0.1", ok("hi")).await;
     let guarded = client(&[]);
@@ -91,7 +95,7 @@ async fn inward_urls_are_refused_unless_allowed() {
     assert_eq!((answer.status, answer.body.as_ref()), (200, b"hi".as_ref()));
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn a_redirect_inward_is_refused() {
     let (inner, mut reached) = server("127.0.0.1", ok("secret")).await;
     for target in [
@@ -120,7 +124,7 @@ async fn a_redirect_inward_is_refused() {
     assert!(reached.try_recv().is_err(), "the inner server was reached");
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn a_delivery_is_exactly_json_and_a_long_answer_is_cut() {
     let (addr, mut requests) = server("127.0.0.1", ok(&"x".repeat(5000))).await;
     let answer = client(&["127.0.0.1"])
@@ -145,7 +149,7 @@ async fn a_delivery_is_exactly_json_and_a_long_answer_is_cut() {
     assert!(head.ends_with("{\"a\":1}"), "{head}");
 }
 
-#[tokio::test]
+#[postern_testkit::test]
 async fn a_silent_receiver_times_out() {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await

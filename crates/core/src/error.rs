@@ -133,6 +133,7 @@ pub enum Thing {
     AuthorizedApp,
     /// An OAuth request token or consent request, unknown, used or expired.
     Authorization,
+    Webhook,
 }
 
 impl Thing {
@@ -156,6 +157,7 @@ impl Thing {
             Thing::Thumbnail => "thumbnail",
             Thing::AuthorizedApp => "authorized app",
             Thing::Authorization => "authorization request",
+            Thing::Webhook => "webhook",
         }
     }
 }

@@ -18,12 +18,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures_util::StreamExt;
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{Url, redirect};
+
+pub use bytes::Bytes;
+pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// Redirects followed, at most.
 pub const REDIRECTS_MAX: usize = 3;
@@ -257,10 +259,12 @@ impl Outbound {
         let parsed = Url::parse(url).map_err(|e| Failure::BadUrl(format!("is not a URL: {e}")))?;
         check_url(&parsed, &self.policy)?;
         if let Some(url::Host::Domain(host)) = parsed.host() {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
-                .await
-                .map_err(|e| Failure::Unreachable(format!("{host} does not resolve: {e}")))?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::time::timeout(self.limits.connect, tokio::net::lookup_host((host, 0)))
+                    .await
+                    .map_err(|_| Failure::Timeout)?
+                    .map_err(|e| Failure::Unreachable(format!("{host} does not resolve: {e}")))?
+                    .collect();
             if let Some(refused) = found.iter().find(|a| !self.policy.permits(a.ip())) {
                 return Err(Failure::Refused(refused.ip().to_string()));
             }

@@ -22,6 +22,16 @@ pub struct Config {
     pub auth: AuthConfig,
     pub log: LogConfig,
     pub limits: Limits,
+    pub outbound: OutboundConfig,
+}
+
+/// Calls Postern makes outward (webhook deliveries).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Addresses or CIDR ranges outward calls may reach besides public addresses
+    /// (`["10.0.0.0/8"]` for webhooks on a private network). Empty: public addresses only.
+    pub allow: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

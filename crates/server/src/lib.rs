@@ -44,6 +44,8 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         login_token_days: config.auth.login_token_days,
         login: config.auth.login_limits(),
         secret_key: config.auth.secret_key()?,
+        outbound: postern_outbound::Policy::allowing(&config.outbound.allow)
+            .map_err(anyhow::Error::msg)?,
         ..ServiceConfig::default()
     };
     let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;
@@ -122,10 +124,11 @@ pub fn redact(url: &str) -> String {
 pub struct Running {
     pub addr: SocketAddr,
     pub services: Arc<Services>,
-    /// Stops the server and its sweeper when set, or when dropped.
+    /// Stops the server, its sweeper and its webhook deliveries when set, or when dropped.
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
+    webhooks: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -135,6 +138,7 @@ impl Running {
         let _ = tokio::time::timeout(grace, async {
             let _ = self.task.await;
             let _ = self.sweeper.await;
+            let _ = self.webhooks.await;
         })
         .await;
     }
@@ -173,6 +177,7 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
     };
     let app = postern_http::app(state);
     let sweeper = services.spawn_sweeper(stopped(rx.clone()));
+    let webhooks = services.spawn_webhook_delivery(stopped(rx.clone()));
     let limits = config.server.connection_limits();
     let task = tokio::spawn(listener::serve(listener, tls, app, limits, stopped(rx)));
     Ok(Running {
@@ -181,5 +186,6 @@ pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> anyhow
         shutdown,
         task,
         sweeper,
+        webhooks,
     })
 }

@@ -105,7 +105,7 @@ async fn unreachable_services_stop_the_start() {
 }
 
 #[postern_testkit::test]
-async fn tls_and_secret_key_settings_that_cannot_work_stop_the_start() {
+async fn tls_secret_key_and_outbound_settings_that_cannot_work_stop_the_start() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
@@ -141,6 +141,22 @@ async fn tls_and_secret_key_settings_that_cannot_work_stop_the_start() {
     assert!(!ok, "a short secret key must not start");
     assert!(
         stderr.contains("auth.secret_key: must be 32 bytes"),
+        "{stderr}"
+    );
+    let (ok, stderr) = serve_with(
+        &[],
+        &[(
+            "POSTERN__OUTBOUND__ALLOW",
+            "[\"10.0.0.0/8\", \"not-a-range\"]",
+        )],
+    )
+    .await;
+    assert!(
+        !ok,
+        "an outbound.allow range that does not parse must not start"
+    );
+    assert!(
+        stderr.contains("outbound.allow: 'not-a-range' is not an address or CIDR range"),
         "{stderr}"
     );
 }

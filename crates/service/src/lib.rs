@@ -52,6 +52,8 @@ pub mod secrets;
 pub mod stream;
 pub mod support;
 pub mod sweeper;
+pub mod webhook_delivery;
+pub mod webhooks;
 pub mod welcome;
 
 use std::sync::Arc;
@@ -89,6 +91,8 @@ pub struct ServiceConfig {
     /// The key app secrets are sealed with (`auth.secret_key`); unset, one the database
     /// keeps.
     pub secret_key: Option<[u8; secrets::KEY_LEN]>,
+    /// Where outward calls (webhooks) may go besides public addresses (`outbound.allow`).
+    pub outbound: postern_outbound::Policy,
 }
 
 impl Default for ServiceConfig {
@@ -104,6 +108,7 @@ impl Default for ServiceConfig {
             sweep_every: Duration::from_secs(5 * 60),
             clock: clock::Clock::default(),
             secret_key: None,
+            outbound: postern_outbound::Policy::default(),
         }
     }
 }
@@ -131,6 +136,8 @@ pub struct Services {
     /// Uploads being decoded and checked at once: each may take a core and up to
     /// `limits.media_decode_bytes` of memory.
     pub(crate) media_checks: tokio::sync::Semaphore,
+    /// The one client for calls outward (webhook deliveries), or why it could not be made.
+    pub(crate) outbound: std::result::Result<postern_outbound::Outbound, String>,
 }
 
 impl Services {
@@ -144,6 +151,10 @@ impl Services {
         let rate = rate::SendLimits::new(&config);
         let login_guard = login_guard::LoginGuard::new(config.login);
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let outbound = postern_outbound::Outbound::new(
+            config.outbound.clone(),
+            postern_outbound::Limits::default(),
+        );
         Arc::new(Services {
             store,
             bus,
@@ -158,6 +169,7 @@ impl Services {
             hashing: tokio::sync::Semaphore::new(cores),
             media,
             media_checks: tokio::sync::Semaphore::new(cores),
+            outbound,
         })
     }
 

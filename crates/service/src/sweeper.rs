@@ -65,6 +65,13 @@ impl Services {
                         tracing::warn!(error = %e, "forgetting unused OAuth authorizations failed")
                     }
                 }
+                match services.sweep_webhook_deliveries().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::debug!(removed, "forgot old webhook deliveries"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "forgetting old webhook deliveries failed")
+                    }
+                }
                 match services.sweep_expired_media(Utc::now()).await {
                     Ok(0) => {}
                     Ok(swept) => tracing::info!(swept, "removed expired media"),

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME),
     (20, postern_store::cold::migrations::APP_BEARER_SEALED),
     (21, postern_store::cold::migrations::OAUTH_PENDING),
+    (22, postern_store::cold::migrations::WEBHOOKS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::FEEDBACK_DISPLAY_NAME,
     postern_store::cold::migrations::APP_BEARER_SEALED,
     postern_store::cold::migrations::OAUTH_PENDING,
+    postern_store::cold::migrations::WEBHOOKS,
 ];
 
 pub struct SqliteStore {

@@ -44,6 +44,8 @@ pub mod migrations {
     pub const APP_BEARER_SEALED: &str = include_str!("schema/0011_app_bearer_sealed.sql");
     /// OAuth request tokens and authorization codes between consent and exchange.
     pub const OAUTH_PENDING: &str = include_str!("schema/0012_oauth_pending.sql");
+    /// Native webhooks and their delivery log.
+    pub const WEBHOOKS: &str = include_str!("schema/0013_webhooks.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -16,6 +16,7 @@ pub(crate) mod media;
 mod messages;
 mod posts;
 mod support;
+mod webhooks;
 mod welcome;
 
 use std::str::FromStr;
@@ -66,6 +67,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(feedback::router())
         .merge(apps::router())
         .merge(consent::router())
+        .merge(webhooks::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

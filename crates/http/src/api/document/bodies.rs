@@ -8,7 +8,7 @@ use postern_core::limits::{
 };
 use postern_core::media::{MediaCategory, MediaType};
 use postern_core::{cards, feedback, parts, patterns, posts, support, welcome};
-use postern_service::{apps, authorize};
+use postern_service::{apps, authorize, webhooks};
 use serde_json::{Value, json};
 
 /// Replaces the schema of each field below, and adds the rules across fields.
@@ -338,6 +338,30 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("CardButton", "label", label(cards::CARD_LABEL_MAX)),
         ("CreateApp", "name", label(apps::APP_NAME_MAX)),
+        (
+            "CreateWebhook",
+            "url",
+            json!({"type": "string", "maxLength": webhooks::URL_MAX, "pattern": parts::WEB_URL_PATTERN}),
+        ),
+        (
+            "CreateWebhook",
+            "events",
+            json!({"type": "array", "items": {"type": "string", "enum": webhooks::EVENTS}}),
+        ),
+        (
+            "UpdateWebhook",
+            "url",
+            or_null(
+                json!({"type": "string", "maxLength": webhooks::URL_MAX, "pattern": parts::WEB_URL_PATTERN}),
+            ),
+        ),
+        (
+            "UpdateWebhook",
+            "events",
+            or_null(
+                json!({"type": "array", "items": {"type": "string", "enum": webhooks::EVENTS}}),
+            ),
+        ),
         (
             "CodeAnswer",
             "response_type",

@@ -70,7 +70,8 @@ pub fn resource_type(thing: Thing) -> &'static str {
         | Thing::App
         | Thing::Token
         | Thing::AuthorizedApp
-        | Thing::Authorization => "resource",
+        | Thing::Authorization
+        | Thing::Webhook => "resource",
     }
 }
 

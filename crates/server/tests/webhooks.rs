@@ -1,0 +1,391 @@
+//! Native webhooks (issue 18) through the real server, on both backends: registration and its
+//! refusals, signed deliveries in stream order to a real HTTP receiver, a receiver that is
+//! down and then back, the delivery log, pings, and turning a webhook off.
+
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexing a serde_json::Value by key yields Null; it does not panic"
+)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use common::{TestServer, s};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+fn main() -> std::process::ExitCode {
+    postern_testkit::run()
+}
+
+crate::on_every_backend!(
+    events_arrive_signed_and_in_order,
+    a_receiver_that_was_down_gets_every_event_afterwards,
+    inward_and_unknown_targets_are_refused,
+    a_webhook_turned_off_delivers_nothing_until_turned_on,
+);
+
+/// What the receiver heard: each request's headers and body.
+struct Heard {
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A webhook receiver on 127.0.0.1: answers with `status` (changeable) and reports each
+/// request.
+struct Receiver {
+    url: String,
+    status: Arc<AtomicU16>,
+    heard: mpsc::UnboundedReceiver<Heard>,
+}
+
+async fn receiver() -> Receiver {
+    let status = Arc::new(AtomicU16::new(200));
+    let (tx, heard) = mpsc::unbounded_channel();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |State((status, tx)): State<(Arc<AtomicU16>, mpsc::UnboundedSender<Heard>)>,
+                 headers: HeaderMap,
+                 body: String| async move {
+                    let _ = tx.send(Heard { headers, body });
+                    StatusCode::from_u16(status.load(Ordering::SeqCst))
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                },
+            ),
+        )
+        .with_state((status.clone(), tx));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Receiver {
+        url: format!("http://127.0.0.1:{}/hook", addr.port()),
+        status,
+        heard,
+    }
+}
+
+impl Receiver {
+    /// The next request, within `within`.
+    async fn next(&mut self, within: Duration) -> Heard {
+        tokio::time::timeout(within, self.heard.recv())
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no delivery within {within:?}"))
+    }
+}
+
+/// A server whose webhooks may reach 127.0.0.1 (the tests' receivers).
+async fn server() -> TestServer {
+    TestServer::with(|c| c.outbound.allow = vec!["127.0.0.1".into()]).await
+}
+
+fn signed_by(secret: &str, heard: &Heard) -> bool {
+    let header = heard
+        .headers
+        .get("postern-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (Some(t), Some(v1)) = (
+        header.split(',').find_map(|p| p.strip_prefix("t=")),
+        header.split(',').find_map(|p| p.strip_prefix("v1=")),
+    ) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(format!("{t}.{}", heard.body).as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let fresh = t
+        .parse::<i64>()
+        .is_ok_and(|t| (chrono::Utc::now().timestamp() - t).abs() < 60);
+    expected == v1 && fresh
+}
+
+fn body(heard: &Heard) -> Value {
+    serde_json::from_str(&heard.body).unwrap_or(Value::Null)
+}
+
+async fn create(srv: &TestServer, token: &str, url: &str, events: Value) -> (u16, Value) {
+    srv.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(token),
+        Some(json!({"url": url, "events": events})),
+    )
+    .await
+}
+
+async fn events_arrive_signed_and_in_order() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    srv.follow(&carol, &bot_id).await;
+    srv.follow(&bot, &carol_id).await;
+    srv.dm(&carol, &bot_id, "before the webhook").await;
+    let mut rx = receiver().await;
+    let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
+    assert_eq!(status, 201, "{made}");
+    let secret = s(&made["secret"]);
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(made["webhook"]["events"], json!(["message.created"]));
+
+    for i in 0..5 {
+        srv.dm(&carol, &bot_id, &format!("hello {i}")).await;
+    }
+    for i in 0..5 {
+        let heard = rx.next(Duration::from_secs(10)).await;
+        assert!(signed_by(&secret, &heard), "signature: {:?}", heard.headers);
+        assert_eq!(
+            heard
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        let event = body(&heard);
+        assert_eq!(event["type"], "message.created", "{event}");
+        assert_eq!(event["data"]["text"], format!("hello {i}"), "{event}");
+        assert_eq!(
+            heard
+                .headers
+                .get("postern-event-id")
+                .and_then(|v| v.to_str().ok()),
+            event["id"].as_str()
+        );
+    }
+    // A webhook that asked only for mentions hears nothing of messages.
+    let mut other = receiver().await;
+    let (status, _) = create(&srv, &bot, &other.url, json!(["post.mentioned"])).await;
+    assert_eq!(status, 201);
+    srv.dm(&carol, &bot_id, "after the second webhook").await;
+    let heard = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(body(&heard)["data"]["text"], "after the second webhook");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        other.heard.try_recv().is_err(),
+        "a message reached a mentions-only webhook"
+    );
+
+    // The log shows each attempt; a ping is delivered now and logged too.
+    let id = s(&made["webhook"]["id"]);
+    let (status, ping) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/webhooks/{id}/ping"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{ping}");
+    assert_eq!(
+        (ping["status"].clone(), ping["event"].clone()),
+        (json!(200), json!("ping"))
+    );
+    let heard = rx.next(Duration::from_secs(5)).await;
+    assert!(signed_by(&secret, &heard));
+    assert_eq!(body(&heard)["type"], "ping");
+    let (_, log) = srv
+        .call(
+            "GET",
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    let kinds: Vec<&str> = log["deliveries"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["event"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds.len(), 7, "{log}");
+    assert_eq!(kinds.first(), Some(&"ping"));
+    // Someone else's webhook is not found.
+    let (status, _) = srv
+        .call(
+            "GET",
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            Some(&carol),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+async fn a_receiver_that_was_down_gets_every_event_afterwards() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    srv.follow(&bot, &carol_id).await;
+    let mut rx = receiver().await;
+    rx.status.store(503, Ordering::SeqCst);
+    let (status, made) = create(&srv, &bot, &rx.url, json!([])).await;
+    assert_eq!(status, 201, "{made}");
+    srv.dm(&carol, &bot_id, "one").await;
+    // Refused: tried again later with the same id, and nothing after it goes first.
+    let first = rx.next(Duration::from_secs(10)).await;
+    srv.dm(&carol, &bot_id, "two").await;
+    let again = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(body(&again)["id"], body(&first)["id"]);
+    let id = s(&made["webhook"]["id"]);
+    let (_, shown) = srv
+        .call("GET", &format!("/api/v1/webhooks/{id}"), Some(&bot), None)
+        .await;
+    assert!(
+        shown["failures"].as_i64().is_some_and(|n| n >= 1),
+        "{shown}"
+    );
+    rx.status.store(200, Ordering::SeqCst);
+    let started = Instant::now();
+    let mut texts = Vec::new();
+    while texts.len() < 2 {
+        let heard = rx.next(Duration::from_secs(20)).await;
+        let event = body(&heard);
+        if event["type"] == "message.created" {
+            let text = s(&event["data"]["text"]);
+            if texts.last() != Some(&text) {
+                texts.push(text);
+            }
+        }
+    }
+    assert_eq!(texts, ["one", "two"], "after {:?}", started.elapsed());
+    // The count clears once the node gives the webhook back, just after the last delivery.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, shown) = srv
+            .call("GET", &format!("/api/v1/webhooks/{id}"), Some(&bot), None)
+            .await;
+        if shown["failures"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "failures never cleared: {shown}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, log) = srv
+        .call(
+            "GET",
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    let failed = log["deliveries"]
+        .as_array()
+        .map(|a| a.iter().filter(|d| d["status"] == 503).count())
+        .unwrap_or_default();
+    assert!(failed >= 2, "{log}");
+}
+
+async fn inward_and_unknown_targets_are_refused() {
+    // No allowlist here: webhooks reach public addresses only.
+    let srv = TestServer::start().await;
+    let (_, bot) = srv.user("bot").await;
+    let rx = receiver().await;
+    for url in [
+        rx.url.as_str(),
+        "http://10.0.0.8/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://localhost/hook",
+        "ftp://example.com/hook",
+        "not a url",
+    ] {
+        let (status, refused) = create(&srv, &bot, url, json!([])).await;
+        assert_eq!(status, 400, "{url}: {refused}");
+        assert_eq!(refused["error"]["field"], "url", "{refused}");
+    }
+    let srv = server().await;
+    let (_, bot) = srv.user("bot").await;
+    let (status, refused) = create(&srv, &bot, &rx.url, json!(["typing"])).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["field"], "events");
+    let long = format!("{}?{}", rx.url, "x".repeat(2100));
+    let (status, refused) = create(&srv, &bot, &long, json!([])).await;
+    assert_eq!((status, s(&refused["error"]["field"])), (400, "url".into()));
+    for _ in 0..10 {
+        let (status, _) = create(&srv, &bot, &rx.url, json!([])).await;
+        assert_eq!(status, 201);
+    }
+    let (status, refused) = create(&srv, &bot, &rx.url, json!([])).await;
+    assert_eq!(status, 409, "{refused}");
+    // A redirect inward is not followed: the ping says why.
+    let (_, list) = srv.call("GET", "/api/v1/webhooks", Some(&bot), None).await;
+    let id = s(&list["webhooks"][0]["id"]);
+    let (status, changed) = srv
+        .call(
+            "PATCH",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&bot),
+            Some(json!({"url": "http://192.168.1.1/hook"})),
+        )
+        .await;
+    assert_eq!((status, s(&changed["error"]["field"])), (400, "url".into()));
+}
+
+async fn a_webhook_turned_off_delivers_nothing_until_turned_on() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    srv.follow(&bot, &carol_id).await;
+    let mut rx = receiver().await;
+    let (_, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
+    let id = s(&made["webhook"]["id"]);
+    let (status, off) = srv
+        .call(
+            "PATCH",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&bot),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(
+        (status, off["active"].clone()),
+        (200, json!(false)),
+        "{off}"
+    );
+    srv.dm(&carol, &bot_id, "while off").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(rx.heard.try_recv().is_err(), "delivered while off");
+    let (status, _) = srv
+        .call(
+            "PATCH",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&bot),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Events wait in the stream: on again, it carries on from where it stopped.
+    let heard = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(body(&heard)["data"]["text"], "while off");
+    let (status, _) = srv
+        .call(
+            "DELETE",
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    srv.dm(&carol, &bot_id, "after delete").await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(rx.heard.try_recv().is_err(), "delivered after delete");
+}

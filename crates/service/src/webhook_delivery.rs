@@ -1,11 +1,11 @@
-//! Delivering webhooks (issue 18): each webhook's events, in its owner's stream order, one
-//! at a time, by one node at a time.
+//! Delivering webhooks (issue 18): each subscription's events (a webhook's, for one account),
+//! in that account's stream order, one at a time, by one node at a time.
 //!
-//! Every node runs [`Services::spawn_webhook_delivery`]. Each tick it leases the webhooks that
-//! are due (an `UPDATE … RETURNING` that only one node's can win), reads each one's stream
-//! after its position, POSTs the events it asked for and moves its position past each one
-//! delivered (and each one it did not ask for). A refused or failed delivery stops the
-//! webhook there and tries the same event again later (1 s, 5 s, 30 s, 2 min, 10 min, 30
+//! Every node runs [`Services::spawn_webhook_delivery`]. Each tick it leases the
+//! subscriptions that are due (an `UPDATE … RETURNING` that only one node's can win), reads
+//! each one's stream after its position, POSTs the events its webhook asked for and moves its
+//! position past each one delivered (and each one it did not ask for). A refused or failed
+//! delivery stops the subscription there and tries the same event again later (1 s, 5 s, 30 s, 2 min, 10 min, 30
 //! min, then hourly), with the same event id; after a day of failures the webhook is turned
 //! off. A node that stops mid-delivery loses nothing: its lease ends and another node
 //! starts from the last position given back, so a receiver may see an event twice (same id),
@@ -27,13 +27,13 @@ use crate::webhooks::{Delivery, event_id};
 
 /// How often a node looks for webhooks to deliver.
 const TICK: Duration = Duration::from_millis(250);
-/// Webhooks one node leases per tick.
+/// Subscriptions one node leases per tick.
 const LEASED_PER_TICK: i64 = 16;
 /// How long a lease lasts: longer than a batch of deliveries can take.
 const LEASE: chrono::Duration = chrono::Duration::seconds(120);
 /// Events read from a stream per lease.
 const BATCH: usize = 50;
-/// A webhook failing this long is turned off.
+/// A webhook failing this long (for any account) is turned off.
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
 /// How long the delivery log keeps an attempt.
 const LOG_KEPT: chrono::Duration = chrono::Duration::days(7);
@@ -51,10 +51,10 @@ fn backoff(failures: i64) -> chrono::Duration {
     })
 }
 
-/// A webhook as a delivery needs it.
+/// A subscription as a delivery needs it: the webhook, and whose events.
 pub(crate) struct Target {
     id: ObjectId,
-    owner: UserId,
+    user: UserId,
     url: String,
     events: Vec<String>,
     secret: String,
@@ -81,35 +81,37 @@ impl Services {
                     () = &mut stopped => return,
                     _ = tick.tick() => {}
                 }
-                match services.lease_due_webhooks(&node).await {
-                    Ok(ids) => {
-                        for id in ids {
-                            if let Err(e) = services.deliver_due(&node, id).await {
+                match services.lease_due_subscriptions(&node).await {
+                    Ok(due) => {
+                        for (id, user) in due {
+                            if let Err(e) = services.deliver_due(&node, id, user).await {
                                 tracing::warn!(error = %e, webhook = %id, "delivering a webhook failed");
                             }
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "leasing webhooks failed"),
+                    Err(e) => tracing::warn!(error = %e, "leasing webhook subscriptions failed"),
                 }
             }
         })
     }
 
-    /// Leases the webhooks that are due, for `node`; only one node's lease on each wins.
-    async fn lease_due_webhooks(&self, node: &str) -> Result<Vec<ObjectId>> {
+    /// Leases the subscriptions that are due, for `node`; only one node's lease on each wins
+    /// (the outer condition is checked again on each row as it is updated).
+    async fn lease_due_subscriptions(&self, node: &str) -> Result<Vec<(ObjectId, UserId)>> {
         let now = Utc::now().timestamp_millis();
-        let due =
-            "active = 1 AND next_attempt_at <= ?3 AND (lease_until IS NULL OR lease_until < ?3)";
         let rows = self
             .store
             .cold()
-            .run(vec![Statement::owned(
-                format!(
-                    "UPDATE webhooks SET lease_node = ?1, lease_until = ?2
-                     WHERE {due} AND id IN (
-                         SELECT id FROM webhooks WHERE {due} ORDER BY next_attempt_at LIMIT ?4)
-                     RETURNING id"
-                ),
+            .run(vec![Statement::new(
+                "UPDATE webhook_subscriptions SET lease_node = ?1, lease_until = ?2
+                 WHERE next_attempt_at <= ?3 AND (lease_until IS NULL OR lease_until < ?3)
+                   AND (webhook_id, user_id) IN (
+                       SELECT s.webhook_id, s.user_id FROM webhook_subscriptions s
+                       JOIN webhooks w ON w.id = s.webhook_id
+                       WHERE w.active = 1 AND s.next_attempt_at <= ?3
+                         AND (s.lease_until IS NULL OR s.lease_until < ?3)
+                       ORDER BY s.next_attempt_at LIMIT ?4)
+                 RETURNING webhook_id, user_id",
                 vec![
                     text(node),
                     int((Utc::now() + LEASE).timestamp_millis()),
@@ -119,16 +121,20 @@ impl Services {
             )])
             .await?;
         rows.first()
-            .map(|r| r.iter().map(|row| row.int(0).map(ObjectId)).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|row| Ok((ObjectId(row.int(0)?), UserId(row.int(1)?))))
+                    .collect()
+            })
             .unwrap_or_else(|| Ok(Vec::new()))
     }
 
-    /// Delivers what is waiting for one leased webhook, then gives the lease back.
-    async fn deliver_due(&self, node: &str, id: ObjectId) -> Result<()> {
-        let mut target = self.delivery_target(id).await?;
+    /// Delivers what is waiting for one leased subscription, then gives the lease back.
+    async fn deliver_due(&self, node: &str, id: ObjectId, user: UserId) -> Result<()> {
+        let mut target = self.delivery_target(id, user).await?;
         let events = self
             .store
-            .stream_since(target.owner, target.position, BATCH)
+            .stream_since(target.user, target.position, BATCH)
             .await?;
         let mut failed = false;
         for event in &events {
@@ -137,13 +143,13 @@ impl Services {
             if wanted {
                 let body = format!(
                     "{{\"id\":\"{}\",\"type\":\"{kind}\",\"position\":\"{}\",\"data\":{}}}",
-                    event_id(target.owner, event.position),
+                    event_id(target.user, event.position),
                     event.position,
                     event.body.data
                 );
                 let attempt = target.failures + 1;
                 let outcome = self
-                    .deliver(&target, target.owner, event.position, kind, &body, attempt)
+                    .deliver(&target, event.position, kind, &body, attempt)
                     .await?;
                 if !outcome.status.is_some_and(|s| (200..300).contains(&s)) {
                     failed = true;
@@ -165,52 +171,64 @@ impl Services {
         };
         self.store
             .cold()
-            .run(vec![Statement::new(
-                "UPDATE webhooks SET position = ?3, failures = ?4,
-                     failing_since = CAST(?5 AS BIGINT), next_attempt_at = ?6,
-                     active = CASE WHEN CAST(?7 AS BIGINT) = 1 THEN active ELSE 0 END,
-                     lease_node = NULL, lease_until = NULL
-                 WHERE id = ?1 AND lease_node = ?2",
-                vec![
-                    int(id.0),
-                    text(node),
-                    int(target.position),
-                    int(failures),
-                    opt_int(failing_since),
-                    int(next.timestamp_millis()),
-                    int(i64::from(active)),
-                ],
-            )])
+            .run(vec![
+                Statement::new(
+                    "UPDATE webhook_subscriptions SET position = ?4, failures = ?5,
+                         failing_since = CAST(?6 AS BIGINT), next_attempt_at = ?7,
+                         lease_node = NULL, lease_until = NULL
+                     WHERE webhook_id = ?1 AND user_id = ?2 AND lease_node = ?3",
+                    vec![
+                        int(id.0),
+                        int(user.0),
+                        text(node),
+                        int(target.position),
+                        int(failures),
+                        opt_int(failing_since),
+                        int(next.timestamp_millis()),
+                    ],
+                ),
+                Statement::new(
+                    "UPDATE webhooks SET active = CASE WHEN CAST(?2 AS BIGINT) = 1 THEN active
+                         ELSE 0 END
+                     WHERE id = ?1",
+                    vec![int(id.0), int(i64::from(active))],
+                ),
+            ])
             .await?;
         Ok(())
     }
 
-    /// A webhook with its secret opened.
-    pub(crate) async fn delivery_target(&self, id: ObjectId) -> Result<Target> {
+    /// A subscription: its webhook (secret opened) and its place in `user`'s stream.
+    pub(crate) async fn delivery_target(&self, id: ObjectId, user: UserId) -> Result<Target> {
         let rows = self
             .store
             .cold()
             .select(Statement::new(
-                "SELECT owner_id, url, events, secret, position, failures, failing_since
-                 FROM webhooks WHERE id = ?1",
-                vec![int(id.0)],
+                "SELECT w.url, w.events, w.secret, s.position, s.failures, s.failing_since
+                 FROM webhooks w JOIN webhook_subscriptions s ON s.webhook_id = w.id
+                 WHERE w.id = ?1 AND s.user_id = ?2",
+                vec![int(id.0), int(user.0)],
             ))
             .await?;
         let r = rows.first().ok_or(Error::NotFound(Thing::Webhook))?;
+        let secret = match r.opt_text(2)? {
+            Some(sealed) => self.sealer().await?.open(&sealed)?,
+            None => String::new(),
+        };
         Ok(Target {
             id,
-            owner: UserId(r.int(0)?),
-            url: r.text(1)?,
+            user,
+            url: r.text(0)?,
             events: r
-                .text(2)?
+                .text(1)?
                 .split(' ')
                 .filter(|e| !e.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            secret: self.sealer().await?.open(&r.text(3)?)?,
-            position: r.int(4)?,
-            failures: r.int(5)?,
-            failing_since: r.opt_int(6)?,
+            secret,
+            position: r.int(3)?,
+            failures: r.int(4)?,
+            failing_since: r.opt_int(5)?,
         })
     }
 
@@ -219,7 +237,6 @@ impl Services {
     pub(crate) async fn deliver(
         &self,
         target: &Target,
-        owner: UserId,
         position: i64,
         kind: &str,
         body: &str,
@@ -228,7 +245,7 @@ impl Services {
         let outbound = self.outbound.as_ref().map_err(Error::internal)?;
         let stamp = Utc::now().timestamp();
         let mut headers = HeaderMap::new();
-        let id = event_id(owner, position);
+        let id = event_id(target.user, position);
         for (name, value) in [
             (
                 "postern-signature",
@@ -269,8 +286,8 @@ impl Services {
             .cold()
             .run(vec![Statement::new(
                 "INSERT INTO webhook_deliveries (id, webhook_id, position, kind, status, error,
-                     latency_ms, attempt, at)
-                 VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), ?6, ?7, ?8, ?9)",
+                     latency_ms, attempt, at, user_id)
+                 VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), ?6, ?7, ?8, ?9, ?10)",
                 vec![
                     int(delivery.id.0),
                     int(target.id.0),
@@ -281,6 +298,7 @@ impl Services {
                     int(latency_ms),
                     int(attempt),
                     int(at.timestamp_millis()),
+                    int(target.user.0),
                 ],
             )])
             .await?;

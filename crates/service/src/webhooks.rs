@@ -15,6 +15,9 @@ use postern_store::cold::{ColdRow, Statement, int, opt_int, opt_text, text};
 use crate::Services;
 use crate::apps::random;
 
+/// A webhook the account made itself (the native API's).
+pub(crate) const KIND_NATIVE: &str = "native";
+
 /// Webhooks one account may have.
 pub const WEBHOOKS_MAX: usize = 10;
 /// A webhook's URL, at most.
@@ -140,20 +143,29 @@ impl Services {
         let now = Utc::now().timestamp_millis();
         self.store
             .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO webhooks (id, owner_id, url, events, secret, position, active,
-                     failures, next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, ?7, ?7)",
-                vec![
-                    int(id.0),
-                    int(owner.0),
-                    text(url),
-                    text(events.join(" ")),
-                    text(sealed),
-                    int(position),
-                    int(now),
-                ],
-            )])
+            .run(vec![
+                Statement::new(
+                    "INSERT INTO webhooks (id, owner_id, kind, url, events, secret, active,
+                         created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+                    vec![
+                        int(id.0),
+                        int(owner.0),
+                        text(KIND_NATIVE),
+                        text(url),
+                        text(events.join(" ")),
+                        text(sealed),
+                        int(now),
+                    ],
+                ),
+                // A native webhook receives its owner's events, from now on.
+                Statement::new(
+                    "INSERT INTO webhook_subscriptions (webhook_id, user_id, position, failures,
+                         next_attempt_at, created_at)
+                     VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+                    vec![int(id.0), int(owner.0), int(position), int(now)],
+                ),
+            ])
             .await?;
         Ok((self.webhook(owner, id).await?, secret))
     }
@@ -164,9 +176,11 @@ impl Services {
             .store
             .cold()
             .select(Statement::new(
-                "SELECT id, url, events, active, failures, created_at FROM webhooks
-                 WHERE owner_id = ?1 ORDER BY id",
-                vec![int(owner.0)],
+                "SELECT w.id, w.url, w.events, w.active, COALESCE(s.failures, 0), w.created_at
+                 FROM webhooks w LEFT JOIN webhook_subscriptions s
+                     ON s.webhook_id = w.id AND s.user_id = w.owner_id
+                 WHERE w.owner_id = ?1 AND w.kind = ?2 ORDER BY w.id",
+                vec![int(owner.0), text(KIND_NATIVE)],
             ))
             .await?;
         rows.iter().map(webhook).collect()
@@ -178,9 +192,11 @@ impl Services {
             .store
             .cold()
             .select(Statement::new(
-                "SELECT id, url, events, active, failures, created_at FROM webhooks
-                 WHERE id = ?1 AND owner_id = ?2",
-                vec![int(id.0), int(owner.0)],
+                "SELECT w.id, w.url, w.events, w.active, COALESCE(s.failures, 0), w.created_at
+                 FROM webhooks w LEFT JOIN webhook_subscriptions s
+                     ON s.webhook_id = w.id AND s.user_id = w.owner_id
+                 WHERE w.id = ?1 AND w.owner_id = ?2 AND w.kind = ?3",
+                vec![int(id.0), int(owner.0), text(KIND_NATIVE)],
             ))
             .await?;
         rows.first()
@@ -202,28 +218,30 @@ impl Services {
             None => None,
         };
         let events = change.events.map(checked_events).transpose()?;
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "UPDATE webhooks SET url = COALESCE(CAST(?3 AS TEXT), url),
-                     events = COALESCE(CAST(?4 AS TEXT), events),
-                     active = COALESCE(CAST(?5 AS BIGINT), active),
-                     failures = CASE WHEN CAST(?5 AS BIGINT) = 1 THEN 0 ELSE failures END,
-                     failing_since = CASE WHEN CAST(?5 AS BIGINT) = 1 THEN NULL
-                         ELSE failing_since END,
-                     next_attempt_at = CASE WHEN CAST(?5 AS BIGINT) = 1 THEN ?6
-                         ELSE next_attempt_at END
-                 WHERE id = ?1 AND owner_id = ?2",
-                vec![
-                    int(id.0),
-                    int(owner.0),
-                    opt_text(url),
-                    opt_text(events.map(|e| e.join(" "))),
-                    opt_int(change.active.map(i64::from)),
-                    int(Utc::now().timestamp_millis()),
-                ],
-            )])
-            .await?;
+        let reactivated = change.active == Some(true);
+        let mut statements = vec![Statement::new(
+            "UPDATE webhooks SET url = COALESCE(CAST(?3 AS TEXT), url),
+                 events = COALESCE(CAST(?4 AS TEXT), events),
+                 active = COALESCE(CAST(?5 AS BIGINT), active)
+             WHERE id = ?1 AND owner_id = ?2",
+            vec![
+                int(id.0),
+                int(owner.0),
+                opt_text(url),
+                opt_text(events.map(|e| e.join(" "))),
+                opt_int(change.active.map(i64::from)),
+            ],
+        )];
+        if reactivated {
+            // On again: it starts again where it stopped, with nothing failed.
+            statements.push(Statement::new(
+                "UPDATE webhook_subscriptions SET failures = 0, failing_since = NULL,
+                     next_attempt_at = ?2
+                 WHERE webhook_id = ?1",
+                vec![int(id.0), int(Utc::now().timestamp_millis())],
+            ));
+        }
+        self.store.cold().run(statements).await?;
         self.webhook(owner, id).await
     }
 
@@ -235,6 +253,10 @@ impl Services {
             .run(vec![
                 Statement::new(
                     "DELETE FROM webhook_deliveries WHERE webhook_id = ?1",
+                    vec![int(id.0)],
+                ),
+                Statement::new(
+                    "DELETE FROM webhook_subscriptions WHERE webhook_id = ?1",
                     vec![int(id.0)],
                 ),
                 Statement::new(
@@ -258,7 +280,7 @@ impl Services {
             .store
             .cold()
             .select(Statement::new(
-                "SELECT id, position, kind, status, error, latency_ms, attempt, at
+                "SELECT id, position, kind, status, error, latency_ms, attempt, at, user_id
                  FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id DESC LIMIT ?2",
                 vec![int(id.0), int(i64::try_from(limit).unwrap_or(i64::MAX))],
             ))
@@ -267,7 +289,7 @@ impl Services {
             .map(|r| {
                 Ok(Delivery {
                     id: ObjectId(r.int(0)?),
-                    event_id: event_id(owner, r.int(1)?),
+                    event_id: event_id(UserId(r.int(8)?), r.int(1)?),
                     event: r.text(2)?,
                     status: r.opt_int(3)?,
                     error: r.opt_text(4)?,
@@ -283,7 +305,7 @@ impl Services {
     /// state, and answers how it went (as its log will show it).
     pub async fn ping_webhook(&self, owner: UserId, id: ObjectId) -> Result<Delivery> {
         self.webhook(owner, id).await?;
-        let target = self.delivery_target(id).await?;
+        let target = self.delivery_target(id, owner).await?;
         let body = serde_json::json!({
             "id": event_id(owner, 0),
             "type": "ping",
@@ -291,7 +313,7 @@ impl Services {
             "data": {"webhook_id": id.to_string()},
         });
         let outcome = self
-            .deliver(&target, owner, 0, "ping", &body.to_string(), 1)
+            .deliver(&target, 0, "ping", &body.to_string(), 1)
             .await?;
         Ok(outcome)
     }

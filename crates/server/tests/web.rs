@@ -161,6 +161,8 @@ async fn the_web_app_works_end_to_end_in_chromium() {
     let srv = TestServer::with(|c| {
         c.limits.dm_text = 12_000;
         c.limits.media_part_bytes = 4_096;
+        // The webhooks page's test receives on loopback.
+        c.outbound.allow = vec!["127.0.0.1".into()];
     })
     .await;
     let shots = std::env::var("POSTERN_SCREENSHOTS")

@@ -13,7 +13,8 @@
 //                      posts (a profile's, mentions at /i/mentions, one at /i/posts/{id}, Reply
 //                      privately), post-composer
 //                      apps (your developer apps at /i/apps, connected apps at /i/connected_apps),
-//                      consent (an app asks to use your account: /i/oauth/authorize, /i/oauth2/authorize)
+//                      consent (an app asks to use your account: /i/oauth/authorize, /i/oauth2/authorize),
+//                      webhooks (your events sent to your URL: /i/webhooks)
 //   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text,
 //                      keyed (keyed rendering), form (fields with their errors), viewer (photos),
 //                      parts and parts-editor (quick replies, buttons), extras (a business's
@@ -38,6 +39,7 @@ import { insightsView } from './views/insights.js';
 import { messagesView } from './views/messages.js';
 import { profileView } from './views/profile.js';
 import { settingsView } from './views/settings.js';
+import { webhooksView } from './views/webhooks.js';
 
 const root = document.getElementById('app');
 let current = null; // { name, view }
@@ -81,7 +83,7 @@ function route(path) {
 
 /**
  * Pages under the reserved prefix: `/i/business`, `/i/insights`, `/i/mentions`, `/i/posts/{id}`,
- * `/i/apps`, `/i/connected_apps`, and the consent pages `/i/oauth/authorize` (OAuth 1.0a) and
+ * `/i/apps`, `/i/connected_apps`, `/i/webhooks`, and the consent pages `/i/oauth/authorize` (OAuth 1.0a) and
  * `/i/oauth2/authorize` (OAuth 2.0, X's own address).
  */
 function prefixed([page, id, ...rest]) {
@@ -91,6 +93,7 @@ function prefixed([page, id, ...rest]) {
   }
   if (page === 'apps' && !id) return { name: 'apps' };
   if (page === 'connected_apps' && !id) return { name: 'connected_apps' };
+  if (page === 'webhooks' && !id) return { name: 'webhooks' };
   if (page === 'business' && !id) return { name: 'business' };
   if (page === 'mentions' && !id) return { name: 'mentions' };
   if (page === 'insights' && !id) return { name: 'insights' };
@@ -153,6 +156,7 @@ function render() {
             : r.name === 'post' ? postView(r.id)
             : r.name === 'apps' ? developerAppsView()
             : r.name === 'connected_apps' ? connectedAppsView()
+            : r.name === 'webhooks' ? webhooksView()
         : r.name === 'profile' ? profileView(r.screenName)
           : notFound();
   current = { name: r.name, view };

@@ -131,9 +131,10 @@ export function settingsView() {
   function appsSection() {
     return h('section', { class: 'section', 'aria-labelledby': 'set-apps' },
       h('h2', { id: 'set-apps' }, 'Apps'),
-      h('p', { class: 'muted' }, 'Apps you let use your account, and apps you build with Postern’s Twitter-compatible APIs.'),
+      h('p', { class: 'muted' }, 'Apps you let use your account, apps you build with Postern’s Twitter-compatible APIs, and webhooks that send your events to your own server.'),
       h('a', { class: 'btn', href: '/i/connected_apps' }, 'Connected apps'), ' ',
-      h('a', { class: 'btn', href: '/i/apps' }, 'Your apps'));
+      h('a', { class: 'btn', href: '/i/apps' }, 'Your apps'), ' ',
+      h('a', { class: 'btn', href: '/i/webhooks' }, 'Webhooks'));
   }
 
   function accountsSection(title, users, kind, undo) {

@@ -1,0 +1,109 @@
+// Webhooks (issue 18) as an account holder sees them: add one with a URL and events, see its
+// secret once, send a test, read the delivery log (a real receiver on this machine), turn it
+// off and on, and see a refusal beside the URL field. Shot at 390 px and desktop, light and
+// dark.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { BASE, launch, person, see, shot, signUp, until } from '../lib.mjs';
+
+const VIEWS = [
+  [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
+  [{ width: 1280, height: 820 }, 'light'], [{ width: 1280, height: 820 }, 'dark'],
+];
+
+async function shootAll(page, name) {
+  for (const [viewport, scheme] of VIEWS) {
+    await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme: scheme });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= viewport.width, `${name} fits ${viewport.width} px (scrolls to ${wide})`);
+    await shot(page, `webhooks/${name}-${viewport.width}-${scheme}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 820 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('webhooks', () => {
+  let browser;
+  let owner;
+  let receiver;
+  const heard = [];
+  let status = 200;
+
+  before(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        heard.push({ headers: req.headers, body: JSON.parse(body || 'null') });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+    browser = await launch();
+    owner = await person(browser, 'brand');
+    owner.name = 'Acme Support Operations Team';
+    await signUp(owner);
+  });
+
+  after(async () => {
+    await browser?.close();
+    receiver?.close();
+  });
+
+  it('adds a webhook, tests it, shows its deliveries, and turns it off and on', async () => {
+    const { page } = owner;
+    const url = `http://127.0.0.1:${receiver.address().port}/postern/hooks/incoming-events`;
+    await page.goto(`${BASE}/settings`);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await see(page.getByRole('heading', { name: 'Webhooks', exact: true }));
+    await page.getByLabel('URL').fill(url);
+    await page.getByLabel('New messages').check();
+    await page.getByLabel('Read receipts').check();
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Webhook added' });
+    await see(dialog);
+    const secret = (await dialog.locator('code').textContent()).trim();
+    assert.match(secret, /^whsec_/);
+    await shootAll(page, 'secret');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const row = page.getByRole('listitem').filter({ hasText: url });
+    await see(row.getByText('Active'));
+
+    // A test reaches the receiver, signed, and the log shows it.
+    await row.getByRole('button', { name: `Send a test to ${url}` }).click();
+    await see(page.getByText(/Test delivered: 200/));
+    const ping = await until(() => heard.find((h) => h.body?.type === 'ping'), 'the ping at the receiver');
+    assert.match(ping.headers['postern-signature'], /^t=\d+,v1=[0-9a-f]{64}$/);
+    assert.equal(ping.headers['content-type'], 'application/json');
+    await row.getByRole('button', { name: `Deliveries to ${url}` }).click();
+    await see(row.locator('.log-table').getByText('Test'));
+    await shootAll(page, 'webhooks');
+
+    // A receiver that refuses shows as a failed test, in words.
+    status = 503;
+    await row.getByRole('button', { name: `Send a test to ${url}` }).click();
+    await see(page.getByText(/Test not delivered: the receiver answered 503/));
+    await see(row.locator('.log-table').getByText('the receiver answered 503'));
+    await shootAll(page, 'failed-test');
+    status = 200;
+
+    await row.getByRole('button', { name: 'Turn off' }).click();
+    await see(row.getByText('Off'));
+    await row.getByRole('button', { name: 'Turn on' }).click();
+    await see(row.getByText('Active'));
+    assert.equal(owner.errors.length, 0, owner.errors.join('\n'));
+  });
+
+  it('says why a private address is refused, beside the field', async () => {
+    const { page } = owner;
+    await page.goto(`${BASE}/i/webhooks`);
+    await page.getByLabel('URL').fill('http://169.254.169.254/latest/meta-data/');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await see(page.locator('.field-error', { hasText: /private or reserved address/ }));
+    await shootAll(page, 'refused');
+    assert.equal(owner.errors.length, 0, owner.errors.join('\n'));
+  });
+});

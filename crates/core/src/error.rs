@@ -61,6 +61,11 @@ pub enum Error {
     /// own, it was already answered, or no open option has that metadata.
     #[error("{}: {}", .0.field, .0.message)]
     QuickReplyNotOpen(Invalid),
+    /// A webhook's URL that failed the checks a webhook must pass (its CRC challenge, or
+    /// where it resolves), naming the field (v1.1 code 214, as Twitter's Account Activity
+    /// API answers).
+    #[error("{}: {}", .0.field, .0.message)]
+    WebhookRefused(Invalid),
     /// Welcome messages need an account open to messages from everyone (v1.1 code 214).
     #[error("welcome messages need allow_dms_from everyone: turn it on in your settings first")]
     WelcomeRequiresOpenDms,
@@ -220,6 +225,7 @@ impl Error {
             | Error::NotAGroup(i)
             | Error::UploadIncomplete(i)
             | Error::QuickReplyNotOpen(i)
+            | Error::WebhookRefused(i)
             | Error::State(i) => Some(i),
             _ => None,
         }

@@ -55,6 +55,7 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::UploadIncomplete(_) => (StatusCode::CONFLICT, "upload_incomplete"),
         Error::QuickReplyNotOpen(_) => (StatusCode::CONFLICT, "quick_reply_not_open"),
         Error::WelcomeRequiresOpenDms => (StatusCode::FORBIDDEN, "welcome_requires_open_dms"),
+        Error::WebhookRefused(_) => (StatusCode::BAD_REQUEST, "webhook_refused"),
         Error::State(_) => (StatusCode::CONFLICT, "conflict"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
         Error::CannotReply => (StatusCode::FORBIDDEN, "cannot_reply"),

@@ -49,6 +49,11 @@ pub struct AppState {
 
 /// The whole HTTP application, built apart from `main` so tests can serve it directly.
 pub fn app(state: AppState) -> Router {
+    state
+        .services
+        .use_twitter_format(std::sync::Arc::new(twitter::v1::render::Format::new(
+            state.site.public_origin(),
+        )));
     let (api, openapi) = api::router().merge(stream::router()).split_for_parts();
     let document = api::document::complete(openapi, &state.services.config().limits);
     let document = axum::body::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());

@@ -50,6 +50,12 @@ impl Site {
         })
     }
 
+    /// `server.public_url`'s origin, when configured (links in what is sent outward, where
+    /// no request says where the site is).
+    pub fn public_origin(&self) -> Option<&str> {
+        self.public_origin.as_deref()
+    }
+
     /// The same site, served over HTTPS directly when `tls` (`server.tls_cert`).
     #[must_use]
     pub fn serving_tls(self, tls: bool) -> Site {

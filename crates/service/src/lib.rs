@@ -28,6 +28,7 @@
 //! - [`sweeper`]: background housekeeping: expired idempotency keys, media and tokens, and
 //!   quiet login-failure counts.
 
+pub mod account_activity;
 pub mod accounts;
 pub mod actor;
 pub mod apps;
@@ -138,6 +139,8 @@ pub struct Services {
     pub(crate) media_checks: tokio::sync::Semaphore,
     /// The one client for calls outward (webhook deliveries), or why it could not be made.
     pub(crate) outbound: std::result::Result<postern_outbound::Outbound, String>,
+    /// v1.1's shapes, for Account Activity deliveries (set by the HTTP layer).
+    pub(crate) twitter_format: std::sync::OnceLock<Arc<dyn account_activity::TwitterFormat>>,
 }
 
 impl Services {
@@ -170,6 +173,7 @@ impl Services {
             media,
             media_checks: tokio::sync::Semaphore::new(cores),
             outbound,
+            twitter_format: std::sync::OnceLock::new(),
         })
     }
 

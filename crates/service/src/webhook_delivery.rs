@@ -22,6 +22,7 @@ use postern_store::cold::{Statement, int, opt_int, opt_text, text};
 use sha2::Sha256;
 
 use crate::Services;
+use crate::account_activity::KIND_ACCOUNT_ACTIVITY;
 use crate::apps::random;
 use crate::webhooks::{Delivery, event_id};
 
@@ -51,10 +52,24 @@ fn backoff(failures: i64) -> chrono::Duration {
     })
 }
 
+/// Attempts at one event for an Account Activity webhook before it is passed over.
+const ACTIVITY_ATTEMPTS: i64 = 4;
+
+/// Twitter's waits between Account Activity attempts: 3 s, 27 s, 242 s.
+fn activity_backoff(failures: i64) -> chrono::Duration {
+    chrono::Duration::seconds(match failures {
+        ..=1 => 3,
+        2 => 27,
+        _ => 242,
+    })
+}
+
 /// A subscription as a delivery needs it: the webhook, and whose events.
 pub(crate) struct Target {
     id: ObjectId,
     user: UserId,
+    /// Native, or Account Activity (Twitter's payloads, signature and retries).
+    kind: String,
     url: String,
     events: Vec<String>,
     secret: String,
@@ -139,25 +154,30 @@ impl Services {
         let mut failed = false;
         for event in &events {
             let kind = event.body.kind.as_str();
-            let wanted = target.events.is_empty() || target.events.iter().any(|e| e == kind);
-            if wanted {
-                let body = format!(
-                    "{{\"id\":\"{}\",\"type\":\"{kind}\",\"position\":\"{}\",\"data\":{}}}",
-                    event_id(target.user, event.position),
-                    event.position,
-                    event.body.data
-                );
-                let attempt = target.failures + 1;
-                let outcome = self
-                    .deliver(&target, event.position, kind, &body, attempt)
-                    .await?;
-                if !outcome.status.is_some_and(|s| (200..300).contains(&s)) {
-                    failed = true;
-                    break;
+            let body = self
+                .delivery_body(&target, event.position, kind, &event.body.data)
+                .await?;
+            let Some(body) = body else {
+                target.position = event.position;
+                continue;
+            };
+            let attempt = target.failures + 1;
+            let outcome = self
+                .deliver(&target, event.position, kind, &body, attempt)
+                .await?;
+            if !outcome.status.is_some_and(|s| (200..300).contains(&s)) {
+                if target.kind == KIND_ACCOUNT_ACTIVITY && attempt >= ACTIVITY_ATTEMPTS {
+                    // Twitter tries four times, then goes on without it.
+                    target.failures = 0;
+                    target.failing_since = None;
+                    target.position = event.position;
+                    continue;
                 }
-                target.failures = 0;
-                target.failing_since = None;
+                failed = true;
+                break;
             }
+            target.failures = 0;
+            target.failing_since = None;
             target.position = event.position;
         }
         let now = Utc::now();
@@ -165,7 +185,12 @@ impl Services {
             let failures = target.failures + 1;
             let since = target.failing_since.unwrap_or(now.timestamp_millis());
             let given_up = now.timestamp_millis() - since >= GIVE_UP_AFTER.num_milliseconds();
-            (!given_up, now + backoff(failures), failures, Some(since))
+            let wait = if target.kind == KIND_ACCOUNT_ACTIVITY {
+                activity_backoff(failures)
+            } else {
+                backoff(failures)
+            };
+            (!given_up, now + wait, failures, Some(since))
         } else {
             (true, now, 0, None)
         };
@@ -204,7 +229,8 @@ impl Services {
             .store
             .cold()
             .select(Statement::new(
-                "SELECT w.url, w.events, w.secret, s.position, s.failures, s.failing_since
+                "SELECT w.url, w.events, w.secret, s.position, s.failures, s.failing_since,
+                     w.kind
                  FROM webhooks w JOIN webhook_subscriptions s ON s.webhook_id = w.id
                  WHERE w.id = ?1 AND s.user_id = ?2",
                 vec![int(id.0), int(user.0)],
@@ -218,6 +244,7 @@ impl Services {
         Ok(Target {
             id,
             user,
+            kind: r.text(6)?,
             url: r.text(0)?,
             events: r
                 .text(1)?
@@ -230,6 +257,27 @@ impl Services {
             failures: r.int(4)?,
             failing_since: r.opt_int(5)?,
         })
+    }
+
+    /// What a subscription's webhook is sent for an event, or `None` to pass over it (not
+    /// asked for, or nothing its kind of webhook carries).
+    async fn delivery_body(
+        &self,
+        target: &Target,
+        position: i64,
+        kind: &str,
+        data: &str,
+    ) -> Result<Option<String>> {
+        if target.kind == KIND_ACCOUNT_ACTIVITY {
+            return self.activity_payload(target.user, kind, data).await;
+        }
+        let wanted = target.events.is_empty() || target.events.iter().any(|e| e == kind);
+        Ok(wanted.then(|| {
+            format!(
+                "{{\"id\":\"{}\",\"type\":\"{kind}\",\"position\":\"{position}\",\"data\":{data}}}",
+                event_id(target.user, position),
+            )
+        }))
     }
 
     /// POSTs `body` (an event at `position`, of type `kind`) to the webhook, signed, and
@@ -246,14 +294,22 @@ impl Services {
         let stamp = Utc::now().timestamp();
         let mut headers = HeaderMap::new();
         let id = event_id(target.user, position);
-        for (name, value) in [
-            (
-                "postern-signature",
-                format!("t={stamp},v1={}", sign(&target.secret, stamp, body)),
-            ),
-            ("postern-event-id", id.clone()),
-            ("postern-event-type", kind.to_owned()),
-        ] {
+        let signed = if target.kind == KIND_ACCOUNT_ACTIVITY {
+            vec![(
+                "x-twitter-webhooks-signature",
+                self.activity_signature(target.id, body).await?,
+            )]
+        } else {
+            vec![
+                (
+                    "postern-signature",
+                    format!("t={stamp},v1={}", sign(&target.secret, stamp, body)),
+                ),
+                ("postern-event-id", id.clone()),
+                ("postern-event-type", kind.to_owned()),
+            ]
+        };
+        for (name, value) in signed {
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.insert(HeaderName::from_static(name), v);
             }

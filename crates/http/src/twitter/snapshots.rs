@@ -207,6 +207,7 @@ fn refusals() -> Vec<(&'static str, Error)> {
             Error::QuickReplyNotOpen(field("quick_reply_response")),
         ),
         ("welcome needs open DMs", Error::WelcomeRequiresOpenDms),
+        ("webhook refused", Error::WebhookRefused(field("url"))),
         ("edit limit", Error::EditLimit(5)),
         ("not a group", Error::NotAGroup(field("name"))),
         ("blocked", Error::CannotMessageUser),

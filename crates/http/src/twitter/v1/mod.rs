@@ -8,6 +8,7 @@
 //! - [`welcome`]: welcome messages and their rule, custom profiles.
 //! - [`render`]: Postern's messages and users in Twitter's shapes.
 
+pub mod account_activity;
 mod events;
 mod feedback;
 pub mod media;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(welcome::router())
         .merge(media::router())
         .merge(feedback::router())
+        .merge(account_activity::router())
 }
 
 /// A refusal in v1.1's shape: `{"errors":[{"code","message"}]}`.
@@ -153,6 +155,11 @@ pub fn status_code_message(e: &Error) -> (StatusCode, u16, String) {
         Error::EditLimit(_) | Error::CannotReply => {
             (StatusCode::FORBIDDEN, 151, sending(e.to_string()))
         }
+        Error::WebhookRefused(i) => (
+            StatusCode::FORBIDDEN,
+            214,
+            format!("Webhook URL does not meet the requirements. {}", detail(i)),
+        ),
         Error::WelcomeRequiresOpenDms => (
             StatusCode::FORBIDDEN,
             214,

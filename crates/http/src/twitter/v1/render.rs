@@ -144,3 +144,28 @@ pub fn user(u: &User, origin: &str) -> Value {
         "profile_image_url": avatar,
     })
 }
+
+/// v1.1's shapes for what Postern sends outward (Account Activity deliveries), with links
+/// made absolute for `server.public_url` (relative without one: no request says where the
+/// site is).
+pub struct Format {
+    origin: String,
+}
+
+impl Format {
+    pub fn new(public_origin: Option<&str>) -> Format {
+        Format {
+            origin: public_origin.unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+impl postern_service::account_activity::TwitterFormat for Format {
+    fn v1_event(&self, message: &Message) -> Value {
+        event(message, &self.origin)
+    }
+
+    fn v1_user(&self, u: &User) -> Value {
+        user(u, &self.origin)
+    }
+}

@@ -107,7 +107,8 @@ pub fn problem(e: &Error) -> (StatusCode, Value) {
         | Error::UnsupportedMedia(i)
         | Error::MediaMismatch(i)
         | Error::InvalidMedia(i)
-        | Error::TooLarge(i) => invalid(&i.field, format!("{}: {}", i.field, i.message)),
+        | Error::TooLarge(i)
+        | Error::WebhookRefused(i) => invalid(&i.field, format!("{}: {}", i.field, i.message)),
         Error::Unauthenticated | Error::BadCredentials => blank(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",

@@ -1,0 +1,443 @@
+//! The Account Activity API (issue 18, item 3) through the real server, on both backends:
+//! registration with the CRC, subscriptions, Twitter's payloads signed with the consumer
+//! secret, Twitter's retries, and the refusals.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use crate::client::{Keys, Tweak, app_keys};
+use crate::common::{TestServer, s};
+use crate::consent::{access_token, field, form_of, request_token};
+
+crate::on_every_backend!(
+    a_bot_registers_subscribes_and_receives_twitters_payloads,
+    the_crc_and_the_owner_are_required,
+);
+
+const BASE: &str = "/1.1/account_activity/all";
+
+fn sign(secret: &str, message: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("hmac: {e}"));
+    mac.update(message);
+    format!(
+        "sha256={}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
+struct Heard {
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A webhook receiver as Twitter's documentation has one: answers the CRC with the consumer
+/// secret (wrongly when told to), takes deliveries with `status`.
+struct Receiver {
+    url: String,
+    status: Arc<AtomicU16>,
+    wrong_crc: Arc<AtomicBool>,
+    heard: mpsc::UnboundedReceiver<Heard>,
+    crcs: mpsc::UnboundedReceiver<HeaderMap>,
+}
+
+type Shared = (
+    String,
+    Arc<AtomicU16>,
+    Arc<AtomicBool>,
+    mpsc::UnboundedSender<Heard>,
+    mpsc::UnboundedSender<HeaderMap>,
+);
+
+async fn receiver(consumer_secret: &str) -> Receiver {
+    let status = Arc::new(AtomicU16::new(200));
+    let wrong_crc = Arc::new(AtomicBool::new(false));
+    let (tx, heard) = mpsc::unbounded_channel();
+    let (crc_tx, crcs) = mpsc::unbounded_channel();
+    let shared: Shared = (
+        consumer_secret.to_owned(),
+        status.clone(),
+        wrong_crc.clone(),
+        tx,
+        crc_tx,
+    );
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::get(
+                |State((secret, _, wrong, _, crcs)): State<Shared>,
+                 headers: HeaderMap,
+                 Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    let _ = crcs.send(headers);
+                    let token = q.get("crc_token").cloned().unwrap_or_default();
+                    let key = if wrong.load(Ordering::SeqCst) {
+                        "wrong"
+                    } else {
+                        secret.as_str()
+                    };
+                    axum::Json(json!({"response_token": sign(key, token.as_bytes())}))
+                },
+            )
+            .post(
+                |State((_, status, _, heard, _)): State<Shared>,
+                 headers: HeaderMap,
+                 body: String| async move {
+                    let _ = heard.send(Heard { headers, body });
+                    StatusCode::from_u16(status.load(Ordering::SeqCst))
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                },
+            ),
+        )
+        .with_state(shared);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Receiver {
+        url: format!("http://127.0.0.1:{}/hook", addr.port()),
+        status,
+        wrong_crc,
+        heard,
+        crcs,
+    }
+}
+
+impl Receiver {
+    async fn next(&mut self, within: Duration) -> Heard {
+        tokio::time::timeout(within, self.heard.recv())
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no delivery within {within:?}"))
+    }
+}
+
+async fn server() -> TestServer {
+    TestServer::with(|c| c.outbound.allow = vec!["127.0.0.1".into()]).await
+}
+
+/// Carol's own credentials for `keys`' app, by OAuth 1.0a's PIN flow.
+async fn authorize(server: &TestServer, keys: &Keys, session: &str) -> Keys {
+    let app_only = Keys {
+        token: String::new(),
+        token_secret: String::new(),
+        ..keys.clone()
+    };
+    let request = request_token(server, &app_only, "oob").await;
+    let (_, next) = server
+        .call(
+            "POST",
+            &format!("/api/v1/oauth/request_tokens/{}", request.token),
+            Some(session),
+            Some(json!({"allow": true})),
+        )
+        .await;
+    let answer = access_token(server, &request, &s(&next["pin"])).await;
+    let form = form_of(&answer.body);
+    Keys {
+        token: field(&form, "oauth_token"),
+        token_secret: field(&form, "oauth_token_secret"),
+        ..keys.clone()
+    }
+}
+
+async fn call(
+    keys: &Keys,
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+) -> crate::client::Signed {
+    keys.call(
+        &server.base,
+        method,
+        path,
+        query,
+        None,
+        None,
+        &Tweak::default(),
+    )
+    .await
+}
+
+async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
+    let server = server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&bot, &carol_id).await;
+    server.follow(&carol, &bot_id).await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+
+    let made = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    assert_eq!(
+        (made.body["url"].clone(), made.body["valid"].clone()),
+        (json!(rx.url), json!(true))
+    );
+    let webhook_id = s(&made.body["id"]);
+    // The CRC came signed over its query, as Twitter signs it.
+    let crc = rx.crcs.recv().await.unwrap_or_default();
+    assert!(
+        crc.get("x-twitter-webhooks-signature")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("sha256=")),
+        "{crc:?}"
+    );
+    let again = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.body["errors"][0]["code"].clone()),
+        (403, json!(214)),
+        "{}",
+        again.body
+    );
+    let listed = call(
+        &keys,
+        &server,
+        "GET",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(listed.body[0]["id"], webhook_id, "{}", listed.body);
+
+    let carol_keys = authorize(&server, &keys, &carol).await;
+    let path = format!("{BASE}/dev/subscriptions.json");
+    let unsubscribed = call(&carol_keys, &server, "GET", &path, &[]).await;
+    assert_eq!(unsubscribed.status, 404, "{}", unsubscribed.body);
+    for k in [&carol_keys, &keys] {
+        assert_eq!(call(k, &server, "POST", &path, &[]).await.status, 204);
+    }
+    assert_eq!(
+        call(&carol_keys, &server, "GET", &path, &[]).await.status,
+        204
+    );
+    let list = call(
+        &keys,
+        &server,
+        "GET",
+        &format!("{BASE}/dev/subscriptions/list.json"),
+        &[],
+    )
+    .await;
+    let ids: Vec<String> = list.body["subscriptions"]
+        .as_array()
+        .map(|a| a.iter().map(|x| s(&x["user_id"])).collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 2, "{}", list.body);
+    assert!(ids.contains(&carol_id) && ids.contains(&bot_id));
+    let count = call(
+        &keys,
+        &server,
+        "GET",
+        &format!("{BASE}/subscriptions/count.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(count.body["subscriptions_count_all"], "2", "{}", count.body);
+
+    // A message between them reaches the webhook once for each subscribed person, in
+    // Twitter's shape, signed with the consumer secret.
+    server.dm(&carol, &bot_id, "hello bot").await;
+    let mut for_users = Vec::new();
+    for _ in 0..2 {
+        let heard = rx.next(Duration::from_secs(10)).await;
+        assert_eq!(
+            heard
+                .headers
+                .get("x-twitter-webhooks-signature")
+                .and_then(|v| v.to_str().ok()),
+            Some(sign(&keys.consumer_secret, heard.body.as_bytes()).as_str())
+        );
+        assert_eq!(
+            heard
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        let payload: Value = serde_json::from_str(&heard.body).unwrap_or(Value::Null);
+        let event = &payload["direct_message_events"][0];
+        assert_eq!(event["type"], "message_create", "{payload}");
+        assert_eq!(event["message_create"]["message_data"]["text"], "hello bot");
+        assert_eq!(event["message_create"]["sender_id"], carol_id);
+        assert_eq!(
+            payload["users"][&carol_id]["screen_name"], "carol",
+            "{payload}"
+        );
+        assert_eq!(payload["users"][&bot_id]["screen_name"], "bot", "{payload}");
+        for_users.push(s(&payload["for_user_id"]));
+    }
+    for_users.sort();
+    let mut expected = vec![bot_id.clone(), carol_id.clone()];
+    expected.sort();
+    assert_eq!(for_users, expected);
+
+    // Carol leaves; the app removes the bot: nothing more arrives for either.
+    assert_eq!(
+        call(&carol_keys, &server, "DELETE", &path, &[])
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        call(&carol_keys, &server, "GET", &path, &[]).await.status,
+        404
+    );
+    let removed = call(
+        &keys,
+        &server,
+        "DELETE",
+        &format!("{BASE}/dev/subscriptions/{bot_id}.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+
+    // Twitter's retries: refused once, the same payload again 3 s later.
+    assert_eq!(
+        call(&carol_keys, &server, "POST", &path, &[]).await.status,
+        204
+    );
+    rx.status.store(500, Ordering::SeqCst);
+    server.dm(&bot, &carol_id, "are you there?").await;
+    let first = rx.next(Duration::from_secs(10)).await;
+    rx.status.store(200, Ordering::SeqCst);
+    let second = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(first.body, second.body);
+
+    // The CRC on demand: a wrong answer marks it invalid and says why.
+    rx.wrong_crc.store(true, Ordering::SeqCst);
+    let hook_path = format!("{BASE}/dev/webhooks/{webhook_id}.json");
+    let refused = call(&keys, &server, "PUT", &hook_path, &[]).await;
+    assert_eq!(
+        (refused.status, refused.body["errors"][0]["code"].clone()),
+        (403, json!(214)),
+        "{}",
+        refused.body
+    );
+    let listed = call(
+        &keys,
+        &server,
+        "GET",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(listed.body[0]["valid"], false, "{}", listed.body);
+    rx.wrong_crc.store(false, Ordering::SeqCst);
+    assert_eq!(
+        call(&keys, &server, "PUT", &hook_path, &[]).await.status,
+        204
+    );
+    assert_eq!(
+        call(&keys, &server, "DELETE", &hook_path, &[]).await.status,
+        204
+    );
+    let listed = call(
+        &keys,
+        &server,
+        "GET",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(listed.body, json!([]));
+}
+
+async fn the_crc_and_the_owner_are_required() {
+    let server = server().await;
+    let (_, bot) = server.user("bot").await;
+    let (_, carol) = server.user("carol").await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+    rx.wrong_crc.store(true, Ordering::SeqCst);
+    let refused = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.body["errors"][0]["code"].clone()),
+        (403, json!(214)),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("response_token")),
+        "{}",
+        refused.body
+    );
+    let _ = rx.crcs.try_recv();
+    // Someone who authorized the app is not its owner: they cannot point its webhook.
+    rx.wrong_crc.store(false, Ordering::SeqCst);
+    let carol_keys = authorize(&server, &keys, &carol).await;
+    let refused = call(
+        &carol_keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // Inward addresses, a bad environment name, no webhook to subscribe to.
+    for (env, url, code) in [
+        ("dev", "http://10.0.0.1/hook", 214),
+        ("not a name", rx.url.as_str(), 44),
+    ] {
+        let refused = call(
+            &keys,
+            &server,
+            "POST",
+            &format!("{BASE}/{}/webhooks.json", env.replace(' ', "%20")),
+            &[("url", url)],
+        )
+        .await;
+        assert_eq!(
+            refused.body["errors"][0]["code"], code,
+            "{env} {url}: {}",
+            refused.body
+        );
+    }
+    let none = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/empty/subscriptions.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(none.status, 404, "{}", none.body);
+}

@@ -173,9 +173,9 @@ async fn events_arrive_signed_and_in_order() {
             event["id"].as_str()
         );
     }
-    // A webhook that asked only for mentions hears nothing of messages.
+    // A webhook that asked only for read receipts hears nothing of messages.
     let mut other = receiver().await;
-    let (status, _) = create(&srv, &bot, &other.url, json!(["post.mentioned"])).await;
+    let (status, _) = create(&srv, &bot, &other.url, json!(["conversation.read"])).await;
     assert_eq!(status, 201);
     srv.dm(&carol, &bot_id, "after the second webhook").await;
     let heard = rx.next(Duration::from_secs(10)).await;
@@ -314,9 +314,17 @@ async fn inward_and_unknown_targets_are_refused() {
     }
     let srv = server().await;
     let (_, bot) = srv.user("bot").await;
-    let (status, refused) = create(&srv, &bot, &rx.url, json!(["typing"])).await;
-    assert_eq!(status, 400, "{refused}");
-    assert_eq!(refused["error"]["field"], "events");
+    // Events that are not stored cannot be promised.
+    for event in [
+        "typing",
+        "relationship.changed",
+        "post.mentioned",
+        "nonsense",
+    ] {
+        let (status, refused) = create(&srv, &bot, &rx.url, json!([event])).await;
+        assert_eq!(status, 400, "{event}: {refused}");
+        assert_eq!(refused["error"]["field"], "events");
+    }
     let long = format!("{}?{}", rx.url, "x".repeat(2100));
     let (status, refused) = create(&srv, &bot, &long, json!([])).await;
     assert_eq!((status, s(&refused["error"]["field"])), (400, "url".into()));

@@ -448,6 +448,28 @@ impl Services {
                 );
                 vec![message.sender_id, partner]
             }
+            "conversation.read" => {
+                #[derive(serde::Deserialize)]
+                struct Read {
+                    conversation_id: postern_core::ConversationId,
+                    user_id: UserId,
+                    last_read_event_id: postern_core::EventId,
+                }
+                let read: Read = serde_json::from_str(data).map_err(Error::internal)?;
+                let Some(partner) = read.conversation_id.partner_of(read.user_id) else {
+                    return Ok(None);
+                };
+                payload.insert(
+                    "direct_message_mark_read_events".into(),
+                    serde_json::json!([{
+                        "created_timestamp": Utc::now().timestamp_millis().to_string(),
+                        "sender_id": read.user_id.to_string(),
+                        "target": {"recipient_id": partner.to_string()},
+                        "last_read_event_id": read.last_read_event_id.to_string(),
+                    }]),
+                );
+                vec![read.user_id, partner]
+            }
             _ => return Ok(None),
         };
         let mut users = serde_json::Map::new();

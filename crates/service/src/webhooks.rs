@@ -22,8 +22,10 @@ pub(crate) const KIND_NATIVE: &str = "native";
 pub const WEBHOOKS_MAX: usize = 10;
 /// A webhook's URL, at most.
 pub const URL_MAX: usize = 2048;
-/// The stored events a webhook may ask for (typing is not stored, so not delivered).
-pub const EVENTS: [&str; 14] = [
+/// The stored events a webhook may ask for. Typing, relationship changes and mentions are
+/// published without being stored, so no webhook can be sure to have them: they join when
+/// they are kept.
+pub const EVENTS: [&str; 12] = [
     "message.created",
     "message.edited",
     "message.deleted",
@@ -36,8 +38,6 @@ pub const EVENTS: [&str; 14] = [
     "participants.joined",
     "participants.left",
     "request.accepted",
-    "relationship.changed",
-    "post.mentioned",
 ];
 
 /// A webhook as its owner sees it (no secret).

@@ -332,6 +332,35 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
     let second = rx.next(Duration::from_secs(10)).await;
     assert_eq!(first.body, second.body);
 
+    // Carol reads it: the bot (subscribed again) hears of it as Twitter's mark_read event.
+    let sent: Value = serde_json::from_str(&second.body).unwrap_or(Value::Null);
+    let message_id = s(&sent["direct_message_events"][0]["id"]);
+    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+    let (status, _) = server
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/conversations/{}/read",
+                conversation(&bot_id, &carol_id)
+            ),
+            Some(&carol),
+            Some(json!({"last_read_event_id": message_id})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let heard = rx.next(Duration::from_secs(10)).await;
+    let payload: Value = serde_json::from_str(&heard.body).unwrap_or(Value::Null);
+    let read = &payload["direct_message_mark_read_events"][0];
+    assert_eq!(
+        (
+            read["sender_id"].clone(),
+            read["target"]["recipient_id"].clone(),
+            read["last_read_event_id"].clone()
+        ),
+        (json!(carol_id), json!(bot_id), json!(message_id)),
+        "{payload}"
+    );
+
     // The CRC on demand: a wrong answer marks it invalid and says why.
     rx.wrong_crc.store(true, Ordering::SeqCst);
     let hook_path = format!("{BASE}/dev/webhooks/{webhook_id}.json");
@@ -369,6 +398,11 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
     )
     .await;
     assert_eq!(listed.body, json!([]));
+}
+
+fn conversation(a: &str, b: &str) -> String {
+    let (x, y): (u64, u64) = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
+    format!("{}-{}", x.min(y), x.max(y))
 }
 
 async fn the_crc_and_the_owner_are_required() {

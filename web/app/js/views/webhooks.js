@@ -22,8 +22,6 @@ const EVENTS = [
   ['participants.joined', 'People joining groups'],
   ['participants.left', 'People leaving groups'],
   ['request.accepted', 'Message requests accepted'],
-  ['relationship.changed', 'Follows and blocks'],
-  ['post.mentioned', 'Mentions in posts'],
 ];
 const LABEL = Object.fromEntries(EVENTS);
 

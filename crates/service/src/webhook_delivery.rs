@@ -114,6 +114,22 @@ impl Services {
     /// (the outer condition is checked again on each row as it is updated).
     async fn lease_due_subscriptions(&self, node: &str) -> Result<Vec<(ObjectId, UserId)>> {
         let now = Utc::now().timestamp_millis();
+        // A read first: a node with nothing due (most ticks, and every tick where no one has
+        // a webhook) takes no write lock.
+        let due = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+                 WHERE w.active = 1 AND s.next_attempt_at <= ?1
+                   AND (s.lease_until IS NULL OR s.lease_until < ?1)
+                 LIMIT 1",
+                vec![int(now)],
+            ))
+            .await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows = self
             .store
             .cold()

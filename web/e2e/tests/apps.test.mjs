@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { BASE, apiCall, apiUser, launch, person, see, shot, signUp, until } from '../lib.mjs';
+import { BASE, apiCall, apiUser, gone, launch, person, see, shot, signUp, until } from '../lib.mjs';
 
 const VIEWS = [
   [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
@@ -108,6 +108,8 @@ describe('apps', () => {
     assert.ok(secret.length > 30, `a consumer secret: ${secret}`);
     await shootAll(page, 'secrets');
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // The dialog leaves the page on its close event, a moment after the click.
+    await gone(dialog);
     await see(page.getByRole('listitem').filter({ hasText: 'My support bot with a long name' }));
     assert.equal(await page.getByText(secret).count(), 0, 'the secret is not on the page after the dialog');
     await shootAll(page, 'developer-apps');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { BASE, launch, person, see, shot, signUp, until } from '../lib.mjs';
+import { BASE, gone, launch, person, see, shot, signUp, until } from '../lib.mjs';
 
 const VIEWS = [
   [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
@@ -69,6 +69,7 @@ describe('webhooks', () => {
     assert.match(secret, /^whsec_/);
     await shootAll(page, 'secret');
     await dialog.getByRole('button', { name: 'Done' }).click();
+    await gone(dialog);
     const row = page.getByRole('listitem').filter({ hasText: url });
     await see(row.getByText('Active'));
 

@@ -310,6 +310,18 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
         call(&carol_keys, &server, "GET", &path, &[]).await.status,
         404
     );
+    // Leaving twice, or removing someone who is not subscribed: not found.
+    let twice = call(&carol_keys, &server, "DELETE", &path, &[]).await;
+    assert_eq!(twice.status, 404, "{}", twice.body);
+    let absent = call(
+        &keys,
+        &server,
+        "DELETE",
+        &format!("{BASE}/dev/subscriptions/{carol_id}.json"),
+        &[],
+    )
+    .await;
+    assert_eq!(absent.status, 404, "{}", absent.body);
     let removed = call(
         &keys,
         &server,

@@ -60,15 +60,36 @@ pub enum StreamEvent {
         conversation_id: ConversationId,
         user_id: UserId,
     },
-    /// How the receiver and `user_id` relate changed: one followed or unfollowed the other,
-    /// or the receiver blocked, muted or undid either on another device. Clients refetch the
-    /// user. Ephemeral, like typing: a reconnecting client refetches what it shows anyway.
+    /// How the receiver and `user_id` (the other person) relate changed: `source_id` did
+    /// `action` to `target_id`. A follow or unfollow reaches both; a block, mute or their undoing
+    /// only the one who did it. Clients refetch the user. Stored, so webhooks deliver it.
     #[serde(rename = "relationship.changed")]
-    RelationshipChanged { user_id: UserId },
-    /// A post mentions the receiver or answers one of theirs. Ephemeral, like typing: the
-    /// mentions page has them all.
+    RelationshipChanged(RelationshipChange),
+    /// A post mentions the receiver or answers one of theirs.
     #[serde(rename = "post.mentioned")]
     PostMentioned(Box<Post>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RelationshipChange {
+    /// The other person: the receiver's relationship with them changed.
+    pub user_id: UserId,
+    pub action: RelationshipAction,
+    /// Who acted.
+    pub source_id: UserId,
+    /// Whom they acted on.
+    pub target_id: UserId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipAction {
+    Follow,
+    Unfollow,
+    Block,
+    Unblock,
+    Mute,
+    Unmute,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

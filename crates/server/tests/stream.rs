@@ -191,6 +191,7 @@ async fn sse_resumes_from_last_event_id() {
 
 /// A profile on screen updates when its person follows you: a follow or unfollow is told to
 /// both people; a block or mute only to the one who did it (the blocked party is not told).
+/// Each is stored (it has a position), so a reconnecting client or a webhook has it too.
 async fn a_change_in_how_two_people_relate_reaches_those_who_may_know() {
     let srv = TestServer::start().await;
     let (alice_id, alice) = srv.user("alice").await;
@@ -203,7 +204,7 @@ async fn a_change_in_how_two_people_relate_reaches_those_who_may_know() {
     }
     let changed = |frame: &serde_json::Value| {
         assert_eq!(frame["type"], "relationship.changed", "{frame}");
-        assert!(frame.get("position").is_none(), "ephemeral: {frame}");
+        assert!(frame["position"].is_string(), "stored: {frame}");
         s(&frame["data"]["user_id"])
     };
 
@@ -244,9 +245,37 @@ async fn a_change_in_how_two_people_relate_reaches_those_who_may_know() {
         assert!(status < 300, "{method} {path}: {status} {body}");
         assert_eq!(changed(&bob_ws.next().await), alice_id, "{method} {path}");
     }
-    // Alice heard none of it: the next thing she hears is Carol following her.
+    // Alice heard none of it: the next thing she hears is Carol following her, saying who
+    // did what to whom.
     srv.follow(&carol, &alice_id).await;
-    assert_eq!(changed(&alice_ws.next().await), carol_id);
+    let frame = alice_ws.next().await;
+    assert_eq!(changed(&frame), carol_id);
+    assert_eq!(
+        (
+            &frame["data"]["action"],
+            s(&frame["data"]["source_id"]),
+            s(&frame["data"]["target_id"])
+        ),
+        (
+            &serde_json::json!("follow"),
+            carol_id.clone(),
+            alice_id.clone()
+        )
+    );
+    // Bob's devices replay what they missed, the mute included.
+    let mut later = srv.ws(&bob, Some("0")).await;
+    let mut actions = Vec::new();
+    loop {
+        let frame = later.next().await;
+        if frame["type"] == "ready" {
+            break;
+        }
+        actions.push(s(&frame["data"]["action"]));
+    }
+    assert_eq!(
+        actions,
+        ["follow", "unfollow", "follow", "block", "unblock", "mute"]
+    );
 }
 
 crate::on_every_backend!(

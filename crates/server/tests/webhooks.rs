@@ -30,6 +30,7 @@ crate::on_every_backend!(
     a_receiver_that_was_down_gets_every_event_afterwards,
     inward_and_unknown_targets_are_refused,
     a_webhook_turned_off_delivers_nothing_until_turned_on,
+    follows_blocks_mutes_and_mentions_are_delivered,
 );
 
 /// What the receiver heard: each request's headers and body.
@@ -315,12 +316,7 @@ async fn inward_and_unknown_targets_are_refused() {
     let srv = server().await;
     let (_, bot) = srv.user("bot").await;
     // Events that are not stored cannot be promised.
-    for event in [
-        "typing",
-        "relationship.changed",
-        "post.mentioned",
-        "nonsense",
-    ] {
+    for event in ["typing", "nonsense"] {
         let (status, refused) = create(&srv, &bot, &rx.url, json!([event])).await;
         assert_eq!(status, 400, "{event}: {refused}");
         assert_eq!(refused["error"]["field"], "events");
@@ -396,4 +392,70 @@ async fn a_webhook_turned_off_delivers_nothing_until_turned_on() {
     srv.dm(&carol, &bot_id, "after delete").await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(rx.heard.try_recv().is_err(), "delivered after delete");
+}
+
+/// Graph events and mentions are stored, so a webhook has them: who did what to whom.
+async fn follows_blocks_mutes_and_mentions_are_delivered() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    let (dave_id, _) = srv.user("dave").await;
+    let mut rx = receiver().await;
+    let (status, made) = create(
+        &srv,
+        &bot,
+        &rx.url,
+        json!(["relationship.changed", "post.mentioned"]),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+
+    srv.follow(&carol, &bot_id).await;
+    for (method, path) in [
+        ("PUT", format!("/api/v1/me/blocks/{dave_id}")),
+        ("PUT", format!("/api/v1/me/mutes/{carol_id}")),
+        ("DELETE", format!("/api/v1/me/mutes/{carol_id}")),
+    ] {
+        let (status, body) = srv.call(method, &path, Some(&bot), None).await;
+        assert!(status < 300, "{method} {path}: {status} {body}");
+    }
+    let (status, post) = srv
+        .call(
+            "POST",
+            "/api/v1/posts",
+            Some(&carol),
+            Some(json!({"text": "@bot where is my order?"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{post}");
+
+    let mut heard = Vec::new();
+    for _ in 0..5 {
+        let event = body(&rx.next(Duration::from_secs(10)).await);
+        let data = &event["data"];
+        heard.push(match s(&event["type"]).as_str() {
+            "relationship.changed" => format!(
+                "{} {} {}",
+                s(&data["source_id"]),
+                s(&data["action"]),
+                s(&data["target_id"])
+            ),
+            "post.mentioned" => format!(
+                "mentioned by {}: {}",
+                s(&data["author_id"]),
+                s(&data["text"])
+            ),
+            other => panic!("unexpected {other}: {event}"),
+        });
+    }
+    assert_eq!(
+        heard,
+        [
+            format!("{carol_id} follow {bot_id}"),
+            format!("{bot_id} block {dave_id}"),
+            format!("{bot_id} mute {carol_id}"),
+            format!("{bot_id} unmute {carol_id}"),
+            format!("mentioned by {carol_id}: @bot where is my order?"),
+        ]
+    );
 }

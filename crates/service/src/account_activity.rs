@@ -12,6 +12,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use postern_core::error::Thing;
+use postern_core::stream::{RelationshipAction, RelationshipChange};
 use postern_core::{Error, Invalid, ObjectId, Result, UserId};
 use postern_outbound::HeaderMap;
 use postern_store::cold::{ColdRow, Statement, int, text};
@@ -156,6 +157,12 @@ pub trait TwitterFormat: Send + Sync {
     fn v1_event(&self, message: &postern_core::model::Message) -> serde_json::Value;
     /// A person as v1.1's user object.
     fn v1_user(&self, user: &postern_core::model::User) -> serde_json::Value;
+    /// A post as v1.1's Tweet object, by `author`.
+    fn v1_tweet(
+        &self,
+        post: &postern_core::posts::Post,
+        author: &postern_core::model::User,
+    ) -> serde_json::Value;
 }
 
 fn activity_webhook(r: &ColdRow) -> Result<ActivityWebhook> {
@@ -470,8 +477,46 @@ impl Services {
                 );
                 vec![read.user_id, partner]
             }
+            "relationship.changed" => {
+                let change: RelationshipChange =
+                    serde_json::from_str(data).map_err(Error::internal)?;
+                let (field, kind) = graph_event_kind(change.action);
+                let (Some(source), Some(target)) = (
+                    self.store.user(change.source_id).await?,
+                    self.store.user(change.target_id).await?,
+                ) else {
+                    return Ok(None);
+                };
+                payload.insert(
+                    field.into(),
+                    serde_json::json!([{
+                        "type": kind,
+                        "created_timestamp": Utc::now().timestamp_millis().to_string(),
+                        "target": format.v1_user(&target.user),
+                        "source": format.v1_user(&source.user),
+                    }]),
+                );
+                Vec::new()
+            }
+            "post.mentioned" => {
+                let post: postern_core::posts::Post =
+                    serde_json::from_str(data).map_err(Error::internal)?;
+                let Some(author) = self.store.user(post.author_id).await? else {
+                    return Ok(None);
+                };
+                payload.insert(
+                    "tweet_create_events".into(),
+                    serde_json::json!([format.v1_tweet(&post, &author.user)]),
+                );
+                // Only what reaches the person is delivered: a blocker never gets it.
+                payload.insert("user_has_blocked".into(), "false".into());
+                Vec::new()
+            }
             _ => return Ok(None),
         };
+        if people.is_empty() {
+            return Ok(Some(serde_json::Value::Object(payload).to_string()));
+        }
         let mut users = serde_json::Map::new();
         for id in people {
             if let Some(u) = self.store.user(id).await? {
@@ -499,6 +544,19 @@ impl Services {
             .ok_or(Error::NotFound(Thing::Webhook))?;
         let secret = self.consumer_secret_of(ObjectId(app)).await?;
         Ok(signature(&secret, body.as_bytes()))
+    }
+}
+
+/// Where Account Activity puts a change in how two people relate, and its `type`: undoing
+/// shares its doing's field (`follow_events` with `"type":"unfollow"`), as Twitter's samples do.
+fn graph_event_kind(action: RelationshipAction) -> (&'static str, &'static str) {
+    match action {
+        RelationshipAction::Follow => ("follow_events", "follow"),
+        RelationshipAction::Unfollow => ("follow_events", "unfollow"),
+        RelationshipAction::Block => ("block_events", "block"),
+        RelationshipAction::Unblock => ("block_events", "unblock"),
+        RelationshipAction::Mute => ("mute_events", "mute"),
+        RelationshipAction::Unmute => ("mute_events", "unmute"),
     }
 }
 

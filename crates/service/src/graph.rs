@@ -1,13 +1,12 @@
 //! The social graph (SPEC §3.2) and who may message whom (SPEC §3.3).
 
 use postern_core::error::Thing;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use postern_core::admission::{self, AdmissionFacts, Decision};
 use postern_core::limits::REPORT_REASON_MAX;
 use postern_core::model::{Relationship, ReportTarget, User};
-use postern_core::stream::{Delivery, EventBody, StreamEvent};
+use postern_core::stream::{RelationshipAction, RelationshipChange, StreamEvent};
 use postern_core::{ConversationId, Error, EventId, ObjectId, Result, UserId, text};
 use postern_store::{AdmissionInputs, Fanout, NewReport, Page, ParticipantPatch};
 
@@ -18,14 +17,6 @@ use crate::Services;
 pub(crate) struct Admission {
     pub decision: Decision,
     pub inputs: AdmissionInputs,
-}
-
-/// Who hears of a change in how two people relate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Audience {
-    /// Only the person who acted (on their other devices).
-    Actor,
-    Both,
 }
 
 /// Which list of a user's edges to page through.
@@ -56,65 +47,47 @@ impl Services {
             // The blocked party is not told why; following simply is not possible.
             return Err(Error::Forbidden("you cannot follow this user"));
         }
-        if self.store.follow(me, other).await? {
-            self.relationship_changed(me, other, Audience::Both).await;
-        }
+        let fanout = told(me, other, RelationshipAction::Follow);
+        let (_, deliveries) = self.store.follow(me, other, fanout).await?;
+        self.publish(deliveries).await;
         Ok(())
     }
 
     pub async fn unfollow(&self, me: UserId, other: UserId) -> Result<()> {
-        if self.store.unfollow(me, other).await? {
-            self.relationship_changed(me, other, Audience::Both).await;
-        }
+        let fanout = told(me, other, RelationshipAction::Unfollow);
+        let (_, deliveries) = self.store.unfollow(me, other, fanout).await?;
+        self.publish(deliveries).await;
         Ok(())
     }
 
     pub async fn block(&self, me: UserId, other: UserId) -> Result<()> {
         self.require_other_user(me, other).await?;
-        if self.store.block(me, other).await? {
-            self.relationship_changed(me, other, Audience::Actor).await;
-        }
+        let fanout = told(me, other, RelationshipAction::Block);
+        let (_, deliveries) = self.store.block(me, other, fanout).await?;
+        self.publish(deliveries).await;
         Ok(())
     }
 
     pub async fn unblock(&self, me: UserId, other: UserId) -> Result<()> {
-        if self.store.unblock(me, other).await? {
-            self.relationship_changed(me, other, Audience::Actor).await;
-        }
+        let fanout = told(me, other, RelationshipAction::Unblock);
+        let (_, deliveries) = self.store.unblock(me, other, fanout).await?;
+        self.publish(deliveries).await;
         Ok(())
     }
 
     pub async fn mute(&self, me: UserId, other: UserId) -> Result<()> {
         self.require_other_user(me, other).await?;
-        if self.store.mute(me, other).await? {
-            self.relationship_changed(me, other, Audience::Actor).await;
-        }
+        let fanout = told(me, other, RelationshipAction::Mute);
+        let (_, deliveries) = self.store.mute(me, other, fanout).await?;
+        self.publish(deliveries).await;
         Ok(())
     }
 
     pub async fn unmute(&self, me: UserId, other: UserId) -> Result<()> {
-        if self.store.unmute(me, other).await? {
-            self.relationship_changed(me, other, Audience::Actor).await;
-        }
-        Ok(())
-    }
-
-    /// Tells the actor's devices, and for a follow or unfollow the other person too, that
-    /// they relate differently now. A block or mute is never told to the other side (SPEC
-    /// §3.2: the blocked party is not told), and neither is the unfollow a block causes.
-    async fn relationship_changed(&self, me: UserId, other: UserId, audience: Audience) {
-        let tell = |receiver: UserId, about: UserId| Delivery {
-            user_id: receiver,
-            position: None,
-            body: Arc::new(EventBody::render(&StreamEvent::RelationshipChanged {
-                user_id: about,
-            })),
-        };
-        let mut deliveries = vec![tell(me, other)];
-        if audience == Audience::Both {
-            deliveries.push(tell(other, me));
-        }
+        let fanout = told(me, other, RelationshipAction::Unmute);
+        let (_, deliveries) = self.store.unmute(me, other, fanout).await?;
         self.publish(deliveries).await;
+        Ok(())
     }
 
     pub async fn relationship(&self, me: UserId, other: UserId) -> Result<Relationship> {
@@ -273,5 +246,29 @@ impl Services {
             admission::Rule::Blocked => Err(Error::CannotMessageUser),
             _ => Err(Error::RecipientNotAccepting(a.inputs.recipient_allows)),
         }
+    }
+}
+
+/// The stored events of `me` doing `action` to `other`: the actor's devices hear of it, and
+/// for a follow or unfollow the other person too. A block or mute is never told to the other
+/// side (SPEC §3.2: the blocked party is not told), nor is the unfollow a block causes.
+fn told(me: UserId, other: UserId, action: RelationshipAction) -> Fanout {
+    let change = |about: UserId| {
+        StreamEvent::RelationshipChanged(RelationshipChange {
+            user_id: about,
+            action,
+            source_id: me,
+            target_id: other,
+        })
+    };
+    let fanout = Fanout::default().to(vec![me], change(other));
+    match action {
+        RelationshipAction::Follow | RelationshipAction::Unfollow => {
+            fanout.to(vec![other], change(me))
+        }
+        RelationshipAction::Block
+        | RelationshipAction::Unblock
+        | RelationshipAction::Mute
+        | RelationshipAction::Unmute => fanout,
     }
 }

@@ -4,17 +4,16 @@
 //! index through `ColdSql::search`.
 
 use postern_core::error::Thing;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use postern_core::entities::Entities;
 use postern_core::posts::{DM_BUTTON_TEXT_MAX, DmButton, POST_TEXT_MAX, Post, ShownDmButton};
-use postern_core::stream::{Delivery, EventBody, StreamEvent};
+use postern_core::stream::StreamEvent;
 use postern_core::{Error, Invalid, MediaId, ObjectId, Result, UserId, limits, text};
 use postern_store::cold::{
     Cell, ColdRow, Statement, count, int, kinds, opt_int, opt_text, text as text_cell,
 };
-use postern_store::{Page, page};
+use postern_store::{Fanout, Page, page};
 
 use crate::Services;
 use crate::actor::Actor;
@@ -411,25 +410,26 @@ impl Services {
         Ok(!rows.is_empty())
     }
 
-    /// Tells each mentioned account, live, except those that block the author.
+    /// Tells each mentioned account, except those that block the author: stored, so a
+    /// webhook or a reconnecting client has it.
     async fn tell_mentioned(&self, post: &Post, mentioned: &[UserId]) -> Result<()> {
         if mentioned.is_empty() {
             return Ok(());
         }
         let relationships = self.store.relationships(post.author_id, mentioned).await?;
-        let body = Arc::new(EventBody::render(&StreamEvent::PostMentioned(Box::new(
-            post.clone(),
-        ))));
-        let deliveries = mentioned
+        let receivers: Vec<UserId> = mentioned
             .iter()
             .zip(relationships)
             .filter(|(_, rel)| !rel.blocked_by)
-            .map(|(user, _)| Delivery {
-                user_id: *user,
-                position: None,
-                body: body.clone(),
-            })
+            .map(|(user, _)| *user)
             .collect();
+        // As others see it: the card's counts are its owner's alone.
+        let mut shown = post.clone();
+        if let Some(card) = shown.card.as_mut() {
+            card.stats = None;
+        }
+        let fanout = Fanout::default().to(receivers, StreamEvent::PostMentioned(Box::new(shown)));
+        let deliveries = self.store.record_events(fanout).await?;
         self.publish(deliveries).await;
         Ok(())
     }

@@ -22,10 +22,9 @@ pub(crate) const KIND_NATIVE: &str = "native";
 pub const WEBHOOKS_MAX: usize = 10;
 /// A webhook's URL, at most.
 pub const URL_MAX: usize = 2048;
-/// The stored events a webhook may ask for. Typing, relationship changes and mentions are
-/// published without being stored, so no webhook can be sure to have them: they join when
-/// they are kept.
-pub const EVENTS: [&str; 12] = [
+/// The stored events a webhook may ask for. Typing is published without being stored, so no
+/// webhook can be sure to have it.
+pub const EVENTS: [&str; 14] = [
     "message.created",
     "message.edited",
     "message.deleted",
@@ -38,6 +37,8 @@ pub const EVENTS: [&str; 12] = [
     "participants.joined",
     "participants.left",
     "request.accepted",
+    "relationship.changed",
+    "post.mentioned",
 ];
 
 /// A webhook as its owner sees it (no secret).

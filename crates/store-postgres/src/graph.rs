@@ -5,10 +5,11 @@ use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, Relationship, ReportTarget, User};
 use postern_core::{ConversationId, Error, Result, UserId};
 use postern_store::rows::{USER_COL_COUNT, support_enabled};
-use postern_store::{AdmissionInputs, GraphStore, NewReport, Page, page};
+use postern_store::{AdmissionInputs, Changed, Fanout, GraphStore, NewReport, Page, page};
 use sqlx::{PgConnection, Row};
 
 use crate::PostgresStore;
+use crate::fanout::Outbox;
 use crate::rows::{self, Db, map_all, now_ms, sql_count, to_time};
 
 /// An edge table and its two columns: (table, from, to).
@@ -99,36 +100,50 @@ async fn list_edges(
 
 #[async_trait]
 impl GraphStore for PostgresStore {
-    async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool> {
+    async fn follow(&self, follower: UserId, followee: UserId, fanout: Fanout) -> Result<Changed> {
         let seq = self.ids.next_id();
-        add_edge(&mut *self.conn().await?, FOLLOWS, follower, followee, seq).await
+        let mut tx = self.begin().await?;
+        let added = add_edge(&mut tx, FOLLOWS, follower, followee, seq).await?;
+        Outbox::commit_if(added, &fanout, tx, &self.ids).await
     }
 
-    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool> {
-        remove_edge(&mut *self.conn().await?, FOLLOWS, follower, followee).await
+    async fn unfollow(
+        &self,
+        follower: UserId,
+        followee: UserId,
+        fanout: Fanout,
+    ) -> Result<Changed> {
+        let mut tx = self.begin().await?;
+        let removed = remove_edge(&mut tx, FOLLOWS, follower, followee).await?;
+        Outbox::commit_if(removed, &fanout, tx, &self.ids).await
     }
 
-    async fn block(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
+    async fn block(&self, blocker: UserId, blocked: UserId, fanout: Fanout) -> Result<Changed> {
         let seq = self.ids.next_id();
         let mut tx = self.begin().await?;
         let added = add_edge(&mut tx, BLOCKS, blocker, blocked, seq).await?;
         remove_edge(&mut tx, FOLLOWS, blocker, blocked).await?;
         remove_edge(&mut tx, FOLLOWS, blocked, blocker).await?;
-        tx.commit().await.db()?;
-        Ok(added)
+        Outbox::commit_if(added, &fanout, tx, &self.ids).await
     }
 
-    async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
-        remove_edge(&mut *self.conn().await?, BLOCKS, blocker, blocked).await
+    async fn unblock(&self, blocker: UserId, blocked: UserId, fanout: Fanout) -> Result<Changed> {
+        let mut tx = self.begin().await?;
+        let removed = remove_edge(&mut tx, BLOCKS, blocker, blocked).await?;
+        Outbox::commit_if(removed, &fanout, tx, &self.ids).await
     }
 
-    async fn mute(&self, muter: UserId, muted: UserId) -> Result<bool> {
+    async fn mute(&self, muter: UserId, muted: UserId, fanout: Fanout) -> Result<Changed> {
         let seq = self.ids.next_id();
-        add_edge(&mut *self.conn().await?, MUTES, muter, muted, seq).await
+        let mut tx = self.begin().await?;
+        let added = add_edge(&mut tx, MUTES, muter, muted, seq).await?;
+        Outbox::commit_if(added, &fanout, tx, &self.ids).await
     }
 
-    async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool> {
-        remove_edge(&mut *self.conn().await?, MUTES, muter, muted).await
+    async fn unmute(&self, muter: UserId, muted: UserId, fanout: Fanout) -> Result<Changed> {
+        let mut tx = self.begin().await?;
+        let removed = remove_edge(&mut tx, MUTES, muter, muted).await?;
+        Outbox::commit_if(removed, &fanout, tx, &self.ids).await
     }
 
     async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>> {

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, postern_store::cold::migrations::APP_BEARER_SEALED),
     (21, postern_store::cold::migrations::OAUTH_PENDING),
     (22, postern_store::cold::migrations::WEBHOOKS),
+    (23, postern_store::cold::migrations::CONVERSATION_CONTROL),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -3,16 +3,22 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use postern_core::stream::EventBody;
+use postern_core::stream::{Delivery, EventBody};
 use postern_core::{Result, UserId};
-use postern_store::{Replayed, StreamStore};
+use postern_store::{Fanout, Replayed, StreamStore};
 use sqlx::Row;
 
 use crate::PostgresStore;
+use crate::fanout::Outbox;
 use crate::rows::{Db, map_all, sql_count};
 
 #[async_trait]
 impl StreamStore for PostgresStore {
+    async fn record_events(&self, fanout: Fanout) -> Result<Vec<Delivery>> {
+        let tx = self.begin().await?;
+        Outbox::of(&fanout).commit(tx, &self.ids).await
+    }
+
     async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>> {
         let found = sqlx::query(
             "SELECT s.position, e.kind, e.data FROM user_stream s JOIN stream_events e ON e.id = s.stream_event_id

@@ -5,10 +5,11 @@ use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, Relationship, User};
 use postern_core::{ConversationId, Error, Result, UserId};
 use postern_store::rows::{USER_COL_COUNT, support_enabled};
-use postern_store::{AdmissionInputs, GraphStore, NewReport, Page, page};
+use postern_store::{AdmissionInputs, Changed, Fanout, GraphStore, NewReport, Page, page};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::SqliteStore;
+use crate::fanout;
 use crate::rows::{self, Db, now_ms, to_time};
 
 /// An edge table and its two columns: (table, from, to).
@@ -72,6 +73,14 @@ fn list_edges(
     })
 }
 
+/// Records `fanout` when the edge changed: an unchanged edge tells no one.
+fn record_if(c: &Connection, changed: bool, fanout: &Fanout) -> Result<Changed> {
+    if !changed {
+        return Ok((false, Vec::new()));
+    }
+    Ok((true, fanout::record(c, fanout)?))
+}
+
 fn has_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId) -> Result<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {from} = ?1 AND {to} = ?2)");
     c.prepare_cached(&sql)
@@ -82,42 +91,62 @@ fn has_edge(c: &Connection, (table, from, to): Edge, a: UserId, b: UserId) -> Re
 
 #[async_trait]
 impl GraphStore for SqliteStore {
-    async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool> {
+    async fn follow(&self, follower: UserId, followee: UserId, fanout: Fanout) -> Result<Changed> {
         let seq = self.ids.next_id();
-        self.write(move |c| add_edge(c, FOLLOWS, follower, followee, seq))
-            .await
+        self.write(move |c| {
+            let added = add_edge(c, FOLLOWS, follower, followee, seq)?;
+            record_if(c, added, &fanout)
+        })
+        .await
     }
 
-    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool> {
-        self.write(move |c| remove_edge(c, FOLLOWS, follower, followee))
-            .await
+    async fn unfollow(
+        &self,
+        follower: UserId,
+        followee: UserId,
+        fanout: Fanout,
+    ) -> Result<Changed> {
+        self.write(move |c| {
+            let removed = remove_edge(c, FOLLOWS, follower, followee)?;
+            record_if(c, removed, &fanout)
+        })
+        .await
     }
 
-    async fn block(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
+    async fn block(&self, blocker: UserId, blocked: UserId, fanout: Fanout) -> Result<Changed> {
         let seq = self.ids.next_id();
         self.write(move |c| {
             let added = add_edge(c, BLOCKS, blocker, blocked, seq)?;
             remove_edge(c, FOLLOWS, blocker, blocked)?;
             remove_edge(c, FOLLOWS, blocked, blocker)?;
-            Ok(added)
+            record_if(c, added, &fanout)
         })
         .await
     }
 
-    async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool> {
-        self.write(move |c| remove_edge(c, BLOCKS, blocker, blocked))
-            .await
+    async fn unblock(&self, blocker: UserId, blocked: UserId, fanout: Fanout) -> Result<Changed> {
+        self.write(move |c| {
+            let removed = remove_edge(c, BLOCKS, blocker, blocked)?;
+            record_if(c, removed, &fanout)
+        })
+        .await
     }
 
-    async fn mute(&self, muter: UserId, muted: UserId) -> Result<bool> {
+    async fn mute(&self, muter: UserId, muted: UserId, fanout: Fanout) -> Result<Changed> {
         let seq = self.ids.next_id();
-        self.write(move |c| add_edge(c, MUTES, muter, muted, seq))
-            .await
+        self.write(move |c| {
+            let added = add_edge(c, MUTES, muter, muted, seq)?;
+            record_if(c, added, &fanout)
+        })
+        .await
     }
 
-    async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool> {
-        self.write(move |c| remove_edge(c, MUTES, muter, muted))
-            .await
+    async fn unmute(&self, muter: UserId, muted: UserId, fanout: Fanout) -> Result<Changed> {
+        self.write(move |c| {
+            let removed = remove_edge(c, MUTES, muter, muted)?;
+            record_if(c, removed, &fanout)
+        })
+        .await
     }
 
     async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>> {

@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::APP_BEARER_SEALED,
     postern_store::cold::migrations::OAUTH_PENDING,
     postern_store::cold::migrations::WEBHOOKS,
+    postern_store::cold::migrations::CONVERSATION_CONTROL,
 ];
 
 pub struct SqliteStore {

@@ -3,15 +3,19 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use postern_core::stream::EventBody;
+use postern_core::stream::{Delivery, EventBody};
 use postern_core::{Result, UserId};
-use postern_store::{Replayed, StreamStore};
+use postern_store::{Fanout, Replayed, StreamStore};
 
 use crate::SqliteStore;
 use crate::rows::Db;
 
 #[async_trait]
 impl StreamStore for SqliteStore {
+    async fn record_events(&self, fanout: Fanout) -> Result<Vec<Delivery>> {
+        self.write(move |c| crate::fanout::record(c, &fanout)).await
+    }
+
     async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>> {
         self.read(move |c| {
             let mut stmt = c

@@ -46,6 +46,8 @@ pub mod migrations {
     pub const OAUTH_PENDING: &str = include_str!("schema/0012_oauth_pending.sql");
     /// Native webhooks and their delivery log.
     pub const WEBHOOKS: &str = include_str!("schema/0013_webhooks.sql");
+    /// Who speaks for a business account in each conversation: its bots or a person.
+    pub const CONVERSATION_CONTROL: &str = include_str!("schema/0014_conversation_control.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -127,6 +127,9 @@ pub struct ParticipantPatch {
 #[derive(Debug, Clone, Default)]
 pub struct Fanout(pub Vec<(Vec<UserId>, StreamEvent)>);
 
+/// Whether a write changed anything, and the stream events it recorded if it did.
+pub type Changed = (bool, Vec<postern_core::stream::Delivery>);
+
 impl Fanout {
     pub fn to(mut self, users: Vec<UserId>, event: StreamEvent) -> Self {
         self.0.push((users, event));

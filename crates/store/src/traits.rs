@@ -50,14 +50,16 @@ pub trait AccountStore: Send + Sync {
 
 #[async_trait]
 pub trait GraphStore: Send + Sync {
-    /// Returns whether anything changed.
-    async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool>;
-    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool>;
+    /// Each returns whether anything changed and, when it did, records `fanout` in the same
+    /// transaction and returns what to deliver.
+    async fn follow(&self, follower: UserId, followee: UserId, fanout: Fanout) -> Result<Changed>;
+    async fn unfollow(&self, follower: UserId, followee: UserId, fanout: Fanout)
+    -> Result<Changed>;
     /// Blocking removes follows both ways in the same transaction.
-    async fn block(&self, blocker: UserId, blocked: UserId) -> Result<bool>;
-    async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool>;
-    async fn mute(&self, muter: UserId, muted: UserId) -> Result<bool>;
-    async fn unmute(&self, muter: UserId, muted: UserId) -> Result<bool>;
+    async fn block(&self, blocker: UserId, blocked: UserId, fanout: Fanout) -> Result<Changed>;
+    async fn unblock(&self, blocker: UserId, blocked: UserId, fanout: Fanout) -> Result<Changed>;
+    async fn mute(&self, muter: UserId, muted: UserId, fanout: Fanout) -> Result<Changed>;
+    async fn unmute(&self, muter: UserId, muted: UserId, fanout: Fanout) -> Result<Changed>;
     /// How `viewer` relates to each of `others`, in the same order.
     async fn relationships(&self, viewer: UserId, others: &[UserId]) -> Result<Vec<Relationship>>;
     async fn followers(
@@ -226,6 +228,8 @@ pub trait MediaStore: Send + Sync {
 
 #[async_trait]
 pub trait StreamStore: Send + Sync {
+    /// Records events that go with no other write (a post's mentions), in one transaction.
+    async fn record_events(&self, fanout: Fanout) -> Result<Vec<Delivery>>;
     /// Stored events after `after`, in position order.
     async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>>;
     /// The position of the user's latest stored event (0 before the first).

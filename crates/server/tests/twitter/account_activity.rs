@@ -20,6 +20,7 @@ use crate::consent::{access_token, field, form_of, request_token};
 
 crate::on_every_backend!(
     a_bot_registers_subscribes_and_receives_twitters_payloads,
+    follows_blocks_mutes_and_mentions_arrive_as_twitters_events,
     the_crc_and_the_owner_are_required,
 );
 
@@ -486,4 +487,95 @@ async fn the_crc_and_the_owner_are_required() {
     )
     .await;
     assert_eq!(none.status, 404, "{}", none.body);
+}
+
+/// Graph events arrive as Twitter's `follow_events`, `block_events` and `mute_events` (undoing
+/// under the same key, `"type":"unmute"`), mentions as `tweet_create_events`.
+async fn follows_blocks_mutes_and_mentions_arrive_as_twitters_events() {
+    let server = server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    let (dave_id, _) = server.user("dave").await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+    let made = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let path = format!("{BASE}/dev/subscriptions.json");
+    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+
+    server.follow(&carol, &bot_id).await;
+    for (method, path) in [
+        ("PUT", format!("/api/v1/me/blocks/{dave_id}")),
+        ("PUT", format!("/api/v1/me/mutes/{carol_id}")),
+        ("DELETE", format!("/api/v1/me/mutes/{carol_id}")),
+    ] {
+        let (status, body) = server.call(method, &path, Some(&bot), None).await;
+        assert!(status < 300, "{method} {path}: {status} {body}");
+    }
+    let (status, post) = server
+        .call(
+            "POST",
+            "/api/v1/posts",
+            Some(&carol),
+            Some(json!({"text": "@bot where is my order?"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{post}");
+
+    let mut heard = Vec::new();
+    for _ in 0..4 {
+        let payload: Value = serde_json::from_str(&rx.next(Duration::from_secs(10)).await.body)
+            .unwrap_or(Value::Null);
+        assert_eq!(payload["for_user_id"], bot_id, "{payload}");
+        let (field, event) = ["follow_events", "block_events", "mute_events"]
+            .into_iter()
+            .find_map(|f| payload[f].get(0).map(|e| (f, e.clone())))
+            .unwrap_or_else(|| panic!("no graph event: {payload}"));
+        assert!(
+            s(&event["created_timestamp"]).parse::<i64>().is_ok(),
+            "{event}"
+        );
+        heard.push(format!(
+            "{field} {} {} {}",
+            s(&event["source"]["screen_name"]),
+            s(&event["type"]),
+            s(&event["target"]["id_str"])
+        ));
+    }
+    assert_eq!(
+        heard,
+        [
+            format!("follow_events carol follow {bot_id}"),
+            format!("block_events bot block {dave_id}"),
+            format!("mute_events bot mute {carol_id}"),
+            format!("mute_events bot unmute {carol_id}"),
+        ]
+    );
+    let payload: Value =
+        serde_json::from_str(&rx.next(Duration::from_secs(10)).await.body).unwrap_or(Value::Null);
+    let tweet = &payload["tweet_create_events"][0];
+    assert_eq!(
+        (
+            tweet["text"].clone(),
+            tweet["id_str"].clone(),
+            tweet["user"]["screen_name"].clone(),
+            tweet["entities"]["user_mentions"][0]["id_str"].clone(),
+            payload["user_has_blocked"].clone(),
+        ),
+        (
+            json!("@bot where is my order?"),
+            post["id"].clone(),
+            json!("carol"),
+            json!(bot_id),
+            json!("false"),
+        ),
+        "{payload}"
+    );
 }

@@ -2,26 +2,44 @@
 
 use postern_core::error::Thing;
 use postern_core::model::{AllowDmsFrom, InboxBox, ReportTarget};
+use postern_core::stream::{RelationshipAction, RelationshipChange, StreamEvent};
 use postern_core::{ConversationId, Error, ObjectId, UserId};
-use postern_store::{NewReport, OneToOneSetup, SettingsPatch};
+use postern_store::{Fanout, NewReport, OneToOneSetup, SettingsPatch};
 
 use crate::harness::{Harness, Must, conformance};
 
 conformance!(
     follows_blocks_and_mutes,
+    a_changed_edge_records_its_events,
     lists_page_newest_first,
     admission_facts
 );
 
 async fn follows_blocks_and_mutes(h: &Harness) {
     let (alice, bob) = (h.user("alice").await, h.user("bob").await);
-    assert!(h.store.follow(alice, bob).await.must("follow"));
     assert!(
-        !h.store.follow(alice, bob).await.must("follow again"),
+        h.store
+            .follow(alice, bob, Fanout::default())
+            .await
+            .must("follow")
+            .0
+    );
+    assert!(
+        !h.store
+            .follow(alice, bob, Fanout::default())
+            .await
+            .must("follow again")
+            .0,
         "nothing changed"
     );
-    assert!(h.store.follow(bob, alice).await.must("follow back"));
-    let missing = h.store.follow(alice, UserId(1)).await;
+    assert!(
+        h.store
+            .follow(bob, alice, Fanout::default())
+            .await
+            .must("follow back")
+            .0
+    );
+    let missing = h.store.follow(alice, UserId(1), Fanout::default()).await;
     assert!(
         matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
@@ -40,8 +58,20 @@ async fn follows_blocks_and_mutes(h: &Harness) {
         "one answer per id, in order"
     );
 
-    assert!(h.store.block(alice, bob).await.must("block"));
-    assert!(!h.store.block(alice, bob).await.must("block again"));
+    assert!(
+        h.store
+            .block(alice, bob, Fanout::default())
+            .await
+            .must("block")
+            .0
+    );
+    assert!(
+        !h.store
+            .block(alice, bob, Fanout::default())
+            .await
+            .must("block again")
+            .0
+    );
     let rel = h
         .store
         .relationships(bob, &[alice])
@@ -53,23 +83,112 @@ async fn follows_blocks_and_mutes(h: &Harness) {
         "a block removes follows both ways"
     );
     assert!(rel.blocked_by && !rel.blocking);
-    assert!(h.store.unblock(alice, bob).await.must("unblock"));
-    assert!(!h.store.unblock(alice, bob).await.must("unblock again"));
-    assert!(!h.store.unfollow(alice, bob).await.must("unfollow nothing"));
+    assert!(
+        h.store
+            .unblock(alice, bob, Fanout::default())
+            .await
+            .must("unblock")
+            .0
+    );
+    assert!(
+        !h.store
+            .unblock(alice, bob, Fanout::default())
+            .await
+            .must("unblock again")
+            .0
+    );
+    assert!(
+        !h.store
+            .unfollow(alice, bob, Fanout::default())
+            .await
+            .must("unfollow nothing")
+            .0
+    );
 
-    assert!(h.store.mute(alice, bob).await.must("mute"));
+    assert!(
+        h.store
+            .mute(alice, bob, Fanout::default())
+            .await
+            .must("mute")
+            .0
+    );
     let rel = h
         .store
         .relationships(alice, &[bob])
         .await
         .must("relationships");
     assert!(rel.first().must("bob").muting);
-    assert!(h.store.unmute(alice, bob).await.must("unmute"));
-    let missing = h.store.block(alice, UserId(1)).await;
+    assert!(
+        h.store
+            .unmute(alice, bob, Fanout::default())
+            .await
+            .must("unmute")
+            .0
+    );
+    let missing = h.store.block(alice, UserId(1), Fanout::default()).await;
     assert!(
         matches!(missing, Err(Error::NotFound(Thing::User))),
         "{missing:?}"
     );
+}
+
+/// A graph change records its stream events in the same write, and an unchanged edge none.
+async fn a_changed_edge_records_its_events(h: &Harness) {
+    let (alice, bob) = (h.user("alice").await, h.user("bob").await);
+    let told = |about: UserId, action: RelationshipAction| {
+        Fanout::default().to(
+            vec![alice, bob],
+            StreamEvent::RelationshipChanged(RelationshipChange {
+                user_id: about,
+                action,
+                source_id: alice,
+                target_id: bob,
+            }),
+        )
+    };
+    let (changed, deliveries) = h
+        .store
+        .follow(alice, bob, told(bob, RelationshipAction::Follow))
+        .await
+        .must("follow");
+    assert!(changed);
+    let positions: Vec<_> = deliveries.iter().map(|d| (d.user_id, d.position)).collect();
+    assert_eq!(positions, [(alice, Some(1)), (bob, Some(1))]);
+    let (changed, deliveries) = h
+        .store
+        .follow(alice, bob, told(bob, RelationshipAction::Follow))
+        .await
+        .must("follow again");
+    assert!(
+        !changed && deliveries.is_empty(),
+        "nothing changed, nothing told"
+    );
+    let replayed = h.store.stream_since(bob, 0, 10).await.must("bob's stream");
+    assert_eq!(replayed.len(), 1);
+    assert_eq!(
+        replayed.first().must("event").body.kind,
+        "relationship.changed"
+    );
+
+    let (_, deliveries) = h
+        .store
+        .block(alice, bob, told(bob, RelationshipAction::Block))
+        .await
+        .must("block");
+    assert_eq!(deliveries.len(), 2);
+    assert_eq!(h.store.stream_position(alice).await.must("position"), 2);
+
+    let mentioned = h
+        .store
+        .record_events(Fanout::default().to(
+            vec![bob],
+            StreamEvent::ConversationDeleted {
+                conversation_id: ConversationId::one_to_one(alice, bob),
+            },
+        ))
+        .await
+        .must("record");
+    assert_eq!(mentioned.first().must("delivery").position, Some(3));
 }
 
 async fn lists_page_newest_first(h: &Harness) {
@@ -77,7 +196,11 @@ async fn lists_page_newest_first(h: &Harness) {
     let mut fans = Vec::new();
     for i in 0..5 {
         let fan = h.user(&format!("fan{i}")).await;
-        h.store.follow(fan, star).await.must("follow");
+        h.store
+            .follow(fan, star, Fanout::default())
+            .await
+            .must("follow")
+            .0;
         fans.push(fan);
     }
     let [f0, f1, f2, f3, f4] = <[UserId; 5]>::try_from(fans).must("five fans");
@@ -101,8 +224,16 @@ async fn lists_page_newest_first(h: &Harness) {
 
     let following = h.store.following(f0, None, 10).await.must("following");
     assert_eq!(following.items.first().map(|u| u.id), Some(star));
-    h.store.block(star, f0).await.must("block");
-    h.store.mute(star, f1).await.must("mute");
+    h.store
+        .block(star, f0, Fanout::default())
+        .await
+        .must("block")
+        .0;
+    h.store
+        .mute(star, f1, Fanout::default())
+        .await
+        .must("mute")
+        .0;
     let blocked = h.store.blocked(star, None, 10).await.must("blocked");
     assert_eq!(blocked.items.iter().map(|u| u.id).collect::<Vec<_>>(), [f0]);
     let muted = h.store.muted(star, None, 10).await.must("muted");
@@ -133,8 +264,16 @@ async fn admission_facts(h: &Harness) {
         (0, 0)
     );
 
-    h.store.follow(bob, alice).await.must("follow");
-    h.store.block(carol, alice).await.must("block");
+    h.store
+        .follow(bob, alice, Fanout::default())
+        .await
+        .must("follow")
+        .0;
+    h.store
+        .block(carol, alice, Fanout::default())
+        .await
+        .must("block")
+        .0;
     let patch = SettingsPatch {
         allow_dms_from: Some(AllowDmsFrom::Everyone),
         ..Default::default()

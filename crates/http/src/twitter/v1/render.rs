@@ -4,6 +4,7 @@
 
 use postern_core::entities::Entities;
 use postern_core::model::{Message, User};
+use postern_core::posts::Post;
 use serde_json::{Map, Value, json};
 
 /// A message as a `message_create` event.
@@ -168,4 +169,31 @@ impl postern_service::account_activity::TwitterFormat for Format {
     fn v1_user(&self, u: &User) -> Value {
         user(u, &self.origin)
     }
+
+    fn v1_tweet(&self, post: &Post, author: &User) -> Value {
+        tweet(post, author, &self.origin)
+    }
+}
+
+/// A post as v1.1's Tweet object (what `tweet_create_events` carry).
+pub fn tweet(p: &Post, author: &User, origin: &str) -> Value {
+    let id_str = |id: Option<String>| id.map_or(Value::Null, Value::String);
+    json!({
+        "created_at": p.created_at.format("%a %b %d %H:%M:%S %z %Y").to_string(),
+        "id": p.id.0,
+        "id_str": p.id.to_string(),
+        "text": p.text,
+        "source": "Postern",
+        "truncated": false,
+        "in_reply_to_status_id": p.reply_to_id.map(|id| id.0),
+        "in_reply_to_status_id_str": id_str(p.reply_to_id.map(|id| id.to_string())),
+        "in_reply_to_user_id": p.in_reply_to_user_id.map(|id| id.0),
+        "in_reply_to_user_id_str": id_str(p.in_reply_to_user_id.map(|id| id.to_string())),
+        "user": user(author, origin),
+        "entities": entities(&p.entities),
+        "is_quote_status": false,
+        "favorited": false,
+        "retweeted": false,
+        "lang": "und",
+    })
 }

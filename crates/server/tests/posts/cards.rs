@@ -151,17 +151,26 @@ async fn a_card_counts_impressions_clicks_and_conversations() {
     .await;
     assert_eq!(status, 201, "{card}");
     let card_id = s(&card["id"]);
+    let (_, carol) = server.user("carol").await;
+    let mut carol_ws = server.ws(&carol, None).await;
     let (status, post) = server
         .call(
             "POST",
             "/api/v1/posts",
             Some(&brand),
-            Some(json!({"text": "Which one are you?", "card_id": card_id})),
+            Some(json!({"text": "Which one are you, @carol?", "card_id": card_id})),
         )
         .await;
     assert_eq!(status, 201, "{post}");
     assert_eq!(post["card"]["headline"], "Find your cocktail");
-    let (_, carol) = server.user("carol").await;
+    assert!(post["card"]["stats"].is_object(), "the owner sees counts");
+    // Mentioned, Carol sees the card as anyone does: its counts are the owner's.
+    let mentioned = carol_ws.next_of("post.mentioned").await;
+    assert_eq!(mentioned["data"]["card"]["id"], json!(card_id));
+    assert!(
+        mentioned["data"]["card"].get("stats").is_none(),
+        "{mentioned}"
+    );
     let (_, dave) = server.user("dave").await;
     let post_path = format!("/api/v1/posts/{}", s(&post["id"]));
     for _ in 0..2 {

@@ -76,6 +76,15 @@ pub enum Error {
     /// Something only a group has (a name), asked of a one-to-one conversation.
     #[error("{}: {}", .0.field, .0.message)]
     NotAGroup(Invalid),
+    /// A bot (an app, a token, a flow) writing in a business conversation a person is
+    /// handling (issue 18, hand-over): it may ask for control, not talk over them.
+    #[error(
+        "a person is handling this conversation: the account's bots may not send in it until it is passed back (or the idle time passes)"
+    )]
+    HumanInControl,
+    /// Passing a conversation's control by someone who does not hold it: says who does.
+    #[error("only who holds a conversation can pass it; the {0} holds it")]
+    NotInControl(crate::stream::Controller),
     /// Admission refused: a block stands between the two users (v1.1 code 349).
     #[error("you cannot send messages to this user")]
     CannotMessageUser,

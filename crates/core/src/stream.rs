@@ -68,6 +68,73 @@ pub enum StreamEvent {
     /// A post mentions the receiver or answers one of theirs.
     #[serde(rename = "post.mentioned")]
     PostMentioned(Box<Post>),
+    /// Who speaks for the receiver (a business account) in a conversation changed, or the
+    /// side not holding it asked for it. Told to the account only, never to the customer.
+    #[serde(rename = "control_changed")]
+    ControlChanged(ControlState),
+}
+
+/// Who speaks for a business account in one of its conversations (hand-over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Controller {
+    /// Its bots: apps, tokens, the bot builder's flows.
+    Bot,
+    /// Its people, in the web app.
+    Human,
+}
+
+impl Controller {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Controller::Bot => "bot",
+            Controller::Human => "human",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Controller> {
+        match s {
+            "bot" => Some(Controller::Bot),
+            "human" => Some(Controller::Human),
+            _ => None,
+        }
+    }
+
+    /// The side that does not hold it.
+    #[must_use]
+    pub fn other(self) -> Controller {
+        match self {
+            Controller::Bot => Controller::Human,
+            Controller::Human => Controller::Bot,
+        }
+    }
+}
+
+impl std::fmt::Display for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A conversation's control as its account sees it (`GET …/control`, `control_changed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ControlState {
+    pub conversation_id: ConversationId,
+    pub controller: Controller,
+    /// The app a bot took or was passed control for, if one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<crate::ObjectId>,
+    /// Since when it has held it.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// A standing request for control from the side not holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<Controller>,
+    /// What whoever passed or asked said (≤ 1,000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// While a person holds it: when it returns to the bots if no person speaks before then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns_to_bot_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

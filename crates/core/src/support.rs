@@ -22,7 +22,7 @@ pub const AWAY_TEXT_MAX: usize = 1_000;
 pub const OPENINGS_MAX: usize = 50;
 
 /// A support account's settings, as `GET/PUT /me/support` carry them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupportSettings {
     pub enabled: bool,
@@ -32,6 +32,30 @@ pub struct SupportSettings {
     /// Sent once to whoever writes while the account is closed.
     #[serde(default)]
     pub away_message: Option<AwayMessage>,
+    /// Minutes after a person last spoke in a conversation they took from the bots before it
+    /// returns to them (hand-over); 0: only when passed back. At most a week.
+    #[serde(default = "default_handover_idle")]
+    pub handover_idle_minutes: u32,
+}
+
+/// An hour: a person who stepped in and went quiet hands back to the bots after it.
+pub const HANDOVER_IDLE_DEFAULT: u32 = 60;
+/// A week, in minutes.
+pub const HANDOVER_IDLE_MAX: u32 = 7 * 24 * 60;
+
+fn default_handover_idle() -> u32 {
+    HANDOVER_IDLE_DEFAULT
+}
+
+impl Default for SupportSettings {
+    fn default() -> Self {
+        SupportSettings {
+            enabled: false,
+            hours: None,
+            away_message: None,
+            handover_idle_minutes: HANDOVER_IDLE_DEFAULT,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -99,6 +123,12 @@ impl SupportSettings {
     /// Checks every field a client sent, naming the first that breaks a rule, and returns
     /// the settings as stored (the away message's text normalized).
     pub fn checked(mut self) -> Result<SupportSettings> {
+        if self.handover_idle_minutes > HANDOVER_IDLE_MAX {
+            return Err(Error::invalid(
+                "handover_idle_minutes",
+                format!("at most {HANDOVER_IDLE_MAX} (a week); 0 means only when passed back"),
+            ));
+        }
         if let Some(hours) = &self.hours {
             hours.schedule()?;
         }
@@ -334,6 +364,7 @@ mod tests {
                     .collect(),
             }),
             away_message: None,
+            handover_idle_minutes: HANDOVER_IDLE_DEFAULT,
         }
     }
 
@@ -446,8 +477,7 @@ mod tests {
     fn no_hours_is_always_open_and_an_empty_week_never() {
         let always = SupportSettings {
             enabled: true,
-            hours: None,
-            away_message: None,
+            ..SupportSettings::default()
         };
         let now = utc("2026-12-06T12:00:00Z");
         assert_eq!(

@@ -57,6 +57,8 @@ pub fn status_and_code(e: &Error) -> (StatusCode, &'static str) {
         Error::WelcomeRequiresOpenDms => (StatusCode::FORBIDDEN, "welcome_requires_open_dms"),
         Error::WebhookRefused(_) => (StatusCode::BAD_REQUEST, "webhook_refused"),
         Error::State(_) => (StatusCode::CONFLICT, "conflict"),
+        Error::HumanInControl => (StatusCode::CONFLICT, "human_in_control"),
+        Error::NotInControl(_) => (StatusCode::CONFLICT, "not_in_control"),
         Error::CannotMessageUser => (StatusCode::FORBIDDEN, "cannot_message_user"),
         Error::CannotReply => (StatusCode::FORBIDDEN, "cannot_reply"),
         Error::RecipientNotAccepting(_) => (StatusCode::FORBIDDEN, "recipient_not_accepting"),

@@ -37,6 +37,7 @@ pub mod authorize;
 pub mod avatars;
 pub mod cards;
 pub mod clock;
+pub mod control;
 pub mod conversations;
 pub mod custom_profiles;
 pub mod direct_messages;

@@ -165,11 +165,17 @@ impl Services {
         };
         let (text, entities) = self.compose(&written, draft.media_id.is_some()).await?;
         let mut to_support = None;
+        let mut from_support = false;
         let (setup, notify, first_contact_limited) = match audience {
             Audience::OneToOne(recipient) => {
                 let admission = self.admit(me, recipient).await?;
                 if admission.inputs.recipient_support {
                     to_support = Some(recipient);
+                }
+                // A support account's bots do not talk over the person handling this.
+                from_support = admission.inputs.sender_support;
+                if from_support {
+                    self.check_bot_may_speak(actor, &id).await?;
                 }
                 let setup = OneToOneSetup {
                     recipient,
@@ -234,6 +240,12 @@ impl Services {
         }
         self.publish(appended.deliveries).await;
         metrics_sent(appended.duplicate);
+        if from_support && !appended.duplicate {
+            // The message stands whatever happens to the hand-over.
+            if let Err(e) = self.human_spoke(actor, &id).await {
+                tracing::warn!(error = %e, "recording who holds a conversation failed");
+            }
+        }
         if let Some(account) = to_support.filter(|_| !appended.duplicate) {
             // The person's message stands whatever happens to the away message.
             if let Err(e) = self
@@ -508,6 +520,8 @@ impl Services {
         if !p.accepted {
             return Ok(());
         }
+        // A bot's indicator would show over the person handling the conversation.
+        self.check_bot_may_speak(actor, id).await?;
         let body = Arc::new(EventBody::render(&StreamEvent::Typing {
             conversation_id: id.clone(),
             user_id: me,

@@ -24,7 +24,7 @@ pub const WEBHOOKS_MAX: usize = 10;
 pub const URL_MAX: usize = 2048;
 /// The stored events a webhook may ask for. Typing is published without being stored, so no
 /// webhook can be sure to have it.
-pub const EVENTS: [&str; 14] = [
+pub const EVENTS: [&str; 15] = [
     "message.created",
     "message.edited",
     "message.deleted",
@@ -39,6 +39,7 @@ pub const EVENTS: [&str; 14] = [
     "request.accepted",
     "relationship.changed",
     "post.mentioned",
+    "control_changed",
 ];
 
 /// A webhook as its owner sees it (no secret).

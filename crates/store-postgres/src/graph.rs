@@ -256,7 +256,7 @@ impl GraphStore for PostgresStore {
                    WHERE cv.created_by = $1 AND cv.kind = 'one_to_one' AND p.user_id <> $1 AND NOT p.accepted
                    LIMIT 1000) unanswered),
                 (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = $1 LIMIT 1000) against),
-                r.support
+                r.support, s.support
              FROM users r, users s WHERE r.id = $2 AND s.id = $1",
         )
         .bind(sender.0)
@@ -282,6 +282,7 @@ impl GraphStore for PostgresStore {
                 sender_unanswered_requests: count(7)?,
                 sender_reports_against: count(8)?,
                 recipient_support: support_enabled(row.try_get::<Option<String>, _>(9)?.as_deref()),
+                sender_support: support_enabled(row.try_get::<Option<String>, _>(10)?.as_deref()),
             })
         })();
         inputs.db()

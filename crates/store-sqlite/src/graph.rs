@@ -243,7 +243,7 @@ impl GraphStore for SqliteStore {
                 (SELECT count(*) FROM (SELECT 1 FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
                    WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1 AND p.accepted = 0 LIMIT 1000)),
                 (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = ?1 LIMIT 1000)),
-                r.support
+                r.support, s.support
               FROM users r, users s WHERE r.id = ?2 AND s.id = ?1";
             c.prepare_cached(sql)
                 .db()?
@@ -260,6 +260,7 @@ impl GraphStore for SqliteStore {
                         sender_unanswered_requests: r.get(7)?,
                         sender_reports_against: r.get(8)?,
                         recipient_support: support_enabled(r.get::<_, Option<String>>(9)?.as_deref()),
+                        sender_support: support_enabled(r.get::<_, Option<String>>(10)?.as_deref()),
                     })
                 })
                 .optional()

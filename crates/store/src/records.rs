@@ -71,6 +71,8 @@ pub struct AdmissionInputs {
     pub recipient_quality_filter: bool,
     /// The recipient runs a support account (their messages from anyone reach Primary).
     pub recipient_support: bool,
+    /// The sender runs a support account (its conversations have a controller: hand-over).
+    pub sender_support: bool,
     pub sender_verified: bool,
     pub sender_created_at: Option<DateTime<Utc>>,
     /// Requests A started that their recipients have not answered.

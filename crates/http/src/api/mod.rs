@@ -6,6 +6,7 @@ mod apps;
 mod avatars;
 mod cards;
 mod consent;
+mod control;
 mod conversations;
 mod custom_profiles;
 pub mod document;
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(avatars::router())
         .merge(graph::router())
         .merge(conversations::router())
+        .merge(control::router())
         .merge(messages::router())
         .merge(media::router())
         .merge(limits::router())

@@ -2,6 +2,7 @@
 //!
 //! - `support`: support accounts: settings, opening hours across time zones and daylight
 //!   saving, who may write and where it lands, the away message, the send limit.
+//! - `control`: hand-over between a support account's bots and its people.
 
 #![expect(
     clippy::indexing_slicing,
@@ -11,6 +12,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod control;
 mod interactive;
 mod profiles;
 mod support;

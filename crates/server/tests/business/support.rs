@@ -29,7 +29,13 @@ async fn set_support(server: &TestServer, token: &str, body: Value) -> (u16, Val
 async fn support_on(server: &TestServer, token: &str, hours: Value, away: Value) {
     let body = json!({"enabled": true, "hours": hours, "away_message": away});
     let (status, answer) = set_support(server, token, body.clone()).await;
-    assert_eq!((status, &answer), (200, &body));
+    let mut expected = body;
+    expected["handover_idle_minutes"] = json!(60);
+    assert_eq!(
+        (status, &answer),
+        (200, &expected),
+        "the idle time defaults to an hour"
+    );
 }
 
 async fn support_of(server: &TestServer, token: &str, user: &str) -> Value {
@@ -49,7 +55,7 @@ async fn support_settings_round_trip_and_keep_the_account_open_to_everyone() {
         .await;
     assert_eq!(
         off,
-        json!({"enabled": false, "hours": null, "away_message": null})
+        json!({"enabled": false, "hours": null, "away_message": null, "handover_idle_minutes": 60})
     );
     assert_eq!(
         support_of(&server, &carol, &brand_id).await,
@@ -297,7 +303,7 @@ async fn support_settings_are_refused_naming_the_field() {
     let opening =
         |day: &str, open: &str, close: &str| json!({"day": day, "open": open, "close": close});
     let hours = |zone: &str, weekly: Vec<Value>| json!({"time_zone": zone, "weekly": weekly});
-    let cases: [(Value, &str); 8] = [
+    let cases: [(Value, &str); 10] = [
         (
             json!({"enabled": true, "hours": hours("Mars/Olympus", vec![])}),
             "hours.time_zone",
@@ -327,6 +333,14 @@ async fn support_settings_are_refused_naming_the_field() {
             "away_message.text",
         ),
         (json!({"enabled": "yes"}), "enabled"),
+        (
+            json!({"enabled": true, "handover_idle_minutes": 10_081}),
+            "handover_idle_minutes",
+        ),
+        (
+            json!({"enabled": true, "handover_idle_minutes": -1}),
+            "handover_idle_minutes",
+        ),
     ];
     for (body, field) in cases {
         let (status, refused) = set_support(&server, &brand, body.clone()).await;

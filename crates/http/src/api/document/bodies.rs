@@ -260,6 +260,20 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                 "pattern": patterns::required_text(),
             }),
         ),
+        (
+            "ControlChange",
+            "note",
+            or_null(json!({
+                "type": "string",
+                "maxLength": postern_service::control::CONTROL_NOTE_MAX,
+                "pattern": patterns::message_text(),
+            })),
+        ),
+        (
+            "SupportSettings",
+            "handover_idle_minutes",
+            json!({"type": "integer", "minimum": 0, "maximum": support::HANDOVER_IDLE_MAX}),
+        ),
         ("CreateProfile", "name", label(parts::PROFILE_NAME_MAX)),
         ("CreateWelcome", "name", label(welcome::WELCOME_NAME_MAX)),
         (

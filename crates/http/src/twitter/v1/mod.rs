@@ -152,9 +152,10 @@ pub fn status_code_message(e: &Error) -> (StatusCode, u16, String) {
         | Error::QuickReplyNotOpen(i)
         | Error::NotAGroup(i) => (StatusCode::FORBIDDEN, 151, sending(detail(i))),
         Error::Conflict(why) => (StatusCode::FORBIDDEN, 151, sending((*why).into())),
-        Error::EditLimit(_) | Error::CannotReply => {
-            (StatusCode::FORBIDDEN, 151, sending(e.to_string()))
-        }
+        Error::EditLimit(_)
+        | Error::CannotReply
+        | Error::HumanInControl
+        | Error::NotInControl(_) => (StatusCode::FORBIDDEN, 151, sending(e.to_string())),
         Error::WebhookRefused(i) => (
             StatusCode::FORBIDDEN,
             214,

@@ -150,6 +150,8 @@ pub fn problem(e: &Error) -> (StatusCode, Value) {
         | Error::State(_)
         | Error::UploadIncomplete(_)
         | Error::NotAGroup(_)
+        | Error::HumanInControl
+        | Error::NotInControl(_)
         | Error::EditLimit(_) => typed(
             StatusCode::CONFLICT,
             "conflict",

@@ -147,6 +147,8 @@ pub enum Thing {
     AuthorizedApp,
     /// An OAuth request token or consent request, unknown, used or expired.
     Authorization,
+    /// A bot builder flow.
+    Flow,
     Webhook,
 }
 
@@ -171,6 +173,7 @@ impl Thing {
             Thing::Thumbnail => "thumbnail",
             Thing::AuthorizedApp => "authorized app",
             Thing::Authorization => "authorization request",
+            Thing::Flow => "flow",
             Thing::Webhook => "webhook",
         }
     }

@@ -21,6 +21,7 @@ pub mod cards;
 pub mod entities;
 pub mod error;
 pub mod feedback;
+pub mod flows;
 pub mod ids;
 pub mod insights;
 pub mod limits;

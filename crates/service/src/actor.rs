@@ -30,6 +30,8 @@ pub enum Agent {
     Token,
     /// A developer app the account authorized, through the Twitter-compatible APIs.
     App(ObjectId),
+    /// One of the account's bot builder flows, answering a customer.
+    Flow(ObjectId),
 }
 
 impl Actor {

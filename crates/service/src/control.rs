@@ -42,7 +42,7 @@ pub enum ControlAction {
 pub fn side(actor: &Actor) -> Controller {
     match actor.agent {
         Agent::Session => Controller::Human,
-        Agent::Token | Agent::App(_) => Controller::Bot,
+        Agent::Token | Agent::App(_) | Agent::Flow(_) => Controller::Bot,
     }
 }
 
@@ -103,7 +103,7 @@ impl Services {
         // The app taking control for the bots, when one does.
         let app = match actor.agent {
             Agent::App(app) => Some(app),
-            Agent::Session | Agent::Token => None,
+            Agent::Session | Agent::Token | Agent::Flow(_) => None,
         };
         let next = match action {
             ControlAction::Take if current.controller == me => {

@@ -156,10 +156,11 @@ impl Services {
                     None => None,
                 },
                 feedback_request: asked.survey,
-                automatic: false,
+                // A flow's answers are the account's bot, not a person replying.
+                automatic: matches!(actor.agent, Agent::Flow(_)),
                 source_app: match actor.agent {
                     Agent::App(app) => Some(app),
-                    Agent::Session | Agent::Token => None,
+                    Agent::Session | Agent::Token | Agent::Flow(_) => None,
                 },
             },
             welcome,

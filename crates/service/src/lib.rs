@@ -42,6 +42,7 @@ pub mod conversations;
 pub mod custom_profiles;
 pub mod direct_messages;
 pub mod feedback;
+pub mod flows;
 pub mod graph;
 pub mod insights;
 pub mod interactive;

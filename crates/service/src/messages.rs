@@ -14,7 +14,7 @@ use postern_core::{
 use postern_store::{Fanout, HistoryDirection, HistoryQuery, NewMessage, OneToOneSetup, Page};
 
 use crate::Services;
-use crate::actor::Actor;
+use crate::actor::{Actor, Agent};
 use crate::interactive::Interactive;
 
 /// What a client asks to send.
@@ -253,6 +253,13 @@ impl Services {
                 .await
             {
                 tracing::warn!(error = %e, "sending an away message failed");
+            }
+            // The account's bot answers, unless a flow sent this (two bots never loop).
+            if !matches!(actor.agent, Agent::Flow(_))
+                && let Err(e) =
+                    Box::pin(self.answer_with_flows(account, me, &appended.message)).await
+            {
+                tracing::warn!(error = %e, "running the account's flows failed");
             }
         }
         self.sent(me, appended.message, !appended.duplicate).await

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, postern_store::cold::migrations::OAUTH_PENDING),
     (22, postern_store::cold::migrations::WEBHOOKS),
     (23, postern_store::cold::migrations::CONVERSATION_CONTROL),
+    (24, postern_store::cold::migrations::BOT_FLOWS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

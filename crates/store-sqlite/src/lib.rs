@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::OAUTH_PENDING,
     postern_store::cold::migrations::WEBHOOKS,
     postern_store::cold::migrations::CONVERSATION_CONTROL,
+    postern_store::cold::migrations::BOT_FLOWS,
 ];
 
 pub struct SqliteStore {

@@ -48,6 +48,8 @@ pub mod migrations {
     pub const WEBHOOKS: &str = include_str!("schema/0013_webhooks.sql");
     /// Who speaks for a business account in each conversation: its bots or a person.
     pub const CONVERSATION_CONTROL: &str = include_str!("schema/0014_conversation_control.sql");
+    /// The bot builder's flows and where each conversation is in them.
+    pub const BOT_FLOWS: &str = include_str!("schema/0015_bot_flows.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

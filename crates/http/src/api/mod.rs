@@ -11,6 +11,7 @@ mod conversations;
 mod custom_profiles;
 pub mod document;
 mod feedback;
+mod flows;
 mod graph;
 mod limits;
 pub(crate) mod media;
@@ -70,6 +71,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(apps::router())
         .merge(consent::router())
         .merge(webhooks::router())
+        .merge(flows::router())
 }
 
 /// `cursor` and `limit`, shared by every list.

@@ -12,12 +12,12 @@ crate::on_every_backend!(
 );
 
 /// The account's person in the web app: its session cookie and CSRF token.
-struct Person {
+pub struct Person {
     cookie: String,
     csrf: String,
 }
 
-async fn signed_in(server: &TestServer, name: &str) -> Person {
+pub async fn signed_in(server: &TestServer, name: &str) -> Person {
     let (status, headers, body) = server
         .call_full(
             "POST",
@@ -43,7 +43,7 @@ async fn signed_in(server: &TestServer, name: &str) -> Person {
 }
 
 impl Person {
-    async fn call(
+    pub async fn call(
         &self,
         server: &TestServer,
         method: &str,

@@ -3,6 +3,7 @@
 //! - `support`: support accounts: settings, opening hours across time zones and daylight
 //!   saving, who may write and where it lands, the away message, the send limit.
 //! - `control`: hand-over between a support account's bots and its people.
+//! - `flows`: the bot builder's flows answering customers.
 
 #![expect(
     clippy::indexing_slicing,
@@ -13,6 +14,7 @@
 mod common;
 
 mod control;
+mod flows;
 mod interactive;
 mod profiles;
 mod support;

@@ -7,7 +7,7 @@ use postern_core::limits::{
     TOKEN_NAME_MAX,
 };
 use postern_core::media::{MediaCategory, MediaType};
-use postern_core::{cards, feedback, parts, patterns, posts, support, welcome};
+use postern_core::{cards, feedback, flows, parts, patterns, posts, support, welcome};
 use postern_service::{apps, authorize, webhooks};
 use serde_json::{Value, json};
 
@@ -259,6 +259,13 @@ fn fields(limits: &Limits) -> Vec<(&'static str, &'static str, Value)> {
                 "maxLength": REPORT_REASON_MAX,
                 "pattern": patterns::required_text(),
             }),
+        ),
+        ("FlowDraft", "name", label(flows::FLOW_NAME_MAX)),
+        (
+            "FlowDraft",
+            "steps",
+            json!({"type": "array", "minItems": 1, "maxItems": flows::STEPS_MAX,
+                   "items": {"$ref": "#/components/schemas/Step"}}),
         ),
         (
             "ControlChange",

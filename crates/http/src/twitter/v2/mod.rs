@@ -71,6 +71,7 @@ pub fn resource_type(thing: Thing) -> &'static str {
         | Thing::Token
         | Thing::AuthorizedApp
         | Thing::Authorization
+        | Thing::Flow
         | Thing::Webhook => "resource",
     }
 }

@@ -14,11 +14,13 @@
 //                      privately), post-composer
 //                      apps (your developer apps at /i/apps, connected apps at /i/connected_apps),
 //                      consent (an app asks to use your account: /i/oauth/authorize, /i/oauth2/authorize),
-//                      webhooks (your events sent to your URL: /i/webhooks)
+//                      webhooks (your events sent to your URL: /i/webhooks),
+//                      bot (a support account's flows, edited with a live preview: /i/bot)
 //   ui/                parts views share: composer, message, emoji, popover/menu, dialog, text,
 //                      keyed (keyed rendering), form (fields with their errors), viewer (photos),
 //                      parts and parts-editor (quick replies, buttons), extras (a business's
-//                      composer: send as, quick replies, buttons), welcome (a welcome message)
+//                      composer: send as, quick replies, buttons), welcome (a welcome message),
+//                      control (hand-over: who answers a support account's conversation)
 //
 // Boot and routing. The server answers every app path with the same page; this file
 // decides what to draw for the path, keeps the frame (navigation rail) across pages, and
@@ -31,6 +33,7 @@ import { app, avatar, remember } from './app.js';
 import { h, icon, mount } from './dom.js';
 import { authView } from './views/auth.js';
 import { connectedAppsView, developerAppsView } from './views/apps.js';
+import { botView } from './views/bot.js';
 import { businessView } from './views/business.js';
 import { consentView } from './views/consent.js';
 import { openPostComposer } from './views/post-composer.js';
@@ -82,7 +85,7 @@ function route(path) {
 }
 
 /**
- * Pages under the reserved prefix: `/i/business`, `/i/insights`, `/i/mentions`, `/i/posts/{id}`,
+ * Pages under the reserved prefix: `/i/business`, `/i/bot`, `/i/insights`, `/i/mentions`, `/i/posts/{id}`,
  * `/i/apps`, `/i/connected_apps`, `/i/webhooks`, and the consent pages `/i/oauth/authorize` (OAuth 1.0a) and
  * `/i/oauth2/authorize` (OAuth 2.0, X's own address).
  */
@@ -95,6 +98,7 @@ function prefixed([page, id, ...rest]) {
   if (page === 'connected_apps' && !id) return { name: 'connected_apps' };
   if (page === 'webhooks' && !id) return { name: 'webhooks' };
   if (page === 'business' && !id) return { name: 'business' };
+  if (page === 'bot' && !id) return { name: 'bot' };
   if (page === 'mentions' && !id) return { name: 'mentions' };
   if (page === 'insights' && !id) return { name: 'insights' };
   if (page === 'posts' && /^\d{1,19}$/.test(id || '')) return { name: 'post', id };
@@ -151,6 +155,7 @@ function render() {
     r.name === 'messages' ? messagesView(r)
       : r.name === 'settings' ? settingsView()
         : r.name === 'business' ? businessView()
+          : r.name === 'bot' ? botView()
           : r.name === 'mentions' ? mentionsView()
             : r.name === 'insights' ? insightsView()
             : r.name === 'post' ? postView(r.id)

@@ -17,6 +17,7 @@ export function businessView() {
   const body = h('div', {});
   const el = h('div', { class: 'page' }, h('div', { class: 'page-inner' },
     h('header', { class: 'page-head' }, h('h1', { class: 'grow' }, 'Business'),
+      h('a', { class: 'btn', href: '/i/bot' }, 'Bot'),
       h('a', { class: 'btn', href: '/i/insights' }, 'Insights')), body));
   document.title = 'Business · Postern';
 
@@ -45,6 +46,10 @@ function supportSection(settings) {
   const away = formField('away_message', 'Away message', { rows: 3, maxlength: 10000 },
     'Sent once to whoever writes while you are closed. Leave empty for none.', { multiline: true });
   away.input.value = settings.away_message?.text || '';
+  const idle = formField('handover_idle_minutes', 'Hand back to the bot after (minutes)',
+    { type: 'number', min: 0, max: 10080, inputmode: 'numeric' },
+    'When a person took over a conversation and no one replied for this long, your bot answers again. 0: only when handed back.');
+  idle.input.value = String(settings.handover_idle_minutes ?? 60);
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save support settings');
   return h('form', {
@@ -58,6 +63,7 @@ function supportSection(settings) {
         const kept = settings.away_message && text ? { ...settings.away_message, text } : { text };
         settings = await put('/me/support', {
           enabled: enabled.checked, hours: hours.value(), away_message: text ? kept : null,
+          handover_idle_minutes: Number(idle.input.value || 0),
         });
         error.hidden = true;
         hours.setError(null);
@@ -68,7 +74,7 @@ function supportSection(settings) {
         if (err.field?.startsWith('hours')) {
           hours.setError(plainMessage(err));
         } else {
-          showFormError({ ...err, field: err.field?.startsWith('away_message') ? 'away_message' : err.field, message: err.message }, [away], error);
+          showFormError({ ...err, field: err.field?.startsWith('away_message') ? 'away_message' : err.field, message: err.message }, [away, idle], error);
         }
       } finally {
         save.disabled = false;
@@ -79,7 +85,7 @@ function supportSection(settings) {
   h('label', { class: 'check', for: 'support-enabled' }, enabled,
     h('span', {}, h('strong', {}, 'Provide support'),
       h('small', {}, 'Anyone can message you and lands in your Primary inbox. Your profile says “Provides support” with a big Message button.'))),
-  error, hours.el, away.el, save);
+  error, hours.el, away.el, idle.el, save);
 }
 
 /** Always open, or opening hours per weekday in a time zone. */

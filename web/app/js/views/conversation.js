@@ -12,6 +12,7 @@ import { messageElement } from '../ui/message.js';
 import { messageExtras } from '../ui/extras.js';
 import { keyedList } from '../ui/keyed.js';
 import { welcomeElement } from '../ui/welcome.js';
+import { controlBar } from '../ui/control.js';
 import { surveyDialog } from './survey-dialog.js';
 import { authorOf, postElement } from '../ui/post.js';
 import { supportHours } from '../ui/support.js';
@@ -77,7 +78,9 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
     : null;
   const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
   const footer = h('div', {});
-  const el = h('section', { class: 'pane', 'aria-label': 'Conversation' }, head, timeline, typing, footer);
+  // A support account's one-to-one conversation: its bot or one of its people answers.
+  const control = app.me.support?.enabled && id?.includes('-') ? controlBar(id) : null;
+  const el = h('section', { class: 'pane', 'aria-label': 'Conversation' }, head, control?.el, timeline, typing, footer);
 
   const input = composer({
     send: sendMessage,
@@ -547,6 +550,7 @@ export function conversationPane({ id, recipient, message, onChange, onBox, welc
   function handle(frame) {
     const d = frame.data || {};
     if (!id || d.conversation_id !== id) return;
+    if (control?.handle(frame)) return;
     // The events themselves changed in the store, which heard the frame first.
     switch (frame.type) {
       case 'message.created':

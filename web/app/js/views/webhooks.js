@@ -22,6 +22,9 @@ const EVENTS = [
   ['participants.joined', 'People joining groups'],
   ['participants.left', 'People leaving groups'],
   ['request.accepted', 'Message requests accepted'],
+  ['relationship.changed', 'Follows, blocks and mutes'],
+  ['post.mentioned', 'Mentions'],
+  ['control_changed', 'Hand-over (who answers)'],
 ];
 const LABEL = Object.fromEntries(EVENTS);
 

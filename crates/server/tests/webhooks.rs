@@ -31,6 +31,7 @@ crate::on_every_backend!(
     inward_and_unknown_targets_are_refused,
     a_webhook_turned_off_delivers_nothing_until_turned_on,
     follows_blocks_mutes_and_mentions_are_delivered,
+    a_replay_delivers_the_range_asked_for_again_with_the_same_ids,
 );
 
 /// What the receiver heard: each request's headers and body.
@@ -458,4 +459,115 @@ async fn follows_blocks_mutes_and_mentions_are_delivered() {
             format!("mentioned by {carol_id}: @bot where is my order?"),
         ]
     );
+}
+
+/// A replay delivers again exactly the events stored in `[from, to)`, in order, with the ids
+/// they had, and says how it ended.
+async fn a_replay_delivers_the_range_asked_for_again_with_the_same_ids() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    srv.follow(&bot, &carol_id).await;
+    let mut rx = receiver().await;
+    let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
+    assert_eq!(status, 201, "{made}");
+    let id = s(&made["webhook"]["id"]);
+
+    let start = chrono::Utc::now();
+    srv.dm(&carol, &bot_id, "one").await;
+    srv.dm(&carol, &bot_id, "two").await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let end = chrono::Utc::now();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    srv.dm(&carol, &bot_id, "three").await;
+    let mut live = Vec::new();
+    for _ in 0..3 {
+        let event = body(&rx.next(Duration::from_secs(10)).await);
+        live.push((s(&event["id"]), s(&event["data"]["text"])));
+    }
+
+    let path = format!("/api/v1/webhooks/{id}/replay");
+    let (status, started) = srv
+        .call(
+            "POST",
+            &path,
+            Some(&bot),
+            Some(json!({"from": start.to_rfc3339(), "to": end.to_rfc3339()})),
+        )
+        .await;
+    assert_eq!(status, 202, "{started}");
+    let mut replayed = Vec::new();
+    for _ in 0..2 {
+        let event = body(&rx.next(Duration::from_secs(10)).await);
+        replayed.push((s(&event["id"]), s(&event["data"]["text"])));
+    }
+    assert_eq!(
+        replayed,
+        live[..2],
+        "the range again, in order, with the same ids"
+    );
+    let state_path = format!("/api/v1/webhooks/{id}/replays/{}", s(&started["id"]));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let ended = loop {
+        let (_, state) = srv.call("GET", &state_path, Some(&bot), None).await;
+        if state["state"] != "running" {
+            break state;
+        }
+        assert!(Instant::now() < deadline, "never ended: {state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        (
+            ended["state"].clone(),
+            ended["delivered"].clone(),
+            ended["failed"].clone()
+        ),
+        (json!("complete"), json!(2), json!(0)),
+        "{ended}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rx.heard.try_recv().is_err(), "three is outside the range");
+
+    // Refused, naming the field: an empty or backward range, the future, too long ago.
+    let now = chrono::Utc::now();
+    for (from, to, field) in [
+        (end, start, "to"),
+        (start, now + chrono::Duration::hours(1), "to"),
+        (now - chrono::Duration::days(8), now, "from"),
+    ] {
+        let (status, refused) = srv
+            .call(
+                "POST",
+                &path,
+                Some(&bot),
+                Some(json!({"from": from.to_rfc3339(), "to": to.to_rfc3339()})),
+            )
+            .await;
+        assert_eq!(
+            (status, s(&refused["error"]["field"])),
+            (400, field.to_owned()),
+            "{refused}"
+        );
+    }
+    let (status, _) = srv
+        .call(
+            "POST",
+            &path,
+            Some(&bot),
+            Some(json!({"from": "yesterday", "to": "now"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    // Not the caller's webhook: not found.
+    let (status, _) = srv
+        .call(
+            "POST",
+            &path,
+            Some(&carol),
+            Some(json!({"from": start.to_rfc3339(), "to": end.to_rfc3339()})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = srv.call("GET", &state_path, Some(&carol), None).await;
+    assert_eq!(status, 404);
 }

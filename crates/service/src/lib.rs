@@ -56,6 +56,7 @@ pub mod stream;
 pub mod support;
 pub mod sweeper;
 pub mod webhook_delivery;
+pub mod webhook_replay;
 pub mod webhooks;
 pub mod welcome;
 

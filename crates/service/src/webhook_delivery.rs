@@ -66,16 +66,16 @@ fn activity_backoff(failures: i64) -> chrono::Duration {
 
 /// A subscription as a delivery needs it: the webhook, and whose events.
 pub(crate) struct Target {
-    id: ObjectId,
-    user: UserId,
+    pub(crate) id: ObjectId,
+    pub(crate) user: UserId,
     /// Native, or Account Activity (Twitter's payloads, signature and retries).
-    kind: String,
-    url: String,
-    events: Vec<String>,
-    secret: String,
-    position: i64,
-    failures: i64,
-    failing_since: Option<i64>,
+    pub(crate) kind: String,
+    pub(crate) url: String,
+    pub(crate) events: Vec<String>,
+    pub(crate) secret: String,
+    pub(crate) position: i64,
+    pub(crate) failures: i64,
+    pub(crate) failing_since: Option<i64>,
 }
 
 impl Services {
@@ -277,7 +277,7 @@ impl Services {
 
     /// What a subscription's webhook is sent for an event, or `None` to pass over it (not
     /// asked for, or nothing its kind of webhook carries).
-    async fn delivery_body(
+    pub(crate) async fn delivery_body(
         &self,
         target: &Target,
         position: i64,

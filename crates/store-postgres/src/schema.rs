@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, postern_store::cold::migrations::WEBHOOKS),
     (23, postern_store::cold::migrations::CONVERSATION_CONTROL),
     (24, postern_store::cold::migrations::BOT_FLOWS),
+    (25, postern_store::cold::migrations::WEBHOOK_REPLAYS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::WEBHOOKS,
     postern_store::cold::migrations::CONVERSATION_CONTROL,
     postern_store::cold::migrations::BOT_FLOWS,
+    postern_store::cold::migrations::WEBHOOK_REPLAYS,
 ];
 
 pub struct SqliteStore {

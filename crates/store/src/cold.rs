@@ -50,6 +50,8 @@ pub mod migrations {
     pub const CONVERSATION_CONTROL: &str = include_str!("schema/0014_conversation_control.sql");
     /// The bot builder's flows and where each conversation is in them.
     pub const BOT_FLOWS: &str = include_str!("schema/0015_bot_flows.sql");
+    /// Webhook replays of a time range.
+    pub const WEBHOOK_REPLAYS: &str = include_str!("schema/0016_webhook_replays.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { BASE, gone, launch, person, see, shot, signUp, until } from '../lib.mjs';
+import { BASE, apiCall, apiUser, follow, gone, launch, person, see, shot, signUp, until } from '../lib.mjs';
 
 const VIEWS = [
   [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
@@ -95,6 +95,22 @@ describe('webhooks', () => {
     await see(row.getByText('Off'));
     await row.getByRole('button', { name: 'Turn on' }).click();
     await see(row.getByText('Active'));
+
+    // A message arrives, then the last hour is replayed: the same event again, same id.
+    const carol = await apiUser('carol');
+    await follow(owner, carol);
+    await page.goto(`${BASE}/i/webhooks`);
+    await apiCall(carol.token, 'POST', `/messages/with/${owner.id}`, { text: 'Where is my order?' });
+    const first = await until(() => heard.find((h) => h.body?.type === 'message.created'), 'the message at the receiver');
+    await row.getByRole('button', { name: `Replay events to ${url}` }).click();
+    const dialog2 = page.getByRole('dialog', { name: 'Replay events' });
+    await see(dialog2.getByLabel('From'));
+    await shootAll(page, 'replay');
+    await dialog2.getByRole('button', { name: 'Replay' }).click();
+    await see(page.getByText('Replay complete: 1 delivered'));
+    const again = heard.filter((h) => h.body?.type === 'message.created');
+    assert.equal(again.length, 2, 'delivered live, then replayed');
+    assert.equal(again[1].body.id, first.body.id);
     assert.equal(owner.errors.length, 0, owner.errors.join('\n'));
   });
 

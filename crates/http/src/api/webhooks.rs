@@ -1,9 +1,11 @@
 //! Native webhooks: `POST/GET /api/v1/webhooks`, `GET/PATCH/DELETE /api/v1/webhooks/{id}`,
-//! `GET /api/v1/webhooks/{id}/deliveries` (the log) and `POST /api/v1/webhooks/{id}/ping`.
+//! `GET /api/v1/webhooks/{id}/deliveries` (the log), `POST /api/v1/webhooks/{id}/ping` and
+//! `POST /api/v1/webhooks/{id}/replay` (a time range again; `GET …/replays/{replay_id}`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use postern_core::ObjectId;
+use postern_service::webhook_replay::Replay;
 use postern_service::webhooks::{Delivery, Webhook, WebhookChange};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update, delete))
         .routes(routes!(deliveries))
         .routes(routes!(ping))
+        .routes(routes!(replay))
+        .routes(routes!(replay_state))
 }
 
 fn webhook_id(raw: &str) -> Result<ObjectId, postern_core::Error> {
@@ -168,5 +172,50 @@ async fn ping(
 ) -> ApiResult<Json<Delivery>> {
     Ok(Json(
         s.services.ping_webhook(c.user_id, webhook_id(&id)?).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    /// The range's start (RFC 3339), within the last 7 days.
+    from: chrono::DateTime<chrono::Utc>,
+    /// Its end, excluded; not in the future.
+    to: chrono::DateTime<chrono::Utc>,
+}
+
+/// `POST /api/v1/webhooks/{id}/replay`: the events stored in `[from, to)` delivered again, in
+/// order, with their original ids; runs in the background (follow it with the replay's id).
+#[utoipa::path(post, path = "/webhooks/{id}/replay", tag = "webhooks", request_body = ReplayRequest,
+    responses((status = 202, body = Replay)))]
+async fn replay(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    Json(r): Json<ReplayRequest>,
+) -> ApiResult<(StatusCode, Json<Replay>)> {
+    let started = s
+        .services
+        .replay_webhook(c.user_id, webhook_id(&id)?, r.from, r.to)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(started)))
+}
+
+/// `GET /api/v1/webhooks/{id}/replays/{replay_id}`: how a replay is going, or how it ended.
+#[utoipa::path(get, path = "/webhooks/{id}/replays/{replay_id}", tag = "webhooks",
+    responses((status = 200, body = Replay)))]
+async fn replay_state(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path((id, replay_id)): Path<(String, String)>,
+) -> ApiResult<Json<Replay>> {
+    Ok(Json(
+        s.services
+            .webhook_replay(
+                c.user_id,
+                webhook_id(&id)?,
+                super::id("replay_id", &replay_id)?,
+            )
+            .await?,
     ))
 }

@@ -84,6 +84,10 @@ function webhookRow(w, { changed, deleted }) {
       if (open) await attempt(() => showLog(w, log));
     },
   }, 'Deliveries');
+  const replay = h('button', {
+    class: 'btn', type: 'button', 'aria-label': `Replay events to ${w.url}`,
+    onclick: () => replayDialog(w, () => !log.hidden && showLog(w, log)),
+  }, 'Replay');
   const toggle = h('button', {
     class: 'btn', type: 'button',
     onclick: () => attempt(async () => changed(await patch(`/webhooks/${q(w.id)}`, { active: !w.active })),
@@ -106,8 +110,54 @@ function webhookRow(w, { changed, deleted }) {
         h('small', { class: 'hint' }, ` · made ${fullTime(w.created_at)}`)),
       h('p', { class: 'app-scopes', 'aria-label': 'Events' },
         (w.events.length ? w.events.map((e) => LABEL[e] || e) : ['All events']).map((t) => h('span', { class: 'scope-tag' }, t))),
-      h('div', { class: 'app-actions row' }, test, logButton, toggle, remove),
+      h('div', { class: 'app-actions row' }, test, logButton, replay, toggle, remove),
       log));
+}
+
+/** A `datetime-local` value for `date`, in this browser's time. */
+function localInput(date) {
+  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 19);
+}
+
+/** Asks for a time range and replays it; says how it ended. `ended()` refreshes the log. */
+function replayDialog(w, ended) {
+  const now = new Date();
+  const from = formField('from', 'From', { type: 'datetime-local', step: 1, value: localInput(new Date(now - 3600000)) },
+    'Within the last 7 days, in your time.', { id: 'replay-from' });
+  const to = formField('to', 'To', { type: 'datetime-local', step: 1, value: localInput(new Date(now.getTime() + 1000)) }, null, { id: 'replay-to' });
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const go = h('button', {
+    class: 'btn primary', type: 'button',
+    onclick: async () => {
+      go.disabled = true;
+      try {
+        const started = await post(`/webhooks/${q(w.id)}/replay`, {
+          from: new Date(from.input.value).toISOString(), to: new Date(to.input.value).toISOString(),
+        });
+        dialog.close();
+        toast('Replay started');
+        for (let i = 0; i < 120; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          const r = await get(`/webhooks/${q(w.id)}/replays/${q(started.id)}`);
+          if (r.state === 'running') continue;
+          toast(r.state === 'complete' ? `Replay complete: ${r.delivered} delivered`
+            : `Replay incomplete: ${r.failed} refused, ${r.delivered} delivered`, r.state === 'complete' ? 'info' : 'error');
+          await ended();
+          break;
+        }
+      } catch (err) {
+        showFormError(err, [from, to], error);
+      } finally {
+        go.disabled = false;
+      }
+    },
+  }, 'Replay');
+  const dialog = modal('Replay events', [
+    h('p', { class: 'hint' }, `Every event of the range is sent again to ${w.url}, in order, with the id it had.`),
+    error, from.el, to.el,
+  ], [h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, 'Cancel'), go]);
+  from.input.focus();
 }
 
 async function showLog(w, into) {

@@ -85,7 +85,7 @@ impl Services {
     }
 
     /// Refuses anyone but the app's owner (only they point its webhook somewhere).
-    async fn require_app_owner(&self, app: ObjectId, user: UserId) -> Result<()> {
+    pub async fn require_app_owner(&self, app: ObjectId, user: UserId) -> Result<()> {
         let rows = self
             .store
             .cold()
@@ -163,9 +163,13 @@ pub trait TwitterFormat: Send + Sync {
         post: &postern_core::posts::Post,
         author: &postern_core::model::User,
     ) -> serde_json::Value;
+    /// A person as v2's User object, with every field (the X Activity API's payloads).
+    fn v2_user(&self, user: &postern_core::model::User) -> serde_json::Value;
+    /// A post as v2's Post object, with every field.
+    fn v2_post(&self, post: &postern_core::posts::Post) -> serde_json::Value;
 }
 
-fn activity_webhook(r: &ColdRow) -> Result<ActivityWebhook> {
+pub(crate) fn activity_webhook(r: &ColdRow) -> Result<ActivityWebhook> {
     Ok(ActivityWebhook {
         id: ObjectId(r.int(0)?),
         url: r.text(1)?,
@@ -199,40 +203,7 @@ impl Services {
                     .into(),
             }));
         }
-        if url.chars().count() > crate::webhooks::URL_MAX {
-            return Err(Error::invalid("url", "must be at most 2048 characters"));
-        }
-        let outbound = self.outbound.as_ref().map_err(Error::internal)?;
-        outbound.check(url).await.map_err(|f| {
-            Error::WebhookRefused(Invalid {
-                field: "url".into(),
-                message: f.to_string(),
-            })
-        })?;
-        self.challenge(app, url).await?;
-        let id = ObjectId(self.ids.next_id());
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO webhooks (id, owner_id, app_id, kind, env_name, url, events, active,
-                     created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 1, ?7)",
-                vec![
-                    int(id.0),
-                    int(by.0),
-                    int(app.0),
-                    text(KIND_ACCOUNT_ACTIVITY),
-                    text(env),
-                    text(url),
-                    int(Utc::now().timestamp_millis()),
-                ],
-            )])
-            .await?;
-        self.activity_webhooks(app, env)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(Error::NotFound(Thing::Webhook))
+        self.register_checked(app, by, Some(env), url).await
     }
 
     /// `GET …/all/:env_name/webhooks.json`.
@@ -278,23 +249,8 @@ impl Services {
         id: ObjectId,
     ) -> Result<()> {
         self.require_app_owner(app, by).await?;
-        let hook = self.activity_webhook(app, env, id).await?;
-        let answered = self.challenge(app, &hook.url).await;
-        let now = Utc::now().timestamp_millis();
-        let mut statements = vec![Statement::new(
-            "UPDATE webhooks SET active = ?2 WHERE id = ?1",
-            vec![int(id.0), int(i64::from(answered.is_ok()))],
-        )];
-        if answered.is_ok() {
-            statements.push(Statement::new(
-                "UPDATE webhook_subscriptions SET failures = 0, failing_since = NULL,
-                     next_attempt_at = ?2
-                 WHERE webhook_id = ?1",
-                vec![int(id.0), int(now)],
-            ));
-        }
-        self.store.cold().run(statements).await?;
-        answered
+        self.activity_webhook(app, env, id).await?;
+        self.validate_app_webhook(app, id).await
     }
 
     /// `DELETE …/webhooks/:webhook_id.json`: the webhook and its subscriptions.
@@ -307,21 +263,7 @@ impl Services {
     ) -> Result<()> {
         self.require_app_owner(app, by).await?;
         self.activity_webhook(app, env, id).await?;
-        self.store
-            .cold()
-            .run(vec![
-                Statement::new(
-                    "DELETE FROM webhook_deliveries WHERE webhook_id = ?1",
-                    vec![int(id.0)],
-                ),
-                Statement::new(
-                    "DELETE FROM webhook_subscriptions WHERE webhook_id = ?1",
-                    vec![int(id.0)],
-                ),
-                Statement::new("DELETE FROM webhooks WHERE id = ?1", vec![int(id.0)]),
-            ])
-            .await?;
-        Ok(())
+        self.delete_app_webhook(app, id).await
     }
 
     /// The one webhook of `app` in `env` that subscriptions go to.
@@ -337,58 +279,20 @@ impl Services {
     /// app's webhook. Subscribing again changes nothing.
     pub async fn subscribe_activity(&self, app: ObjectId, env: &str, user: UserId) -> Result<()> {
         let webhook = self.env_webhook(app, env).await?;
-        if self.activity_subscribers(app, env).await?.1.len() >= SUBSCRIPTIONS_MAX {
-            return Err(Error::State(Invalid {
-                field: "env_name".into(),
-                message: format!("a webhook has at most {SUBSCRIPTIONS_MAX} subscriptions"),
-            }));
-        }
-        let position = self.store.stream_position(user).await?;
-        let now = Utc::now().timestamp_millis();
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO webhook_subscriptions (webhook_id, user_id, position, failures,
-                     next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?4)
-                 ON CONFLICT (webhook_id, user_id) DO NOTHING",
-                vec![int(webhook.0), int(user.0), int(position), int(now)],
-            )])
-            .await?;
-        Ok(())
+        self.subscribe_to_webhook(app, webhook, user).await
     }
 
     /// `GET …/all/:env_name/subscriptions.json`: whether `user` is subscribed.
     pub async fn is_subscribed(&self, app: ObjectId, env: &str, user: UserId) -> Result<bool> {
         let webhook = self.env_webhook(app, env).await?;
-        let rows = self
-            .store
-            .cold()
-            .select(Statement::new(
-                "SELECT 1 FROM webhook_subscriptions WHERE webhook_id = ?1 AND user_id = ?2",
-                vec![int(webhook.0), int(user.0)],
-            ))
-            .await?;
-        Ok(!rows.is_empty())
+        self.webhook_has_subscriber(app, webhook, user).await
     }
 
     /// `DELETE …/subscriptions.json` (the user's own) and `…/subscriptions/:user_id.json`
     /// (the app's, by bearer). Not subscribed: not found.
     pub async fn unsubscribe_activity(&self, app: ObjectId, env: &str, user: UserId) -> Result<()> {
         let webhook = self.env_webhook(app, env).await?;
-        let rows = self
-            .store
-            .cold()
-            .run(vec![Statement::new(
-                "DELETE FROM webhook_subscriptions WHERE webhook_id = ?1 AND user_id = ?2
-                 RETURNING user_id",
-                vec![int(webhook.0), int(user.0)],
-            )])
-            .await?;
-        if rows.first().is_none_or(Vec::is_empty) {
-            return Err(Error::NotFound(Thing::Webhook));
-        }
-        Ok(())
+        self.unsubscribe_from_webhook(app, webhook, user).await
     }
 
     /// `GET …/subscriptions/list.json`: the webhook and the people subscribed to it.
@@ -398,19 +302,7 @@ impl Services {
         env: &str,
     ) -> Result<(ObjectId, Vec<UserId>)> {
         let webhook = self.env_webhook(app, env).await?;
-        let rows = self
-            .store
-            .cold()
-            .select(Statement::new(
-                "SELECT user_id FROM webhook_subscriptions WHERE webhook_id = ?1 ORDER BY user_id",
-                vec![int(webhook.0)],
-            ))
-            .await?;
-        let users = rows
-            .iter()
-            .map(|r| r.int(0).map(UserId))
-            .collect::<Result<_>>()?;
-        Ok((webhook, users))
+        Ok((webhook, self.webhook_subscribers(app, webhook).await?))
     }
 
     /// `GET …/all/subscriptions/count.json`: subscriptions over all the app's environments.

@@ -30,7 +30,9 @@
 
 pub mod account_activity;
 pub mod accounts;
+pub mod activity;
 pub mod actor;
+pub mod app_webhooks;
 pub mod apps;
 pub mod auth;
 pub mod authorize;
@@ -131,6 +133,8 @@ pub struct Services {
     pub(crate) login_guard: login_guard::LoginGuard,
     /// Streams open on this node, per user (see `limits.streams_per_user`).
     pub(crate) open_streams: dashmap::DashMap<postern_core::UserId, usize>,
+    /// Open X Activity streams per app, on this node.
+    pub(crate) open_activity_streams: dashmap::DashMap<postern_core::ObjectId, usize>,
     /// Password hashes in progress at once: each takes ~19 MiB and a core for tens of
     /// milliseconds, so a burst of sign-ups or logins queues here instead of exhausting
     /// memory and starving message traffic.
@@ -172,6 +176,7 @@ impl Services {
             sealer: tokio::sync::OnceCell::new(),
             login_guard,
             open_streams: dashmap::DashMap::new(),
+            open_activity_streams: dashmap::DashMap::new(),
             hashing: tokio::sync::Semaphore::new(cores),
             media,
             media_checks: tokio::sync::Semaphore::new(cores),

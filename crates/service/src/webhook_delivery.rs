@@ -23,6 +23,7 @@ use sha2::Sha256;
 
 use crate::Services;
 use crate::account_activity::KIND_ACCOUNT_ACTIVITY;
+use crate::activity::KIND_X_ACTIVITY;
 use crate::apps::random;
 use crate::webhooks::{Delivery, event_id};
 
@@ -170,18 +171,23 @@ impl Services {
         let mut failed = false;
         for event in &events {
             let kind = event.body.kind.as_str();
-            let body = self
+            let bodies = self
                 .delivery_body(&target, event.position, kind, &event.body.data)
                 .await?;
-            let Some(body) = body else {
-                target.position = event.position;
-                continue;
-            };
             let attempt = target.failures + 1;
-            let outcome = self
-                .deliver(&target, event.position, kind, &body, attempt)
-                .await?;
-            if !outcome.status.is_some_and(|s| (200..300).contains(&s)) {
+            let mut refused = false;
+            // An event may be several deliveries (X Activity: one per subscription it
+            // matches); a refusal of any tries the event again, whole, with the same ids.
+            for body in &bodies {
+                let outcome = self
+                    .deliver(&target, event.position, kind, body, attempt)
+                    .await?;
+                if !outcome.status.is_some_and(|s| (200..300).contains(&s)) {
+                    refused = true;
+                    break;
+                }
+            }
+            if refused {
                 if target.kind == KIND_ACCOUNT_ACTIVITY && attempt >= ACTIVITY_ATTEMPTS {
                     // Twitter tries four times, then goes on without it.
                     target.failures = 0;
@@ -275,25 +281,37 @@ impl Services {
         })
     }
 
-    /// What a subscription's webhook is sent for an event, or `None` to pass over it (not
-    /// asked for, or nothing its kind of webhook carries).
+    /// What a subscription's webhook is sent for an event: nothing to pass over it (not asked
+    /// for, or nothing its kind of webhook carries), else one body or (X Activity) several.
     pub(crate) async fn delivery_body(
         &self,
         target: &Target,
         position: i64,
         kind: &str,
         data: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Vec<String>> {
         if target.kind == KIND_ACCOUNT_ACTIVITY {
-            return self.activity_payload(target.user, kind, data).await;
+            return Ok(self
+                .activity_payload(target.user, kind, data)
+                .await?
+                .into_iter()
+                .collect());
+        }
+        if target.kind == KIND_X_ACTIVITY {
+            return self
+                .activity_webhook_bodies(target.id, target.user, position, kind, data)
+                .await;
         }
         let wanted = target.events.is_empty() || target.events.iter().any(|e| e == kind);
-        Ok(wanted.then(|| {
-            format!(
-                "{{\"id\":\"{}\",\"type\":\"{kind}\",\"position\":\"{position}\",\"data\":{data}}}",
-                event_id(target.user, position),
-            )
-        }))
+        Ok(wanted
+            .then(|| {
+                format!(
+                    "{{\"id\":\"{}\",\"type\":\"{kind}\",\"position\":\"{position}\",\"data\":{data}}}",
+                    event_id(target.user, position),
+                )
+            })
+            .into_iter()
+            .collect())
     }
 
     /// POSTs `body` (an event at `position`, of type `kind`) to the webhook, signed, and
@@ -310,7 +328,7 @@ impl Services {
         let stamp = Utc::now().timestamp();
         let mut headers = HeaderMap::new();
         let id = event_id(target.user, position);
-        let signed = if target.kind == KIND_ACCOUNT_ACTIVITY {
+        let signed = if target.kind == KIND_ACCOUNT_ACTIVITY || target.kind == KIND_X_ACTIVITY {
             vec![(
                 "x-twitter-webhooks-signature",
                 self.activity_signature(target.id, body).await?,

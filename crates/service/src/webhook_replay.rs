@@ -1,5 +1,5 @@
 //! Replaying a webhook's events of a time range (issue 18): each event its subscriptions'
-//! streams stored in `[from, to)`, delivered again once, in order, with its original id (so a
+//! streams stored in `[from, to)` (since each subscribed), delivered again once, in order, with its original id (so a
 //! receiver that has it already can tell), the attempts in the delivery log. A replay runs in
 //! the background on the node that was asked; its state says how it ended: `complete`, or
 //! `incomplete` when a receiver refused some (replay the range again). One runs per webhook at
@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::Services;
 use crate::account_activity::KIND_ACCOUNT_ACTIVITY;
+use crate::activity::KIND_X_ACTIVITY;
 
 /// How far back a replay may reach.
 pub const REPLAY_REACH: chrono::Duration = chrono::Duration::days(7);
@@ -172,21 +173,31 @@ impl Services {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<()> {
+        // The webhook's subscriptions, and those of the row its X Activity events go through.
         let subscribers = self
             .store
             .cold()
             .select(Statement::new(
-                "SELECT user_id FROM webhook_subscriptions WHERE webhook_id = ?1 ORDER BY user_id",
-                vec![int(webhook.0)],
+                "SELECT s.webhook_id, s.user_id, s.created_at FROM webhook_subscriptions s
+                 JOIN webhooks w ON w.id = s.webhook_id
+                 WHERE w.id = ?1 OR (w.kind = ?2 AND w.env_name = ?3)
+                 ORDER BY s.webhook_id, s.user_id",
+                vec![
+                    int(webhook.0),
+                    text(KIND_X_ACTIVITY),
+                    text(webhook.to_string()),
+                ],
             ))
             .await?;
         let (mut delivered, mut failed) = (0, 0);
         for row in &subscribers {
-            let user = UserId(row.int(0)?);
-            let Some((first, last)) = self.positions_between(user, from, to).await? else {
+            let (hook, user) = (ObjectId(row.int(0)?), UserId(row.int(1)?));
+            // Only what was (or would have been) delivered: nothing from before it subscribed.
+            let since = from.max(time(row.int(2)?)?);
+            let Some((first, last)) = self.positions_between(user, since, to).await? else {
                 continue;
             };
-            let target = self.delivery_target(webhook, user).await?;
+            let target = self.delivery_target(hook, user).await?;
             let mut after = first - 1;
             'stream: loop {
                 let events = self.store.stream_since(user, after, BATCH).await?;
@@ -199,19 +210,16 @@ impl Services {
                     }
                     after = event.position;
                     let kind = event.body.kind.as_str();
-                    let Some(body) = self
+                    let bodies = self
                         .delivery_body(&target, event.position, kind, &event.body.data)
-                        .await?
-                    else {
-                        continue;
-                    };
-                    let outcome = self
-                        .deliver(&target, event.position, kind, &body, 1)
                         .await?;
-                    if outcome.status.is_some_and(|s| (200..300).contains(&s)) {
-                        delivered += 1;
-                    } else {
-                        failed += 1;
+                    for body in &bodies {
+                        let outcome = self.deliver(&target, event.position, kind, body, 1).await?;
+                        if outcome.status.is_some_and(|s| (200..300).contains(&s)) {
+                            delivered += 1;
+                        } else {
+                            failed += 1;
+                        }
                     }
                 }
             }

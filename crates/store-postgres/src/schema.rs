@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, postern_store::cold::migrations::CONVERSATION_CONTROL),
     (24, postern_store::cold::migrations::BOT_FLOWS),
     (25, postern_store::cold::migrations::WEBHOOK_REPLAYS),
+    (26, postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -63,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::CONVERSATION_CONTROL,
     postern_store::cold::migrations::BOT_FLOWS,
     postern_store::cold::migrations::WEBHOOK_REPLAYS,
+    postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS,
 ];
 
 pub struct SqliteStore {

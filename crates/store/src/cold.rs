@@ -52,6 +52,8 @@ pub mod migrations {
     pub const BOT_FLOWS: &str = include_str!("schema/0015_bot_flows.sql");
     /// Webhook replays of a time range.
     pub const WEBHOOK_REPLAYS: &str = include_str!("schema/0016_webhook_replays.sql");
+    /// The X Activity API's subscriptions.
+    pub const ACTIVITY_SUBSCRIPTIONS: &str = include_str!("schema/0017_activity_subscriptions.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

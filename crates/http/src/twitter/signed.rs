@@ -66,6 +66,13 @@ impl Signed {
         }
     }
 
+    /// The app the request comes through, whoever it acts for.
+    pub fn app(&self) -> ObjectId {
+        match &self.principal {
+            Principal::User { app, .. } | Principal::App(app) => *app,
+        }
+    }
+
     /// The actor for a writing call (see [`Signed::user`]).
     pub fn actor(&self, scope: Scope) -> Result<Actor, Error> {
         Ok(self.user(scope)?.actor())

@@ -26,7 +26,7 @@ crate::on_every_backend!(
 
 const BASE: &str = "/1.1/account_activity/all";
 
-fn sign(secret: &str, message: &[u8]) -> String {
+pub fn sign(secret: &str, message: &[u8]) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("hmac: {e}"));
     mac.update(message);
@@ -36,19 +36,19 @@ fn sign(secret: &str, message: &[u8]) -> String {
     )
 }
 
-struct Heard {
-    headers: HeaderMap,
-    body: String,
+pub struct Heard {
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 /// A webhook receiver as Twitter's documentation has one: answers the CRC with the consumer
 /// secret (wrongly when told to), takes deliveries with `status`.
-struct Receiver {
-    url: String,
-    status: Arc<AtomicU16>,
-    wrong_crc: Arc<AtomicBool>,
-    heard: mpsc::UnboundedReceiver<Heard>,
-    crcs: mpsc::UnboundedReceiver<HeaderMap>,
+pub struct Receiver {
+    pub url: String,
+    pub status: Arc<AtomicU16>,
+    pub wrong_crc: Arc<AtomicBool>,
+    pub heard: mpsc::UnboundedReceiver<Heard>,
+    pub crcs: mpsc::UnboundedReceiver<HeaderMap>,
 }
 
 type Shared = (
@@ -59,7 +59,7 @@ type Shared = (
     mpsc::UnboundedSender<HeaderMap>,
 );
 
-async fn receiver(consumer_secret: &str) -> Receiver {
+pub async fn receiver(consumer_secret: &str) -> Receiver {
     let status = Arc::new(AtomicU16::new(200));
     let wrong_crc = Arc::new(AtomicBool::new(false));
     let (tx, heard) = mpsc::unbounded_channel();
@@ -116,7 +116,7 @@ async fn receiver(consumer_secret: &str) -> Receiver {
 }
 
 impl Receiver {
-    async fn next(&mut self, within: Duration) -> Heard {
+    pub async fn next(&mut self, within: Duration) -> Heard {
         tokio::time::timeout(within, self.heard.recv())
             .await
             .ok()
@@ -125,12 +125,12 @@ impl Receiver {
     }
 }
 
-async fn server() -> TestServer {
+pub async fn server() -> TestServer {
     TestServer::with(|c| c.outbound.allow = vec!["127.0.0.1".into()]).await
 }
 
 /// Carol's own credentials for `keys`' app, by OAuth 1.0a's PIN flow.
-async fn authorize(server: &TestServer, keys: &Keys, session: &str) -> Keys {
+pub async fn authorize(server: &TestServer, keys: &Keys, session: &str) -> Keys {
     let app_only = Keys {
         token: String::new(),
         token_secret: String::new(),

@@ -36,6 +36,11 @@ pub struct Signed {
 
 /// Makes an app as `owner` and the owner's own credentials for it.
 pub async fn app_keys(server: &Client, owner: &str) -> Keys {
+    app_keys_and_bearer(server, owner).await.0
+}
+
+/// [`app_keys`], and the app's own bearer token (app-only).
+pub async fn app_keys_and_bearer(server: &Client, owner: &str) -> (Keys, String) {
     let (status, app) = server
         .call(
             "POST",
@@ -54,12 +59,13 @@ pub async fn app_keys(server: &Client, owner: &str) -> Keys {
         )
         .await;
     assert_eq!(status, 201, "access tokens: {tokens}");
-    Keys {
+    let keys = Keys {
         consumer_key: s(&app["consumer_key"]),
         consumer_secret: s(&app["consumer_secret"]),
         token: s(&tokens["access_token"]),
         token_secret: s(&tokens["access_token_secret"]),
-    }
+    };
+    (keys, s(&app["bearer_token"]))
 }
 
 fn nonce() -> String {

@@ -1,6 +1,7 @@
 //! The Twitter-compatible APIs (issue 17) through the real server, on both backends.
 //!
 //! - `account_activity`: the Account Activity API: CRC, subscriptions, payloads, retries.
+//! - `activity`: v2 webhooks, Account Activity on v2 and the X Activity API.
 //! - `apps`: developer apps, key rotation, owner credentials, connected apps and revocation.
 //! - `consent` (shared), `three_legged` and `pkce`: people authorizing apps by OAuth 1.0a's
 //!   three legs and OAuth 2.0 with PKCE, refresh and revocation, through the consent page.
@@ -24,6 +25,7 @@
 mod common;
 
 mod account_activity;
+mod activity;
 mod apps;
 mod business;
 mod client;

@@ -17,13 +17,13 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use postern_core::auth::Scope;
-use postern_core::{Error, ObjectId, UserId};
+use postern_core::{Error, UserId};
 use postern_service::account_activity::ActivityWebhook;
 use serde_json::{Value, json};
 
 use super::{V1Result, no_content};
 use crate::AppState;
-use crate::twitter::signed::{Principal, Signed};
+use crate::twitter::signed::Signed;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,16 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/account_activity/all/subscriptions/count.json", get(count))
 }
 
-/// The app a request comes through, whoever it acts for.
-fn app_of(req: &Signed) -> ObjectId {
-    match &req.principal {
-        Principal::User { app, .. } => *app,
-        Principal::App(app) => *app,
-    }
-}
-
 /// An id in a path, as Twitter writes it (`123.json`).
-fn path_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Error> {
+pub(crate) fn path_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Error> {
     let bare = raw.strip_suffix(".json").unwrap_or(raw);
     bare.parse()
         .map_err(|_| Error::invalid(field, format!("'{bare}' is not an id")))
@@ -84,7 +76,7 @@ async fn register(
     let url = req.required("url")?.to_owned();
     let hook = s
         .services
-        .register_activity_webhook(app_of(&req), owner, &env, &url)
+        .register_activity_webhook(req.app(), owner, &env, &url)
         .await?;
     Ok(Json(webhook_json(&hook)).into_response())
 }
@@ -95,7 +87,7 @@ async fn list_webhooks(
     Path(env): Path<String>,
     req: Signed,
 ) -> V1Result<Response> {
-    let hooks = s.services.activity_webhooks(app_of(&req), &env).await?;
+    let hooks = s.services.activity_webhooks(req.app(), &env).await?;
     Ok(Json(Value::Array(hooks.iter().map(webhook_json).collect())).into_response())
 }
 
@@ -107,7 +99,7 @@ async fn recheck(
 ) -> V1Result<Response> {
     let owner = req.user(Scope::DmRead)?.user_id;
     s.services
-        .recheck_activity_webhook(app_of(&req), owner, &env, path_id("webhook_id", &id)?)
+        .recheck_activity_webhook(req.app(), owner, &env, path_id("webhook_id", &id)?)
         .await?;
     Ok(no_content())
 }
@@ -120,7 +112,7 @@ async fn delete_webhook(
 ) -> V1Result<Response> {
     let owner = req.user(Scope::DmRead)?.user_id;
     s.services
-        .delete_activity_webhook(app_of(&req), owner, &env, path_id("webhook_id", &id)?)
+        .delete_activity_webhook(req.app(), owner, &env, path_id("webhook_id", &id)?)
         .await?;
     Ok(no_content())
 }
@@ -132,9 +124,7 @@ async fn subscribe(
     req: Signed,
 ) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    s.services
-        .subscribe_activity(app_of(&req), &env, me)
-        .await?;
+    s.services.subscribe_activity(req.app(), &env, me).await?;
     Ok(no_content())
 }
 
@@ -145,7 +135,7 @@ async fn check(
     req: Signed,
 ) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    if s.services.is_subscribed(app_of(&req), &env, me).await? {
+    if s.services.is_subscribed(req.app(), &env, me).await? {
         Ok(no_content())
     } else {
         Err(Error::NotFound(postern_core::error::Thing::Webhook).into())
@@ -159,9 +149,7 @@ async fn unsubscribe(
     req: Signed,
 ) -> V1Result<Response> {
     let me = req.user(Scope::DmRead)?.user_id;
-    s.services
-        .unsubscribe_activity(app_of(&req), &env, me)
-        .await?;
+    s.services.unsubscribe_activity(req.app(), &env, me).await?;
     Ok(no_content())
 }
 
@@ -173,7 +161,7 @@ async fn remove_subscriber(
 ) -> V1Result<Response> {
     let user: UserId = path_id("user_id", &user)?;
     s.services
-        .unsubscribe_activity(app_of(&req), &env, user)
+        .unsubscribe_activity(req.app(), &env, user)
         .await?;
     Ok(no_content())
 }
@@ -184,7 +172,7 @@ async fn subscribers(
     Path(env): Path<String>,
     req: Signed,
 ) -> V1Result<Response> {
-    let app = app_of(&req);
+    let app = req.app();
     let (webhook, users) = s.services.activity_subscribers(app, &env).await?;
     Ok(Json(json!({
         "environment": env,
@@ -197,7 +185,7 @@ async fn subscribers(
 
 /// `GET all/subscriptions/count.json`: over every environment of the app.
 async fn count(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
-    let n = s.services.activity_subscription_count(app_of(&req)).await?;
+    let n = s.services.activity_subscription_count(req.app()).await?;
     Ok(Json(json!({
         "subscriptions_count": n,
         "subscriptions_count_all": n.to_string(),

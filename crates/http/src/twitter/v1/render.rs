@@ -173,6 +173,22 @@ impl postern_service::account_activity::TwitterFormat for Format {
     fn v1_tweet(&self, post: &Post, author: &User) -> Value {
         tweet(post, author, &self.origin)
     }
+
+    fn v2_user(&self, u: &User) -> Value {
+        let every = crate::twitter::v2::render::USER_FIELDS
+            .iter()
+            .copied()
+            .collect();
+        crate::twitter::v2::render::user(u, &every, &self.origin)
+    }
+
+    fn v2_post(&self, post: &Post) -> Value {
+        let every = crate::twitter::v2::tweets::TWEET_FIELDS
+            .iter()
+            .copied()
+            .collect();
+        crate::twitter::v2::tweets::tweet(post, &every)
+    }
 }
 
 /// A post as v1.1's Tweet object (what `tweet_create_events` carry).

@@ -7,12 +7,16 @@
 //! - [`tweets`]: posts as tweets, and one's mentions.
 //! - [`users`]: `users/me`, `users/:id`, `users/by/username/:username`, `users?ids=`.
 //! - [`render`]: dm events, users and media in v2's shapes, as asked.
+//! - [`webhooks`]: v2 webhooks and Account Activity on v2.
+//! - [`activity`]: the X Activity API's subscriptions and stream.
 
+mod activity;
 mod dm;
 mod media;
 pub mod render;
-mod tweets;
+pub(crate) mod tweets;
 mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -30,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(media::router())
         .merge(tweets::router())
+        .merge(webhooks::router())
+        .merge(activity::router())
 }
 
 /// Where v2's problem types live (the spec's URIs).

@@ -42,7 +42,7 @@ pub const TWEET_FIELDS: &[&str] = &[
 ];
 
 /// A post as a tweet, with the fields asked for (`id` and `text` always).
-fn tweet(p: &Post, asked: &BTreeSet<&str>) -> Value {
+pub(crate) fn tweet(p: &Post, asked: &BTreeSet<&str>) -> Value {
     let mut v = Map::new();
     v.insert("id".into(), json!(p.id.to_string()));
     v.insert("text".into(), json!(p.text));

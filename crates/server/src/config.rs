@@ -23,6 +23,23 @@ pub struct Config {
     pub log: LogConfig,
     pub limits: Limits,
     pub outbound: OutboundConfig,
+    pub webhooks: WebhooksConfig,
+}
+
+/// Delivering webhooks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Seconds a node holds a webhook it is delivering: if the node dies, another takes the
+    /// webhook over this long after, from the last event delivered. Longer than a batch of
+    /// deliveries can take (at most 50, 10 s each, one after another: keep the default).
+    pub lease_secs: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig { lease_secs: 120 }
+    }
 }
 
 /// Calls Postern makes outward (webhook deliveries).

@@ -46,6 +46,7 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         secret_key: config.auth.secret_key()?,
         outbound: postern_outbound::Policy::allowing(&config.outbound.allow)
             .map_err(anyhow::Error::msg)?,
+        webhook_lease: webhook_lease(config.webhooks.lease_secs)?,
         ..ServiceConfig::default()
     };
     let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;
@@ -56,6 +57,14 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         .and_then(|answered| answered.map_err(anyhow::Error::from))
         .with_context(|| format!("cannot use media storage {media:?}"))?;
     Ok(Services::new(store, bus, ids, media, service_config))
+}
+
+/// `webhooks.lease_secs`, which must leave time to deliver something.
+fn webhook_lease(secs: u64) -> anyhow::Result<Duration> {
+    if !(2..=3600).contains(&secs) {
+        anyhow::bail!("webhooks.lease_secs must be 2 to 3600 seconds, got {secs}");
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 /// Makes the database file (creating it empty if missing, which SQLite takes as a new

@@ -266,3 +266,141 @@ async fn three_nodes_share_conversations_and_survive_losing_one() {
     assert_eq!(unique, expected);
     drop(processes);
 }
+
+/// What the test receiver heard: each delivery's event id and message text.
+type Heard = tokio::sync::mpsc::UnboundedSender<(String, String)>;
+
+/// A webhook receiver that never answers its first delivery (the node delivering it is
+/// killed meanwhile) and takes every later one.
+async fn hanging_receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let first = Arc::new(AtomicBool::new(true));
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |axum::extract::State((tx, first)): axum::extract::State<(
+                    Heard,
+                    Arc<AtomicBool>,
+                )>,
+                 body: String| async move {
+                    let event: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                    let _ = tx.send((s(&event["id"]), s(&event["data"]["text"])));
+                    if first.swap(false, Ordering::SeqCst) {
+                        std::future::pending::<()>().await;
+                    }
+                    axum::http::StatusCode::OK
+                },
+            ),
+        )
+        .with_state((tx, first));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://127.0.0.1:{port}/hook"), rx)
+}
+
+/// A node killed while delivering a webhook loses nothing: its lease (3 s here) runs out,
+/// another node carries on from the last event delivered, and the receiver gets every event
+/// in order; the one cut off comes again with the same id.
+#[postern_testkit::test(needs(Postgres, Nats))]
+async fn a_node_killed_mid_delivery_loses_no_webhook_event() {
+    let db = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [
+        ("POSTERN__BUS__SUBJECT_PREFIX", db.name.as_str()),
+        ("POSTERN__WEBHOOKS__LEASE_SECS", "3"),
+        ("POSTERN__OUTBOUND__ALLOW", "[\"127.0.0.1\"]"),
+    ];
+    let node = || {
+        let port = free_port();
+        let args = [
+            "--database-url",
+            &db.url,
+            "--bus-url",
+            &nats_url(),
+            "--data-dir",
+            &dir.path().display().to_string(),
+        ]
+        .map(str::to_owned);
+        (
+            Client::new(&format!("http://127.0.0.1:{port}")),
+            serve(port, args, &env),
+        )
+    };
+    let (a, mut a_process) = node();
+    wait_healthy(&a).await;
+    let (bot_id, bot) = a.user("bot").await;
+    let (carol_id, carol) = a.user("carol").await;
+    a.follow(&bot, &carol_id).await;
+    let (url, mut heard) = hanging_receiver().await;
+    let (status, made) = a
+        .call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&bot),
+            Some(json!({"url": url, "events": ["message.created"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    for i in 0..5 {
+        a.dm(&carol, &bot_id, &format!("m{i}")).await;
+    }
+    // Node A is delivering m0 and waits for an answer that never comes: kill it there.
+    let (cut_id, cut_text) = next_heard(&mut heard).await;
+    assert_eq!(cut_text, "m0");
+    let (b, _b_process) = node();
+    wait_healthy(&b).await;
+    a_process
+        .start_kill()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    let _ = a_process.wait().await;
+
+    let mut texts = Vec::new();
+    while texts.len() < 5 {
+        let (id, text) = next_heard(&mut heard).await;
+        if text == "m0" {
+            assert_eq!(id, cut_id, "the event cut off comes again with its id");
+        }
+        if texts.last() != Some(&text) {
+            texts.push(text);
+        }
+    }
+    assert_eq!(
+        texts,
+        ["m0", "m1", "m2", "m3", "m4"],
+        "every event, in order"
+    );
+    let (_, log) = b
+        .call(
+            "GET",
+            &format!("/api/v1/webhooks/{}/deliveries", s(&made["webhook"]["id"])),
+            Some(&bot),
+            None,
+        )
+        .await;
+    assert_eq!(
+        log["deliveries"].as_array().map(Vec::len),
+        Some(5),
+        "node B logged its five: {log}"
+    );
+}
+
+async fn next_heard(
+    heard: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) -> (String, String) {
+    tokio::time::timeout(Duration::from_secs(20), heard.recv())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no delivery within 20 s"))
+}

@@ -105,7 +105,7 @@ async fn unreachable_services_stop_the_start() {
 }
 
 #[postern_testkit::test]
-async fn tls_secret_key_and_outbound_settings_that_cannot_work_stop_the_start() {
+async fn tls_secret_key_outbound_and_webhook_settings_that_cannot_work_stop_the_start() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
@@ -157,6 +157,12 @@ async fn tls_secret_key_and_outbound_settings_that_cannot_work_stop_the_start() 
     );
     assert!(
         stderr.contains("outbound.allow: 'not-a-range' is not an address or CIDR range"),
+        "{stderr}"
+    );
+    let (ok, stderr) = serve_with(&[], &[("POSTERN__WEBHOOKS__LEASE_SECS", "0")]).await;
+    assert!(!ok, "a webhook lease of no time must not start");
+    assert!(
+        stderr.contains("webhooks.lease_secs must be 2 to 3600 seconds, got 0"),
         "{stderr}"
     );
 }

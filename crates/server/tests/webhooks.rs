@@ -32,6 +32,7 @@ crate::on_every_backend!(
     a_webhook_turned_off_delivers_nothing_until_turned_on,
     follows_blocks_mutes_and_mentions_are_delivered,
     a_replay_delivers_the_range_asked_for_again_with_the_same_ids,
+    a_receiver_down_for_five_minutes_gets_every_event_after_on_a_standing_clock,
 );
 
 /// What the receiver heard: each request's headers and body.
@@ -570,4 +571,60 @@ async fn a_replay_delivers_the_range_asked_for_again_with_the_same_ids() {
     assert_eq!(status, 404);
     let (status, _) = srv.call("GET", &state_path, Some(&carol), None).await;
     assert_eq!(status, 404);
+}
+
+/// The server's clock stood still and moved by hand: a receiver down for five minutes is
+/// tried on the backoff's schedule with the same first event, and once it is back it gets
+/// every event, in order, with nothing lost.
+async fn a_receiver_down_for_five_minutes_gets_every_event_after_on_a_standing_clock() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    srv.follow(&bot, &carol_id).await;
+    let start = chrono::Utc::now();
+    srv.stand_at(&start.to_rfc3339());
+    let mut rx = receiver().await;
+    rx.status.store(503, Ordering::SeqCst);
+    let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
+    assert_eq!(status, 201, "{made}");
+    for i in 0..5 {
+        srv.dm(&carol, &bot_id, &format!("m{i}")).await;
+    }
+    let first = body(&rx.next(Duration::from_secs(10)).await);
+    assert_eq!(first["data"]["text"], "m0");
+    // Five minutes down, a minute at a time: each try is m0 again, never a later event.
+    let mut tries = 1;
+    for minute in 1..=5 {
+        srv.stand_at(&(start + chrono::Duration::minutes(minute)).to_rfc3339());
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        while let Ok(heard) = rx.heard.try_recv() {
+            assert_eq!(
+                body(&heard)["id"],
+                first["id"],
+                "only the first event is retried"
+            );
+            tries += 1;
+        }
+    }
+    assert!(
+        (3..=6).contains(&tries),
+        "backed off: 1 s, 5 s, 30 s, 2 min: {tries} tries"
+    );
+    // Back: at the next try (10 minutes after the last) everything arrives, in order.
+    rx.status.store(200, Ordering::SeqCst);
+    srv.stand_at(&(start + chrono::Duration::minutes(20)).to_rfc3339());
+    let mut texts: Vec<String> = Vec::new();
+    while texts.len() < 5 {
+        let event = body(&rx.next(Duration::from_secs(10)).await);
+        let text = s(&event["data"]["text"]);
+        if texts.last() != Some(&text) {
+            texts.push(text);
+        }
+    }
+    assert_eq!(texts, ["m0", "m1", "m2", "m3", "m4"]);
+    let id = s(&made["webhook"]["id"]);
+    let (_, shown) = srv
+        .call("GET", &format!("/api/v1/webhooks/{id}"), Some(&bot), None)
+        .await;
+    assert_eq!(shown["active"], true, "a day has not passed: {shown}");
 }

@@ -148,7 +148,7 @@ impl Services {
     pub async fn validate_app_webhook(&self, app: ObjectId, id: ObjectId) -> Result<()> {
         let hook = self.app_webhook(app, id).await?;
         let answered = self.challenge(app, &hook.url).await;
-        let now = Utc::now().timestamp_millis();
+        let now = self.config.clock.now().timestamp_millis();
         // X Activity deliveries to it go through a row of their own, valid as it is.
         let via = self.x_activity_row(app, id).await?;
         // Subscriptions before webhooks, the order a delivery writes them in: the other
@@ -216,7 +216,7 @@ impl Services {
             }));
         }
         let position = self.store.stream_position(user).await?;
-        let now = Utc::now().timestamp_millis();
+        let now = self.config.clock.now().timestamp_millis();
         self.store
             .cold()
             .run(vec![Statement::new(

@@ -99,6 +99,8 @@ pub struct ServiceConfig {
     pub secret_key: Option<[u8; secrets::KEY_LEN]>,
     /// Where outward calls (webhooks) may go besides public addresses (`outbound.allow`).
     pub outbound: postern_outbound::Policy,
+    /// How long a node holds a webhook it delivers (`webhooks.lease_secs`).
+    pub webhook_lease: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -115,6 +117,7 @@ impl Default for ServiceConfig {
             clock: clock::Clock::default(),
             secret_key: None,
             outbound: postern_outbound::Policy::default(),
+            webhook_lease: Duration::from_secs(120),
         }
     }
 }
@@ -133,6 +136,9 @@ pub struct Services {
     pub(crate) login_guard: login_guard::LoginGuard,
     /// Streams open on this node, per user (see `limits.streams_per_user`).
     pub(crate) open_streams: dashmap::DashMap<postern_core::UserId, usize>,
+    /// Rung when this node stores events, so its webhook deliveries start at once rather
+    /// than at their next look.
+    pub(crate) webhook_wake: tokio::sync::Notify,
     /// Open X Activity streams per app, on this node.
     pub(crate) open_activity_streams: dashmap::DashMap<postern_core::ObjectId, usize>,
     /// Password hashes in progress at once: each takes ~19 MiB and a core for tens of
@@ -177,6 +183,7 @@ impl Services {
             login_guard,
             open_streams: dashmap::DashMap::new(),
             open_activity_streams: dashmap::DashMap::new(),
+            webhook_wake: tokio::sync::Notify::new(),
             hashing: tokio::sync::Semaphore::new(cores),
             media,
             media_checks: tokio::sync::Semaphore::new(cores),
@@ -200,6 +207,9 @@ impl Services {
     /// Hands committed events to the bus. Called after the store has made them durable.
     pub(crate) async fn publish(&self, deliveries: Vec<Delivery>) {
         if !deliveries.is_empty() {
+            if deliveries.iter().any(|d| d.position.is_some()) {
+                self.webhook_wake.notify_one();
+            }
             self.bus.publish(deliveries).await;
         }
     }

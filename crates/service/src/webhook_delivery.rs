@@ -13,6 +13,8 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use postern_core::error::Thing;
@@ -27,18 +29,24 @@ use crate::activity::KIND_X_ACTIVITY;
 use crate::apps::random;
 use crate::webhooks::{Delivery, event_id};
 
-/// How often a node looks for webhooks to deliver.
+/// How often a node looks for webhooks to deliver when nothing wakes it sooner (events
+/// stored on another node, retries coming due).
 const TICK: Duration = Duration::from_millis(250);
-/// Subscriptions one node leases per tick.
+/// Subscriptions one node leases per look.
 const LEASED_PER_TICK: i64 = 16;
-/// How long a lease lasts: longer than a batch of deliveries can take.
-const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+/// Subscriptions one node delivers to at once (each in its own order): a slow receiver holds
+/// up only its own.
+const CONCURRENT: usize = 8;
 /// Events read from a stream per lease.
 const BATCH: usize = 50;
 /// A webhook failing this long (for any account) is turned off.
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
 /// How long the delivery log keeps an attempt.
 const LOG_KEPT: chrono::Duration = chrono::Duration::days(7);
+
+fn lease(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::seconds(120))
+}
 
 /// When to try again after the `failures`-th failure in a row.
 fn backoff(failures: i64) -> chrono::Duration {
@@ -96,14 +104,20 @@ impl Services {
                 tokio::select! {
                     () = &mut stopped => return,
                     _ = tick.tick() => {}
+                    () = services.webhook_wake.notified() => {}
                 }
                 match services.lease_due_subscriptions(&node).await {
                     Ok(due) => {
-                        for (id, user) in due {
-                            if let Err(e) = services.deliver_due(&node, id, user).await {
-                                tracing::warn!(error = %e, webhook = %id, "delivering a webhook failed");
-                            }
-                        }
+                        futures::stream::iter(due)
+                            .for_each_concurrent(CONCURRENT, |(id, user)| {
+                                let (services, node) = (&services, &node);
+                                async move {
+                                    if let Err(e) = services.deliver_due(node, id, user).await {
+                                        tracing::warn!(error = %e, webhook = %id, "delivering a webhook failed");
+                                    }
+                                }
+                            })
+                            .await;
                     }
                     Err(e) => tracing::warn!(error = %e, "leasing webhook subscriptions failed"),
                 }
@@ -114,7 +128,7 @@ impl Services {
     /// Leases the subscriptions that are due, for `node`; only one node's lease on each wins
     /// (the outer condition is checked again on each row as it is updated).
     async fn lease_due_subscriptions(&self, node: &str) -> Result<Vec<(ObjectId, UserId)>> {
-        let now = Utc::now().timestamp_millis();
+        let now = self.config.clock.now().timestamp_millis();
         // A read first: a node with nothing due (most ticks, and every tick where no one has
         // a webhook) takes no write lock.
         let due = self
@@ -146,7 +160,8 @@ impl Services {
                  RETURNING webhook_id, user_id",
                 vec![
                     text(node),
-                    int((Utc::now() + LEASE).timestamp_millis()),
+                    int((self.config.clock.now() + lease(self.config.webhook_lease))
+                        .timestamp_millis()),
                     int(now),
                     int(LEASED_PER_TICK),
                 ],
@@ -202,7 +217,7 @@ impl Services {
             target.failing_since = None;
             target.position = event.position;
         }
-        let now = Utc::now();
+        let now = self.config.clock.now();
         let (active, next, failures, failing_since) = if failed {
             let failures = target.failures + 1;
             let since = target.failing_since.unwrap_or(now.timestamp_millis());

@@ -142,7 +142,7 @@ impl Services {
         let sealed = self.sealer().await?.seal(&secret)?;
         let id = ObjectId(self.ids.next_id());
         let position = self.store.stream_position(owner).await?;
-        let now = Utc::now().timestamp_millis();
+        let now = self.config.clock.now().timestamp_millis();
         self.store
             .cold()
             .run(vec![
@@ -240,7 +240,7 @@ impl Services {
                 "UPDATE webhook_subscriptions SET failures = 0, failing_since = NULL,
                      next_attempt_at = ?2
                  WHERE webhook_id = ?1",
-                vec![int(id.0), int(Utc::now().timestamp_millis())],
+                vec![int(id.0), int(self.config.clock.now().timestamp_millis())],
             ));
         }
         self.store.cold().run(statements).await?;

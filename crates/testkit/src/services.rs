@@ -175,19 +175,22 @@ fn twitter_clients() -> Result<(), String> {
         return Err(format!("tweepy not installed for {}", python.display()));
     }
     let node = twitter_node_suite();
-    if !node
-        .join("node_modules/twitter-api-v2/package.json")
-        .exists()
-    {
-        return Err(format!(
-            "twitter-api-v2 not installed in {} (npm ci there)",
-            node.display()
-        ));
+    for package in ["twitter-api-v2", "twitter-autohook"] {
+        if !node
+            .join(format!("node_modules/{package}/package.json"))
+            .exists()
+        {
+            return Err(format!(
+                "{package} not installed in {} (npm ci --ignore-scripts there)",
+                node.display()
+            ));
+        }
     }
     Ok(())
 }
 
-/// The folder of the Node.js client scenario, with its pinned packages (twitter-api-v2).
+/// The folder of the Node.js clients, with their pinned packages (twitter-api-v2,
+/// twitter-autohook).
 pub fn twitter_node_suite() -> PathBuf {
     workspace().join("crates/server/tests/twitter/clients/node")
 }

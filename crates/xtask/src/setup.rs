@@ -246,18 +246,28 @@ fn prepare_schemathesis(setup: &mut Setup, tools: &Path) {
 fn prepare_twitter_clients(setup: &mut Setup, tools: &Path) {
     let service = Service::TwitterClients;
     let node = services::twitter_node_suite();
-    if !node
-        .join("node_modules/twitter-api-v2/package.json")
-        .exists()
-    {
-        progress("installing twitter-api-v2 (npm ci in the Node.js client scenario's folder)");
+    let installed = ["twitter-api-v2", "twitter-autohook"]
+        .iter()
+        .all(|p| node.join(format!("node_modules/{p}/package.json")).exists());
+    if !installed {
+        progress(
+            "installing twitter-api-v2 and twitter-autohook (npm ci in the Node.js clients' folder)",
+        );
+        // Without install scripts: twitter-autohook depends on ngrok, whose script would fetch
+        // a binary from outside the package registry; the receiver never opens a tunnel.
         if let Err(e) = run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--silent"])
+            .args([
+                "ci",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+            ])
             .current_dir(&node))
         {
-            setup
-                .notes
-                .push(format!("twitter-api-v2: not installed ({e})"));
+            setup.notes.push(format!(
+                "twitter-api-v2, twitter-autohook: not installed ({e})"
+            ));
         }
     }
     if service.at_default_location() {

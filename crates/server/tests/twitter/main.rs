@@ -2,6 +2,7 @@
 //!
 //! - `account_activity`: the Account Activity API: CRC, subscriptions, payloads, retries.
 //! - `activity`: v2 webhooks, Account Activity on v2 and the X Activity API.
+//! - `autohook`: twitter-autohook's receiver answering Postern's CRC and emitting its events.
 //! - `apps`: developer apps, key rotation, owner credentials, connected apps and revocation.
 //! - `consent` (shared), `three_legged` and `pkce`: people authorizing apps by OAuth 1.0a's
 //!   three legs and OAuth 2.0 with PKCE, refresh and revocation, through the consent page.
@@ -9,6 +10,7 @@
 //!   spacing, wrong port, replayed nonces, stale timestamps, tampering; bearer tokens.
 //! - `dm`: v1.1 direct-message events, typing and read receipts, users, and every refusal's
 //!   status and code.
+//! - `examples`: the repository's `examples/` bots, run unchanged over TLS.
 //! - `business`: welcome messages, their rule, and custom profiles.
 //! - `media`: `media/upload.json`, chunked and whole.
 //! - `tls`: HTTPS served directly.
@@ -27,11 +29,13 @@ mod common;
 mod account_activity;
 mod activity;
 mod apps;
+mod autohook;
 mod business;
 mod client;
 mod clients;
 mod consent;
 mod dm;
+mod examples;
 mod media;
 mod oauth;
 mod pkce;

@@ -59,6 +59,7 @@ pub mod support;
 pub mod sweeper;
 pub mod webhook_delivery;
 pub mod webhook_replay;
+pub mod webhook_typing;
 pub mod webhooks;
 pub mod welcome;
 
@@ -139,6 +140,11 @@ pub struct Services {
     /// Rung when this node stores events, so its webhook deliveries start at once rather
     /// than at their next look.
     pub(crate) webhook_wake: tokio::sync::Notify,
+    /// Typing for Account Activity webhooks, handed to the delivery task (typing is not
+    /// stored, so it goes out once, best effort; a full queue drops it).
+    pub(crate) typing_out: tokio::sync::mpsc::Sender<webhook_typing::Typed>,
+    pub(crate) typing_in:
+        std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<webhook_typing::Typed>>>,
     /// Open X Activity streams per app, on this node.
     pub(crate) open_activity_streams: dashmap::DashMap<postern_core::ObjectId, usize>,
     /// Password hashes in progress at once: each takes ~19 MiB and a core for tens of
@@ -171,6 +177,7 @@ impl Services {
             config.outbound.clone(),
             postern_outbound::Limits::default(),
         );
+        let (typing_out, typing_in) = tokio::sync::mpsc::channel(webhook_typing::QUEUE);
         Arc::new(Services {
             store,
             bus,
@@ -184,6 +191,8 @@ impl Services {
             open_streams: dashmap::DashMap::new(),
             open_activity_streams: dashmap::DashMap::new(),
             webhook_wake: tokio::sync::Notify::new(),
+            typing_out,
+            typing_in: std::sync::Mutex::new(Some(typing_in)),
             hashing: tokio::sync::Semaphore::new(cores),
             media,
             media_checks: tokio::sync::Semaphore::new(cores),

@@ -546,6 +546,10 @@ impl Services {
             })
             .collect();
         self.publish(deliveries).await;
+        // Account Activity carries one-to-one typing to the other person's webhooks.
+        if let Some(to) = id.partner_of(me) {
+            self.typing_for_webhooks(crate::webhook_typing::Typed { typer: me, to });
+        }
         Ok(())
     }
 

@@ -44,6 +44,16 @@ const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
 /// How long the delivery log keeps an attempt.
 const LOG_KEPT: chrono::Duration = chrono::Duration::days(7);
 
+/// The next typing event queued for webhooks; never, without a queue.
+async fn next_typed(
+    queue: &mut Option<tokio::sync::mpsc::Receiver<crate::webhook_typing::Typed>>,
+) -> Option<crate::webhook_typing::Typed> {
+    match queue {
+        Some(q) => q.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 fn lease(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::seconds(120))
 }
@@ -96,6 +106,10 @@ impl Services {
         let services = self.clone();
         // Which node holds a lease: this process, for as long as it runs.
         let node = random("node-", 12);
+        let mut typing = self.take_typing_queue();
+        let typing_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(
+            crate::webhook_typing::CONCURRENT,
+        ));
         tokio::spawn(async move {
             tokio::pin!(stopped);
             let mut tick = tokio::time::interval(TICK);
@@ -105,6 +119,19 @@ impl Services {
                     () = &mut stopped => return,
                     _ = tick.tick() => {}
                     () = services.webhook_wake.notified() => {}
+                    Some(typed) = next_typed(&mut typing) => {
+                        // Waits for a free slot, so at most a few are in flight.
+                        if let Ok(slot) = typing_slots.clone().acquire_owned().await {
+                            let services = services.clone();
+                            tokio::spawn(async move {
+                                if let Err(e) = services.deliver_typing(&typed).await {
+                                    tracing::warn!(error = %e, "delivering typing to a webhook failed");
+                                }
+                                drop(slot);
+                            });
+                        }
+                        continue;
+                    }
                 }
                 match services.lease_due_subscriptions(&node).await {
                     Ok(due) => {

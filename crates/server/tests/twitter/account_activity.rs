@@ -490,7 +490,8 @@ async fn the_crc_and_the_owner_are_required() {
 }
 
 /// Graph events arrive as Twitter's `follow_events`, `block_events` and `mute_events` (undoing
-/// under the same key, `"type":"unmute"`), mentions as `tweet_create_events`.
+/// under the same key, `"type":"unmute"`), mentions as `tweet_create_events`, typing as
+/// `direct_message_indicate_typing_events`.
 async fn follows_blocks_mutes_and_mentions_arrive_as_twitters_events() {
     let server = server().await;
     let (bot_id, bot) = server.user("bot").await;
@@ -575,6 +576,45 @@ async fn follows_blocks_mutes_and_mentions_arrive_as_twitters_events() {
             json!("carol"),
             json!(bot_id),
             json!("false"),
+        ),
+        "{payload}"
+    );
+
+    // Typing to the bot arrives as Twitter's typing event (sent once: typing is not kept).
+    let sent = server.dm(&bot, &carol_id, "How can I help?").await;
+    let payload: Value =
+        serde_json::from_str(&rx.next(Duration::from_secs(10)).await.body).unwrap_or(Value::Null);
+    assert_eq!(
+        payload["direct_message_events"][0]["message_create"]["message_data"]["text"],
+        "How can I help?"
+    );
+    let (status, _) = server
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/conversations/{}/typing",
+                s(&sent["conversation_id"])
+            ),
+            Some(&carol),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let payload: Value =
+        serde_json::from_str(&rx.next(Duration::from_secs(10)).await.body).unwrap_or(Value::Null);
+    let typing = &payload["direct_message_indicate_typing_events"][0];
+    assert_eq!(
+        (
+            typing["sender_id"].clone(),
+            typing["target"]["recipient_id"].clone(),
+            payload["for_user_id"].clone(),
+            payload["users"][&carol_id]["screen_name"].clone(),
+        ),
+        (
+            json!(carol_id),
+            json!(bot_id),
+            json!(bot_id),
+            json!("carol")
         ),
         "{payload}"
     );

@@ -12,6 +12,7 @@ mod reads;
 mod report;
 mod seed;
 mod sends;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 

@@ -46,6 +46,11 @@ pub struct SendsArgs {
     /// with OAuth 1.0a (every sender makes an app and signs with its own token).
     #[arg(long, conflicts_with_all = ["interactive", "posts"])]
     v1: bool,
+    /// The first N recipients each have a webhook for their new messages, delivered to a
+    /// receiver in this process that checks each signature: send → webhook latency and
+    /// deliveries/s. The server must allow 127.0.0.1 (`outbound.allow`).
+    #[arg(long, default_value_t = 0)]
+    webhooks: usize,
 }
 
 /// The shared clock: message texts carry their send time as an offset from `base`.
@@ -80,6 +85,19 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let receiver = if args.webhooks > 0 {
+        let receiver = crate::webhooks::Receiver::start().await?;
+        let owners: Vec<&Account> = pairs
+            .iter()
+            .take(args.webhooks)
+            .map(|p| &p.recipient)
+            .collect();
+        eprintln!("{} webhooks to a receiver in this process", owners.len());
+        receiver.subscribe(api, &owners).await?;
+        Some(receiver)
+    } else {
+        None
+    };
     let start = Instant::now() + Duration::from_millis(100);
     let measure_from = start + Duration::from_secs(args.warmup);
     let clock = Clock {
@@ -87,6 +105,13 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
         measure_from,
         end: measure_from + Duration::from_secs(args.duration),
     };
+    if let Some(r) = &receiver {
+        r.measure(crate::webhooks::Window {
+            base: clock.base,
+            measure_from: clock.measure_from,
+            end: clock.end,
+        });
+    }
     let (stop, stopped) = watch::channel(false);
     let delivery = watchers.map(|sockets| {
         sockets
@@ -142,6 +167,13 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
     println!("{}", total.latencies.line("send latency"));
     for (error, n) in &total.errors {
         println!("errors                 {n} × {error}");
+    }
+    if let Some(r) = &receiver {
+        // Deliveries still on their way get a moment to land.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        for line in r.report(seconds) {
+            println!("{line}");
+        }
     }
     if let Some(tasks) = delivery {
         // Frames still in flight get a moment to land before the watchers stop.

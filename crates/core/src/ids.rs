@@ -277,6 +277,11 @@ pub fn created_at_ms(id: i64) -> i64 {
     (id >> (NODE_BITS + SEQ_BITS)) + EPOCH_MS
 }
 
+/// The smallest id made at or after `ms` (Unix milliseconds): ids below it are older.
+pub fn first_id_at_ms(ms: i64) -> i64 {
+    (ms - EPOCH_MS).max(0) << (NODE_BITS + SEQ_BITS)
+}
+
 impl IdGenerator {
     pub fn new(node: u16) -> Self {
         IdGenerator {
@@ -355,6 +360,19 @@ mod tests {
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn the_first_id_at_a_time_bounds_the_ids_made_then() {
+        let ids = IdGenerator::new(7);
+        let before = chrono::Utc::now().timestamp_millis();
+        let made = ids.next_id();
+        assert!(
+            made >= first_id_at_ms(before),
+            "made at or after: not below"
+        );
+        assert!(made < first_id_at_ms(before + 1_000), "made before: below");
+        assert_eq!(created_at_ms(first_id_at_ms(before)), before);
     }
 
     #[test]

@@ -71,7 +71,7 @@ fn checked_env(env: &str) -> Result<()> {
 
 impl Services {
     /// The secret an app's webhook is signed with: its consumer secret.
-    async fn consumer_secret_of(&self, app: ObjectId) -> Result<String> {
+    pub(crate) async fn consumer_secret_of(&self, app: ObjectId) -> Result<String> {
         let rows = self
             .store
             .cold()

@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (24, postern_store::cold::migrations::BOT_FLOWS),
     (25, postern_store::cold::migrations::WEBHOOK_REPLAYS),
     (26, postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS),
+    (27, postern_store::cold::migrations::WEBHOOK_LOG_INDEX),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

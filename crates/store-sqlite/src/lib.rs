@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::BOT_FLOWS,
     postern_store::cold::migrations::WEBHOOK_REPLAYS,
     postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS,
+    postern_store::cold::migrations::WEBHOOK_LOG_INDEX,
 ];
 
 pub struct SqliteStore {

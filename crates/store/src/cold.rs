@@ -54,6 +54,8 @@ pub mod migrations {
     pub const WEBHOOK_REPLAYS: &str = include_str!("schema/0016_webhook_replays.sql");
     /// The X Activity API's subscriptions.
     pub const ACTIVITY_SUBSCRIPTIONS: &str = include_str!("schema/0017_activity_subscriptions.sql");
+    /// The webhook log's index by time, dropped (it is swept by id).
+    pub const WEBHOOK_LOG_INDEX: &str = include_str!("schema/0018_webhook_log_index.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

@@ -106,6 +106,19 @@ impl Services {
     /// <url>?crc_token=…&nonce=…`, answered within 3 seconds with `{"response_token":
     /// "sha256=<base64 HMAC-SHA256 of crc_token with the consumer secret>"}`.
     pub(crate) async fn challenge(&self, app: ObjectId, url: &str) -> Result<()> {
+        match self.crc(app, url).await? {
+            Crc::Answered => Ok(()),
+            Crc::Wrong(why) | Crc::Unreachable(why) => Err(Error::WebhookRefused(Invalid {
+                field: "url".into(),
+                message: why,
+            })),
+        }
+    }
+
+    /// The CRC, and how it went: answered, answered wrongly (a 2xx with the wrong token, or a
+    /// redirect: invalid at once, as on X), or not answered (an error status, a timeout, no
+    /// connection: a passing trouble, until a day and four hours without an answer).
+    pub(crate) async fn crc(&self, app: ObjectId, url: &str) -> Result<Crc> {
         let secret = self.consumer_secret_of(app).await?;
         let token = random("", 24);
         let nonce = random("", 12);
@@ -116,21 +129,32 @@ impl Services {
             headers.insert("x-twitter-webhooks-signature", v);
         }
         let outbound = self.outbound.as_ref().map_err(Error::internal)?;
-        let refused = |why: String| {
-            Error::WebhookRefused(Invalid {
-                field: "url".into(),
-                message: why,
-            })
-        };
-        let answer = tokio::time::timeout(
+        let answer = match tokio::time::timeout(
             CRC_TIMEOUT,
             outbound.get(&format!("{url}{joiner}{query}"), headers),
         )
         .await
-        .map_err(|_| refused("the CRC GET request timed out (3 s)".into()))?
-        .map_err(|failure| refused(format!("the CRC GET request failed: {failure}")))?;
+        {
+            Err(_) => {
+                return Ok(Crc::Unreachable(
+                    "the CRC GET request timed out (3 s)".into(),
+                ));
+            }
+            Ok(Err(failure)) => {
+                return Ok(Crc::Unreachable(format!(
+                    "the CRC GET request failed: {failure}"
+                )));
+            }
+            Ok(Ok(answer)) => answer,
+        };
+        if (300..400).contains(&answer.status) {
+            return Ok(Crc::Wrong(format!(
+                "the CRC GET request answered {}, a redirect",
+                answer.status
+            )));
+        }
         if answer.status != 200 {
-            return Err(refused(format!(
+            return Ok(Crc::Unreachable(format!(
                 "the CRC GET request answered {}, not 200",
                 answer.status
             )));
@@ -140,14 +164,22 @@ impl Services {
             .ok()
             .and_then(|v| v.get("response_token")?.as_str().map(str::to_owned));
         if given.as_deref() != Some(expected.as_str()) {
-            return Err(refused(
+            return Ok(Crc::Wrong(
                 "the CRC answer's response_token is not sha256= and the base64 HMAC-SHA256 of \
                  crc_token with the consumer secret"
                     .into(),
             ));
         }
-        Ok(())
+        Ok(Crc::Answered)
     }
+}
+
+/// How a CRC went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Crc {
+    Answered,
+    Wrong(String),
+    Unreachable(String),
 }
 
 /// How a surface draws what Account Activity payloads carry: v1.1's shapes live with the

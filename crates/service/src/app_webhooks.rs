@@ -94,8 +94,8 @@ impl Services {
             .cold()
             .run(vec![Statement::new(
                 "INSERT INTO webhooks (id, owner_id, app_id, kind, env_name, url, events, active,
-                     created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 1, ?7)",
+                     created_at, validated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 1, ?7, ?7)",
                 vec![
                     int(id.0),
                     int(owner.0),
@@ -103,7 +103,7 @@ impl Services {
                     text(KIND_ACCOUNT_ACTIVITY),
                     postern_store::cold::opt_text(env),
                     text(url),
-                    int(Utc::now().timestamp_millis()),
+                    int(self.config.clock.now().timestamp_millis()),
                 ],
             )])
             .await?;
@@ -167,8 +167,10 @@ impl Services {
         }
         for hook in &hooks {
             statements.push(Statement::new(
-                "UPDATE webhooks SET active = ?2 WHERE id = ?1",
-                vec![int(hook.0), int(i64::from(answered.is_ok()))],
+                "UPDATE webhooks SET active = ?2, crc_checked_at = ?3,
+                     validated_at = CASE WHEN ?2 = 1 THEN ?3 ELSE validated_at END
+                 WHERE id = ?1",
+                vec![int(hook.0), int(i64::from(answered.is_ok())), int(now)],
             ));
         }
         self.store.cold().run(statements).await?;
@@ -301,5 +303,80 @@ impl Services {
     ) -> Result<Replay> {
         self.app_webhook(app, webhook).await?;
         self.start_replay(webhook, from, to).await
+    }
+}
+
+/// How long a webhook's answer to the CRC lasts before it is asked again (X: a day).
+const CRC_VALID_FOR: chrono::Duration = chrono::Duration::hours(24);
+/// How often one that has not answered since is asked (X: every 30 minutes).
+const CRC_ASKED_EVERY: chrono::Duration = chrono::Duration::minutes(30);
+/// How long without an answer before it goes invalid (X: 24 hours and 4 of grace).
+const CRC_GRACE: chrono::Duration = chrono::Duration::hours(28);
+/// Webhooks asked per look.
+const CRC_PER_LOOK: i64 = 8;
+
+impl Services {
+    /// Asks the CRC again of each valid Twitter-compatible webhook that last answered a day
+    /// ago (each at most every 30 minutes): answered, it stays valid; answered wrongly (or
+    /// redirected), it goes invalid at once; not answered for 28 hours, it goes invalid. An
+    /// invalid webhook delivers nothing until its owner re-checks it (PUT), as on X.
+    pub(crate) async fn recheck_stale_webhooks(&self) -> Result<usize> {
+        let now = self.config.clock.now();
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT id, app_id, url, COALESCE(validated_at, created_at) FROM webhooks
+                 WHERE kind = ?1 AND active = 1
+                   AND COALESCE(validated_at, created_at) < ?2
+                   AND (crc_checked_at IS NULL OR crc_checked_at < ?3)
+                 ORDER BY id LIMIT ?4",
+                vec![
+                    text(KIND_ACCOUNT_ACTIVITY),
+                    int((now - CRC_VALID_FOR).timestamp_millis()),
+                    int((now - CRC_ASKED_EVERY).timestamp_millis()),
+                    int(CRC_PER_LOOK),
+                ],
+            ))
+            .await?;
+        for r in &rows {
+            let (id, app, url) = (ObjectId(r.int(0)?), ObjectId(r.int(1)?), r.text(2)?);
+            let last_answer = r.int(3)?;
+            let outcome = self.crc(app, &url).await?;
+            let valid = match &outcome {
+                crate::account_activity::Crc::Answered => true,
+                crate::account_activity::Crc::Wrong(why) => {
+                    tracing::info!(webhook = %id, why, "a webhook answered the CRC wrongly: invalid");
+                    false
+                }
+                crate::account_activity::Crc::Unreachable(why) => {
+                    let silent_too_long = last_answer < (now - CRC_GRACE).timestamp_millis();
+                    if silent_too_long {
+                        tracing::info!(webhook = %id, why, "a webhook has not answered the CRC for 28 hours: invalid");
+                    }
+                    !silent_too_long
+                }
+            };
+            let answered = outcome == crate::account_activity::Crc::Answered;
+            let via = self.x_activity_row(app, id).await?;
+            let statements = std::iter::once(id)
+                .chain(via)
+                .map(|hook| {
+                    Statement::new(
+                        "UPDATE webhooks SET active = ?2, crc_checked_at = ?3,
+                             validated_at = CASE WHEN ?4 = 1 THEN ?3 ELSE validated_at END
+                         WHERE id = ?1",
+                        vec![
+                            int(hook.0),
+                            int(i64::from(valid)),
+                            int(now.timestamp_millis()),
+                            int(i64::from(answered)),
+                        ],
+                    )
+                })
+                .collect();
+            self.store.cold().run(statements).await?;
+        }
+        Ok(rows.len())
     }
 }

@@ -32,6 +32,8 @@ use crate::webhooks::{Delivery, event_id};
 /// How often a node looks for webhooks to deliver when nothing wakes it sooner (events
 /// stored on another node, retries coming due).
 const TICK: Duration = Duration::from_millis(250);
+/// Every this many looks (about 5 s), stale Twitter-compatible webhooks are asked the CRC.
+const CRC_EVERY_TICKS: u32 = 20;
 /// How long a wake-up waits for more events before delivering.
 const GATHER: Duration = Duration::from_millis(20);
 /// Subscriptions one node leases per look.
@@ -116,10 +118,18 @@ impl Services {
             tokio::pin!(stopped);
             let mut tick = tokio::time::interval(TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut ticks: u32 = 0;
             loop {
                 tokio::select! {
                     () = &mut stopped => return,
-                    _ = tick.tick() => {}
+                    _ = tick.tick() => {
+                        ticks = ticks.wrapping_add(1);
+                        if ticks.is_multiple_of(CRC_EVERY_TICKS)
+                            && let Err(e) = services.recheck_stale_webhooks().await
+                        {
+                            tracing::warn!(error = %e, "asking webhooks the CRC again failed");
+                        }
+                    }
                     () = services.webhook_wake.notified() => {
                         // Events come in bursts: gather a few milliseconds' worth, so each
                         // lease and write covers a batch rather than one event.

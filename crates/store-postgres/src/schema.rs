@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, postern_store::cold::migrations::WEBHOOK_REPLAYS),
     (26, postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS),
     (27, postern_store::cold::migrations::WEBHOOK_LOG_INDEX),
+    (28, postern_store::cold::migrations::WEBHOOK_CRC),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -65,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::WEBHOOK_REPLAYS,
     postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS,
     postern_store::cold::migrations::WEBHOOK_LOG_INDEX,
+    postern_store::cold::migrations::WEBHOOK_CRC,
 ];
 
 pub struct SqliteStore {

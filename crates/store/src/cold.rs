@@ -56,6 +56,8 @@ pub mod migrations {
     pub const ACTIVITY_SUBSCRIPTIONS: &str = include_str!("schema/0017_activity_subscriptions.sql");
     /// The webhook log's index by time, dropped (it is swept by id).
     pub const WEBHOOK_LOG_INDEX: &str = include_str!("schema/0018_webhook_log_index.sql");
+    /// When a Twitter-compatible webhook last answered the CRC, and was last asked.
+    pub const WEBHOOK_CRC: &str = include_str!("schema/0019_webhook_crc.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

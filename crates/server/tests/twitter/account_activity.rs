@@ -22,6 +22,7 @@ crate::on_every_backend!(
     a_bot_registers_subscribes_and_receives_twitters_payloads,
     follows_blocks_mutes_and_mentions_arrive_as_twitters_events,
     the_crc_and_the_owner_are_required,
+    the_crc_is_asked_again_each_day,
 );
 
 const BASE: &str = "/1.1/account_activity/all";
@@ -618,4 +619,61 @@ async fn follows_blocks_mutes_and_mentions_arrive_as_twitters_events() {
         ),
         "{payload}"
     );
+}
+
+/// A webhook answers the CRC again a day after it last did (on the server's standing clock);
+/// a wrong answer then makes it invalid until its owner re-checks it.
+async fn the_crc_is_asked_again_each_day() {
+    let server = server().await;
+    let (_, bot) = server.user("bot").await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+    let start = chrono::Utc::now();
+    server.stand_at(&start.to_rfc3339());
+    let made = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    assert!(rx.crcs.recv().await.is_some());
+    let valid = async || {
+        let listed = call(
+            &keys,
+            &server,
+            "GET",
+            &format!("{BASE}/dev/webhooks.json"),
+            &[],
+        )
+        .await;
+        listed.body[0]["valid"].clone()
+    };
+
+    server.stand_at(&(start + chrono::Duration::hours(25)).to_rfc3339());
+    assert!(asked_crc(&mut rx).await, "asked again a day later");
+    assert_eq!(valid().await, json!(true), "answered: still valid");
+
+    rx.wrong_crc.store(true, Ordering::SeqCst);
+    server.stand_at(&(start + chrono::Duration::hours(50)).to_rfc3339());
+    assert!(asked_crc(&mut rx).await, "asked again the next day");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while valid().await != json!(false) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a wrong answer never made it invalid"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether a CRC reaches the receiver within 15 s.
+async fn asked_crc(rx: &mut Receiver) -> bool {
+    tokio::time::timeout(Duration::from_secs(15), rx.crcs.recv())
+        .await
+        .ok()
+        .flatten()
+        .is_some()
 }

@@ -81,7 +81,8 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
             "pattern": patterns::conversation_id(),
         }),
         (
-            "id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id" | "agent",
+            "id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id" | "agent"
+            | "replay_id",
             _,
         ) => id(),
         ("from" | "to", "/feedback/results" | "/insights") => json!({"anyOf": [

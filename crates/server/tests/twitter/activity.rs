@@ -153,7 +153,9 @@ async fn v2_webhooks_take_account_activity_subscriptions_and_replay() {
     );
 
     // Replay: the same payload again, then the job's end.
-    let end = chrono::Utc::now() + chrono::Duration::seconds(30);
+    // The next whole minute: after the message however the clock falls, and less than a
+    // minute ahead (which counts as now).
+    let end = chrono::Utc::now() + chrono::Duration::seconds(60);
     let (status, job) = bearer(
         &server,
         &app_token,

@@ -2,6 +2,7 @@
 // and small waiting helpers (playwright-core has no `expect`, so tests wait for what a
 // person would see, with a deadline).
 
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -215,4 +216,28 @@ export function box(page, selector) {
     const r = el.getBoundingClientRect();
     return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
   }, selector);
+}
+
+/** Phone and desktop, each light and dark: the views every page is shot in. */
+const VIEWS = [
+  [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
+  [{ width: 1280, height: 820 }, 'light'], [{ width: 1280, height: 820 }, 'dark'],
+];
+
+/**
+ * Shoots `name` (`dir/name`) in every view, checking nothing runs off the side, then goes
+ * back to desktop and light. `prepare(page)` runs in each view first (to scroll something
+ * into sight).
+ */
+export async function shootAll(page, name, { prepare } = {}) {
+  for (const [viewport, scheme] of VIEWS) {
+    await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme: scheme });
+    await prepare?.(page);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= viewport.width, `${name} fits ${viewport.width} px (scrolls to ${wide})`);
+    await shot(page, `${name}-${viewport.width}-${scheme}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 820 });
+  await page.emulateMedia({ colorScheme: 'light' });
 }

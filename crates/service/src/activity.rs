@@ -392,18 +392,8 @@ impl Services {
                 id
             }
         };
-        let position = self.store.stream_position(user).await?;
-        let now = self.config.clock.now().timestamp_millis();
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO webhook_subscriptions (webhook_id, user_id, position, failures,
-                     next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?4)
-                 ON CONFLICT (webhook_id, user_id) DO NOTHING",
-                vec![int(via.0), int(user.0), int(position), int(now)],
-            )])
-            .await?;
+        let subscribe = self.subscription_from_now(via, user).await?;
+        self.store.cold().run(vec![subscribe]).await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! An app's webhooks by id (issue 18): X's v2 webhooks (`/2/webhooks`, no environment) and
 //! Account Activity subscriptions to a webhook, which both the v1.1 paths (by environment)
 //! and the v2 paths (by webhook id) reach. A webhook answers the CRC with the app's consumer
-//! secret before it is made, on demand, and delivers only while valid.
+//! secret before it is made, on demand and again each day, and delivers only while valid.
 
 use std::sync::Arc;
 
@@ -217,18 +217,8 @@ impl Services {
                 message: format!("a webhook has at most {SUBSCRIPTIONS_MAX} subscriptions"),
             }));
         }
-        let position = self.store.stream_position(user).await?;
-        let now = self.config.clock.now().timestamp_millis();
-        self.store
-            .cold()
-            .run(vec![Statement::new(
-                "INSERT INTO webhook_subscriptions (webhook_id, user_id, position, failures,
-                     next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?4)
-                 ON CONFLICT (webhook_id, user_id) DO NOTHING",
-                vec![int(webhook.0), int(user.0), int(position), int(now)],
-            )])
-            .await?;
+        let subscribe = self.subscription_from_now(webhook, user).await?;
+        self.store.cold().run(vec![subscribe]).await?;
         Ok(())
     }
 

@@ -198,10 +198,7 @@ impl Services {
         message: &Message,
     ) -> Result<()> {
         let id = &message.conversation_id;
-        let bot_side = Actor::token(account);
-        if self.check_bot_may_speak(&bot_side, id).await.is_err() {
-            return Ok(());
-        }
+        // Most support accounts have no flows: one read, and nothing else, for them.
         let flows: Vec<Flow> = self
             .flows(account)
             .await?
@@ -210,6 +207,11 @@ impl Services {
             .collect();
         if flows.is_empty() {
             return Ok(());
+        }
+        // Silent while a person holds the conversation.
+        match self.check_bot_may_speak(&Actor::token(account), id).await {
+            Err(Error::HumanInControl) => return Ok(()),
+            checked => checked?,
         }
         let mut session = self.bot_session(account, id).await?;
         let answered = message

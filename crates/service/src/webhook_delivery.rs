@@ -311,6 +311,24 @@ impl Services {
         Ok(())
     }
 
+    /// The statement that subscribes `user` to `webhook` from their stream's current end (so
+    /// it receives what happens next); subscribing again changes nothing.
+    pub(crate) async fn subscription_from_now(
+        &self,
+        webhook: ObjectId,
+        user: UserId,
+    ) -> Result<Statement> {
+        let position = self.store.stream_position(user).await?;
+        let now = self.config.clock.now().timestamp_millis();
+        Ok(Statement::new(
+            "INSERT INTO webhook_subscriptions (webhook_id, user_id, position, failures,
+                 next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, 0, ?4, ?4)
+             ON CONFLICT (webhook_id, user_id) DO NOTHING",
+            vec![int(webhook.0), int(user.0), int(position), int(now)],
+        ))
+    }
+
     /// A subscription: its webhook (secret opened) and its place in `user`'s stream.
     pub(crate) async fn delivery_target(&self, id: ObjectId, user: UserId) -> Result<Target> {
         let rows = self

@@ -141,8 +141,9 @@ impl Services {
         let secret = random("whsec_", 32);
         let sealed = self.sealer().await?.seal(&secret)?;
         let id = ObjectId(self.ids.next_id());
-        let position = self.store.stream_position(owner).await?;
         let now = self.config.clock.now().timestamp_millis();
+        // A native webhook receives its owner's events, from now on.
+        let subscribe = self.subscription_from_now(id, owner).await?;
         self.store
             .cold()
             .run(vec![
@@ -160,13 +161,7 @@ impl Services {
                         int(now),
                     ],
                 ),
-                // A native webhook receives its owner's events, from now on.
-                Statement::new(
-                    "INSERT INTO webhook_subscriptions (webhook_id, user_id, position, failures,
-                         next_attempt_at, created_at)
-                     VALUES (?1, ?2, ?3, 0, ?4, ?4)",
-                    vec![int(id.0), int(owner.0), int(position), int(now)],
-                ),
+                subscribe,
             ])
             .await?;
         Ok((self.webhook(owner, id).await?, secret))

@@ -6,25 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { BASE, apiCall, apiUser, gone, launch, person, see, shot, signUp, until } from '../lib.mjs';
-
-const VIEWS = [
-  [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
-  [{ width: 1280, height: 820 }, 'light'], [{ width: 1280, height: 820 }, 'dark'],
-];
-
-/** Shoots `name` at every size and scheme, checking nothing runs off the side. */
-async function shootAll(page, name) {
-  for (const [viewport, scheme] of VIEWS) {
-    await page.setViewportSize(viewport);
-    await page.emulateMedia({ colorScheme: scheme });
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(wide <= viewport.width, `${name} fits ${viewport.width} px (scrolls to ${wide})`);
-    await shot(page, `apps/${name}-${viewport.width}-${scheme}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 820 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+import { BASE, apiCall, apiUser, gone, launch, person, see, signUp, until, shootAll } from '../lib.mjs';
 
 // OAuth 1.0a as a client signs (RFC 5849), enough for the test to play the app.
 const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -106,13 +88,13 @@ describe('apps', () => {
     await see(dialog);
     const secret = await dialog.locator('dd', { has: page.getByRole('button', { name: 'Copy Consumer secret' }) }).locator('code').textContent();
     assert.ok(secret.length > 30, `a consumer secret: ${secret}`);
-    await shootAll(page, 'secrets');
+    await shootAll(page, 'apps/secrets');
     await dialog.getByRole('button', { name: 'Done' }).click();
     // The dialog leaves the page on its close event, a moment after the click.
     await gone(dialog);
     await see(page.getByRole('listitem').filter({ hasText: 'My support bot with a long name' }));
     assert.equal(await page.getByText(secret).count(), 0, 'the secret is not on the page after the dialog');
-    await shootAll(page, 'developer-apps');
+    await shootAll(page, 'apps/developer-apps');
     // A refusal stands beside its field.
     await page.getByRole('textbox', { name: 'Name' }).fill('x');
     await page.getByLabel('Callback URLs').fill('not a url');
@@ -131,7 +113,7 @@ describe('apps', () => {
     await see(page.getByRole('heading', { name: /Helpdesk Assistant for Teams wants to use your account/ }));
     await see(page.getByText('Send and manage your Direct Messages'));
     await see(page.getByText(`@${developer.screenName}`, { exact: false }));
-    await shootAll(page, 'consent-oauth1');
+    await shootAll(page, 'apps/consent-oauth1');
     await page.getByRole('button', { name: 'Authorize app' }).click();
     await until(() => new URL(page.url()).searchParams.get('oauth_verifier'), 'the callback with a verifier');
     const back = new URL(page.url()).searchParams;
@@ -153,7 +135,7 @@ describe('apps', () => {
     });
     await page.goto(`${BASE}/i/oauth2/authorize?${query}`);
     await see(page.getByText('Stay connected until you revoke access'));
-    await shootAll(page, 'consent-oauth2');
+    await shootAll(page, 'apps/consent-oauth2');
     await page.getByRole('button', { name: 'Authorize app' }).click();
     await until(() => new URL(page.url()).searchParams.get('code'), 'the redirect with a code');
     assert.equal(new URL(page.url()).searchParams.get('state'), 'xyz');
@@ -175,10 +157,10 @@ describe('apps', () => {
     const row = page.getByRole('listitem').filter({ hasText: 'Helpdesk Assistant for Teams' });
     await see(row);
     await see(row.getByText('Send and manage your Direct Messages'));
-    await shootAll(page, 'connected-apps');
+    await shootAll(page, 'apps/connected-apps');
     await row.getByRole('button', { name: 'Revoke access for Helpdesk Assistant for Teams' }).click();
     await see(page.getByRole('dialog', { name: 'Revoke Helpdesk Assistant for Teams?' }));
-    await shootAll(page, 'revoke-dialog');
+    await shootAll(page, 'apps/revoke-dialog');
     await page.getByRole('button', { name: 'Revoke access', exact: true }).click();
     await see(page.getByText('You haven’t authorized any apps.'));
     const after = await signed('GET', '/1.1/account/verify_credentials.json', {}, v1);
@@ -196,7 +178,7 @@ describe('apps', () => {
     const pin = await see(page.locator('.consent-pin'));
     const digits = (await pin.textContent()).trim();
     assert.match(digits, /^\d{7}$/);
-    await shootAll(page, 'consent-pin');
+    await shootAll(page, 'apps/consent-pin');
     const exchanged = await signed('POST', '/oauth/access_token', { oauth_verifier: digits }, request);
     assert.equal(exchanged.status, 200, exchanged.text);
 
@@ -206,7 +188,7 @@ describe('apps', () => {
     await page.goto(`${BASE}/i/oauth2/authorize?response_type=code&client_id=${enc(made.client_id)}&redirect_uri=${enc('https://evil.example/')}&scope=dm.read&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
     await see(page.getByRole('heading', { name: 'This app’s request isn’t valid' }));
     await see(page.getByText(/callback URLs/));
-    await shootAll(page, 'consent-invalid');
+    await shootAll(page, 'apps/consent-invalid');
 
     // Cancel goes back to the app with access_denied.
     const query = new URLSearchParams({

@@ -5,24 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, apiCall, apiUser, gone, launch, message, person, see, send, shot, signUp, until } from '../lib.mjs';
-
-const VIEWS = [
-  [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
-  [{ width: 1280, height: 820 }, 'light'], [{ width: 1280, height: 820 }, 'dark'],
-];
-
-async function shootAll(page, name) {
-  for (const [viewport, scheme] of VIEWS) {
-    await page.setViewportSize(viewport);
-    await page.emulateMedia({ colorScheme: scheme });
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(wide <= viewport.width, `${name} fits ${viewport.width} px (scrolls to ${wide})`);
-    await shot(page, `handover/${name}-${viewport.width}-${scheme}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 820 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+import { BASE, apiCall, apiUser, gone, launch, message, person, photo, see, send, shootAll, signUp, until, upload } from '../lib.mjs';
 
 describe('bots and hand-over', () => {
   let browser;
@@ -84,7 +67,11 @@ describe('bots and hand-over', () => {
     await see(dialog.locator('.welcome-preview .quick-reply', { hasText: 'Talk to a person' }));
     await see(dialog.locator('.welcome-preview', { hasText: 'As Acme Bot' }));
     await see(dialog.locator('.welcome-preview', { hasText: 'Waits for the answer, kept as ‹answer›' }));
-    await shootAll(page, 'flow-editor');
+    await shootAll(page, 'handover/flow-editor');
+    // On a phone the preview is under the form.
+    await shootAll(page, 'handover/flow-preview', {
+      prepare: (p) => p.locator('dialog .welcome-preview').evaluate((el) => el.scrollIntoView({ block: 'end' })),
+    });
     // The ask step is for another day: removed, the preview follows.
     await dialog.locator('.steps > li').last().getByRole('button', { name: 'Remove this step' }).click();
     await gone(dialog.locator('.welcome-preview', { hasText: 'Waits for the answer' }));
@@ -97,11 +84,12 @@ describe('bots and hand-over', () => {
     assert.deepEqual(greeting.trigger, { type: 'first_contact' });
     assert.deepEqual(greeting.steps[0].quick_reply.options.map((o) => o.metadata), ['track-my-order', 'talk-to-a-person']);
     await page.evaluate(() => document.getElementById('toasts').replaceChildren());
-    await shootAll(page, 'flows');
+    await shootAll(page, 'handover/flows');
   });
 
   it('hands a customer to a person, keeps the bot quiet, and hands back', async () => {
     const { page } = customer;
+    const conversation = [brand.id, customer.id].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1)).join('-');
     await page.goto(`${BASE}/messages/compose?recipient_id=${brand.id}`);
     await send(page, 'Hi, my parcel never arrived');
     await see(message(page, 'I’m the Acme bot'));
@@ -116,7 +104,14 @@ describe('bots and hand-over', () => {
     const bar = a.getByRole('region', { name: 'Who is answering' });
     await see(bar.getByText('You’re answering this conversation.'));
     await see(bar.getByText('Asked for a person'));
-    await shootAll(a, 'agent-holds');
+    await shootAll(a, 'handover/agent-holds');
+    // The bot asks for it back, with a long note: the bar says so, live, and still fits.
+    await apiCall(brand.token, 'PUT', `/conversations/${conversation}/control`, {
+      action: 'request',
+      note: 'Carolina asked for a refund for order A-1729 and a replacement shipped to her new address in Manchester; the warehouse confirmed it left today.',
+    });
+    await see(bar.getByText(/The bot asks to take over: Carolina asked for a refund/));
+    await shootAll(a, 'handover/bot-asks');
 
     // The customer writes again: the bot says nothing over the person.
     await send(page, 'Hello? Is anyone there?');
@@ -124,7 +119,7 @@ describe('bots and hand-over', () => {
     await see(message(page, 'Maria here'));
     const texts = await page.locator('.timeline .msg .bubble').allTextContents();
     assert.ok(!texts.slice(-3).some((t) => t.includes('Acme bot')), `the bot stayed silent: ${texts.slice(-3)}`);
-    await shootAll(page, 'customer-with-agent');
+    await shootAll(page, 'handover/customer-with-agent');
 
     // Resolved: back to the bot, which answers again.
     await bar.getByRole('button', { name: 'Hand back to bot' }).click();
@@ -132,10 +127,23 @@ describe('bots and hand-over', () => {
     await send(page, 'Found it, thanks!');
     await see(message(page, 'Goodbye from the Acme bot'));
     await see(message(a, 'Goodbye from the Acme bot'));
+    // The bot speaks again, with a landscape photo, to a customer on a phone: it shows whole,
+    // at the end of the conversation.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const shop = await upload(brand.token, await photo(page, 1200, 600));
+    await apiCall(brand.token, 'POST', `/messages/with/${customer.id}`, { text: 'Our shop, where your parcel left from', media_id: shop });
+    await see(message(a, 'Our shop, where your parcel left from').locator('img'));
+    const arrived = message(page, 'Our shop, where your parcel left from').locator('img');
+    await see(arrived);
+    await until(() => arrived.evaluate((img) => img.complete), 'the photo to load');
+    await until(() => page.locator('.timeline').evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight < 2),
+      'the conversation to stay at its end as the photo arrives');
+    await page.setViewportSize({ width: 1280, height: 820 });
     await a.evaluate(() => document.getElementById('toasts').replaceChildren());
-    await shootAll(a, 'bot-again');
+    await shootAll(a, 'handover/bot-again');
+    await shootAll(page, 'handover/customer-after');
     const control = await until(async () => {
-      const c = await apiCall(brand.token, 'GET', `/conversations/${[brand.id, customer.id].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1)).join('-')}/control`);
+      const c = await apiCall(brand.token, 'GET', `/conversations/${conversation}/control`);
       return c.controller === 'bot' && c;
     }, 'the bot in control');
     assert.equal(control.controller, 'bot');

@@ -6,24 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { BASE, apiCall, apiUser, follow, gone, launch, person, see, shot, signUp, until } from '../lib.mjs';
-
-const VIEWS = [
-  [{ width: 390, height: 844 }, 'light'], [{ width: 390, height: 844 }, 'dark'],
-  [{ width: 1280, height: 820 }, 'light'], [{ width: 1280, height: 820 }, 'dark'],
-];
-
-async function shootAll(page, name) {
-  for (const [viewport, scheme] of VIEWS) {
-    await page.setViewportSize(viewport);
-    await page.emulateMedia({ colorScheme: scheme });
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(wide <= viewport.width, `${name} fits ${viewport.width} px (scrolls to ${wide})`);
-    await shot(page, `webhooks/${name}-${viewport.width}-${scheme}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 820 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+import { BASE, apiCall, apiUser, follow, gone, launch, person, see, signUp, until, shootAll } from '../lib.mjs';
 
 describe('webhooks', () => {
   let browser;
@@ -67,7 +50,7 @@ describe('webhooks', () => {
     await see(dialog);
     const secret = (await dialog.locator('code').textContent()).trim();
     assert.match(secret, /^whsec_/);
-    await shootAll(page, 'secret');
+    await shootAll(page, 'webhooks/secret');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await gone(dialog);
     const row = page.getByRole('listitem').filter({ hasText: url });
@@ -81,14 +64,14 @@ describe('webhooks', () => {
     assert.equal(ping.headers['content-type'], 'application/json');
     await row.getByRole('button', { name: `Deliveries to ${url}` }).click();
     await see(row.locator('.log-table').getByText('Test'));
-    await shootAll(page, 'webhooks');
+    await shootAll(page, 'webhooks/webhooks');
 
     // A receiver that refuses shows as a failed test, in words.
     status = 503;
     await row.getByRole('button', { name: `Send a test to ${url}` }).click();
     await see(page.getByText(/Test not delivered: the receiver answered 503/));
     await see(row.locator('.log-table').getByText('the receiver answered 503'));
-    await shootAll(page, 'failed-test');
+    await shootAll(page, 'webhooks/failed-test');
     status = 200;
 
     await row.getByRole('button', { name: 'Turn off' }).click();
@@ -105,7 +88,7 @@ describe('webhooks', () => {
     await row.getByRole('button', { name: `Replay events to ${url}` }).click();
     const dialog2 = page.getByRole('dialog', { name: 'Replay events' });
     await see(dialog2.getByLabel('From'));
-    await shootAll(page, 'replay');
+    await shootAll(page, 'webhooks/replay');
     await dialog2.getByRole('button', { name: 'Replay' }).click();
     await see(page.getByText('Replay complete: 1 delivered'));
     const again = heard.filter((h) => h.body?.type === 'message.created');
@@ -120,7 +103,7 @@ describe('webhooks', () => {
     await page.getByLabel('URL').fill('http://169.254.169.254/latest/meta-data/');
     await page.getByRole('button', { name: 'Add webhook' }).click();
     await see(page.locator('.field-error', { hasText: /private or reserved address/ }));
-    await shootAll(page, 'refused');
+    await shootAll(page, 'webhooks/refused');
     assert.equal(owner.errors.length, 0, owner.errors.join('\n'));
   });
 });

@@ -364,4 +364,29 @@ async fn flows_are_refused_naming_the_field() {
     assert_eq!(status, 204);
     let (status, _) = server.call("GET", &path, Some(&brand), None).await;
     assert_eq!(status, 404);
+
+    // At most 50 flows an account.
+    for i in 0..50 {
+        create_flow(
+            &server,
+            &brand,
+            json!({"name": format!("flow {i}"), "trigger": {"type": "any_message"}, "steps": reply}),
+        )
+        .await;
+    }
+    let (status, refused) = server
+        .call(
+            "POST",
+            "/api/v1/flows",
+            Some(&brand),
+            Some(
+                json!({"name": "one too many", "trigger": {"type": "any_message"}, "steps": reply}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (status, s(&refused["error"]["field"])),
+        (409, "flows".into()),
+        "{refused}"
+    );
 }

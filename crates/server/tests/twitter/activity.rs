@@ -16,6 +16,7 @@ crate::on_every_backend!(
     v2_webhooks_take_account_activity_subscriptions_and_replay,
     the_x_activity_api_streams_and_delivers_envelopes,
     x_activity_subscriptions_refuse_naming_why,
+    an_app_has_at_most_five_webhooks,
 );
 
 async fn bearer(
@@ -590,4 +591,34 @@ async fn x_activity_subscriptions_refuse_naming_why() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+async fn an_app_has_at_most_five_webhooks() {
+    let server = server().await;
+    let (_, bot) = server.user("bot").await;
+    let (keys, app_token) = app_keys_and_bearer(&server, &bot).await;
+    let rx = receiver(&keys.consumer_secret).await;
+    for i in 0..5 {
+        let url = format!("{}?n={i}", rx.url);
+        let (status, made) = bearer(
+            &server,
+            &app_token,
+            "POST",
+            "/2/webhooks",
+            Some(json!({"url": url})),
+        )
+        .await;
+        assert_eq!(status, 200, "{made}");
+    }
+    let url = format!("{}?n=5", rx.url);
+    let (status, refused) = bearer(
+        &server,
+        &app_token,
+        "POST",
+        "/2/webhooks",
+        Some(json!({"url": url})),
+    )
+    .await;
+    assert_eq!(status, 409, "a sixth: {refused}");
+    assert!(refused.to_string().contains("at most 5"), "{refused}");
 }

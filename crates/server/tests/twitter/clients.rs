@@ -6,8 +6,8 @@
 
 use serde_json::json;
 
-use crate::common::{Client, TestServer, s};
-use crate::tls::certificate;
+use crate::common::{TestServer, s};
+use crate::tls::tls_server;
 
 /// A server over TLS with a bot, the people it talks to, and its app; what a script needs.
 struct World {
@@ -20,23 +20,7 @@ const CALLBACK: &str = "https://bot.example/callback";
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let (cert, key, pem) = certificate(dir.path());
-    let server = TestServer::with(|c| {
-        c.server.tls_cert = Some(cert.clone());
-        c.server.tls_key = Some(key.clone());
-    })
-    .await;
-    let addr = server
-        .running
-        .as_ref()
-        .map(|r| r.addr)
-        .unwrap_or_else(|| panic!("running"));
-    let root = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    let http = reqwest::Client::builder()
-        .add_root_certificate(root)
-        .build()
-        .unwrap_or_else(|e| panic!("client: {e}"));
-    let api = Client::with_http(&format!("https://{addr}"), http);
+    let (server, api, addr) = tls_server(dir.path(), |_| {}).await;
     let (bot_id, bot) = api.user("bot").await;
     let (friend_id, friend) = api.user("carol").await;
     let (blocker_id, blocker) = api.user("blocker").await;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::common::{Client, TestServer, s};
-use crate::tls::certificate;
+use crate::common::{Client, s};
+use crate::tls::tls_server;
 
 /// The conversation's messages, newest first, as (sender, text, whole event).
 async fn said(api: &Client, token: &str, conversation: &str) -> Vec<(String, String, Value)> {
@@ -52,24 +52,10 @@ async fn answer_from(api: &Client, token: &str, conversation: &str, bot: &str) -
 #[postern_testkit::test(needs(TwitterClients))]
 async fn the_tweepy_support_bot_example_answers_customers() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let (cert, key, pem) = certificate(dir.path());
-    let server = TestServer::with(|c| {
-        c.server.tls_cert = Some(cert.clone());
-        c.server.tls_key = Some(key.clone());
+    let (_server, api, addr) = tls_server(dir.path(), |c| {
         c.outbound.allow = vec!["127.0.0.1".into()];
     })
     .await;
-    let addr = server
-        .running
-        .as_ref()
-        .map(|r| r.addr)
-        .unwrap_or_else(|| panic!("running"));
-    let root = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    let http = reqwest::Client::builder()
-        .add_root_certificate(root)
-        .build()
-        .unwrap_or_else(|e| panic!("client: {e}"));
-    let api = Client::with_http(&format!("https://{addr}"), http);
     let (bot_id, bot) = api.user("acmehelp").await;
     let (carol_id, carol) = api.user("carol").await;
     api.follow(&bot, &carol_id).await;

@@ -18,6 +18,33 @@ pub fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::Pat
     (cert_path, key_path, cert)
 }
 
+/// A server over TLS with a certificate made in `dir` (and `more` settings), and a client
+/// that trusts it: (server, client, address).
+pub async fn tls_server(
+    dir: &std::path::Path,
+    more: impl FnOnce(&mut postern::Config),
+) -> (TestServer, crate::common::Client, std::net::SocketAddr) {
+    let (cert, key, pem) = certificate(dir);
+    let server = TestServer::with(|c| {
+        c.server.tls_cert = Some(cert);
+        c.server.tls_key = Some(key);
+        more(c);
+    })
+    .await;
+    let addr = server
+        .running
+        .as_ref()
+        .map(|r| r.addr)
+        .unwrap_or_else(|| panic!("running"));
+    let root = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let http = reqwest::Client::builder()
+        .add_root_certificate(root)
+        .build()
+        .unwrap_or_else(|e| panic!("client: {e}"));
+    let api = crate::common::Client::with_http(&format!("https://{addr}"), http);
+    (server, api, addr)
+}
+
 async fn https_is_served_and_signatures_name_its_scheme() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let (cert, key, pem) = certificate(dir.path());

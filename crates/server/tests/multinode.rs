@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::process::{free_port, serve, wait_healthy};
+use common::receiver::receiver;
 use common::{Client, Ws, s};
 use postern_testkit::postgres::TestDatabase;
 use postern_testkit::services::nats_url;
@@ -267,48 +268,6 @@ async fn three_nodes_share_conversations_and_survive_losing_one() {
     drop(processes);
 }
 
-/// What the test receiver heard: each delivery's event id and message text.
-type Heard = tokio::sync::mpsc::UnboundedSender<(String, String)>;
-
-/// A webhook receiver that never answers its first delivery (the node delivering it is
-/// killed meanwhile) and takes every later one.
-async fn hanging_receiver() -> (
-    String,
-    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
-) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let first = Arc::new(AtomicBool::new(true));
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            axum::routing::post(
-                |axum::extract::State((tx, first)): axum::extract::State<(
-                    Heard,
-                    Arc<AtomicBool>,
-                )>,
-                 body: String| async move {
-                    let event: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                    let _ = tx.send((s(&event["id"]), s(&event["data"]["text"])));
-                    if first.swap(false, Ordering::SeqCst) {
-                        std::future::pending::<()>().await;
-                    }
-                    axum::http::StatusCode::OK
-                },
-            ),
-        )
-        .with_state((tx, first));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://127.0.0.1:{port}/hook"), rx)
-}
-
 /// A node killed while delivering a webhook loses nothing: its lease (3 s here) runs out,
 /// another node carries on from the last event delivered, and the receiver gets every event
 /// in order; the one cut off comes again with the same id.
@@ -342,7 +301,11 @@ async fn a_node_killed_mid_delivery_loses_no_webhook_event() {
     let (bot_id, bot) = a.user("bot").await;
     let (carol_id, carol) = a.user("carol").await;
     a.follow(&bot, &carol_id).await;
-    let (url, mut heard) = hanging_receiver().await;
+    // The receiver leaves its first delivery unanswered: node A is killed waiting for it.
+    let mut rx = receiver("").await;
+    rx.hang_next
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let url = rx.url.clone();
     let (status, made) = a
         .call(
             "POST",
@@ -356,7 +319,7 @@ async fn a_node_killed_mid_delivery_loses_no_webhook_event() {
         a.dm(&carol, &bot_id, &format!("m{i}")).await;
     }
     // Node A is delivering m0 and waits for an answer that never comes: kill it there.
-    let (cut_id, cut_text) = next_heard(&mut heard).await;
+    let (cut_id, cut_text) = next_heard(&mut rx).await;
     assert_eq!(cut_text, "m0");
     let (b, _b_process) = node();
     wait_healthy(&b).await;
@@ -367,7 +330,7 @@ async fn a_node_killed_mid_delivery_loses_no_webhook_event() {
 
     let mut texts = Vec::new();
     while texts.len() < 5 {
-        let (id, text) = next_heard(&mut heard).await;
+        let (id, text) = next_heard(&mut rx).await;
         if text == "m0" {
             assert_eq!(id, cut_id, "the event cut off comes again with its id");
         }
@@ -395,12 +358,8 @@ async fn a_node_killed_mid_delivery_loses_no_webhook_event() {
     );
 }
 
-async fn next_heard(
-    heard: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
-) -> (String, String) {
-    tokio::time::timeout(Duration::from_secs(20), heard.recv())
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("no delivery within 20 s"))
+/// The next delivery's event id and message text, within 20 s.
+async fn next_heard(rx: &mut common::receiver::Receiver) -> (String, String) {
+    let event = rx.next(Duration::from_secs(20)).await.json();
+    (s(&event["id"]), s(&event["data"]["text"]))
 }

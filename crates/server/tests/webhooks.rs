@@ -9,17 +9,14 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use common::receiver::{Heard, receiver};
 use common::{TestServer, s};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::mpsc;
 
 fn main() -> std::process::ExitCode {
     postern_testkit::run()
@@ -34,62 +31,6 @@ crate::on_every_backend!(
     a_replay_delivers_the_range_asked_for_again_with_the_same_ids,
     a_receiver_down_for_five_minutes_gets_every_event_after_on_a_standing_clock,
 );
-
-/// What the receiver heard: each request's headers and body.
-struct Heard {
-    headers: HeaderMap,
-    body: String,
-}
-
-/// A webhook receiver on 127.0.0.1: answers with `status` (changeable) and reports each
-/// request.
-struct Receiver {
-    url: String,
-    status: Arc<AtomicU16>,
-    heard: mpsc::UnboundedReceiver<Heard>,
-}
-
-async fn receiver() -> Receiver {
-    let status = Arc::new(AtomicU16::new(200));
-    let (tx, heard) = mpsc::unbounded_channel();
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            axum::routing::post(
-                |State((status, tx)): State<(Arc<AtomicU16>, mpsc::UnboundedSender<Heard>)>,
-                 headers: HeaderMap,
-                 body: String| async move {
-                    let _ = tx.send(Heard { headers, body });
-                    StatusCode::from_u16(status.load(Ordering::SeqCst))
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                },
-            ),
-        )
-        .with_state((status.clone(), tx));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Receiver {
-        url: format!("http://127.0.0.1:{}/hook", addr.port()),
-        status,
-        heard,
-    }
-}
-
-impl Receiver {
-    /// The next request, within `within`.
-    async fn next(&mut self, within: Duration) -> Heard {
-        tokio::time::timeout(within, self.heard.recv())
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("no delivery within {within:?}"))
-    }
-}
 
 /// A server whose webhooks may reach 127.0.0.1 (the tests' receivers).
 async fn server() -> TestServer {
@@ -145,7 +86,7 @@ async fn events_arrive_signed_and_in_order() {
     srv.follow(&carol, &bot_id).await;
     srv.follow(&bot, &carol_id).await;
     srv.dm(&carol, &bot_id, "before the webhook").await;
-    let mut rx = receiver().await;
+    let mut rx = receiver("").await;
     let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
     assert_eq!(status, 201, "{made}");
     let secret = s(&made["secret"]);
@@ -177,7 +118,7 @@ async fn events_arrive_signed_and_in_order() {
         );
     }
     // A webhook that asked only for read receipts hears nothing of messages.
-    let mut other = receiver().await;
+    let mut other = receiver("").await;
     let (status, _) = create(&srv, &bot, &other.url, json!(["conversation.read"])).await;
     assert_eq!(status, 201);
     srv.dm(&carol, &bot_id, "after the second webhook").await;
@@ -238,7 +179,7 @@ async fn a_receiver_that_was_down_gets_every_event_afterwards() {
     let (bot_id, bot) = srv.user("bot").await;
     let (carol_id, carol) = srv.user("carol").await;
     srv.follow(&bot, &carol_id).await;
-    let mut rx = receiver().await;
+    let mut rx = receiver("").await;
     rx.status.store(503, Ordering::SeqCst);
     let (status, made) = create(&srv, &bot, &rx.url, json!([])).await;
     assert_eq!(status, 201, "{made}");
@@ -301,7 +242,7 @@ async fn inward_and_unknown_targets_are_refused() {
     // No allowlist here: webhooks reach public addresses only.
     let srv = TestServer::start().await;
     let (_, bot) = srv.user("bot").await;
-    let rx = receiver().await;
+    let rx = receiver("").await;
     for url in [
         rx.url.as_str(),
         "http://10.0.0.8/hook",
@@ -351,7 +292,7 @@ async fn a_webhook_turned_off_delivers_nothing_until_turned_on() {
     let (bot_id, bot) = srv.user("bot").await;
     let (carol_id, carol) = srv.user("carol").await;
     srv.follow(&bot, &carol_id).await;
-    let mut rx = receiver().await;
+    let mut rx = receiver("").await;
     let (_, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
     let id = s(&made["webhook"]["id"]);
     let (status, off) = srv
@@ -402,7 +343,7 @@ async fn follows_blocks_mutes_and_mentions_are_delivered() {
     let (bot_id, bot) = srv.user("bot").await;
     let (carol_id, carol) = srv.user("carol").await;
     let (dave_id, _) = srv.user("dave").await;
-    let mut rx = receiver().await;
+    let mut rx = receiver("").await;
     let (status, made) = create(
         &srv,
         &bot,
@@ -469,7 +410,7 @@ async fn a_replay_delivers_the_range_asked_for_again_with_the_same_ids() {
     let (bot_id, bot) = srv.user("bot").await;
     let (carol_id, carol) = srv.user("carol").await;
     srv.follow(&bot, &carol_id).await;
-    let mut rx = receiver().await;
+    let mut rx = receiver("").await;
     let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
     assert_eq!(status, 201, "{made}");
     let id = s(&made["webhook"]["id"]);
@@ -583,7 +524,7 @@ async fn a_receiver_down_for_five_minutes_gets_every_event_after_on_a_standing_c
     srv.follow(&bot, &carol_id).await;
     let start = chrono::Utc::now();
     srv.stand_at(&start.to_rfc3339());
-    let mut rx = receiver().await;
+    let mut rx = receiver("").await;
     rx.status.store(503, Ordering::SeqCst);
     let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
     assert_eq!(status, 201, "{made}");

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod receiver;
 
 use std::time::Duration;
 

@@ -2,19 +2,13 @@
 //! registration with the CRC, subscriptions, Twitter's payloads signed with the consumer
 //! secret, Twitter's retries, and the refusals.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
-use tokio::sync::mpsc;
 
 use crate::client::{Keys, Tweak, app_keys};
+pub use crate::common::receiver::{Receiver, receiver, sign};
 use crate::common::{TestServer, s};
 use crate::consent::{access_token, field, form_of, request_token};
 
@@ -26,105 +20,6 @@ crate::on_every_backend!(
 );
 
 const BASE: &str = "/1.1/account_activity/all";
-
-pub fn sign(secret: &str, message: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("hmac: {e}"));
-    mac.update(message);
-    format!(
-        "sha256={}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    )
-}
-
-pub struct Heard {
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-/// A webhook receiver as Twitter's documentation has one: answers the CRC with the consumer
-/// secret (wrongly when told to), takes deliveries with `status`.
-pub struct Receiver {
-    pub url: String,
-    pub status: Arc<AtomicU16>,
-    pub wrong_crc: Arc<AtomicBool>,
-    pub heard: mpsc::UnboundedReceiver<Heard>,
-    pub crcs: mpsc::UnboundedReceiver<HeaderMap>,
-}
-
-type Shared = (
-    String,
-    Arc<AtomicU16>,
-    Arc<AtomicBool>,
-    mpsc::UnboundedSender<Heard>,
-    mpsc::UnboundedSender<HeaderMap>,
-);
-
-pub async fn receiver(consumer_secret: &str) -> Receiver {
-    let status = Arc::new(AtomicU16::new(200));
-    let wrong_crc = Arc::new(AtomicBool::new(false));
-    let (tx, heard) = mpsc::unbounded_channel();
-    let (crc_tx, crcs) = mpsc::unbounded_channel();
-    let shared: Shared = (
-        consumer_secret.to_owned(),
-        status.clone(),
-        wrong_crc.clone(),
-        tx,
-        crc_tx,
-    );
-    let app = axum::Router::new()
-        .route(
-            "/hook",
-            axum::routing::get(
-                |State((secret, _, wrong, _, crcs)): State<Shared>,
-                 headers: HeaderMap,
-                 Query(q): Query<std::collections::HashMap<String, String>>| async move {
-                    let _ = crcs.send(headers);
-                    let token = q.get("crc_token").cloned().unwrap_or_default();
-                    let key = if wrong.load(Ordering::SeqCst) {
-                        "wrong"
-                    } else {
-                        secret.as_str()
-                    };
-                    axum::Json(json!({"response_token": sign(key, token.as_bytes())}))
-                },
-            )
-            .post(
-                |State((_, status, _, heard, _)): State<Shared>,
-                 headers: HeaderMap,
-                 body: String| async move {
-                    let _ = heard.send(Heard { headers, body });
-                    StatusCode::from_u16(status.load(Ordering::SeqCst))
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                },
-            ),
-        )
-        .with_state(shared);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Receiver {
-        url: format!("http://127.0.0.1:{}/hook", addr.port()),
-        status,
-        wrong_crc,
-        heard,
-        crcs,
-    }
-}
-
-impl Receiver {
-    pub async fn next(&mut self, within: Duration) -> Heard {
-        tokio::time::timeout(within, self.heard.recv())
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("no delivery within {within:?}"))
-    }
-}
 
 pub async fn server() -> TestServer {
     TestServer::with(|c| c.outbound.allow = vec!["127.0.0.1".into()]).await

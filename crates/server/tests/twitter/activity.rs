@@ -8,8 +8,9 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::account_activity::{authorize, receiver, server, sign};
+use crate::account_activity::{authorize, server};
 use crate::client::{Keys, Tweak, app_keys_and_bearer};
+use crate::common::receiver::{receiver, sign};
 use crate::common::{TestServer, s};
 
 crate::on_every_backend!(

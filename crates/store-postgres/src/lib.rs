@@ -17,6 +17,7 @@
 
 mod accounts;
 mod append;
+pub mod citus;
 mod cold;
 mod conversations;
 mod fanout;
@@ -203,6 +204,7 @@ impl PostgresStore {
 /// Migrates, then settles the node id, on the one session that holds the migration lock.
 async fn prepare(conn: &mut PgConnection, node_id: Option<u16>) -> Result<u16> {
     schema::apply(conn).await?;
+    citus::place(conn).await?;
     match node_id {
         Some(n) => Ok(n),
         None => claim_node_id(conn).await,

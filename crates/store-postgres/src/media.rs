@@ -100,7 +100,7 @@ pub(crate) async fn detach(
     if let Some(id) = media {
         sqlx::query(
             "UPDATE media SET expires_at = $2 WHERE id = $1 AND NOT shared
-               AND NOT EXISTS (SELECT FROM media_attachments WHERE media_id = $1)",
+               AND NOT EXISTS (SELECT 1 FROM media_attachments WHERE media_id = $1)",
         )
         .bind(id)
         .bind(now_ms())
@@ -207,24 +207,43 @@ impl MediaStore for PostgresStore {
     }
 
     async fn take_expired_media(&self, now: DateTime<Utc>, batch: usize) -> Result<Vec<MediaId>> {
-        // Rows another node's sweep holds are skipped, not waited for; the outer condition
-        // re-checks expiry, so media attached meanwhile (no longer expiring) is kept.
-        let taken: Vec<i64> = sqlx::query_scalar(
-            "DELETE FROM media
-             WHERE expires_at < $1
-               AND id IN (
-                   SELECT id FROM media m
-                    WHERE expires_at < $1
-                      AND NOT EXISTS (SELECT FROM media_attachments a WHERE a.media_id = m.id)
-                    LIMIT $2
-                    FOR UPDATE SKIP LOCKED)
-             RETURNING id",
+        // Three reads of one table each, as a distributed PostgreSQL keeps media by id and
+        // attachments by conversation: the expired uploads, which of them a message holds,
+        // then the rest deleted. The delete checks expiry again, so media attached meanwhile
+        // (attaching clears its expiry) is kept; another node's sweep deleting the same rows
+        // first leaves this one nothing to return for them.
+        let mut tx = self.begin().await?;
+        let expired: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM media WHERE expires_at < $1 ORDER BY expires_at LIMIT $2",
         )
         .bind(now.timestamp_millis())
         .bind(sql_count(batch))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .db()?;
+        if expired.is_empty() {
+            return Ok(Vec::new());
+        }
+        let held: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT media_id FROM media_attachments WHERE media_id = ANY($1)",
+        )
+        .bind(&expired)
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
+        let free: Vec<i64> = expired
+            .into_iter()
+            .filter(|id| !held.contains(id))
+            .collect();
+        let taken: Vec<i64> = sqlx::query_scalar(
+            "DELETE FROM media WHERE id = ANY($1) AND expires_at < $2 RETURNING id",
+        )
+        .bind(&free)
+        .bind(now.timestamp_millis())
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
         Ok(taken.into_iter().map(MediaId).collect())
     }
 }

@@ -55,18 +55,18 @@ impl MessageStore for PostgresStore {
     }
 
     async fn sweep_idempotency(&self, older_than: DateTime<Utc>, batch: usize) -> Result<usize> {
-        // One statement, so one short transaction. Rows another session has locked (a send
-        // re-claiming the key, another node's sweep) are skipped rather than waited for; the
-        // locking read re-checks the age of a row updated meanwhile, and the outer condition
-        // repeats it, so a key re-claimed since is never taken.
+        // One statement, so one short transaction. A row another session holds (a send
+        // re-claiming the key, another node's sweep) is waited for, then its age checked
+        // again by the outer condition, so a key re-claimed since is never taken and a key
+        // another sweep took is counted once. (No locking read: a distributed PostgreSQL
+        // cannot lock rows across shards.)
         let swept = sqlx::query(
             "DELETE FROM idempotency
              WHERE created_at < $1
                AND (sender_id, client_key) IN (
                    SELECT sender_id, client_key FROM idempotency
                     WHERE created_at < $1
-                    LIMIT $2
-                    FOR UPDATE SKIP LOCKED)",
+                    LIMIT $2)",
         )
         .bind(older_than.timestamp_millis())
         .bind(sql_count(batch))

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (26, postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS),
     (27, postern_store::cold::migrations::WEBHOOK_LOG_INDEX),
     (28, postern_store::cold::migrations::WEBHOOK_CRC),
+    // A collation, for Citus (see `citus`).
+    (29, include_str!("schema/0029_attachments_collation.sql")),
+    // A function again: `append_message` finds a retried key without `sent_with_key`.
+    (30, include_str!("schema/0030_append_message_keys.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

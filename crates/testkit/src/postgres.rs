@@ -44,6 +44,13 @@ impl TestDatabase {
         {
             panic!("could not create test database {name}: {e}");
         }
+        if citus()
+            && let Err(e) = spread(&mut admin, &name).await
+        {
+            let _ = admin.close().await;
+            let _ = drop_named(&name).await;
+            panic!("could not make test database {name} a Citus cluster: {e}");
+        }
         let _ = admin.close().await;
         TestDatabase {
             url: postgres_url(&name),
@@ -95,8 +102,92 @@ async fn admin() -> Result<PgConnection, String> {
     .map_err(|e| e.to_string())
 }
 
+/// Whether the tests' PostgreSQL is a Citus coordinator (`POSTERN_TEST_CITUS=1`, set by
+/// `scripts/citus-check`): each test database is then made on the coordinator and every
+/// worker it knows, with the extension and the nodes added, so Postern places its tables on
+/// the cluster when it first starts on it.
+pub fn citus() -> bool {
+    std::env::var("POSTERN_TEST_CITUS").is_ok_and(|v| v == "1")
+}
+
+/// The workers the coordinator's own `postgres` database knows (`citus_add_node` there).
+async fn workers(admin: &mut PgConnection) -> Result<Vec<(String, i32)>, String> {
+    sqlx::query_as(
+        "SELECT nodename, nodeport FROM pg_dist_node
+         WHERE groupid <> 0 AND noderole = 'primary' ORDER BY nodeid",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .map_err(|e| format!("listing the workers: {e}"))
+}
+
+async fn on(host: &str, port: i32, database: &str, sql: &str) -> Result<(), String> {
+    let url = format!("postgres://postgres@{host}:{port}/{database}");
+    let mut c = PgConnection::connect(&url)
+        .await
+        .map_err(|e| format!("{host}:{port}: {e}"))?;
+    let done = c
+        .execute(sql)
+        .await
+        .map(drop)
+        .map_err(|e| format!("{host}:{port}: {sql}: {e}"));
+    let _ = c.close().await;
+    done
+}
+
+/// Makes `name` (just created on the coordinator) a database of the whole cluster.
+async fn spread(admin: &mut PgConnection, name: &str) -> Result<(), String> {
+    // One at a time: adding a node copies roles to the worker, and two databases adding the
+    // same worker at once collide there ("tuple concurrently updated").
+    admin
+        .execute("SELECT pg_advisory_lock(7370650)")
+        .await
+        .map_err(|e| format!("waiting for the cluster: {e}"))?;
+    let spread = spread_locked(admin, name).await;
+    let _ = admin.execute("SELECT pg_advisory_unlock(7370650)").await;
+    spread
+}
+
+async fn spread_locked(admin: &mut PgConnection, name: &str) -> Result<(), String> {
+    let workers = workers(admin).await?;
+    if workers.is_empty() {
+        return Err("the coordinator's postgres database knows no workers".into());
+    }
+    for (host, port) in &workers {
+        on(
+            host,
+            *port,
+            "postgres",
+            &format!("CREATE DATABASE \"{name}\""),
+        )
+        .await?;
+        on(host, *port, name, "CREATE EXTENSION citus").await?;
+    }
+    let location = crate::services::Service::Postgres.location();
+    let (host, port) = location
+        .rsplit_once(':')
+        .unwrap_or((location.as_str(), "5432"));
+    let mut sql =
+        format!("CREATE EXTENSION citus; SELECT citus_set_coordinator_host('{host}', {port});");
+    for (worker, worker_port) in &workers {
+        sql.push_str(&format!(
+            "SELECT citus_add_node('{worker}', {worker_port});"
+        ));
+    }
+    let port: i32 = port.parse().map_err(|_| format!("{location}: no port"))?;
+    on(host, port, name, &sql).await
+}
+
 async fn drop_named(name: &str) -> Result<(), String> {
     let mut admin = admin().await?;
+    if citus() {
+        for (host, port) in workers(&mut admin).await.unwrap_or_default() {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            if let Err(e) = on(&host, port, "postgres", &sql).await {
+                eprintln!("could not drop test database {name} on a worker: {e}");
+            }
+        }
+    }
     // FORCE ends the connections of a store the test still holds (PostgreSQL 13+).
     let dropped = admin
         .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())

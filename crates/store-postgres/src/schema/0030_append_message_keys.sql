@@ -1,0 +1,236 @@
+-- Postern on PostgreSQL, version 30: `append_message` looks up a retried key itself, in two
+-- statements (the key by its sender, then the message by its id), rather than through the SQL
+-- function `sent_with_key`, which is dropped. A distributed PostgreSQL (Citus) cannot run a
+-- SQL function's parameters inside a distributed query, and the function joined keys (kept
+-- by sender) to messages (kept by conversation), which live on different workers; each
+-- statement now reads one of them. Otherwise as version 17.
+
+DROP FUNCTION append_message(text, bigint, bigint, bigint, text, text, bigint, text, bigint,
+    tsvector, bigint, text, bigint, bigint[], text[], text[], text[], bigint[], bigint[], bigint,
+    text, bigint, boolean);
+DROP FUNCTION sent_with_key(bigint, text, bigint);
+
+-- The conversation holding the message a key produced (NULL if it is gone). Event ids are
+-- unique per conversation only; the sender and key pick the one meant should another
+-- conversation hold the same id.
+CREATE FUNCTION key_conversation(p_sender bigint, p_key text, p_event bigint)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    found_in text;
+BEGIN
+    SELECT e.conversation_id INTO found_in FROM events e
+     WHERE e.id = p_event AND e.sender_id = p_sender AND e.client_key = p_key;
+    RETURN found_in;
+END
+$$;
+
+
+-- Appends a message and records its stream events. Answers with `outcome`:
+--
+-- - 'created': stored as `p_id`; `positions` holds each receiver's stream position, in the order
+--   of `p_to_user`, NULL where a receiver was left out (see the rules below).
+-- - 'duplicate': the key is still fresh; `event` and `event_conversation` are the message it
+--   produced (`event_conversation` NULL if that message is gone). Nothing was written.
+-- - 'retry': `p_id` is not above the conversation's last event id, returned in `event`.
+--   Nothing was written; call again with a larger id (and the stream events rendered with it).
+-- - 'missing': there is no such conversation (and `p_recipient` was NULL).
+--
+-- Stream events come as parallel arrays, one element per event (`p_event_*`), and receivers as
+-- (event, user) pairs (`p_to_event` holds 1-based indexes into the events). Each event's rule
+-- says who of its receivers gets it, because only this call knows:
+-- - 'always': all of them;
+-- - 'if_created': all of them, but only if this call created the conversation
+--   (`conversation.created`);
+-- - 'audible': those who have not reported the conversation: someone who reported it hears
+--   nothing more from it until they write (`message.created`).
+-- An event nobody receives is not stored.
+CREATE OR REPLACE FUNCTION append_message(
+    p_conversation  text,
+    p_sender        bigint,
+    p_id            bigint,     -- the event id, from the calling node's generator
+    p_at            bigint,     -- created_at, Unix milliseconds
+    p_text          text,
+    p_entities      text,
+    p_reply_to      bigint,
+    p_client_key    text,       -- NULL: the send is not idempotent
+    p_key_since     bigint,     -- keys claimed before this no longer deduplicate
+    p_search        tsvector,   -- the text's words as the store cuts them (`search_text`)
+    p_recipient     bigint,     -- first contact: the other member; NULL: the conversation must exist
+    p_recipient_box text,       -- where first contact lands for the recipient
+    p_seq           bigint,     -- first contact: the members' joined_seq (sender, then recipient + 1)
+    p_event_ids     bigint[],
+    p_event_kinds   text[],
+    p_event_data    text[],
+    p_event_rules   text[],
+    p_to_event      bigint[],
+    p_to_user       bigint[],
+    -- Insights (see postern_store::tally): NULL in a group. `p_tally_source` NULL: sent
+    -- automatically, so neither sent by the account nor a start or an answer.
+    p_tally_recipient bigint,
+    p_tally_source    text,
+    p_tally_buttons   bigint,
+    p_tally_from_post boolean,
+    OUT outcome            text,
+    OUT event              bigint,
+    OUT event_conversation text,
+    OUT positions          bigint[]
+)
+LANGUAGE plpgsql AS $$
+DECLARE
+    last_id  bigint;             -- the conversation's last event id
+    created  boolean := false;   -- this call created the conversation
+    r        record;             -- a receiver: (event index, user id, index in p_to_user)
+    stored   bigint[] := '{}';   -- indexes of the events stored so far
+    placed   bigint;             -- the receiver's new position
+    by_hand    bigint;           -- insights: 1 if the sender wrote the message by hand
+    first_row  bigint[];         -- insights: (account, received, sent, buttons), lower account first
+    second_row bigint[];
+BEGIN
+    -- A retry whose key is still fresh is answered from the first send, with no write.
+    IF p_client_key IS NOT NULL THEN
+        SELECT i.event_id INTO event FROM idempotency i
+         WHERE i.sender_id = p_sender AND i.client_key = p_client_key
+           AND i.created_at >= p_key_since;
+        IF FOUND THEN
+            event_conversation := key_conversation(p_sender, p_client_key, event);
+            outcome := 'duplicate';
+            RETURN;
+        END IF;
+    END IF;
+
+    -- Every write in a conversation locks its row first, so event ids follow commit order:
+    -- history pages by id and must never gain an event behind a cursor.
+    SELECT c.last_event_id INTO last_id FROM conversations c WHERE c.id = p_conversation FOR UPDATE;
+    IF NOT FOUND AND p_recipient IS NOT NULL THEN
+        -- First contact creates the one-to-one conversation: the sender in primary, the
+        -- recipient in the box admission chose. Two first messages racing both get here; the
+        -- second waits on the first's row, then finds it and creates nothing.
+        INSERT INTO conversations (id, kind, created_by, created_at, member_count)
+        VALUES (p_conversation, 'one_to_one', p_sender, p_at, 2)
+        ON CONFLICT (id) DO NOTHING;
+        created := FOUND;
+        IF created THEN
+            -- Landing in primary (the recipient follows the sender) counts as accepting; a
+            -- request does not.
+            INSERT INTO participants (conversation_id, user_id, box, accepted, activity, joined_seq)
+            VALUES (p_conversation, p_sender, 'primary', true, p_seq, p_seq),
+                   (p_conversation, p_recipient, p_recipient_box, p_recipient_box = 'primary',
+                    p_seq + 1, p_seq + 1);
+        END IF;
+        SELECT c.last_event_id INTO last_id FROM conversations c WHERE c.id = p_conversation FOR UPDATE;
+    END IF;
+    IF NOT FOUND THEN  -- (the last lock taken found no row)
+        outcome := 'missing';
+        RETURN;
+    END IF;
+    -- The id came from the caller's clock, which may be behind the node that wrote the last
+    -- event (or another send on the same node took a later id and committed first). Nothing has
+    -- been written yet: a conversation this call created has no last event.
+    IF last_id >= p_id THEN
+        outcome := 'retry';
+        event := last_id;
+        RETURN;
+    END IF;
+
+    -- Take the key. A concurrent send with the same key waits here on the other's uncommitted
+    -- row and then sees it, so exactly one of them stores a message.
+    IF p_client_key IS NOT NULL THEN
+        INSERT INTO idempotency AS i (sender_id, client_key, event_id, created_at)
+        VALUES (p_sender, p_client_key, p_id, p_at)
+        ON CONFLICT (sender_id, client_key)
+            DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at
+            WHERE i.created_at < p_key_since;
+        IF NOT FOUND THEN
+            -- The same send committed meanwhile: answer with it. If it went to another
+            -- conversation and this call created one, take that back, as a rollback would.
+            IF created THEN
+                DELETE FROM participants WHERE conversation_id = p_conversation;
+                DELETE FROM conversations WHERE id = p_conversation;
+            END IF;
+            SELECT i.event_id INTO event FROM idempotency i
+             WHERE i.sender_id = p_sender AND i.client_key = p_client_key;
+            event_conversation := key_conversation(p_sender, p_client_key, event);
+            outcome := 'duplicate';
+            RETURN;
+        END IF;
+    END IF;
+
+    -- Writing in a conversation accepts it, and ends a report's silence.
+    -- (Usually already so; the condition spares rewriting the row.)
+    UPDATE participants SET accepted = true, box = 'primary', reported = false
+     WHERE conversation_id = p_conversation AND user_id = p_sender
+       AND (NOT accepted OR box <> 'primary' OR reported);
+
+    INSERT INTO events (id, conversation_id, kind, sender_id, text, entities, reply_to_id, client_key,
+                        created_at, search)
+    VALUES (p_id, p_conversation, 0, p_sender, p_text, p_entities, p_reply_to, p_client_key,
+            p_at, p_search);
+    UPDATE conversations SET last_event_id = p_id WHERE id = p_conversation;
+
+    -- Every active member's inbox moves to the message. It is unread for everyone but the
+    -- sender (and those who reported the conversation), and read for the sender.
+    UPDATE participants SET activity = p_id,
+        unread_count = CASE WHEN user_id = p_sender THEN 0
+                            WHEN reported THEN unread_count ELSE unread_count + 1 END,
+        last_read_event_id = CASE WHEN user_id = p_sender THEN p_id ELSE last_read_event_id END
+     WHERE conversation_id = p_conversation AND active;
+
+    -- Insights: the conversation's start, or the account's first answer to it (the
+    -- conversation's lock covers its row), then both members' hours, in ascending account order
+    -- and before the stream heads, so concurrent sends lock them in one order.
+    IF p_tally_recipient IS NOT NULL THEN
+        IF p_tally_source IS NOT NULL THEN
+            INSERT INTO dm_starts AS s (conversation_id, account_id, starter_id, started_at, source,
+                                        from_post, answered_at)
+            VALUES (p_conversation, p_tally_recipient, p_sender, p_at, p_tally_source,
+                    CASE WHEN p_tally_from_post THEN 1 ELSE 0 END, NULL)
+            ON CONFLICT (conversation_id) DO UPDATE SET answered_at = excluded.started_at
+            WHERE s.answered_at IS NULL AND s.account_id = excluded.starter_id;
+        END IF;
+        by_hand := CASE WHEN p_tally_source IS NULL THEN 0 ELSE 1 END;
+        IF p_sender < p_tally_recipient THEN
+            first_row := ARRAY[p_sender, 0, by_hand, p_tally_buttons];
+            second_row := ARRAY[p_tally_recipient, 1, 0, 0];
+        ELSE
+            first_row := ARRAY[p_tally_recipient, 1, 0, 0];
+            second_row := ARRAY[p_sender, 0, by_hand, p_tally_buttons];
+        END IF;
+        INSERT INTO dm_hours AS h (account_id, hour, received, sent, buttons, clicks)
+        VALUES (first_row[1], p_at / 3600000, first_row[2], first_row[3], first_row[4], 0),
+               (second_row[1], p_at / 3600000, second_row[2], second_row[3], second_row[4], 0)
+        ON CONFLICT (account_id, hour) DO UPDATE SET
+            received = h.received + excluded.received, sent = h.sent + excluded.sent,
+            buttons = h.buttons + excluded.buttons;
+    END IF;
+
+    -- Stream events (see the store's `fanout`): each receiver's rows take the next dense
+    -- positions from their stream head, in the order given. Receivers are visited in ascending
+    -- user id, so the heads, locked by the upsert until commit, are locked in that order and
+    -- after every other lock: writers cannot deadlock.
+    positions := array_fill(NULL::bigint, ARRAY[coalesce(array_length(p_to_user, 1), 0)]);
+    FOR r IN SELECT t.ev, t.user_id, t.n
+               FROM unnest(p_to_event, p_to_user) WITH ORDINALITY AS t(ev, user_id, n)
+              ORDER BY t.user_id, t.n LOOP
+        CONTINUE WHEN p_event_rules[r.ev] = 'if_created' AND NOT created;
+        -- Someone who reported the conversation hears nothing more from it until they write.
+        CONTINUE WHEN p_event_rules[r.ev] = 'audible' AND EXISTS (
+            SELECT 1 FROM participants s
+             WHERE s.conversation_id = p_conversation AND s.user_id = r.user_id AND s.reported);
+        -- An event nobody receives is not stored.
+        IF NOT r.ev = ANY (stored) THEN
+            INSERT INTO stream_events (id, kind, data, created_at)
+            VALUES (p_event_ids[r.ev], p_event_kinds[r.ev], p_event_data[r.ev], p_at);
+            stored := stored || r.ev;
+        END IF;
+        INSERT INTO stream_heads AS h (user_id, position) VALUES (r.user_id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET position = h.position + 1
+        RETURNING h.position INTO placed;
+        INSERT INTO user_stream (user_id, position, stream_event_id)
+        VALUES (r.user_id, placed, p_event_ids[r.ev]);
+        positions[r.n] := placed;
+    END LOOP;
+
+    outcome := 'created';
+    event := p_id;
+END
+$$;

@@ -220,18 +220,30 @@ impl Services {
         } else {
             limits.spam_unanswered_requests
         };
-        let looks_like_spam = i.sender_unanswered_requests >= unanswered_threshold
-            || i.sender_reports_against >= limits.spam_reports;
-        let decision = admission::decide(&AdmissionFacts {
-            either_blocks: i.either_blocks,
-            recipient_follows_sender: i.recipient_follows_sender,
-            recipient_accepted_sender: i.recipient_accepted_sender,
-            recipient_allows: i.recipient_allows,
-            recipient_support: i.recipient_support,
-            recipient_quality_filter: i.recipient_quality_filter,
-            sender_verified: i.sender_verified,
-            sender_looks_like_spam: looks_like_spam,
-        });
+        let decide = |looks_like_spam| {
+            admission::decide(&AdmissionFacts {
+                either_blocks: i.either_blocks,
+                recipient_follows_sender: i.recipient_follows_sender,
+                recipient_accepted_sender: i.recipient_accepted_sender,
+                recipient_allows: i.recipient_allows,
+                recipient_support: i.recipient_support,
+                recipient_quality_filter: i.recipient_quality_filter,
+                sender_verified: i.sender_verified,
+                sender_looks_like_spam: looks_like_spam,
+            })
+        };
+        let reported = i.sender_reports_against >= limits.spam_reports;
+        let mut decision = decide(reported);
+        // The unanswered requests are counted only when they would change the decision (a
+        // request to someone filtering for quality): most sends go to people who follow
+        // the sender or answered them, and the count reads every conversation the sender
+        // started.
+        if !reported && decide(true) != decision {
+            let unanswered = self.store.unanswered_requests(sender).await?;
+            if unanswered >= unanswered_threshold {
+                decision = decide(true);
+            }
+        }
         Ok(Admission {
             decision,
             inputs: i,

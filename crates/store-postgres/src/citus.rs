@@ -43,6 +43,10 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("message_edits", Conversation("conversation_id")),
     ("hidden_events", Conversation("conversation_id")),
     ("media_attachments", Conversation("conversation_id")),
+    // Insights the send keeps in its own statement (`append_message`): a conversation's
+    // start beside it, each account's hours beside the account's stream.
+    ("dm_starts", Conversation("conversation_id")),
+    ("dm_hours", User("account_id")),
     // One user's stream on one worker: replay after a reconnect is a single-shard range scan.
     ("user_stream", User("user_id")),
     ("stream_heads", User("user_id")),
@@ -75,8 +79,6 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("conversation_control", Coordinator),
     ("custom_profiles", Coordinator),
     ("dm_cards", Coordinator),
-    ("dm_hours", Coordinator),
-    ("dm_starts", Coordinator),
     ("feedback_requests", Coordinator),
     ("oauth_nonces", Coordinator),
     ("oauth_pending", Coordinator),
@@ -93,6 +95,13 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("welcome_rules", Coordinator),
     ("schema_migrations", Coordinator),
 ];
+
+/// Functions Citus runs on the worker holding their shard, called once from the coordinator:
+/// (name, the argument that picks the shard, a table of its colocation group). A send runs
+/// where its conversation lives, so its own writes there are local and only the receivers'
+/// streams (and the sender's key) are reached from that worker.
+pub const FUNCTIONS: &[(&str, &str, &str)] =
+    &[("append_message", "p_conversation", "conversations")];
 
 /// The table that anchors a placement's colocation group, if it has one.
 pub fn anchor(placement: Placement) -> Option<&'static str> {
@@ -122,7 +131,12 @@ pub(crate) async fn place(conn: &mut PgConnection) -> Result<()> {
             .fetch_all(&mut *conn)
             .await
             .db()?;
-    for (table, placement) in PLAN {
+    // Each group's anchor first: a table is colocated with one already distributed.
+    let anchors_first = PLAN
+        .iter()
+        .filter(|(table, p)| anchor(*p) == Some(*table))
+        .chain(PLAN.iter().filter(|(table, p)| anchor(*p) != Some(*table)));
+    for (table, placement) in anchors_first {
         if placed.iter().any(|p| p == table) {
             continue;
         }
@@ -146,6 +160,34 @@ pub(crate) async fn place(conn: &mut PgConnection) -> Result<()> {
             .await
             .map_err(|e| postern_core::Error::internal(format!("placing {table} on Citus: {e}")))?;
         tracing::info!(table, "placed on the Citus cluster");
+    }
+    for (function, argument, beside) in FUNCTIONS {
+        // A migration that replaces the function leaves it undistributed again.
+        let unplaced: Vec<String> = sqlx::query_scalar(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p
+             WHERE p.proname = $1 AND p.pronamespace = current_schema()::regnamespace
+               AND NOT EXISTS (SELECT 1 FROM pg_dist_object o
+                               WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid
+                                 AND o.distribution_argument_index IS NOT NULL)",
+        )
+        .bind(function)
+        .fetch_all(&mut *conn)
+        .await
+        .db()?;
+        for signature in unplaced {
+            sqlx::query(
+                "SELECT create_distributed_function($1::regprocedure, $2, colocate_with => $3)",
+            )
+            .bind(&signature)
+            .bind(argument)
+            .bind(beside)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                postern_core::Error::internal(format!("placing {signature} on Citus: {e}"))
+            })?;
+            tracing::info!(function, "runs beside its shard on the Citus cluster");
+        }
     }
     Ok(())
 }

@@ -252,9 +252,6 @@ impl GraphStore for PostgresStore {
                 EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = $1),
                 coalesce((SELECT accepted FROM participants WHERE conversation_id = $3 AND user_id = $2), false),
                 r.allow_dms_from, r.quality_filter, s.verified, s.created_at,
-                (SELECT count(*) FROM (SELECT 1 FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
-                   WHERE cv.created_by = $1 AND cv.kind = 'one_to_one' AND p.user_id <> $1 AND NOT p.accepted
-                   LIMIT 1000) unanswered),
                 (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = $1 LIMIT 1000) against),
                 r.support, s.support
              FROM users r, users s WHERE r.id = $2 AND s.id = $1",
@@ -279,12 +276,26 @@ impl GraphStore for PostgresStore {
                 recipient_quality_filter: row.try_get(4)?,
                 sender_verified: row.try_get(5)?,
                 sender_created_at: Some(to_time(row.try_get(6)?)),
-                sender_unanswered_requests: count(7)?,
-                sender_reports_against: count(8)?,
-                recipient_support: support_enabled(row.try_get::<Option<String>, _>(9)?.as_deref()),
-                sender_support: support_enabled(row.try_get::<Option<String>, _>(10)?.as_deref()),
+                sender_reports_against: count(7)?,
+                recipient_support: support_enabled(row.try_get::<Option<String>, _>(8)?.as_deref()),
+                sender_support: support_enabled(row.try_get::<Option<String>, _>(9)?.as_deref()),
             })
         })();
         inputs.db()
+    }
+
+    async fn unanswered_requests(&self, sender: UserId) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM conversations cv
+                 JOIN participants p ON p.conversation_id = cv.id
+                 WHERE cv.created_by = $1 AND cv.kind = 'one_to_one' AND p.user_id <> $1
+                   AND NOT p.accepted
+                 LIMIT 1000) unanswered",
+        )
+        .bind(sender.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 }

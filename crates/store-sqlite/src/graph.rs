@@ -240,8 +240,6 @@ impl GraphStore for SqliteStore {
                 EXISTS (SELECT 1 FROM follows WHERE follower_id = ?2 AND followee_id = ?1),
                 coalesce((SELECT accepted FROM participants WHERE conversation_id = ?3 AND user_id = ?2), 0),
                 r.allow_dms_from, r.quality_filter, s.verified, s.created_at,
-                (SELECT count(*) FROM (SELECT 1 FROM conversations cv JOIN participants p ON p.conversation_id = cv.id
-                   WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1 AND p.accepted = 0 LIMIT 1000)),
                 (SELECT count(*) FROM (SELECT 1 FROM reports WHERE target_user_id = ?1 LIMIT 1000)),
                 r.support, s.support
               FROM users r, users s WHERE r.id = ?2 AND s.id = ?1";
@@ -257,15 +255,30 @@ impl GraphStore for SqliteStore {
                         recipient_quality_filter: r.get(4)?,
                         sender_verified: r.get(5)?,
                         sender_created_at: Some(to_time(r.get(6)?)),
-                        sender_unanswered_requests: r.get(7)?,
-                        sender_reports_against: r.get(8)?,
-                        recipient_support: support_enabled(r.get::<_, Option<String>>(9)?.as_deref()),
-                        sender_support: support_enabled(r.get::<_, Option<String>>(10)?.as_deref()),
+                        sender_reports_against: r.get(7)?,
+                        recipient_support: support_enabled(r.get::<_, Option<String>>(8)?.as_deref()),
+                        sender_support: support_enabled(r.get::<_, Option<String>>(9)?.as_deref()),
                     })
                 })
                 .optional()
                 .db()?
                 .ok_or(Error::NotFound(Thing::User))
+        })
+        .await
+    }
+
+    async fn unanswered_requests(&self, sender: UserId) -> Result<u32> {
+        self.lookup(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM conversations cv
+                     JOIN participants p ON p.conversation_id = cv.id
+                     WHERE cv.created_by = ?1 AND cv.kind = 'one_to_one' AND p.user_id != ?1
+                       AND p.accepted = 0
+                     LIMIT 1000)",
+            )
+            .db()?
+            .query_row([sender.0], |r| r.get(0))
+            .db()
         })
         .await
     }

@@ -75,8 +75,6 @@ pub struct AdmissionInputs {
     pub sender_support: bool,
     pub sender_verified: bool,
     pub sender_created_at: Option<DateTime<Utc>>,
-    /// Requests A started that their recipients have not answered.
-    pub sender_unanswered_requests: u32,
     pub sender_reports_against: u32,
 }
 

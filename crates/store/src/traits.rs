@@ -83,8 +83,12 @@ pub trait GraphStore: Send + Sync {
     async fn muted(&self, user: UserId, cursor: Option<String>, limit: usize)
     -> Result<Page<User>>;
     async fn insert_report(&self, report: NewReport) -> Result<()>;
-    /// Everything SPEC §3.3 needs for `sender` writing to `recipient`.
+    /// Everything SPEC §3.3 needs for `sender` writing to `recipient`, but the count below.
     async fn admission_inputs(&self, sender: UserId, recipient: UserId) -> Result<AdmissionInputs>;
+    /// Requests `sender` started that their recipients have not answered (at most 1,000).
+    /// Apart from the other inputs, because it reads every conversation the sender started
+    /// (on a distributed PostgreSQL, every shard) and decides only a few sends.
+    async fn unanswered_requests(&self, sender: UserId) -> Result<u32>;
 }
 
 #[async_trait]

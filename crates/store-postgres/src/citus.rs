@@ -43,10 +43,6 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("message_edits", Conversation("conversation_id")),
     ("hidden_events", Conversation("conversation_id")),
     ("media_attachments", Conversation("conversation_id")),
-    // Insights the send keeps in its own statement (`append_message`): a conversation's
-    // start beside it, each account's hours beside the account's stream.
-    ("dm_starts", Conversation("conversation_id")),
-    ("dm_hours", User("account_id")),
     // One user's stream on one worker: replay after a reconnect is a single-shard range scan.
     ("user_stream", User("user_id")),
     ("stream_heads", User("user_id")),
@@ -79,6 +75,8 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("conversation_control", Coordinator),
     ("custom_profiles", Coordinator),
     ("dm_cards", Coordinator),
+    ("dm_hours", Coordinator),
+    ("dm_starts", Coordinator),
     ("feedback_requests", Coordinator),
     ("oauth_nonces", Coordinator),
     ("oauth_pending", Coordinator),
@@ -97,11 +95,13 @@ pub const PLAN: &[(&str, Placement)] = &[
 ];
 
 /// Functions Citus runs on the worker holding their shard, called once from the coordinator:
-/// (name, the argument that picks the shard, a table of its colocation group). A send runs
-/// where its conversation lives, so its own writes there are local and only the receivers'
-/// streams (and the sender's key) are reached from that worker.
-pub const FUNCTIONS: &[(&str, &str, &str)] =
-    &[("append_message", "p_conversation", "conversations")];
+/// (name, the argument that picks the shard, a table of its colocation group). None, for
+/// now: `append_message` ran there once (colocated with `conversations`), and sends were
+/// half as fast (151–177/s against 288/s, 32 senders): a backend serving the coordinator does
+/// not keep its connections to other workers, so each send that reached another worker's
+/// streams opened a new connection (a new PostgreSQL process) there. On the coordinator the
+/// function's statements reach the workers over connections it keeps.
+pub const FUNCTIONS: &[(&str, &str, &str)] = &[];
 
 /// The table that anchors a placement's colocation group, if it has one.
 pub fn anchor(placement: Placement) -> Option<&'static str> {

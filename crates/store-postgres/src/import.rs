@@ -13,6 +13,7 @@ use postern_store::copy::{Cell, CopyRow, TableShape};
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::PostgresStore;
+use crate::rows::Db;
 use crate::schema::{BACKEND_ONLY, BOOLEAN_COLUMNS, Backend};
 
 /// A column's type as the copy fills it.
@@ -101,11 +102,19 @@ impl PostgresStore {
             names.join(", "),
             arrays.join(", ")
         );
-        let tx = self
+        let mut tx = self
             .pool
             .begin()
             .await
             .map_err(|e| Error::internal(format!("loading {}: {e}", shape.name)))?;
+        if crate::citus::enabled(&mut tx).await? {
+            // Citus writes a reference table's copy on the coordinator locally, and then
+            // refuses to reach the workers' copies in the same transaction; remotely, it can.
+            sqlx::query("SET LOCAL citus.enable_local_execution TO off")
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
         Ok(TableImport {
             tx,
             shape: shape.clone(),
@@ -118,10 +127,13 @@ impl PostgresStore {
     /// Every shared table's shared columns, with the types a copy fills them as.
     async fn shared_columns(&self) -> Result<BTreeMap<String, Columns>> {
         let rows = sqlx::query(
-            "SELECT table_name::text, column_name::text, data_type::text
-             FROM information_schema.columns
-             WHERE table_schema = current_schema()
-             ORDER BY table_name, ordinal_position",
+            // Tables only: Citus adds views of its own (`citus_tables`, …) to the schema.
+            "SELECT c.table_name::text, c.column_name::text, c.data_type::text
+             FROM information_schema.columns c
+             JOIN information_schema.tables t
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+             ORDER BY c.table_name, c.ordinal_position",
         )
         .fetch_all(&self.pool)
         .await

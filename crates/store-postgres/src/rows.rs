@@ -172,16 +172,20 @@ pub async fn decorate(
         return Ok(());
     }
     // Same-millisecond reactions fall back to user order, so the grouping is deterministic.
-    let select = "SELECT message_id, emoji, user_id FROM reactions";
+    let select = "SELECT conversation_id, message_id, emoji, user_id FROM reactions";
     let reactions = per_message(conn, select, "created_at, user_id", &messages).await?;
-    let select = "SELECT message_id, text, edited_at FROM message_edits";
+    let select = "SELECT conversation_id, message_id, text, edited_at FROM message_edits";
     let edits = per_message(conn, select, "message_id, seq", &edited).await?;
     attach_decorations(events, reactions, edits);
     Ok(())
 }
 
-/// Rows of `(message_id, text, integer)` for a set of `(conversation, message)` pairs; the
-/// conversation id leads the key, so the lookup stays within each conversation's rows.
+/// Rows of `(message_id, text, integer)` for a set of `(conversation, message)` pairs
+/// (`select` names the conversation first). The conversations and the ids are two lists
+/// rather than a list of pairs: a distributed PostgreSQL (Citus) then reads only the shards
+/// of those conversations, where pairs made it ship them to every shard. A message id from
+/// one listed conversation could match a message of another listed one, so the pairs are
+/// checked here.
 async fn per_message(
     conn: &mut PgConnection,
     select: &str,
@@ -193,16 +197,25 @@ async fn per_message(
     }
     let (conversations, ids): (Vec<String>, Vec<i64>) = messages.iter().cloned().unzip();
     let sql = format!(
-        "{select} WHERE (conversation_id, message_id) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))
-         ORDER BY {order}"
+        "{select} WHERE conversation_id = ANY($1) AND message_id = ANY($2) ORDER BY {order}"
     );
     let rows = sqlx::query(&sql)
-        .bind(conversations)
-        .bind(ids)
+        .bind(&conversations)
+        .bind(&ids)
         .fetch_all(&mut *conn)
         .await
         .db()?;
-    map_all(rows, |r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+    let wanted: std::collections::HashSet<(&str, i64)> =
+        messages.iter().map(|(c, m)| (c.as_str(), *m)).collect();
+    let mut found = Vec::with_capacity(rows.len());
+    for r in rows {
+        let conversation: String = r.try_get(0).db()?;
+        let message: i64 = r.try_get(1).db()?;
+        if wanted.contains(&(conversation.as_str(), message)) {
+            found.push((message, r.try_get(2).db()?, r.try_get(3).db()?));
+        }
+    }
+    Ok(found)
 }
 
 /// [`decorate`] for a single event.

@@ -168,13 +168,48 @@ fn record_membership(outbox: &mut Outbox, notify: &[UserId], event: &Conversatio
 }
 
 /// Everything the inbox shows about one conversation for one member.
-async fn entry(
+/// The inbox entries of `listed` conversations (each with the reader's membership): members
+/// and decorations read for all of them at once, the last visible event one conversation at
+/// a time (each reader sees a different range of each). On a distributed PostgreSQL each
+/// read here goes to the shards of those conversations only.
+async fn entries(
     c: &mut PgConnection,
-    conversation: ConversationRecord,
-    me: ParticipantRecord,
-) -> Result<InboxEntry> {
-    let members = rows::participants_of(c, &conversation.id).await?;
-    let (lower, upper) = visible_range(&me);
+    listed: Vec<(ConversationRecord, ParticipantRecord)>,
+) -> Result<Vec<InboxEntry>> {
+    if listed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = listed
+        .iter()
+        .map(|(conversation, _)| conversation.id.as_str().to_owned())
+        .collect();
+    let mut members = rows::participants_of_each(c, &ids).await?;
+    let mut lasts = Vec::with_capacity(listed.len());
+    for (conversation, me) in &listed {
+        lasts.push(last_visible(c, &conversation.id, me).await?);
+    }
+    let mut shown: Vec<ConversationEvent> = lasts.iter().flatten().cloned().collect();
+    rows::decorate(c, &mut shown).await?;
+    let mut shown = shown.into_iter();
+    let mut items = Vec::with_capacity(listed.len());
+    for ((conversation, me), last) in listed.into_iter().zip(lasts) {
+        let last_event = match last {
+            Some(_) => shown.next(),
+            None => None,
+        };
+        let members = members.remove(conversation.id.as_str()).unwrap_or_default();
+        items.push(inbox_entry(conversation, me, &members, last_event));
+    }
+    Ok(items)
+}
+
+/// The newest event of `conversation` that `me` may see, undecorated.
+async fn last_visible(
+    c: &mut PgConnection,
+    conversation: &ConversationId,
+    me: &ParticipantRecord,
+) -> Result<Option<ConversationEvent>> {
+    let (lower, upper) = visible_range(me);
     let sql = format!(
         "SELECT {EVENT_COLS} FROM events e WHERE conversation_id = $1 AND id <= $2 AND id > $3
            AND NOT EXISTS (SELECT 1 FROM hidden_events h
@@ -182,18 +217,14 @@ async fn entry(
          ORDER BY id DESC LIMIT 1"
     );
     let last = sqlx::query(&sql)
-        .bind(conversation.id.as_str())
+        .bind(conversation.as_str())
         .bind(upper)
         .bind(lower)
         .bind(me.user_id.0)
         .fetch_optional(&mut *c)
         .await
         .db()?;
-    let last_event = match last {
-        Some(row) => Some(rows::decorate_one(c, rows::event(&row).db()?).await?),
-        None => None,
-    };
-    Ok(inbox_entry(conversation, me, &members, last_event))
+    last.map(|row| rows::event(&row).db()).transpose()
 }
 
 /// The shared inbox cursor, refusing a NUL: PostgreSQL text cannot hold one, and no
@@ -275,10 +306,8 @@ async fn inbox_page(c: &mut PgConnection, q: &InboxQuery) -> Result<Page<InboxEn
         page::inbox_cursor(*activity, &conv.id)
     });
     listed.extend(page);
-    let mut items = Vec::with_capacity(listed.len());
-    for (conv, me, _) in listed {
-        items.push(entry(c, conv, me).await?);
-    }
+    let listed = listed.into_iter().map(|(conv, me, _)| (conv, me)).collect();
+    let items = entries(c, listed).await?;
     Ok(Page { items, next_cursor })
 }
 
@@ -522,6 +551,6 @@ impl ConversationStore for PostgresStore {
         let Some(me) = rows::participant_of(&mut c, id, user).await? else {
             return Ok(None);
         };
-        entry(&mut c, conversation, me).await.map(Some)
+        Ok(entries(&mut c, vec![(conversation, me)]).await?.pop())
     }
 }

@@ -277,6 +277,30 @@ pub async fn participants_of(
     map_all(rows, participant)
 }
 
+/// The members of several conversations at once, each conversation's in join order.
+pub async fn participants_of_each(
+    conn: &mut PgConnection,
+    conversations: &[String],
+) -> Result<std::collections::HashMap<String, Vec<ParticipantRecord>>, Error> {
+    let sql = format!(
+        "SELECT {PARTICIPANT_COLS} FROM participants WHERE conversation_id = ANY($1)
+         ORDER BY conversation_id, joined_seq"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(conversations)
+        .fetch_all(&mut *conn)
+        .await
+        .db()?;
+    let mut each: std::collections::HashMap<String, Vec<ParticipantRecord>> =
+        std::collections::HashMap::with_capacity(conversations.len());
+    for member in map_all(rows, participant)? {
+        each.entry(member.conversation_id.as_str().to_owned())
+            .or_default()
+            .push(member);
+    }
+    Ok(each)
+}
+
 pub async fn participant_of(
     conn: &mut PgConnection,
     conversation: &ConversationId,

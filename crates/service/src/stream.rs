@@ -123,28 +123,10 @@ impl EventStream {
                         self.last = p;
                         return Ok(Some(Frame::new(&d.body, Some(p))));
                     }
-                    Some(p) => {
-                        self.catch_up().await?;
-                        self.reach(p).await?;
-                    }
+                    Some(_) => self.catch_up().await?,
                 },
             }
         }
-    }
-
-    /// Catches up until `position` (a live event's, so committed) is queued. On a distributed
-    /// PostgreSQL a position can briefly be readable before its event (a send commits on each
-    /// worker in turn, see the store's `stream_since`), so a replay may stop short of it; ask
-    /// again a few times rather than wait for the next live event, which may never come.
-    async fn reach(&mut self, position: i64) -> Result<()> {
-        for wait_ms in [1, 2, 5, 10, 20, 50, 100, 200] {
-            if self.last >= position {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
-            self.catch_up().await?;
-        }
-        Ok(())
     }
 
     /// Queues every stored event after the last position seen.

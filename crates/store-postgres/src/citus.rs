@@ -59,8 +59,12 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("blocks", Reference),
     ("mutes", Reference),
     ("reports", Reference),
-    // Business and bot tables: small next to messages, read and written by the service's
-    // cold queries, which join them with one another freely.
+    // Business, bot and insight tables: small next to messages, read and written by the
+    // service's cold queries, which join them with one another freely. `append_message`
+    // runs on the coordinator too, so the insights it keeps are local writes there. (Run on
+    // the worker holding the conversation, as a distributed function, sends were half as
+    // fast: a backend serving the coordinator keeps no connections to other workers, so
+    // each send opened a new one; docs/benchmarks.md.)
     ("activity_subscriptions", Coordinator),
     ("app_grants", Coordinator),
     ("apps", Coordinator),
@@ -93,15 +97,6 @@ pub const PLAN: &[(&str, Placement)] = &[
     ("welcome_rules", Coordinator),
     ("schema_migrations", Coordinator),
 ];
-
-/// Functions Citus runs on the worker holding their shard, called once from the coordinator:
-/// (name, the argument that picks the shard, a table of its colocation group). None, for
-/// now: `append_message` ran there once (colocated with `conversations`), and sends were
-/// half as fast (151–177/s against 288/s, 32 senders): a backend serving the coordinator does
-/// not keep its connections to other workers, so each send that reached another worker's
-/// streams opened a new connection (a new PostgreSQL process) there. On the coordinator the
-/// function's statements reach the workers over connections it keeps.
-pub const FUNCTIONS: &[(&str, &str, &str)] = &[];
 
 /// The table that anchors a placement's colocation group, if it has one.
 pub fn anchor(placement: Placement) -> Option<&'static str> {
@@ -160,34 +155,6 @@ pub(crate) async fn place(conn: &mut PgConnection) -> Result<()> {
             .await
             .map_err(|e| postern_core::Error::internal(format!("placing {table} on Citus: {e}")))?;
         tracing::info!(table, "placed on the Citus cluster");
-    }
-    for (function, argument, beside) in FUNCTIONS {
-        // A migration that replaces the function leaves it undistributed again.
-        let unplaced: Vec<String> = sqlx::query_scalar(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p
-             WHERE p.proname = $1 AND p.pronamespace = current_schema()::regnamespace
-               AND NOT EXISTS (SELECT 1 FROM pg_dist_object o
-                               WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid
-                                 AND o.distribution_argument_index IS NOT NULL)",
-        )
-        .bind(function)
-        .fetch_all(&mut *conn)
-        .await
-        .db()?;
-        for signature in unplaced {
-            sqlx::query(
-                "SELECT create_distributed_function($1::regprocedure, $2, colocate_with => $3)",
-            )
-            .bind(&signature)
-            .bind(argument)
-            .bind(beside)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                postern_core::Error::internal(format!("placing {signature} on Citus: {e}"))
-            })?;
-            tracing::info!(function, "runs beside its shard on the Citus cluster");
-        }
     }
     Ok(())
 }

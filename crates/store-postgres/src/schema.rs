@@ -50,8 +50,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (29, include_str!("schema/0029_attachments_collation.sql")),
     // A function again: `append_message` finds a retried key without `sent_with_key`.
     (30, include_str!("schema/0030_append_message_keys.sql")),
-    // A collation, for Citus again: insights kept beside their conversation.
-    (31, include_str!("schema/0031_insights_collation.sql")),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

@@ -37,26 +37,39 @@ impl StreamStore for PostgresStore {
         if placed.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = placed.iter().map(|(_, id)| *id).collect();
-        let found = sqlx::query("SELECT id, kind, data FROM stream_events WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&mut *c)
-            .await
-            .db()?;
-        let mut bodies = std::collections::HashMap::with_capacity(found.len());
-        for r in found {
-            let id: i64 = r.try_get(0).db()?;
-            let body = EventBody {
-                kind: r.try_get(1).db()?,
-                data: r.try_get(2).db()?,
-            };
-            bodies.insert(id, Arc::new(body));
+        // On one PostgreSQL the events are all there: they committed with the positions,
+        // before the first read began. On a distributed one a send commits on each worker
+        // in turn, so for a moment a position can be visible before its event; the event is
+        // committed by then and shows within milliseconds, so read the missing ones again a
+        // few times. A replay still short stops before the first missing position, as if it
+        // had not happened yet, and the reader asks again from there.
+        let mut bodies = std::collections::HashMap::with_capacity(placed.len());
+        for wait_ms in [0, 1, 2, 5, 10, 20, 50] {
+            let missing: Vec<i64> = placed
+                .iter()
+                .map(|(_, id)| *id)
+                .filter(|id| !bodies.contains_key(id))
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            if wait_ms > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+            }
+            let found = sqlx::query("SELECT id, kind, data FROM stream_events WHERE id = ANY($1)")
+                .bind(&missing)
+                .fetch_all(&mut *c)
+                .await
+                .db()?;
+            for r in found {
+                let id: i64 = r.try_get(0).db()?;
+                let body = EventBody {
+                    kind: r.try_get(1).db()?,
+                    data: r.try_get(2).db()?,
+                };
+                bodies.insert(id, Arc::new(body));
+            }
         }
-        // On one PostgreSQL the second read sees every event the first one's positions point
-        // to (they committed together, before it began). On a distributed one it may not yet:
-        // a send commits on each worker in turn, so for a moment a position can be visible
-        // before its event. The replay then stops before it, as if it had not happened yet;
-        // the reader asks again from there (a live event past it makes the stream ask).
         Ok(placed
             .into_iter()
             .map_while(|(position, id)| {

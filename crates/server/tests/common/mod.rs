@@ -404,6 +404,29 @@ impl Client {
         body
     }
 
+    /// A webhook's delivery log once it holds at least `n` attempts (within 10 s). A batch
+    /// of deliveries is logged when the batch ends, after its receiver has heard it, so a
+    /// test that has just heard an event waits here for its row.
+    pub async fn deliveries(&self, token: &str, webhook: &str, n: usize) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, log) = self
+                .call(
+                    "GET",
+                    &format!("/api/v1/webhooks/{webhook}/deliveries"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            assert_eq!(status, 200, "delivery log: {log}");
+            let rows = log["deliveries"].as_array().cloned().unwrap_or_default();
+            if rows.len() >= n || std::time::Instant::now() > deadline {
+                return rows;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn ws(&self, token: &str, since: Option<&str>) -> Ws {
         let query = since.map(|s| format!("?since={s}")).unwrap_or_default();
         let url = format!(

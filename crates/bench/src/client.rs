@@ -204,6 +204,27 @@ impl Api {
         .await
     }
 
+    /// Creates a group of `owner` and `members`; returns its conversation id.
+    pub async fn create_group(
+        &self,
+        owner: &Account,
+        members: &[&Account],
+        name: &str,
+    ) -> anyhow::Result<String> {
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let body = json!({ "participant_ids": ids, "name": name });
+        let made = self
+            .expect(
+                reqwest::Method::POST,
+                "/api/v1/conversations",
+                Some(&owner.token),
+                Some(&body),
+                201,
+            )
+            .await?;
+        string(&made["id"])
+    }
+
     /// Opens the stream as `who` and waits for its `ready` frame.
     pub async fn stream(&self, who: &Account) -> anyhow::Result<Socket> {
         let url = format!("{}/api/v1/stream", self.base.replacen("http", "ws", 1));

@@ -1,4 +1,4 @@
-//! `sends`: senders write into their own 1:1 conversations, closed-loop (as fast as the server
+//! `sends`: senders write into their own 1:1 conversations (or groups), closed-loop (as fast as the server
 //! acknowledges) or open-loop at a fixed total rate; with `--watch` every recipient holds a
 //! WebSocket and the time from send to the recipient's `message.created` frame is measured.
 //!
@@ -51,6 +51,12 @@ pub struct SendsArgs {
     /// deliveries/s. The server must allow 127.0.0.1 (`outbound.allow`).
     #[arg(long, default_value_t = 0)]
     webhooks: usize,
+    /// Each sender writes in a group of this many members (itself, its recipient, and
+    /// others who follow it, none shared between groups) instead of a 1:1 conversation, so
+    /// every message reaches them all.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(3..=50),
+          conflicts_with_all = ["posts", "v1"])]
+    group: Option<u16>,
 }
 
 /// The shared clock: message texts carry their send time as an offset from `base`.
@@ -79,7 +85,7 @@ fn node_of(nodes: &[Api], i: usize, offset: usize) -> &Api {
 
 pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
     let api = node_of(nodes, 0, 0);
-    let pairs = setup(api, args.senders, args.v1).await?;
+    let pairs = setup(api, args.senders, args.v1, args.group).await?;
     let watchers = if args.watch {
         Some(open_watchers(nodes, &pairs).await?)
     } else {
@@ -152,8 +158,10 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
     }
     let seconds = args.duration as f64;
     println!(
-        "sends: {} senders, {} target, {}s measured after {}s warm-up",
+        "sends: {} senders{}, {} target, {}s measured after {}s warm-up",
         args.senders,
+        args.group
+            .map_or(String::new(), |n| format!(" in groups of {n}")),
         args.rate
             .map_or("closed loop".to_owned(), |r| format!("{r} msg/s")),
         args.duration,
@@ -204,17 +212,39 @@ struct Pair {
 }
 
 /// Registers the senders and recipients, makes each pair follow each other, and opens each
-/// pair's conversation with a first message.
-async fn setup(api: &Api, senders: usize, v1: bool) -> anyhow::Result<Vec<Pair>> {
+/// pair's conversation with a first message (with `group`, the sender's group: its recipient
+/// and `group - 2` more members of its own, who follow the sender so it may add them).
+async fn setup(
+    api: &Api,
+    senders: usize,
+    v1: bool,
+    group: Option<u16>,
+) -> anyhow::Result<Vec<Pair>> {
     let run = run_tag();
     eprintln!("setting up {senders} sender/recipient pairs (run {run})…");
     let from = register_many(api, &run, 's', senders, 4).await?;
     let to = register_many(api, &run, 'r', senders, 4).await?;
+    let others_each = group.map_or(0, |n| usize::from(n) - 2);
+    let mut others = register_many(api, &run, 'g', senders * others_each, 4)
+        .await?
+        .into_iter();
     let mut pairs = Vec::with_capacity(senders);
     for (i, (sender, recipient)) in from.into_iter().zip(to).enumerate() {
         api.follow(&sender, &recipient).await?;
         api.follow(&recipient, &sender).await?;
-        let first = api.send_to_user(&sender, &recipient, "hello").await?;
+        let first = if group.is_some() {
+            let mine: Vec<Account> = others.by_ref().take(others_each).collect();
+            for member in &mine {
+                api.follow(member, &sender).await?;
+            }
+            let members: Vec<&Account> = std::iter::once(&recipient).chain(&mine).collect();
+            let id = api
+                .create_group(&sender, &members, &format!("bench group {i}"))
+                .await?;
+            json!({ "conversation_id": id })
+        } else {
+            api.send_to_user(&sender, &recipient, "hello").await?
+        };
         let keys = if v1 {
             Some(api.app_credentials(&sender).await?)
         } else {

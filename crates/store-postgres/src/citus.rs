@@ -107,6 +107,16 @@ pub fn anchor(placement: Placement) -> Option<&'static str> {
     }
 }
 
+/// Settings for every session Postern opens on a Citus coordinator.
+///
+/// A statement that reads many shards (an inbox page reads the user's rows on every shard of
+/// `participants`) would otherwise open more connections to each worker than the one Citus
+/// keeps, and close them when it ends: under load, a new PostgreSQL process on each worker for
+/// most reads. With one connection per worker a statement runs its shards there in turn, over
+/// a connection that stays open; Postern's statements are small, so little parallelism is
+/// lost. Inbox p99 under load went from 576 to 231 ms (docs/benchmarks.md).
+pub const SESSION: &[(&str, &str)] = &[("citus.max_adaptive_executor_pool_size", "1")];
+
 /// Whether this database is a Citus coordinator.
 pub async fn enabled(conn: &mut PgConnection) -> Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')")

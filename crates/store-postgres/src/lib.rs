@@ -39,7 +39,7 @@ use async_trait::async_trait;
 use postern_core::{Error, IdGenerator, Result};
 use postern_store::cold::ColdSql;
 use postern_store::{Store, tally};
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres, Transaction};
 
 use crate::rows::Db;
@@ -65,7 +65,8 @@ impl PostgresStore {
         schema::lock(&mut conn).await?;
         let opened = async {
             let node = prepare(&mut conn, node_id).await?;
-            let store = Self::open(url, node).await?;
+            let citus = citus::enabled(&mut conn).await?;
+            let store = Self::open(url, node, citus).await?;
             // Still under the lock: no node serves until what the migrations left is done.
             if !store.select(tally::pending()).await?.is_empty() {
                 tally::rebuild(&store).await?;
@@ -79,8 +80,13 @@ impl PostgresStore {
         opened
     }
 
-    /// The pool, and the id generator seeded past every stored id.
-    async fn open(url: &str, node: u16) -> Result<PostgresStore> {
+    /// The pool (its sessions set up for Citus when `citus`), and the id generator seeded past
+    /// every stored id.
+    async fn open(url: &str, node: u16, citus: bool) -> Result<PostgresStore> {
+        let mut options: PgConnectOptions = url.parse().map_err(Error::internal)?;
+        if citus {
+            options = options.options(citus::SESSION.iter().copied());
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             // sqlx would otherwise ping each connection before handing it out: a round trip
@@ -89,7 +95,7 @@ impl PostgresStore {
             // operation, once, before it is discarded.
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(Error::internal)?;
         let ids = Arc::new(IdGenerator::new(node));

@@ -174,6 +174,10 @@ impl Services {
             ));
         }
         self.store.cold().run(statements).await?;
+        if answered.is_ok() {
+            // What waited while it was off goes out now, not at the next full look.
+            self.webhook_wake.ring_all();
+        }
         answered
     }
 

@@ -60,6 +60,7 @@ pub mod sweeper;
 pub mod webhook_delivery;
 pub mod webhook_replay;
 pub mod webhook_typing;
+mod webhook_wake;
 pub mod webhooks;
 pub mod welcome;
 
@@ -137,9 +138,9 @@ pub struct Services {
     pub(crate) login_guard: login_guard::LoginGuard,
     /// Streams open on this node, per user (see `limits.streams_per_user`).
     pub(crate) open_streams: dashmap::DashMap<postern_core::UserId, usize>,
-    /// Rung when this node stores events, so its webhook deliveries start at once rather
-    /// than at their next look.
-    pub(crate) webhook_wake: tokio::sync::Notify,
+    /// Rung with the accounts this node stores events for, so their webhook deliveries
+    /// start at once rather than at the next look.
+    pub(crate) webhook_wake: webhook_wake::Wake,
     /// Typing for Account Activity webhooks, handed to the delivery task (typing is not
     /// stored, so it goes out once, best effort; a full queue drops it).
     pub(crate) typing_out: tokio::sync::mpsc::Sender<webhook_typing::Typed>,
@@ -190,7 +191,7 @@ impl Services {
             login_guard,
             open_streams: dashmap::DashMap::new(),
             open_activity_streams: dashmap::DashMap::new(),
-            webhook_wake: tokio::sync::Notify::new(),
+            webhook_wake: webhook_wake::Wake::default(),
             typing_out,
             typing_in: std::sync::Mutex::new(Some(typing_in)),
             hashing: tokio::sync::Semaphore::new(cores),
@@ -216,8 +217,9 @@ impl Services {
     /// Hands committed events to the bus. Called after the store has made them durable.
     pub(crate) async fn publish(&self, deliveries: Vec<Delivery>) {
         if !deliveries.is_empty() {
-            if deliveries.iter().any(|d| d.position.is_some()) {
-                self.webhook_wake.notify_one();
+            let stored = deliveries.iter().filter(|d| d.position.is_some());
+            if stored.clone().next().is_some() {
+                self.webhook_wake.ring(stored.map(|d| d.user_id));
             }
             self.bus.publish(deliveries).await;
         }

@@ -1,8 +1,9 @@
 //! Delivering webhooks (issue 18): each subscription's events (a webhook's, for one account),
 //! in that account's stream order, one at a time, by one node at a time.
 //!
-//! Every node runs [`Services::spawn_webhook_delivery`]. Each tick it leases the
-//! subscriptions that are due (an `UPDATE … RETURNING` that only one node's can win), reads
+//! Every node runs [`Services::spawn_webhook_delivery`]. Each time it looks it leases the
+//! subscriptions that are due (an `UPDATE … RETURNING` that only one node's can win; which
+//! ones it looks at is `webhook_wake`'s), reads
 //! each one's stream after its position, POSTs the events its webhook asked for and moves its
 //! position past each one delivered (and each one it did not ask for). A refused or failed
 //! delivery stops the subscription there and tries the same event again later (1 s, 5 s, 30 s, 2 min, 10 min, 30
@@ -27,13 +28,15 @@ use crate::Services;
 use crate::account_activity::KIND_ACCOUNT_ACTIVITY;
 use crate::activity::KIND_X_ACTIVITY;
 use crate::apps::random;
+use crate::webhook_wake::Due;
 use crate::webhooks::{Delivery, event_id};
 
 /// How often a node looks for webhooks to deliver when nothing wakes it sooner (events
 /// stored on another node, retries coming due).
 const TICK: Duration = Duration::from_millis(250);
-/// Every this many looks (about 5 s), stale Twitter-compatible webhooks are asked the CRC.
-const CRC_EVERY_TICKS: u32 = 20;
+/// Every this many looks (about 5 s), stale Twitter-compatible webhooks are asked the CRC,
+/// and every due subscription is leased (see `webhook_wake`).
+const EVERY_FEW_TICKS: u32 = 20;
 /// How long a wake-up waits for more events before delivering.
 const GATHER: Duration = Duration::from_millis(20);
 /// Subscriptions one node leases per look.
@@ -120,20 +123,24 @@ impl Services {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut ticks: u32 = 0;
             loop {
-                tokio::select! {
+                let due = tokio::select! {
                     () = &mut stopped => return,
                     _ = tick.tick() => {
                         ticks = ticks.wrapping_add(1);
-                        if ticks.is_multiple_of(CRC_EVERY_TICKS)
-                            && let Err(e) = services.recheck_stale_webhooks().await
-                        {
-                            tracing::warn!(error = %e, "asking webhooks the CRC again failed");
+                        if !ticks.is_multiple_of(EVERY_FEW_TICKS) {
+                            Due::Retries
+                        } else {
+                            if let Err(e) = services.recheck_stale_webhooks().await {
+                                tracing::warn!(error = %e, "asking webhooks the CRC again failed");
+                            }
+                            Due::All
                         }
                     }
-                    () = services.webhook_wake.notified() => {
+                    () = services.webhook_wake.rung() => {
                         // Events come in bursts: gather a few milliseconds' worth, so each
                         // lease and write covers a batch rather than one event.
                         tokio::time::sleep(GATHER).await;
+                        services.webhook_wake.take()
                     }
                     Some(typed) = next_typed(&mut typing) => {
                         // Waits for a free slot, so at most a few are in flight.
@@ -148,10 +155,20 @@ impl Services {
                         }
                         continue;
                     }
-                }
-                match services.lease_due_subscriptions(&node).await {
-                    Ok(due) => {
-                        futures::stream::iter(due)
+                };
+                match services.lease_due_subscriptions(&node, &due).await {
+                    Ok((leased, held)) => {
+                        if !held.is_empty() {
+                            // Another node is delivering to these accounts and may have read
+                            // their streams before this node's events: look again once its
+                            // lease is likely given back.
+                            let services = services.clone();
+                            tokio::spawn(async move {
+                                tokio::time::sleep(TICK).await;
+                                services.webhook_wake.ring(held);
+                            });
+                        }
+                        futures::stream::iter(leased)
                             .for_each_concurrent(CONCURRENT, |(id, user)| {
                                 let (services, node) = (&services, &node);
                                 async move {
@@ -168,55 +185,97 @@ impl Services {
         })
     }
 
-    /// Leases the subscriptions that are due, for `node`; only one node's lease on each wins
-    /// (the outer condition is checked again on each row as it is updated).
-    async fn lease_due_subscriptions(&self, node: &str) -> Result<Vec<(ObjectId, UserId)>> {
+    /// Leases the subscriptions that are due among `which`, for `node`; only one node's lease
+    /// on each wins (the outer condition is checked again on each row as it is updated).
+    /// Also answers, of the accounts `which` names, those another node holds a lease for.
+    async fn lease_due_subscriptions(
+        &self,
+        node: &str,
+        which: &Due,
+    ) -> Result<(Vec<(ObjectId, UserId)>, Vec<UserId>)> {
+        if *which == Due::Accounts(Vec::new()) {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let now = self.config.clock.now().timestamp_millis();
-        // A read first: a node with nothing due (most ticks, and every tick where no one has
+        let held = match which {
+            Due::Accounts(_) => self.leased_elsewhere(which, now).await?,
+            Due::Retries | Due::All => Vec::new(),
+        };
+        // A read first: a node with nothing due (most looks, and every look where no one has
         // a webhook) takes no write lock.
+        let (among, values) = which.condition(2);
         let due = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
-                 WHERE w.active = 1 AND s.next_attempt_at <= ?1
-                   AND (s.lease_until IS NULL OR s.lease_until < ?1)
-                 LIMIT 1",
-                vec![int(now)],
+            .select(Statement::owned(
+                format!(
+                    "SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+                     WHERE w.active = 1 AND s.next_attempt_at <= ?1
+                       AND (s.lease_until IS NULL OR s.lease_until < ?1) {among}
+                     LIMIT 1"
+                ),
+                std::iter::once(int(now)).chain(values).collect(),
             ))
             .await?;
         if due.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), held));
         }
+        let (among, values) = which.condition(5);
         let rows = self
             .store
             .cold()
-            .run(vec![Statement::new(
-                "UPDATE webhook_subscriptions SET lease_node = ?1, lease_until = ?2
-                 WHERE next_attempt_at <= ?3 AND (lease_until IS NULL OR lease_until < ?3)
-                   AND (webhook_id, user_id) IN (
-                       SELECT s.webhook_id, s.user_id FROM webhook_subscriptions s
-                       JOIN webhooks w ON w.id = s.webhook_id
-                       WHERE w.active = 1 AND s.next_attempt_at <= ?3
-                         AND (s.lease_until IS NULL OR s.lease_until < ?3)
-                       ORDER BY s.next_attempt_at LIMIT ?4)
-                 RETURNING webhook_id, user_id",
-                vec![
+            .run(vec![Statement::owned(
+                format!(
+                    "UPDATE webhook_subscriptions SET lease_node = ?1, lease_until = ?2
+                     WHERE next_attempt_at <= ?3 AND (lease_until IS NULL OR lease_until < ?3)
+                       AND (webhook_id, user_id) IN (
+                           SELECT s.webhook_id, s.user_id FROM webhook_subscriptions s
+                           JOIN webhooks w ON w.id = s.webhook_id
+                           WHERE w.active = 1 AND s.next_attempt_at <= ?3
+                             AND (s.lease_until IS NULL OR s.lease_until < ?3) {among}
+                           ORDER BY s.next_attempt_at LIMIT ?4)
+                     RETURNING webhook_id, user_id"
+                ),
+                [
                     text(node),
                     int((self.config.clock.now() + lease(self.config.webhook_lease))
                         .timestamp_millis()),
                     int(now),
                     int(LEASED_PER_TICK),
-                ],
+                ]
+                .into_iter()
+                .chain(values)
+                .collect(),
             )])
             .await?;
-        rows.first()
+        let leased = rows
+            .first()
             .map(|r| {
                 r.iter()
                     .map(|row| Ok((ObjectId(row.int(0)?), UserId(row.int(1)?))))
                     .collect()
             })
-            .unwrap_or_else(|| Ok(Vec::new()))
+            .unwrap_or_else(|| Ok(Vec::new()))?;
+        Ok((leased, held))
+    }
+
+    /// Of the accounts `which` names, those with a subscription whose lease has not run out
+    /// (this node holds none while it looks: it gives its leases back before looking again).
+    async fn leased_elsewhere(&self, which: &Due, now: i64) -> Result<Vec<UserId>> {
+        let (among, values) = which.condition(2);
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::owned(
+                format!(
+                    "SELECT DISTINCT s.user_id FROM webhook_subscriptions s
+                     JOIN webhooks w ON w.id = s.webhook_id
+                     WHERE w.active = 1 AND s.lease_until >= ?1 {among}"
+                ),
+                std::iter::once(int(now)).chain(values).collect(),
+            ))
+            .await?;
+        rows.iter().map(|r| Ok(UserId(r.int(0)?))).collect()
     }
 
     /// Delivers what is waiting for one leased subscription, then gives the lease back.
@@ -231,10 +290,13 @@ impl Services {
         // costs one write, not one per delivery.
         let mut log = Vec::new();
         let started = std::time::Instant::now();
+        // Whether events may be left once this lease ends: it is leased again at once.
+        let mut more = events.len() >= BATCH;
         for event in &events {
             // A slow receiver must not outlast the lease: another node would take the
             // webhook over and deliver beside this one. Stop halfway through it.
             if started.elapsed() > self.config.webhook_lease / 2 {
+                more = true;
                 break;
             }
             let kind = event.body.kind.as_str();
@@ -308,6 +370,9 @@ impl Services {
             ));
         }
         self.store.cold().run(statements).await?;
+        if more && !failed {
+            self.webhook_wake.ring([user]);
+        }
         Ok(())
     }
 

@@ -239,6 +239,10 @@ impl Services {
             ));
         }
         self.store.cold().run(statements).await?;
+        if reactivated {
+            // What waited while it was off goes out now, not at the next full look.
+            self.webhook_wake.ring_all();
+        }
         self.webhook(owner, id).await
     }
 

@@ -3,6 +3,8 @@
 //! one-to-one and in a group and see each other's typing and read receipts live; then one
 //! node is killed mid-conversation, and its user reconnects to another node, resumes from
 //! their last position with no gap and no duplicate, and retries the send the kill cut off.
+//! Webhooks: a node killed mid-delivery loses nothing, and events stored on two nodes at once
+//! reach one webhook in order.
 
 #![expect(
     clippy::indexing_slicing,
@@ -34,8 +36,19 @@ const KILL_AFTER: usize = 25;
 /// Starts three nodes at once (they migrate the empty database concurrently); returns a
 /// client for each and the processes.
 async fn cluster(db: &TestDatabase, data_dir: &std::path::Path) -> (Vec<Client>, Vec<Child>) {
-    let env = [("POSTERN__BUS__SUBJECT_PREFIX", db.name.as_str())];
-    let (apis, processes): (Vec<Client>, Vec<Child>) = (0..3)
+    cluster_of(3, db, data_dir, &[]).await
+}
+
+/// Starts `n` nodes at once, with `more` settings besides the bus's.
+async fn cluster_of(
+    n: usize,
+    db: &TestDatabase,
+    data_dir: &std::path::Path,
+    more: &[(&str, &str)],
+) -> (Vec<Client>, Vec<Child>) {
+    let mut env = vec![("POSTERN__BUS__SUBJECT_PREFIX", db.name.as_str())];
+    env.extend_from_slice(more);
+    let (apis, processes): (Vec<Client>, Vec<Child>) = (0..n)
         .map(|_| {
             let port = free_port();
             let args = [
@@ -345,6 +358,70 @@ async fn a_node_killed_mid_delivery_loses_no_webhook_event() {
     );
     let log = b.deliveries(&bot, &s(&made["webhook"]["id"]), 5).await;
     assert_eq!(log.len(), 5, "node B logged its five: {log:?}");
+}
+
+/// Events for one account stored on two nodes at once all reach its webhook, once each and
+/// in the account's stream order: each node leases the account's subscription for the events
+/// it stored, and one that finds it leased by the other looks again after it.
+#[postern_testkit::test(needs(Postgres, Nats))]
+async fn events_stored_on_two_nodes_reach_one_webhook_in_order() {
+    const EACH: usize = 15;
+    let db = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let allow = [("POSTERN__OUTBOUND__ALLOW", "[\"127.0.0.1\"]")];
+    let (nodes, processes) = cluster_of(2, &db, dir.path(), &allow).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let (bot_id, bot) = a.user("bot").await;
+    let (carol_id, carol) = a.user("carol").await;
+    let (dave_id, dave) = a.user("dave").await;
+    a.follow(&bot, &carol_id).await;
+    a.follow(&bot, &dave_id).await;
+    let mut rx = receiver("").await;
+    let (status, made) = a
+        .call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&bot),
+            Some(json!({"url": rx.url, "events": ["message.created"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+
+    // Carol writes through node A while Dave writes through node B.
+    tokio::join!(
+        write_each(a, &carol, &bot_id, "a", EACH),
+        write_each(b, &dave, &bot_id, "b", EACH)
+    );
+
+    let mut heard: Vec<String> = Vec::new();
+    let mut ids = std::collections::HashMap::new();
+    while heard.len() < 2 * EACH {
+        let (id, text) = next_heard(&mut rx).await;
+        match ids.insert(text.clone(), id.clone()) {
+            Some(first) => assert_eq!(first, id, "{text} came again with another id"),
+            None => heard.push(text),
+        }
+    }
+    for node in ["a", "b"] {
+        let written: Vec<String> = (0..EACH).map(|i| format!("{node}{i}")).collect();
+        let delivered: Vec<String> = heard
+            .iter()
+            .filter(|t| t.starts_with(node))
+            .cloned()
+            .collect();
+        assert_eq!(
+            delivered, written,
+            "node {node}'s messages, in the order written"
+        );
+    }
+    drop(processes);
+}
+
+/// Sends `to` `n` messages through `api`, texts `{tag}0`, `{tag}1`, … in turn.
+async fn write_each(api: &Client, token: &str, to: &str, tag: &str, n: usize) {
+    for i in 0..n {
+        api.dm(token, to, &format!("{tag}{i}")).await;
+    }
 }
 
 /// The next delivery's event id and message text, within 20 s.

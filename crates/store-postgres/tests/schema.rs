@@ -71,8 +71,11 @@ async fn postgres_schema(url: &str) -> (Schema, BTreeSet<(String, String)>) {
     let pool = must(sqlx::PgPool::connect(url).await, "connect");
     let rows: Vec<(String, String, String)> = must(
         sqlx::query_as(
-            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
-             WHERE table_schema = current_schema()",
+            // Base tables only: Citus adds views of its own (`citus_tables`) to the schema.
+            "SELECT c.table_name::text, c.column_name::text, c.data_type::text
+             FROM information_schema.columns c JOIN information_schema.tables t
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'",
         )
         .fetch_all(&pool)
         .await,

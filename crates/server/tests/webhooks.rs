@@ -29,6 +29,7 @@ crate::on_every_backend!(
     a_webhook_turned_off_delivers_nothing_until_turned_on,
     follows_blocks_mutes_and_mentions_are_delivered,
     a_replay_delivers_the_range_asked_for_again_with_the_same_ids,
+    a_second_replay_is_refused_while_one_runs,
     a_receiver_down_for_five_minutes_gets_every_event_after_on_a_standing_clock,
 );
 
@@ -502,6 +503,40 @@ async fn a_replay_delivers_the_range_asked_for_again_with_the_same_ids() {
     assert_eq!(status, 404);
     let (status, _) = srv.call("GET", &state_path, Some(&carol), None).await;
     assert_eq!(status, 404);
+}
+
+/// One replay of a webhook at a time: another asked for while the first still runs (its
+/// receiver has not answered) is refused with 409, naming the webhook.
+async fn a_second_replay_is_refused_while_one_runs() {
+    let srv = server().await;
+    let (bot_id, bot) = srv.user("bot").await;
+    let (carol_id, carol) = srv.user("carol").await;
+    srv.follow(&bot, &carol_id).await;
+    let mut rx = receiver("").await;
+    let (status, made) = create(&srv, &bot, &rx.url, json!(["message.created"])).await;
+    assert_eq!(status, 201, "{made}");
+    let id = s(&made["webhook"]["id"]);
+    let start = chrono::Utc::now();
+    srv.dm(&carol, &bot_id, "one").await;
+    rx.next(Duration::from_secs(10)).await;
+    let end = chrono::Utc::now();
+
+    // The replay's delivery goes unanswered, so the replay keeps running.
+    rx.hang_next
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let range = json!({"from": start.to_rfc3339(), "to": end.to_rfc3339()});
+    let path = format!("/api/v1/webhooks/{id}/replay");
+    let (status, first) = srv
+        .call("POST", &path, Some(&bot), Some(range.clone()))
+        .await;
+    assert_eq!(status, 202, "{first}");
+    rx.next(Duration::from_secs(10)).await;
+    let (status, refused) = srv.call("POST", &path, Some(&bot), Some(range)).await;
+    assert_eq!(
+        (status, s(&refused["error"]["field"])),
+        (409, "webhook_id".to_owned()),
+        "{refused}"
+    );
 }
 
 /// The server's clock stood still and moved by hand: a receiver down for five minutes is

@@ -1,6 +1,7 @@
-//! `sends`: senders write into their own 1:1 conversations (or groups), closed-loop (as fast as the server
-//! acknowledges) or open-loop at a fixed total rate; with `--watch` every recipient holds a
-//! WebSocket and the time from send to the recipient's `message.created` frame is measured.
+//! `sends`: senders write into their own 1:1 conversations (or groups, `--group`), closed-loop
+//! (as fast as the server acknowledges) or open-loop at a fixed total rate; with `--watch`
+//! every recipient holds a WebSocket and the time from send to the recipient's
+//! `message.created` frame is measured.
 //!
 //! Open-loop latency is measured from when each send was *scheduled* whenever a sender runs
 //! behind, so a server that falls behind is charged for the queue it builds (no coordinated

@@ -31,8 +31,8 @@ use crate::apps::random;
 use crate::webhook_wake::Due;
 use crate::webhooks::{Delivery, event_id};
 
-/// How often a node looks for webhooks to deliver when nothing wakes it sooner (events
-/// stored on another node, retries coming due).
+/// How often a node looks for subscriptions that need it without new events on this node:
+/// retries come due, and leases whose node stopped (see `webhook_wake`).
 const TICK: Duration = Duration::from_millis(250);
 /// Every this many looks (about 5 s), stale Twitter-compatible webhooks are asked the CRC,
 /// and every due subscription is leased (see `webhook_wake`).
@@ -197,27 +197,10 @@ impl Services {
             return Ok((Vec::new(), Vec::new()));
         }
         let now = self.config.clock.now().timestamp_millis();
-        let held = match which {
-            Due::Accounts(_) => self.leased_elsewhere(which, now).await?,
-            Due::Retries | Due::All => Vec::new(),
-        };
         // A read first: a node with nothing due (most looks, and every look where no one has
         // a webhook) takes no write lock.
-        let (among, values) = which.condition(2);
-        let due = self
-            .store
-            .cold()
-            .select(Statement::owned(
-                format!(
-                    "SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
-                     WHERE w.active = 1 AND s.next_attempt_at <= ?1
-                       AND (s.lease_until IS NULL OR s.lease_until < ?1) {among}
-                     LIMIT 1"
-                ),
-                std::iter::once(int(now)).chain(values).collect(),
-            ))
-            .await?;
-        if due.is_empty() {
+        let (any_due, held) = self.due_among(which, now).await?;
+        if !any_due {
             return Ok((Vec::new(), held));
         }
         let (among, values) = which.condition(5);
@@ -259,23 +242,46 @@ impl Services {
         Ok((leased, held))
     }
 
-    /// Of the accounts `which` names, those with a subscription whose lease has not run out
-    /// (this node holds none while it looks: it gives its leases back before looking again).
-    async fn leased_elsewhere(&self, which: &Due, now: i64) -> Result<Vec<UserId>> {
+    /// Whether a subscription among `which` is due and free to lease; and, of the accounts
+    /// `which` names, those with a subscription whose lease has not run out (this node holds
+    /// none while it looks: it gives its leases back before looking again). One read.
+    async fn due_among(&self, which: &Due, now: i64) -> Result<(bool, Vec<UserId>)> {
         let (among, values) = which.condition(2);
+        let free_and_due =
+            "s.next_attempt_at <= ?1 AND (s.lease_until IS NULL OR s.lease_until < ?1)";
+        let sql = match which {
+            // Bounded by the accounts named: each one's subscriptions, free or held.
+            Due::Accounts(_) => format!(
+                "SELECT s.user_id, CASE WHEN {free_and_due} THEN 1 ELSE 0 END
+                 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+                 WHERE w.active = 1 AND ({free_and_due} OR s.lease_until >= ?1) {among}"
+            ),
+            Due::Retries | Due::All => format!(
+                "SELECT s.user_id, 1 FROM webhook_subscriptions s
+                 JOIN webhooks w ON w.id = s.webhook_id
+                 WHERE w.active = 1 AND {free_and_due} {among} LIMIT 1"
+            ),
+        };
         let rows = self
             .store
             .cold()
             .select(Statement::owned(
-                format!(
-                    "SELECT DISTINCT s.user_id FROM webhook_subscriptions s
-                     JOIN webhooks w ON w.id = s.webhook_id
-                     WHERE w.active = 1 AND s.lease_until >= ?1 {among}"
-                ),
+                sql,
                 std::iter::once(int(now)).chain(values).collect(),
             ))
             .await?;
-        rows.iter().map(|r| Ok(UserId(r.int(0)?))).collect()
+        let mut any_due = false;
+        let mut held = Vec::new();
+        for row in &rows {
+            if row.int(1)? == 1 {
+                any_due = true;
+            } else {
+                held.push(UserId(row.int(0)?));
+            }
+        }
+        held.sort_unstable();
+        held.dedup();
+        Ok((any_due, held))
     }
 
     /// Delivers what is waiting for one leased subscription, then gives the lease back.

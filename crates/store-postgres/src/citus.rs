@@ -125,11 +125,11 @@ pub async fn enabled(conn: &mut PgConnection) -> Result<bool> {
         .db()
 }
 
-/// Places every planned table not placed yet (a no-op without Citus). Runs under the
-/// migration lock, after the migrations.
-pub(crate) async fn place(conn: &mut PgConnection) -> Result<()> {
+/// Places every planned table not placed yet (a no-op without Citus); answers whether the
+/// database is a Citus coordinator. Runs under the migration lock, after the migrations.
+pub(crate) async fn place(conn: &mut PgConnection) -> Result<bool> {
     if !enabled(conn).await? {
-        return Ok(());
+        return Ok(false);
     }
     let placed: Vec<String> =
         sqlx::query_scalar("SELECT logicalrelid::regclass::text FROM pg_dist_partition")
@@ -166,5 +166,5 @@ pub(crate) async fn place(conn: &mut PgConnection) -> Result<()> {
             .map_err(|e| postern_core::Error::internal(format!("placing {table} on Citus: {e}")))?;
         tracing::info!(table, "placed on the Citus cluster");
     }
-    Ok(())
+    Ok(true)
 }

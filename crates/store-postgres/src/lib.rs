@@ -64,8 +64,7 @@ impl PostgresStore {
             .map_err(|e| Error::internal(format!("connecting to PostgreSQL: {e}")))?;
         schema::lock(&mut conn).await?;
         let opened = async {
-            let node = prepare(&mut conn, node_id).await?;
-            let citus = citus::enabled(&mut conn).await?;
+            let (node, citus) = prepare(&mut conn, node_id).await?;
             let store = Self::open(url, node, citus).await?;
             // Still under the lock: no node serves until what the migrations left is done.
             if !store.select(tally::pending()).await?.is_empty() {
@@ -207,14 +206,16 @@ impl PostgresStore {
     }
 }
 
-/// Migrates, then settles the node id, on the one session that holds the migration lock.
-async fn prepare(conn: &mut PgConnection, node_id: Option<u16>) -> Result<u16> {
+/// Migrates, then settles the node id, on the one session that holds the migration lock;
+/// answers the node id and whether the database is a Citus coordinator.
+async fn prepare(conn: &mut PgConnection, node_id: Option<u16>) -> Result<(u16, bool)> {
     schema::apply(conn).await?;
-    citus::place(conn).await?;
-    match node_id {
-        Some(n) => Ok(n),
-        None => claim_node_id(conn).await,
-    }
+    let citus = citus::place(conn).await?;
+    let node = match node_id {
+        Some(n) => n,
+        None => claim_node_id(conn).await?,
+    };
+    Ok((node, citus))
 }
 
 /// Claims a node id for a server started without one: a database sequence hands each start

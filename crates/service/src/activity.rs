@@ -45,6 +45,21 @@ pub const EVENT_TYPES: [&str; 12] = [
 pub const ACTIVITY_SUBSCRIPTIONS_MAX: usize = 1_500;
 /// A tag, at most.
 pub const TAG_MAX: usize = 200;
+/// Refuses a tag that is empty, longer than [`TAG_MAX`] characters, or more than one line.
+fn checked_tag(tag: Option<&str>) -> Result<()> {
+    match tag {
+        Some(t)
+            if t.is_empty() || t.chars().count() > TAG_MAX || t.chars().any(char::is_control) =>
+        {
+            Err(Error::invalid(
+                "tag",
+                format!("must be 1 to {TAG_MAX} characters, one line"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The kind of `webhooks` row X Activity deliveries go through.
 pub(crate) const KIND_X_ACTIVITY: &str = "x_activity";
 
@@ -169,16 +184,7 @@ impl Services {
                 Error::invalid("filter.direction", "must be inbound or outbound")
             })?),
         };
-        if let Some(tag) = &new.tag
-            && (tag.is_empty()
-                || tag.chars().count() > TAG_MAX
-                || tag.chars().any(char::is_control))
-        {
-            return Err(Error::invalid(
-                "tag",
-                format!("must be 1 to {TAG_MAX} characters, one line"),
-            ));
-        }
+        checked_tag(new.tag.as_deref())?;
         self.user(new.user_id).await.map_err(|_| {
             Error::Unknown(Invalid {
                 field: "filter.user_id".into(),
@@ -312,14 +318,7 @@ impl Services {
     ) -> Result<ActivitySubscription> {
         let current = self.activity_subscription(app, id).await?;
         let tag = tag.unwrap_or(current.tag.clone());
-        if let Some(t) = &tag
-            && (t.is_empty() || t.chars().count() > TAG_MAX || t.chars().any(char::is_control))
-        {
-            return Err(Error::invalid(
-                "tag",
-                format!("must be 1 to {TAG_MAX} characters, one line"),
-            ));
-        }
+        checked_tag(tag.as_deref())?;
         let webhook = webhook.unwrap_or(current.webhook_id);
         if let Some(w) = webhook {
             self.app_webhook(app, w).await.map_err(|_| {

@@ -456,6 +456,16 @@ async fn the_x_activity_api_streams_and_delivers_envelopes() {
         (200, json!("dms")),
         "{changed}"
     );
+    let (status, refused) = bearer(
+        &server,
+        &app_token,
+        "PUT",
+        &format!("/2/activity/subscriptions/{id}"),
+        Some(json!({"tag": "t".repeat(201)})),
+    )
+    .await;
+    assert_eq!(status, 400, "a tag over 200 characters: {refused}");
+    assert!(refused.to_string().contains("tag"), "{refused}");
     let (status, gone) = bearer(
         &server,
         &app_token,
@@ -524,6 +534,14 @@ async fn x_activity_subscriptions_refuse_naming_why() {
         ),
         (
             json!({"event_type": "dm.sent", "filter": {"user_id": carol_id}, "tag": ""}),
+            "tag",
+        ),
+        (
+            json!({"event_type": "dm.sent", "filter": {"user_id": carol_id}, "tag": "t".repeat(201)}),
+            "tag",
+        ),
+        (
+            json!({"event_type": "dm.sent", "filter": {"user_id": carol_id}, "tag": "two\nlines"}),
             "tag",
         ),
         (

@@ -12,7 +12,6 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use postern_core::error::Thing;
-use postern_core::stream::{RelationshipAction, RelationshipChange};
 use postern_core::{Error, Invalid, ObjectId, Result, UserId};
 use postern_outbound::HeaderMap;
 use postern_store::cold::{ColdRow, Statement, int, text};
@@ -352,105 +351,6 @@ impl Services {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
-    /// An Account Activity payload for `for_user` of a stored event, or `None` for one it
-    /// does not carry (groups, and kinds it has no field for).
-    pub(crate) async fn activity_payload(
-        &self,
-        for_user: UserId,
-        kind: &str,
-        data: &str,
-    ) -> Result<Option<String>> {
-        let Some(format) = self.twitter_format.get() else {
-            return Ok(None);
-        };
-        let mut payload = serde_json::Map::new();
-        payload.insert("for_user_id".into(), for_user.to_string().into());
-        let people: Vec<UserId> = match kind {
-            "message.created" => {
-                let message: postern_core::model::Message =
-                    serde_json::from_str(data).map_err(Error::internal)?;
-                // Twitter's Account Activity carries one-to-one messages only.
-                let Some(partner) = message.conversation_id.partner_of(message.sender_id) else {
-                    return Ok(None);
-                };
-                payload.insert(
-                    "direct_message_events".into(),
-                    serde_json::Value::Array(vec![format.v1_event(&message)]),
-                );
-                vec![message.sender_id, partner]
-            }
-            "conversation.read" => {
-                #[derive(serde::Deserialize)]
-                struct Read {
-                    conversation_id: postern_core::ConversationId,
-                    user_id: UserId,
-                    last_read_event_id: postern_core::EventId,
-                }
-                let read: Read = serde_json::from_str(data).map_err(Error::internal)?;
-                let Some(partner) = read.conversation_id.partner_of(read.user_id) else {
-                    return Ok(None);
-                };
-                payload.insert(
-                    "direct_message_mark_read_events".into(),
-                    serde_json::json!([{
-                        "created_timestamp": Utc::now().timestamp_millis().to_string(),
-                        "sender_id": read.user_id.to_string(),
-                        "target": {"recipient_id": partner.to_string()},
-                        "last_read_event_id": read.last_read_event_id.to_string(),
-                    }]),
-                );
-                vec![read.user_id, partner]
-            }
-            "relationship.changed" => {
-                let change: RelationshipChange =
-                    serde_json::from_str(data).map_err(Error::internal)?;
-                let (field, kind) = graph_event_kind(change.action);
-                let (Some(source), Some(target)) = (
-                    self.store.user(change.source_id).await?,
-                    self.store.user(change.target_id).await?,
-                ) else {
-                    return Ok(None);
-                };
-                payload.insert(
-                    field.into(),
-                    serde_json::json!([{
-                        "type": kind,
-                        "created_timestamp": Utc::now().timestamp_millis().to_string(),
-                        "target": format.v1_user(&target.user),
-                        "source": format.v1_user(&source.user),
-                    }]),
-                );
-                Vec::new()
-            }
-            "post.mentioned" => {
-                let post: postern_core::posts::Post =
-                    serde_json::from_str(data).map_err(Error::internal)?;
-                let Some(author) = self.store.user(post.author_id).await? else {
-                    return Ok(None);
-                };
-                payload.insert(
-                    "tweet_create_events".into(),
-                    serde_json::json!([format.v1_tweet(&post, &author.user)]),
-                );
-                // Only what reaches the person is delivered: a blocker never gets it.
-                payload.insert("user_has_blocked".into(), "false".into());
-                Vec::new()
-            }
-            _ => return Ok(None),
-        };
-        if people.is_empty() {
-            return Ok(Some(serde_json::Value::Object(payload).to_string()));
-        }
-        let mut users = serde_json::Map::new();
-        for id in people {
-            if let Some(u) = self.store.user(id).await? {
-                users.insert(id.to_string(), format.v1_user(&u.user));
-            }
-        }
-        payload.insert("users".into(), serde_json::Value::Object(users));
-        Ok(Some(serde_json::Value::Object(payload).to_string()))
-    }
-
     /// The Account Activity signature of a delivery: the app's consumer secret over the body.
     pub(crate) async fn activity_signature(&self, webhook: ObjectId, body: &str) -> Result<String> {
         let rows = self
@@ -468,19 +368,6 @@ impl Services {
             .ok_or(Error::NotFound(Thing::Webhook))?;
         let secret = self.consumer_secret_of(ObjectId(app)).await?;
         Ok(signature(&secret, body.as_bytes()))
-    }
-}
-
-/// Where Account Activity puts a change in how two people relate, and its `type`: undoing
-/// shares its doing's field (`follow_events` with `"type":"unfollow"`), as Twitter's samples do.
-fn graph_event_kind(action: RelationshipAction) -> (&'static str, &'static str) {
-    match action {
-        RelationshipAction::Follow => ("follow_events", "follow"),
-        RelationshipAction::Unfollow => ("follow_events", "unfollow"),
-        RelationshipAction::Block => ("block_events", "block"),
-        RelationshipAction::Unblock => ("block_events", "unblock"),
-        RelationshipAction::Mute => ("mute_events", "mute"),
-        RelationshipAction::Unmute => ("mute_events", "unmute"),
     }
 }
 

@@ -31,6 +31,7 @@
 pub mod account_activity;
 pub mod accounts;
 pub mod activity;
+mod activity_payload;
 pub mod actor;
 pub mod app_webhooks;
 pub mod apps;

@@ -21,12 +21,14 @@ use hmac::{Hmac, Mac};
 use postern_core::error::Thing;
 use postern_core::{Error, ObjectId, Result, UserId};
 use postern_outbound::{Bytes, HeaderMap, HeaderName, HeaderValue};
+use postern_store::Replayed;
 use postern_store::cold::{Statement, int, opt_int, opt_text, text};
 use sha2::Sha256;
 
 use crate::Services;
 use crate::account_activity::KIND_ACCOUNT_ACTIVITY;
 use crate::activity::KIND_X_ACTIVITY;
+use crate::activity_payload::ActivityPayload;
 use crate::apps::random;
 use crate::webhook_wake::Due;
 use crate::webhooks::{Delivery, event_id};
@@ -102,6 +104,29 @@ pub(crate) struct Target {
     pub(crate) position: i64,
     pub(crate) failures: i64,
     pub(crate) failing_since: Option<i64>,
+}
+
+/// What one step of a delivery sends: its bodies (none: nothing the webhook carries), the
+/// events they carry, for the log, and the position it moves the subscription to.
+struct Outgoing {
+    bodies: Vec<String>,
+    events: Vec<(i64, String)>,
+    through: i64,
+}
+
+impl Outgoing {
+    fn of(position: i64, kind: &str, bodies: Vec<String>) -> Self {
+        let events = if bodies.is_empty() {
+            Vec::new()
+        } else {
+            vec![(position, kind.to_owned())]
+        };
+        Outgoing {
+            bodies,
+            events,
+            through: position,
+        }
+    }
 }
 
 impl Services {
@@ -291,6 +316,7 @@ impl Services {
             .store
             .stream_since(target.user, target.position, BATCH)
             .await?;
+        metrics::histogram!("postern_webhook_batch_events").record(events.len() as f64);
         let mut failed = false;
         // The attempts' log rows, written with the new position in one transaction: a batch
         // costs one write, not one per delivery.
@@ -298,27 +324,37 @@ impl Services {
         let started = std::time::Instant::now();
         // Whether events may be left once this lease ends: it is leased again at once.
         let mut more = events.len() >= BATCH;
-        for event in &events {
+        for post in self.outgoing(&target, &events).await? {
             // A slow receiver must not outlast the lease: another node would take the
             // webhook over and deliver beside this one. Stop halfway through it.
             if started.elapsed() > self.config.webhook_lease / 2 {
                 more = true;
                 break;
             }
-            let kind = event.body.kind.as_str();
-            let bodies = self
-                .delivery_body(&target, event.position, kind, &event.body.data)
-                .await?;
             let attempt = target.failures + 1;
             let mut refused = false;
             // An event may be several deliveries (X Activity: one per subscription it
             // matches); a refusal of any tries the event again, whole, with the same ids.
-            for body in &bodies {
+            for body in &post.bodies {
+                let Some((position, kind)) = post.events.first() else {
+                    break;
+                };
                 let outcome = self
-                    .post_signed(&target, event.position, kind, body, attempt)
+                    .post_signed(&target, *position, kind, body, attempt)
                     .await?;
                 let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
-                log.push(logged(&target, event.position, &outcome));
+                metrics::counter!("postern_webhook_posts_total",
+                    "outcome" => if ok { "delivered" } else { "refused" })
+                .increment(1);
+                for (position, kind) in &post.events {
+                    let row = Delivery {
+                        id: ObjectId(self.ids.next_id()),
+                        event_id: event_id(target.user, *position),
+                        event: kind.clone(),
+                        ..outcome.clone()
+                    };
+                    log.push(logged(&target, *position, &row));
+                }
                 if !ok {
                     refused = true;
                     break;
@@ -329,7 +365,7 @@ impl Services {
                     // Twitter tries four times, then goes on without it.
                     target.failures = 0;
                     target.failing_since = None;
-                    target.position = event.position;
+                    target.position = post.through;
                     continue;
                 }
                 failed = true;
@@ -337,7 +373,7 @@ impl Services {
             }
             target.failures = 0;
             target.failing_since = None;
-            target.position = event.position;
+            target.position = post.through;
         }
         let now = self.config.clock.now();
         let (active, next, failures, failing_since) = if failed {
@@ -378,6 +414,75 @@ impl Services {
         self.store.cold().run(statements).await?;
         if more && !failed {
             self.webhook_wake.ring([user]);
+        }
+        Ok(())
+    }
+
+    /// What `events` become for `target`'s webhook, in order: one POST each (X Activity:
+    /// several), or for Account Activity one POST for a run of events under the same field,
+    /// as Twitter's arrays allow. Events the webhook does not carry ride along with the POST
+    /// before them (or alone, with nothing to send), so the position passes over them.
+    async fn outgoing(&self, target: &Target, events: &[Replayed]) -> Result<Vec<Outgoing>> {
+        let mut out: Vec<Outgoing> = Vec::new();
+        let mut open: Option<ActivityPayload> = None;
+        for event in events {
+            let (position, kind) = (event.position, event.body.kind.as_str());
+            if target.kind != KIND_ACCOUNT_ACTIVITY {
+                let bodies = self
+                    .delivery_body(target, position, kind, &event.body.data)
+                    .await?;
+                out.push(Outgoing::of(position, kind, bodies));
+                continue;
+            }
+            let part = self.activity_part(kind, &event.body.data).await?;
+            let Some(part) = part else {
+                // Not carried: passed over with the POST being gathered, or on its own.
+                match out.last_mut() {
+                    Some(last) if open.is_some() => last.through = position,
+                    _ => out.push(Outgoing::of(position, kind, Vec::new())),
+                }
+                continue;
+            };
+            // The POST being gathered (always `out`'s last) takes it if it can.
+            let part = match open.as_mut() {
+                Some(payload) => match payload.absorb(part) {
+                    Ok(()) => {
+                        if let Some(last) = out.last_mut() {
+                            last.through = position;
+                            last.events.push((position, kind.to_owned()));
+                        }
+                        continue;
+                    }
+                    Err(part) => part,
+                },
+                None => part,
+            };
+            if let Some(payload) = open.take() {
+                self.close(target, &mut out, payload).await?;
+            }
+            out.push(Outgoing {
+                bodies: Vec::new(),
+                events: vec![(position, kind.to_owned())],
+                through: position,
+            });
+            open = Some(part.into());
+        }
+        if let Some(payload) = open.take() {
+            self.close(target, &mut out, payload).await?;
+        }
+        Ok(out)
+    }
+
+    /// Renders the open Account Activity payload into the last POST's body.
+    async fn close(
+        &self,
+        target: &Target,
+        out: &mut [Outgoing],
+        payload: ActivityPayload,
+    ) -> Result<()> {
+        let body = self.activity_body(target.user, payload).await?;
+        if let Some(last) = out.last_mut() {
+            last.bodies.push(body);
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ use crate::consent::{access_token, field, form_of, request_token};
 crate::on_every_backend!(
     a_bot_registers_subscribes_and_receives_twitters_payloads,
     follows_blocks_mutes_and_mentions_arrive_as_twitters_events,
+    a_backlog_arrives_in_fewer_posts_each_message_once_in_order,
     the_crc_and_the_owner_are_required,
     the_crc_is_asked_again_each_day,
 );
@@ -307,6 +308,70 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
     )
     .await;
     assert_eq!(listed.body, json!([]));
+}
+
+/// Messages that wait (here, while the receiver refuses) go out together once it answers,
+/// several to a POST in `direct_message_events` as Twitter's arrays allow: each once, in the
+/// order sent, with every sender described in `users`.
+async fn a_backlog_arrives_in_fewer_posts_each_message_once_in_order() {
+    let server = server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&bot, &carol_id).await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+    let made = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let path = format!("{BASE}/dev/subscriptions.json");
+    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+
+    rx.status.store(500, Ordering::SeqCst);
+    let texts: Vec<String> = (1..=6).map(|n| format!("message {n}")).collect();
+    server.dm(&carol, &bot_id, &texts[0]).await;
+    // Refused: Twitter's retry comes 3 s later, with the rest waiting behind it.
+    let refused = rx.next(Duration::from_secs(10)).await;
+    rx.status.store(200, Ordering::SeqCst);
+    for text in &texts[1..] {
+        server.dm(&carol, &bot_id, text).await;
+    }
+    let mut heard = Vec::new();
+    let mut posts = 0;
+    while heard.len() < texts.len() {
+        let delivery = rx.next(Duration::from_secs(10)).await;
+        assert_eq!(
+            delivery.header("x-twitter-webhooks-signature"),
+            Some(sign(&keys.consumer_secret, delivery.body.as_bytes()).as_str())
+        );
+        let payload = delivery.json();
+        assert_eq!(payload["for_user_id"], bot_id, "{payload}");
+        assert_eq!(
+            payload["users"][&carol_id]["screen_name"], "carol",
+            "{payload}"
+        );
+        assert_eq!(payload["users"][&bot_id]["screen_name"], "bot", "{payload}");
+        for event in payload["direct_message_events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            heard.push(s(&event["message_create"]["message_data"]["text"]));
+        }
+        posts += 1;
+    }
+    assert_eq!(heard, texts, "each once, in order");
+    assert!(
+        posts < texts.len(),
+        "{posts} POSTs for {} waiting messages",
+        texts.len()
+    );
+    assert!(refused.json()["direct_message_events"][0].is_object());
 }
 
 fn conversation(a: &str, b: &str) -> String {

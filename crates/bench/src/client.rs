@@ -12,7 +12,7 @@ pub type Socket =
 #[derive(Clone)]
 pub struct OAuthKeys {
     consumer_key: String,
-    consumer_secret: String,
+    pub consumer_secret: String,
     token: String,
     token_secret: String,
 }
@@ -133,6 +133,18 @@ impl Api {
         path: &str,
         body: &Value,
     ) -> anyhow::Result<(u16, Value)> {
+        self.signed(keys, path, &[], Some(body)).await
+    }
+
+    /// A POST signed with OAuth 1.0a: `query` is signed and sent in the URL, a JSON `body`
+    /// (if any) is not signed.
+    pub async fn signed(
+        &self,
+        keys: &OAuthKeys,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> anyhow::Result<(u16, Value)> {
         use postern_http::twitter::oauth1::{base_string, encode, sign};
         let url = format!("{}{path}", self.base);
         let nonce = format!("{:032x}", rand::random::<u128>());
@@ -150,6 +162,7 @@ impl Api {
         ];
         let params: Vec<(String, String)> = oauth
             .iter()
+            .chain(query)
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         let signature = sign(
@@ -162,14 +175,15 @@ impl Api {
             .map(|(k, v)| format!("{k}=\"{}\"", encode(v)))
             .collect();
         header.push(format!("oauth_signature=\"{}\"", encode(&signature)));
-        let resp = self
+        let mut request = self
             .http
             .post(url)
-            .header("authorization", format!("OAuth {}", header.join(", ")))
-            .json(body)
-            .send()
-            .await
-            .context("request failed")?;
+            .query(query)
+            .header("authorization", format!("OAuth {}", header.join(", ")));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let resp = request.send().await.context("request failed")?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await?;
         Ok((

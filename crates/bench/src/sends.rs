@@ -52,6 +52,10 @@ pub struct SendsArgs {
     /// deliveries/s. The server must allow 127.0.0.1 (`outbound.allow`).
     #[arg(long, default_value_t = 0)]
     webhooks: usize,
+    /// The webhooks are Twitter's Account Activity API's: each of those recipients makes an
+    /// app, registers its webhook (the receiver answers the CRC) and subscribes to it.
+    #[arg(long, requires = "webhooks")]
+    account_activity: bool,
     /// Each sender writes in a group of this many members (itself, its recipient, and
     /// others who follow it, none shared between groups) instead of a 1:1 conversation, so
     /// every message reaches them all.
@@ -100,7 +104,11 @@ pub async fn run(nodes: &[Api], args: SendsArgs) -> anyhow::Result<()> {
             .map(|p| &p.recipient)
             .collect();
         eprintln!("{} webhooks to a receiver in this process", owners.len());
-        receiver.subscribe(api, &owners).await?;
+        if args.account_activity {
+            receiver.subscribe_activity(api, &owners).await?;
+        } else {
+            receiver.subscribe(api, &owners).await?;
+        }
         Some(receiver)
     } else {
         None

@@ -1,7 +1,9 @@
 //! `sends --webhooks N`: N recipients each have a native webhook that POSTs their new messages
 //! to a receiver in this process, which checks every signature (as a real receiver must) and
-//! times each delivery from when its message was sent. The server must allow this process's
-//! address (`outbound.allow = ["127.0.0.1"]`).
+//! times each delivery from when its message was sent. With `--account-activity` each of them
+//! instead makes an app, registers its webhook through Twitter's Account Activity API (the
+//! receiver answers the CRC) and subscribes to it, so messages arrive as Twitter's payloads.
+//! The server must allow this process's address (`outbound.allow = ["127.0.0.1"]`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use anyhow::Context;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
@@ -26,12 +28,15 @@ pub struct Window {
 
 #[derive(Default)]
 struct Heard {
-    /// Each webhook owner's signing secret, by account id (the event id's first part).
+    /// What signs each webhook owner's deliveries, by account id (a native event id's first
+    /// part): its webhook's secret, or its app's consumer secret (Account Activity).
     secrets: Mutex<HashMap<String, String>>,
     window: OnceLock<Window>,
     latencies: Mutex<Latencies>,
-    /// Deliveries that arrived within the measured window.
+    /// Messages that arrived within the measured window.
     arrived: AtomicU64,
+    /// POSTs that arrived within the measured window.
+    posts: AtomicU64,
     bad_signatures: AtomicU64,
 }
 
@@ -46,6 +51,10 @@ impl Receiver {
         let heard = Arc::new(Heard::default());
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(take))
+            .route(
+                "/activity/{owner}",
+                axum::routing::get(crc).post(take_activity),
+            )
             .with_state(heard.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/hook", listener.local_addr()?);
@@ -78,6 +87,37 @@ impl Receiver {
         Ok(())
     }
 
+    /// Has each of `owners` make an app, register this receiver as its Account Activity
+    /// webhook (answering the CRC) and subscribe to it.
+    pub async fn subscribe_activity(&self, api: &Api, owners: &[&Account]) -> anyhow::Result<()> {
+        let base = self.url.trim_end_matches("/hook");
+        for owner in owners {
+            let keys = api.app_credentials(owner).await?;
+            if let Ok(mut secrets) = self.heard.secrets.lock() {
+                secrets.insert(owner.id.clone(), keys.consumer_secret.clone());
+            }
+            let url = format!("{base}/activity/{}", owner.id);
+            let env = "/1.1/account_activity/all/bench";
+            let (status, made) = api
+                .signed(
+                    &keys,
+                    &format!("{env}/webhooks.json"),
+                    &[("url", &url)],
+                    None,
+                )
+                .await?;
+            anyhow::ensure!(
+                status == 200,
+                "registering a webhook: {status} {made} (does outbound.allow hold 127.0.0.1?)"
+            );
+            let (status, answer) = api
+                .signed(&keys, &format!("{env}/subscriptions.json"), &[], None)
+                .await?;
+            anyhow::ensure!(status == 204, "subscribing: {status} {answer}");
+        }
+        Ok(())
+    }
+
     pub fn measure(&self, window: Window) {
         let _ = self.heard.window.set(window);
     }
@@ -91,11 +131,17 @@ impl Receiver {
             .map(|l| l.line("send → webhook"))
             .unwrap_or_default();
         let arrived = self.heard.arrived.load(Ordering::Relaxed);
+        let posts = self.heard.posts.load(Ordering::Relaxed);
         vec![
             latencies,
             format!(
                 "webhook deliveries     {:.0}/s received in the window ({arrived}), each signature checked",
                 arrived as f64 / seconds
+            ),
+            format!(
+                "webhook POSTs          {:.0}/s ({:.1} messages each)",
+                posts as f64 / seconds,
+                arrived as f64 / posts.max(1) as f64
             ),
             format!(
                 "bad signatures         {}",
@@ -114,12 +160,7 @@ async fn take(State(heard): State<Arc<Heard>>, headers: HeaderMap, body: String)
             .unwrap_or("")
     };
     let owner = header("postern-event-id").split('-').next().unwrap_or("");
-    let secret = heard
-        .secrets
-        .lock()
-        .ok()
-        .and_then(|s| s.get(owner).cloned())
-        .unwrap_or_default();
+    let secret = secret_of(&heard, owner);
     let signed = header("postern-signature");
     let stamp = signed
         .split(',')
@@ -134,21 +175,88 @@ async fn take(State(heard): State<Arc<Heard>>, headers: HeaderMap, body: String)
         heard.bad_signatures.fetch_add(1, Ordering::Relaxed);
         return StatusCode::UNAUTHORIZED;
     }
-    let Some(window) = heard.window.get() else {
-        return StatusCode::OK;
-    };
-    if (window.measure_from..window.end).contains(&now) {
-        heard.arrived.fetch_add(1, Ordering::Relaxed);
-    }
     let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let mut words = event["data"]["text"].as_str().unwrap_or("").split(' ');
-    let sent = words.nth(1).and_then(|n| n.parse::<u128>().ok());
-    if let (Some(sent), Some("m")) = (sent, words.next()) {
-        let at = now.duration_since(window.base).as_nanos();
-        let nanos = u64::try_from(at.saturating_sub(sent)).unwrap_or(u64::MAX);
-        if let Ok(mut l) = heard.latencies.lock() {
-            l.record(std::time::Duration::from_nanos(nanos));
+    heard.record(now, [event["data"]["text"].as_str().unwrap_or("")]);
+    StatusCode::OK
+}
+
+/// What signs an owner's deliveries (an Account Activity webhook's path names its owner).
+fn secret_of(heard: &Heard, owner: &str) -> String {
+    heard
+        .secrets
+        .lock()
+        .ok()
+        .and_then(|s| s.get(owner).cloned())
+        .unwrap_or_default()
+}
+
+/// Twitter's CRC: the token's HMAC-SHA256 with the consumer secret.
+async fn crc(
+    State(heard): State<Arc<Heard>>,
+    Path(owner): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> axum::Json<Value> {
+    let token = query.get("crc_token").map_or("", String::as_str);
+    let secret = secret_of(&heard, &owner);
+    axum::Json(json!({
+        "response_token": postern_service::account_activity::signature(&secret, token.as_bytes())
+    }))
+}
+
+/// An Account Activity delivery: its signature checked, each of its messages timed.
+async fn take_activity(
+    State(heard): State<Arc<Heard>>,
+    Path(owner): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
+    let now = Instant::now();
+    let secret = secret_of(&heard, &owner);
+    let given = headers
+        .get("x-twitter-webhooks-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if postern_service::account_activity::signature(&secret, body.as_bytes()) != given {
+        heard.bad_signatures.fetch_add(1, Ordering::Relaxed);
+        return StatusCode::UNAUTHORIZED;
+    }
+    let payload: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let events = payload["direct_message_events"].as_array();
+    heard.record(
+        now,
+        events.into_iter().flatten().map(|e| {
+            e["message_create"]["message_data"]["text"]
+                .as_str()
+                .unwrap_or("")
+        }),
+    );
+    StatusCode::OK
+}
+
+impl Heard {
+    /// Counts a POST that arrived at `now` carrying messages with `texts`, and times each
+    /// from the send stamped in its text.
+    fn record<'a>(&self, now: Instant, texts: impl IntoIterator<Item = &'a str>) {
+        let Some(window) = self.window.get() else {
+            return;
+        };
+        let measured = (window.measure_from..window.end).contains(&now);
+        if measured {
+            self.posts.fetch_add(1, Ordering::Relaxed);
+        }
+        for text in texts {
+            if measured {
+                self.arrived.fetch_add(1, Ordering::Relaxed);
+            }
+            let mut words = text.split(' ');
+            let sent = words.nth(1).and_then(|n| n.parse::<u128>().ok());
+            if let (Some(sent), Some("m")) = (sent, words.next()) {
+                let at = now.duration_since(window.base).as_nanos();
+                let nanos = u64::try_from(at.saturating_sub(sent)).unwrap_or(u64::MAX);
+                if let Ok(mut l) = self.latencies.lock() {
+                    l.record(std::time::Duration::from_nanos(nanos));
+                }
+            }
         }
     }
-    StatusCode::OK
 }

@@ -34,11 +34,20 @@ pub struct WebhooksConfig {
     /// webhook over this long after, from the last event delivered. Longer than a batch of
     /// deliveries can take (at most 50, 10 s each, one after another: keep the default).
     pub lease_secs: u64,
+    /// People subscribed to one Account Activity webhook, at most (Twitter's paid tier: 250).
+    pub subscriptions_per_webhook: usize,
+    /// X Activity API subscriptions one app may have, at most (X's: 1,500).
+    pub activity_subscriptions_per_app: usize,
 }
 
 impl Default for WebhooksConfig {
     fn default() -> Self {
-        WebhooksConfig { lease_secs: 120 }
+        let service = postern_service::ServiceConfig::default();
+        WebhooksConfig {
+            lease_secs: 120,
+            subscriptions_per_webhook: service.webhook_subscriptions_max,
+            activity_subscriptions_per_app: service.activity_subscriptions_max,
+        }
     }
 }
 

@@ -47,6 +47,8 @@ pub async fn services(config: &Config) -> anyhow::Result<Arc<Services>> {
         outbound: postern_outbound::Policy::allowing(&config.outbound.allow)
             .map_err(anyhow::Error::msg)?,
         webhook_lease: webhook_lease(config.webhooks.lease_secs)?,
+        webhook_subscriptions_max: config.webhooks.subscriptions_per_webhook,
+        activity_subscriptions_max: config.webhooks.activity_subscriptions_per_app,
         ..ServiceConfig::default()
     };
     let media = MediaStorage::open(&config.media, &config.storage.data_dir)?;

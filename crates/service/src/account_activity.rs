@@ -24,8 +24,6 @@ use crate::apps::random;
 pub(crate) const KIND_ACCOUNT_ACTIVITY: &str = "account_activity";
 /// An environment's name, at most (Twitter's dashboard allows letters, digits, `-` and `_`).
 pub const ENV_NAME_MAX: usize = 32;
-/// Subscriptions one webhook may have (Twitter's paid premium tier).
-pub const SUBSCRIPTIONS_MAX: usize = 250;
 /// How long a webhook has to answer its CRC (Twitter: 3 seconds).
 pub const CRC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 

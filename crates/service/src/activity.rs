@@ -41,8 +41,6 @@ pub const EVENT_TYPES: [&str; 12] = [
     "post.mention.create",
     "post.reply.create",
 ];
-/// Subscriptions one app may have (X's self-serve limit).
-pub const ACTIVITY_SUBSCRIPTIONS_MAX: usize = 1_500;
 /// A tag, at most.
 pub const TAG_MAX: usize = 200;
 /// Refuses a tag that is empty, longer than [`TAG_MAX`] characters, or more than one line.
@@ -214,12 +212,11 @@ impl Services {
             })?;
         }
         let existing = self.activity_subscriptions(app).await?;
-        if existing.len() >= ACTIVITY_SUBSCRIPTIONS_MAX {
+        let max = self.config.activity_subscriptions_max;
+        if existing.len() >= max {
             return Err(Error::State(Invalid {
                 field: "event_type".into(),
-                message: format!(
-                    "an app has at most {ACTIVITY_SUBSCRIPTIONS_MAX} subscriptions: delete one first"
-                ),
+                message: format!("an app has at most {max} subscriptions: delete one first"),
             }));
         }
         let duplicate = existing.iter().any(|s| {

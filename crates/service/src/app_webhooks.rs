@@ -11,7 +11,7 @@ use postern_core::{Error, Invalid, ObjectId, Result, UserId};
 use postern_store::cold::{Statement, int, text};
 
 use crate::Services;
-use crate::account_activity::{ActivityWebhook, KIND_ACCOUNT_ACTIVITY, SUBSCRIPTIONS_MAX};
+use crate::account_activity::{ActivityWebhook, KIND_ACCOUNT_ACTIVITY};
 use crate::webhook_replay::Replay;
 
 /// v2 webhooks one app may have.
@@ -215,10 +215,11 @@ impl Services {
         user: UserId,
     ) -> Result<()> {
         self.app_webhook(app, webhook).await?;
-        if self.webhook_subscribers(app, webhook).await?.len() >= SUBSCRIPTIONS_MAX {
+        let max = self.config.webhook_subscriptions_max;
+        if self.webhook_subscribers(app, webhook).await?.len() >= max {
             return Err(Error::State(Invalid {
                 field: "webhook_id".into(),
-                message: format!("a webhook has at most {SUBSCRIPTIONS_MAX} subscriptions"),
+                message: format!("a webhook has at most {max} subscriptions"),
             }));
         }
         let subscribe = self.subscription_from_now(webhook, user).await?;

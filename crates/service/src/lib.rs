@@ -104,6 +104,12 @@ pub struct ServiceConfig {
     pub outbound: postern_outbound::Policy,
     /// How long a node holds a webhook it delivers (`webhooks.lease_secs`).
     pub webhook_lease: Duration,
+    /// People subscribed to one Account Activity webhook, at most
+    /// (`webhooks.subscriptions_per_webhook`).
+    pub webhook_subscriptions_max: usize,
+    /// X Activity API subscriptions an app may have, at most
+    /// (`webhooks.activity_subscriptions_per_app`).
+    pub activity_subscriptions_max: usize,
 }
 
 impl Default for ServiceConfig {
@@ -121,6 +127,8 @@ impl Default for ServiceConfig {
             secret_key: None,
             outbound: postern_outbound::Policy::default(),
             webhook_lease: Duration::from_secs(120),
+            webhook_subscriptions_max: 250,
+            activity_subscriptions_max: 1_500,
         }
     }
 }

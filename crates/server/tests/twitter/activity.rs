@@ -18,6 +18,7 @@ crate::on_every_backend!(
     the_x_activity_api_streams_and_delivers_envelopes,
     x_activity_subscriptions_refuse_naming_why,
     an_app_has_at_most_five_webhooks,
+    subscriptions_stop_at_the_configured_limits,
 );
 
 async fn bearer(
@@ -640,4 +641,77 @@ async fn an_app_has_at_most_five_webhooks() {
     .await;
     assert_eq!(status, 409, "a sixth: {refused}");
     assert!(refused.to_string().contains("at most 5"), "{refused}");
+}
+
+/// `webhooks.subscriptions_per_webhook` (Twitter's 250) and
+/// `webhooks.activity_subscriptions_per_app` (X's 1,500), set to 1: the second subscription
+/// is refused naming the limit, and the count reports what is provisioned.
+async fn subscriptions_stop_at_the_configured_limits() {
+    let server = TestServer::with(|c| {
+        c.outbound.allow = vec!["127.0.0.1".into()];
+        c.webhooks.subscriptions_per_webhook = 1;
+        c.webhooks.activity_subscriptions_per_app = 1;
+    })
+    .await;
+    let (_, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    let (keys, app_token) = app_keys_and_bearer(&server, &bot).await;
+    let carol_keys = authorize(&server, &keys, &carol).await;
+    let rx = receiver(&keys.consumer_secret).await;
+    let env = "/1.1/account_activity/all/dev";
+    let made = keys
+        .call(
+            &server.base,
+            "POST",
+            &format!("{env}/webhooks.json"),
+            &[("url", &rx.url)],
+            None,
+            None,
+            &Tweak::default(),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let path = format!("{env}/subscriptions.json");
+    let (status, _) = signed(&keys, &server, "POST", &path, None).await;
+    assert_eq!(status, 204, "the first subscription");
+    let (status, refused) = signed(&carol_keys, &server, "POST", &path, None).await;
+    assert!(
+        (400..500).contains(&status) && refused.to_string().contains("at most 1 subscriptions"),
+        "{status} {refused}"
+    );
+    let (status, count) = signed(
+        &keys,
+        &server,
+        "GET",
+        "/1.1/account_activity/all/subscriptions/count.json",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, count["provisioned_count"].clone(), count["subscriptions_count_all"].clone()),
+        (200, json!("1"), json!("1")),
+        "{count}"
+    );
+
+    let (status, first) = signed(
+        &carol_keys,
+        &server,
+        "POST",
+        "/2/activity/subscriptions",
+        Some(json!({"event_type": "dm.received", "filter": {"user_id": carol_id}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let (status, refused) = bearer(
+        &server,
+        &app_token,
+        "POST",
+        "/2/activity/subscriptions",
+        Some(json!({"event_type": "dm.sent", "filter": {"user_id": carol_id}})),
+    )
+    .await;
+    assert!(
+        (400..500).contains(&status) && refused.to_string().contains("at most 1 subscriptions"),
+        "{status} {refused}"
+    );
 }

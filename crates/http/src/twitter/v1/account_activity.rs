@@ -190,7 +190,7 @@ async fn count(State(s): State<AppState>, req: Signed) -> V1Result<Response> {
         "subscriptions_count": n,
         "subscriptions_count_all": n.to_string(),
         "subscriptions_count_direct_messages": n.to_string(),
-        "provisioned_count": postern_service::account_activity::SUBSCRIPTIONS_MAX.to_string(),
+        "provisioned_count": s.services.config().webhook_subscriptions_max.to_string(),
     }))
     .into_response())
 }

@@ -17,7 +17,7 @@ use axum::routing::{get, post, put};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use postern_core::auth::Scope;
 use postern_core::{Error, ObjectId, UserId};
-use postern_service::account_activity::{ActivityWebhook, SUBSCRIPTIONS_MAX};
+use postern_service::account_activity::ActivityWebhook;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -233,7 +233,7 @@ async fn count(State(s): State<AppState>, req: Result<Signed, V1Error>) -> V2Res
     let name = s.services.app_name(app).await?;
     Ok(Json(json!({"data": {
         "account_name": name,
-        "provisioned_count": SUBSCRIPTIONS_MAX.to_string(),
+        "provisioned_count": s.services.config().webhook_subscriptions_max.to_string(),
         "subscriptions_count_all": n.to_string(),
         "subscriptions_count_direct_messages": "0",
     }}))

@@ -41,6 +41,10 @@ const TICK: Duration = Duration::from_millis(250);
 const EVERY_FEW_TICKS: u32 = 20;
 /// How long a wake-up waits for more events before delivering.
 const GATHER: Duration = Duration::from_millis(20);
+/// How long it waits while subscriptions have backlogs (see [`gather_for`]).
+const GATHER_BUSY: Duration = Duration::from_millis(100);
+/// Events one lease read, from which a subscription counts as having a backlog.
+const BACKLOG: usize = 10;
 /// Subscriptions one node leases per look.
 const LEASED_PER_TICK: i64 = 64;
 /// Subscriptions one node delivers to at once (each in its own order): a slow receiver holds
@@ -90,6 +94,20 @@ fn activity_backoff(failures: i64) -> chrono::Duration {
         2 => 27,
         _ => 242,
     })
+}
+
+/// How long a wake-up waits before it looks, after a look whose busiest lease read `backlog`
+/// events. Events come in bursts: a few milliseconds' worth share a lease, so each lease and
+/// write covers several. While subscriptions have backlogs, longer: under load every look
+/// would otherwise find a little for everyone, and each lease's reads and writes share the
+/// store's writer with the sends (in `docs/benchmarks.md`, this keeps 100 webhooks from
+/// costing sends more than 10 %). A quiet server delivers within `GATHER`.
+fn gather_for(backlog: usize) -> Duration {
+    if backlog >= BACKLOG {
+        GATHER_BUSY
+    } else {
+        GATHER
+    }
 }
 
 /// A subscription as a delivery needs it: the webhook, and whose events.
@@ -147,6 +165,8 @@ impl Services {
             let mut tick = tokio::time::interval(TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut ticks: u32 = 0;
+            // The most events one lease read in the last look.
+            let mut backlog = 0;
             loop {
                 let due = tokio::select! {
                     () = &mut stopped => return,
@@ -162,9 +182,7 @@ impl Services {
                         }
                     }
                     () = services.webhook_wake.rung() => {
-                        // Events come in bursts: gather a few milliseconds' worth, so each
-                        // lease and write covers a batch rather than one event.
-                        tokio::time::sleep(GATHER).await;
+                        tokio::time::sleep(gather_for(backlog)).await;
                         services.webhook_wake.take()
                     }
                     Some(typed) = next_typed(&mut typing) => {
@@ -193,16 +211,23 @@ impl Services {
                                 services.webhook_wake.ring(held);
                             });
                         }
+                        let busiest = std::sync::atomic::AtomicUsize::new(0);
                         futures::stream::iter(leased)
                             .for_each_concurrent(CONCURRENT, |(id, user)| {
-                                let (services, node) = (&services, &node);
+                                let (services, node, busiest) = (&services, &node, &busiest);
                                 async move {
-                                    if let Err(e) = services.deliver_due(node, id, user).await {
-                                        tracing::warn!(error = %e, webhook = %id, "delivering a webhook failed");
+                                    match services.deliver_due(node, id, user).await {
+                                        Ok(read) => {
+                                            busiest.fetch_max(read, std::sync::atomic::Ordering::Relaxed);
+                                        }
+                                        Err(e) => {
+                                            tracing::warn!(error = %e, webhook = %id, "delivering a webhook failed");
+                                        }
                                     }
                                 }
                             })
                             .await;
+                        backlog = busiest.into_inner();
                     }
                     Err(e) => tracing::warn!(error = %e, "leasing webhook subscriptions failed"),
                 }
@@ -309,8 +334,9 @@ impl Services {
         Ok((any_due, held))
     }
 
-    /// Delivers what is waiting for one leased subscription, then gives the lease back.
-    async fn deliver_due(&self, node: &str, id: ObjectId, user: UserId) -> Result<()> {
+    /// Delivers what is waiting for one leased subscription, then gives the lease back;
+    /// answers how many events it read.
+    async fn deliver_due(&self, node: &str, id: ObjectId, user: UserId) -> Result<usize> {
         let mut target = self.delivery_target(id, user).await?;
         let events = self
             .store
@@ -415,7 +441,7 @@ impl Services {
         if more && !failed {
             self.webhook_wake.ring([user]);
         }
-        Ok(())
+        Ok(events.len())
     }
 
     /// What `events` become for `target`'s webhook, in order: one POST each (X Activity:
@@ -711,4 +737,17 @@ fn logged(target: &Target, position: i64, d: &Delivery) -> Statement {
             int(target.user.0),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_look_waits_longer_only_while_a_subscription_has_a_backlog() {
+        assert_eq!(gather_for(0), GATHER);
+        assert_eq!(gather_for(BACKLOG - 1), GATHER);
+        assert_eq!(gather_for(BACKLOG), GATHER_BUSY);
+        assert_eq!(gather_for(BATCH), GATHER_BUSY);
+    }
 }

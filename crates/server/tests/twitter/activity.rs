@@ -688,7 +688,11 @@ async fn subscriptions_stop_at_the_configured_limits() {
     )
     .await;
     assert_eq!(
-        (status, count["provisioned_count"].clone(), count["subscriptions_count_all"].clone()),
+        (
+            status,
+            count["provisioned_count"].clone(),
+            count["subscriptions_count_all"].clone()
+        ),
         (200, json!("1"), json!("1")),
         "{count}"
     );

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -35,6 +36,8 @@ pub struct Receiver {
     pub url: String,
     pub status: Arc<AtomicU16>,
     pub wrong_crc: Arc<AtomicBool>,
+    /// Answer CRCs with 503, as a receiver that is down.
+    pub crc_down: Arc<AtomicBool>,
     pub hang_next: Arc<AtomicBool>,
     pub heard: mpsc::UnboundedReceiver<Heard>,
     pub crcs: mpsc::UnboundedReceiver<HeaderMap>,
@@ -56,6 +59,7 @@ struct Shared {
     secret: String,
     status: Arc<AtomicU16>,
     wrong_crc: Arc<AtomicBool>,
+    crc_down: Arc<AtomicBool>,
     hang_next: Arc<AtomicBool>,
     heard: mpsc::UnboundedSender<Heard>,
     crcs: mpsc::UnboundedSender<HeaderMap>,
@@ -69,6 +73,7 @@ pub async fn receiver(consumer_secret: &str) -> Receiver {
         secret: consumer_secret.to_owned(),
         status: Arc::new(AtomicU16::new(200)),
         wrong_crc: Arc::new(AtomicBool::new(false)),
+        crc_down: Arc::new(AtomicBool::new(false)),
         hang_next: Arc::new(AtomicBool::new(false)),
         heard: tx,
         crcs: crc_tx,
@@ -81,6 +86,9 @@ pub async fn receiver(consumer_secret: &str) -> Receiver {
                  headers: HeaderMap,
                  Query(q): Query<std::collections::HashMap<String, String>>| async move {
                     let _ = s.crcs.send(headers);
+                    if s.crc_down.load(Ordering::SeqCst) {
+                        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                    }
                     let token = q.get("crc_token").cloned().unwrap_or_default();
                     let key = if s.wrong_crc.load(Ordering::SeqCst) {
                         "wrong"
@@ -88,6 +96,7 @@ pub async fn receiver(consumer_secret: &str) -> Receiver {
                         s.secret.as_str()
                     };
                     axum::Json(json!({"response_token": sign(key, token.as_bytes())}))
+                        .into_response()
                 },
             )
             .post(
@@ -113,6 +122,7 @@ pub async fn receiver(consumer_secret: &str) -> Receiver {
         url: format!("http://127.0.0.1:{}/hook", addr.port()),
         status: shared.status,
         wrong_crc: shared.wrong_crc,
+        crc_down: shared.crc_down,
         hang_next: shared.hang_next,
         heard,
         crcs,

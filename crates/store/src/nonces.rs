@@ -15,12 +15,27 @@ use postern_core::{Error, Result};
 /// (about 100 MB at the limit).
 pub const HELD_MAX: usize = 1_000_000;
 
-#[derive(Default)]
 pub struct MemoryNonces {
     held: Mutex<HashMap<String, i64>>,
+    /// `HELD_MAX`, or less in tests.
+    cap: usize,
+}
+
+impl Default for MemoryNonces {
+    fn default() -> Self {
+        MemoryNonces::holding(HELD_MAX)
+    }
 }
 
 impl MemoryNonces {
+    /// Holding at most `cap` nonces at once.
+    pub fn holding(cap: usize) -> Self {
+        MemoryNonces {
+            held: Mutex::new(HashMap::new()),
+            cap,
+        }
+    }
+
     /// Remembers `nonce` of `consumer_key` until `expires_at`; `false` if it already was.
     pub fn claim(
         &self,
@@ -36,10 +51,10 @@ impl MemoryNonces {
         {
             return Ok(false);
         }
-        if held.len() >= HELD_MAX {
+        if held.len() >= self.cap {
             let now = now.timestamp_millis();
             held.retain(|_, until| *until >= now);
-            if held.len() >= HELD_MAX {
+            if held.len() >= self.cap {
                 return Err(Error::RateLimited {
                     what: "signed requests in the last ten minutes",
                     retry_after: Duration::from_secs(1),
@@ -78,6 +93,30 @@ mod tests {
         let later = until + chrono::Duration::seconds(1);
         assert_eq!(nonces.forget(later), 2);
         assert!(nonces.claim("app", "n1", later + chrono::Duration::minutes(10), later)?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_table_refuses_until_some_expire_and_never_grows_past_its_cap() -> Result<()> {
+        let nonces = MemoryNonces::holding(3);
+        let now = Utc::now();
+        for (n, minutes) in [("a", 1), ("b", 10), ("c", 10)] {
+            assert!(nonces.claim("app", n, now + chrono::Duration::minutes(minutes), now)?);
+        }
+        let until = now + chrono::Duration::minutes(10);
+        assert!(
+            matches!(
+                nonces.claim("app", "d", until, now),
+                Err(Error::RateLimited { .. })
+            ),
+            "full, none expired: refused"
+        );
+        assert_eq!(nonces.held.lock().len(), 3);
+        // Once "a" has expired, its place is taken; the table stays at its cap.
+        let later = now + chrono::Duration::minutes(2);
+        assert!(nonces.claim("app", "d", until, later)?);
+        assert_eq!(nonces.held.lock().len(), 3);
+        assert!(!nonces.claim("app", "b", until, later)?, "still remembered");
         Ok(())
     }
 }

@@ -6,9 +6,9 @@
 //! down) gets its events in fewer POSTs, which is what keeps a hundred subscriptions from
 //! costing the send path a POST per message (see `docs/benchmarks.md`).
 
-use chrono::Utc;
 use postern_core::stream::{RelationshipAction, RelationshipChange};
 use postern_core::{Error, Result, UserId};
+use postern_store::Replayed;
 use serde_json::Value;
 
 use crate::Services;
@@ -84,11 +84,10 @@ fn graph_event_kind(action: RelationshipAction) -> (&'static str, &'static str) 
 impl Services {
     /// A stored event as Account Activity carries it, or `None` for one it does not carry
     /// (groups, and kinds it has no field for).
-    pub(crate) async fn activity_part(
-        &self,
-        kind: &str,
-        data: &str,
-    ) -> Result<Option<ActivityPart>> {
+    pub(crate) async fn activity_part(&self, event: &Replayed) -> Result<Option<ActivityPart>> {
+        let (kind, data) = (event.body.kind.as_str(), event.body.data.as_str());
+        // When it happened, however late it goes out (a retry, a replay).
+        let created_timestamp = event.at_ms.to_string();
         let Some(format) = self.twitter_format.get() else {
             return Ok(None);
         };
@@ -126,7 +125,7 @@ impl Services {
                 part(
                     "direct_message_mark_read_events",
                     serde_json::json!({
-                        "created_timestamp": Utc::now().timestamp_millis().to_string(),
+                        "created_timestamp": created_timestamp,
                         "sender_id": read.user_id.to_string(),
                         "target": {"recipient_id": partner.to_string()},
                         "last_read_event_id": read.last_read_event_id.to_string(),
@@ -148,7 +147,7 @@ impl Services {
                     field,
                     serde_json::json!({
                         "type": kind,
-                        "created_timestamp": Utc::now().timestamp_millis().to_string(),
+                        "created_timestamp": created_timestamp,
                         "target": format.v1_user(&target.user),
                         "source": format.v1_user(&source.user),
                     }),
@@ -201,10 +200,9 @@ impl Services {
     pub(crate) async fn activity_payload(
         &self,
         for_user: UserId,
-        kind: &str,
-        data: &str,
+        event: &Replayed,
     ) -> Result<Option<String>> {
-        match self.activity_part(kind, data).await? {
+        match self.activity_part(event).await? {
             Some(part) => Ok(Some(self.activity_body(for_user, part.into()).await?)),
             None => Ok(None),
         }

@@ -455,13 +455,11 @@ impl Services {
         for event in events {
             let (position, kind) = (event.position, event.body.kind.as_str());
             if target.kind != KIND_ACCOUNT_ACTIVITY {
-                let bodies = self
-                    .delivery_body(target, position, kind, &event.body.data)
-                    .await?;
+                let bodies = self.delivery_body(target, event).await?;
                 out.push(Outgoing::of(position, kind, bodies));
                 continue;
             }
-            let part = self.activity_part(kind, &event.body.data).await?;
+            let part = self.activity_part(event).await?;
             let Some(part) = part else {
                 // Not carried: passed over with the POST being gathered, or on its own.
                 match out.last_mut() {
@@ -578,13 +576,12 @@ impl Services {
     pub(crate) async fn delivery_body(
         &self,
         target: &Target,
-        position: i64,
-        kind: &str,
-        data: &str,
+        event: &Replayed,
     ) -> Result<Vec<String>> {
+        let (position, kind, data) = (event.position, event.body.kind.as_str(), &event.body.data);
         if target.kind == KIND_ACCOUNT_ACTIVITY {
             return Ok(self
-                .activity_payload(target.user, kind, data)
+                .activity_payload(target.user, event)
                 .await?
                 .into_iter()
                 .collect());

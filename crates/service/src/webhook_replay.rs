@@ -210,9 +210,7 @@ impl Services {
                     }
                     after = event.position;
                     let kind = event.body.kind.as_str();
-                    let bodies = self
-                        .delivery_body(&target, event.position, kind, &event.body.data)
-                        .await?;
+                    let bodies = self.delivery_body(&target, event).await?;
                     for body in &bodies {
                         let outcome = self.deliver(&target, event.position, kind, body, 1).await?;
                         if outcome.status.is_some_and(|s| (200..300).contains(&s)) {

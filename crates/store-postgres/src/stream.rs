@@ -56,25 +56,31 @@ impl StreamStore for PostgresStore {
             if wait_ms > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
             }
-            let found = sqlx::query("SELECT id, kind, data FROM stream_events WHERE id = ANY($1)")
-                .bind(&missing)
-                .fetch_all(&mut *c)
-                .await
-                .db()?;
+            let found = sqlx::query(
+                "SELECT id, kind, data, created_at FROM stream_events WHERE id = ANY($1)",
+            )
+            .bind(&missing)
+            .fetch_all(&mut *c)
+            .await
+            .db()?;
             for r in found {
                 let id: i64 = r.try_get(0).db()?;
                 let body = EventBody {
                     kind: r.try_get(1).db()?,
                     data: r.try_get(2).db()?,
                 };
-                bodies.insert(id, Arc::new(body));
+                bodies.insert(id, (Arc::new(body), r.try_get::<i64, _>(3).db()?));
             }
         }
         Ok(placed
             .into_iter()
             .map_while(|(position, id)| {
-                let body = bodies.get(&id).cloned()?;
-                Some(Replayed { position, body })
+                let (body, at_ms) = bodies.get(&id).cloned()?;
+                Some(Replayed {
+                    position,
+                    body,
+                    at_ms,
+                })
             })
             .collect())
     }

@@ -20,13 +20,17 @@ impl StreamStore for SqliteStore {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT s.position, e.kind, e.data FROM user_stream s JOIN stream_events e ON e.id = s.stream_event_id
+                    "SELECT s.position, e.kind, e.data, e.created_at FROM user_stream s JOIN stream_events e ON e.id = s.stream_event_id
                      WHERE s.user_id = ?1 AND s.position > ?2 ORDER BY s.position LIMIT ?3",
                 )
                 .db()?;
             let found = stmt
                 .query_map((user.0, after, limit), |r| {
-                    Ok(Replayed { position: r.get(0)?, body: Arc::new(EventBody { kind: r.get(1)?, data: r.get(2)? }) })
+                    Ok(Replayed {
+                        position: r.get(0)?,
+                        body: Arc::new(EventBody { kind: r.get(1)?, data: r.get(2)? }),
+                        at_ms: r.get(3)?,
+                    })
                 })
                 .db()?;
             found.collect::<rusqlite::Result<Vec<_>>>().db()

@@ -268,6 +268,8 @@ pub struct NewReport {
 pub struct Replayed {
     pub position: i64,
     pub body: std::sync::Arc<postern_core::stream::EventBody>,
+    /// When it was stored (Unix milliseconds): what happened when, however late it is read.
+    pub at_ms: i64,
 }
 
 #[derive(Debug, Clone)]

@@ -19,6 +19,7 @@ crate::on_every_backend!(
     the_crc_and_the_owner_are_required,
     the_crc_is_asked_again_each_day,
     a_webhook_silent_for_28_hours_goes_invalid,
+    a_retried_read_receipt_says_when_it_was_read,
 );
 
 const BASE: &str = "/1.1/account_activity/all";
@@ -373,6 +374,57 @@ async fn a_backlog_arrives_in_fewer_posts_each_message_once_in_order() {
         texts.len()
     );
     assert!(refused.json()["direct_message_events"][0].is_object());
+}
+
+/// A read receipt refused once comes again 3 s later exactly as it was: its
+/// `created_timestamp` is when Carol read, not when it was sent.
+async fn a_retried_read_receipt_says_when_it_was_read() {
+    let server = server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&carol, &bot_id).await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+    let made = call(
+        &keys,
+        &server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let path = format!("{BASE}/dev/subscriptions.json");
+    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+    server.dm(&bot, &carol_id, "your order shipped").await;
+    let sent = rx.next(Duration::from_secs(10)).await.json();
+    let message_id = s(&sent["direct_message_events"][0]["id"]);
+
+    rx.status.store(500, Ordering::SeqCst);
+    let before = chrono::Utc::now().timestamp_millis();
+    let (status, _) = server
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/conversations/{}/read",
+                conversation(&bot_id, &carol_id)
+            ),
+            Some(&carol),
+            Some(json!({"last_read_event_id": message_id})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let after = chrono::Utc::now().timestamp_millis();
+    let first = rx.next(Duration::from_secs(10)).await;
+    rx.status.store(200, Ordering::SeqCst);
+    let second = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(first.body, second.body, "the retry is the same payload");
+    let read = &second.json()["direct_message_mark_read_events"][0];
+    let at: i64 = s(&read["created_timestamp"]).parse().unwrap_or(0);
+    assert!(
+        (before..=after).contains(&at),
+        "{before} ≤ {at} ≤ {after}: {read}"
+    );
 }
 
 fn conversation(a: &str, b: &str) -> String {

@@ -196,7 +196,8 @@ impl Services {
         Ok(Value::Object(body).to_string())
     }
 
-    /// One event's Account Activity payload for `for_user`, alone (replays, and tests).
+    /// One event's Account Activity payload for `for_user`, alone (a replay sends each event
+    /// on its own).
     pub(crate) async fn activity_payload(
         &self,
         for_user: UserId,
@@ -238,35 +239,26 @@ mod tests {
         );
     }
 
+    /// An event under `field` that describes no one.
+    fn bare(field: &'static str, mention: bool) -> ActivityPart {
+        ActivityPart {
+            field,
+            item: Value::Null,
+            people: Vec::new(),
+            mention,
+        }
+    }
+
     #[test]
     fn another_field_or_a_mention_starts_a_new_payload() {
         let mut payload = ActivityPayload::from(message(2));
-        let follow = ActivityPart {
-            field: "follow_events",
-            item: Value::Null,
-            people: Vec::new(),
-            mention: false,
-        };
-        assert!(payload.absorb(follow).is_err());
-        let mention = ActivityPart {
-            field: "direct_message_events",
-            item: Value::Null,
-            people: Vec::new(),
-            mention: true,
-        };
-        assert!(payload.absorb(mention).is_err());
-        let mut mentioned = ActivityPayload::from(ActivityPart {
-            field: "tweet_create_events",
-            item: Value::Null,
-            people: Vec::new(),
-            mention: true,
-        });
-        let another = ActivityPart {
-            field: "tweet_create_events",
-            item: Value::Null,
-            people: Vec::new(),
-            mention: false,
-        };
-        assert!(mentioned.absorb(another).is_err());
+        assert!(payload.absorb(bare("follow_events", false)).is_err());
+        assert!(payload.absorb(bare("direct_message_events", true)).is_err());
+        let mut mentioned = ActivityPayload::from(bare("tweet_create_events", true));
+        assert!(
+            mentioned
+                .absorb(bare("tweet_create_events", false))
+                .is_err()
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! Every node runs [`Services::spawn_webhook_delivery`]. Each time it looks it leases the
 //! subscriptions that are due (an `UPDATE … RETURNING` that only one node's can win; which
 //! ones it looks at is `webhook_wake`'s), reads
-//! each one's stream after its position, POSTs the events its webhook asked for and moves its
+//! each one's stream after its position, POSTs the events its webhook asked for (one to a POST;
+//! Account Activity's, several of one kind to a POST, see `activity_payload`) and moves its
 //! position past each one delivered (and each one it did not ask for). A refused or failed
 //! delivery stops the subscription there and tries the same event again later (1 s, 5 s, 30 s, 2 min, 10 min, 30
 //! min, then hourly), with the same event id; after a day of failures the webhook is turned

@@ -53,6 +53,20 @@ pub async fn authorize(server: &TestServer, keys: &Keys, session: &str) -> Keys 
     }
 }
 
+/// Registers `rx` as the app's `dev` webhook, which answers the CRC: 200 and the webhook.
+pub async fn register(server: &TestServer, keys: &Keys, rx: &Receiver) -> crate::client::Signed {
+    let made = call(
+        keys,
+        server,
+        "POST",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[("url", &rx.url)],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    made
+}
+
 async fn call(
     keys: &Keys,
     server: &TestServer,
@@ -81,15 +95,7 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
     let keys = app_keys(&server, &bot).await;
     let mut rx = receiver(&keys.consumer_secret).await;
 
-    let made = call(
-        &keys,
-        &server,
-        "POST",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[("url", &rx.url)],
-    )
-    .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    let made = register(&server, &keys, &rx).await;
     assert_eq!(
         (made.body["url"].clone(), made.body["valid"].clone()),
         (json!(rx.url), json!(true))
@@ -322,15 +328,7 @@ async fn a_backlog_arrives_in_fewer_posts_each_message_once_in_order() {
     server.follow(&bot, &carol_id).await;
     let keys = app_keys(&server, &bot).await;
     let mut rx = receiver(&keys.consumer_secret).await;
-    let made = call(
-        &keys,
-        &server,
-        "POST",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[("url", &rx.url)],
-    )
-    .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    register(&server, &keys, &rx).await;
     let path = format!("{BASE}/dev/subscriptions.json");
     assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
 
@@ -385,15 +383,7 @@ async fn a_retried_read_receipt_says_when_it_was_read() {
     server.follow(&carol, &bot_id).await;
     let keys = app_keys(&server, &bot).await;
     let mut rx = receiver(&keys.consumer_secret).await;
-    let made = call(
-        &keys,
-        &server,
-        "POST",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[("url", &rx.url)],
-    )
-    .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    register(&server, &keys, &rx).await;
     let path = format!("{BASE}/dev/subscriptions.json");
     assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
     server.dm(&bot, &carol_id, "your order shipped").await;
@@ -513,15 +503,7 @@ async fn follows_blocks_mutes_and_mentions_arrive_as_twitters_events() {
     let (dave_id, _) = server.user("dave").await;
     let keys = app_keys(&server, &bot).await;
     let mut rx = receiver(&keys.consumer_secret).await;
-    let made = call(
-        &keys,
-        &server,
-        "POST",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[("url", &rx.url)],
-    )
-    .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    register(&server, &keys, &rx).await;
     let path = format!("{BASE}/dev/subscriptions.json");
     assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
 
@@ -646,15 +628,7 @@ async fn the_crc_is_asked_again_each_day() {
     let mut rx = receiver(&keys.consumer_secret).await;
     let start = chrono::Utc::now();
     server.stand_at(&start.to_rfc3339());
-    let made = call(
-        &keys,
-        &server,
-        "POST",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[("url", &rx.url)],
-    )
-    .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    register(&server, &keys, &rx).await;
     assert!(rx.crcs.recv().await.is_some());
     let valid = async || {
         let listed = call(
@@ -695,15 +669,7 @@ async fn a_webhook_silent_for_28_hours_goes_invalid() {
     let mut rx = receiver(&keys.consumer_secret).await;
     let start = chrono::Utc::now();
     server.stand_at(&start.to_rfc3339());
-    let made = call(
-        &keys,
-        &server,
-        "POST",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[("url", &rx.url)],
-    )
-    .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    let made = register(&server, &keys, &rx).await;
     assert!(rx.crcs.recv().await.is_some());
     let hook_path = format!("{BASE}/dev/webhooks/{}.json", s(&made.body["id"]));
     let valid = async || {

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::account_activity::{authorize, server};
+use crate::account_activity::{authorize, register, server};
 use crate::client::{Keys, Tweak, app_keys_and_bearer};
 use crate::common::receiver::{receiver, sign};
 use crate::common::{TestServer, s};
@@ -659,18 +659,7 @@ async fn subscriptions_stop_at_the_configured_limits() {
     let carol_keys = authorize(&server, &keys, &carol).await;
     let rx = receiver(&keys.consumer_secret).await;
     let env = "/1.1/account_activity/all/dev";
-    let made = keys
-        .call(
-            &server.base,
-            "POST",
-            &format!("{env}/webhooks.json"),
-            &[("url", &rx.url)],
-            None,
-            None,
-            &Tweak::default(),
-        )
-        .await;
-    assert_eq!(made.status, 200, "{}", made.body);
+    register(&server, &keys, &rx).await;
     let path = format!("{env}/subscriptions.json");
     let (status, _) = signed(&keys, &server, "POST", &path, None).await;
     assert_eq!(status, 204, "the first subscription");

@@ -167,11 +167,9 @@ fn record_membership(outbox: &mut Outbox, notify: &[UserId], event: &Conversatio
     }
 }
 
-/// Everything the inbox shows about one conversation for one member.
-/// The inbox entries of `listed` conversations (each with the reader's membership): members
-/// and decorations read for all of them at once, the last visible event one conversation at
-/// a time (each reader sees a different range of each). On a distributed PostgreSQL each
-/// read here goes to the shards of those conversations only.
+/// The inbox entries of `listed` conversations (each with the reader's membership): members,
+/// last visible events and decorations read for all of them at once. On a distributed
+/// PostgreSQL each read here goes to the shards of those conversations only.
 async fn entries(
     c: &mut PgConnection,
     listed: Vec<(ConversationRecord, ParticipantRecord)>,
@@ -184,10 +182,7 @@ async fn entries(
         .map(|(conversation, _)| conversation.id.as_str().to_owned())
         .collect();
     let mut members = rows::participants_of_each(c, &ids).await?;
-    let mut lasts = Vec::with_capacity(listed.len());
-    for (conversation, me) in &listed {
-        lasts.push(last_visible(c, &conversation.id, me).await?);
-    }
+    let lasts = last_visible_each(c, &listed).await?;
     let mut shown: Vec<ConversationEvent> = lasts.iter().flatten().cloned().collect();
     rows::decorate(c, &mut shown).await?;
     let mut shown = shown.into_iter();
@@ -201,6 +196,69 @@ async fn entries(
         items.push(inbox_entry(conversation, me, &members, last_event));
     }
     Ok(items)
+}
+
+/// The newest event each listed member may see, undecorated. A conversation's last event id
+/// is its newest event's (`append_message` takes ids in commit order), so a member sees that
+/// event, or the one they left at, unless they hid it: those candidates are read for the
+/// whole page in one query (on Citus one statement, where a read per row cost ~0.8 ms each),
+/// and only a row whose candidate is hidden from its reader is looked up on its own.
+async fn last_visible_each(
+    c: &mut PgConnection,
+    listed: &[(ConversationRecord, ParticipantRecord)],
+) -> Result<Vec<Option<ConversationEvent>>> {
+    let candidates: Vec<Option<i64>> = listed
+        .iter()
+        .map(|(conversation, me)| {
+            let (lower, upper) = visible_range(me);
+            conversation
+                .last_event_id
+                .map(|last| last.0.min(upper))
+                .filter(|&id| id > lower)
+        })
+        .collect();
+    let (conversations, ids): (Vec<String>, Vec<i64>) = listed
+        .iter()
+        .zip(&candidates)
+        .filter_map(|((conversation, _), id)| Some((conversation.id.as_str().to_owned(), (*id)?)))
+        .unzip();
+    let reader = listed.first().map(|(_, me)| me.user_id);
+    let mut found = std::collections::HashMap::new();
+    if let (Some(reader), false) = (reader, ids.is_empty()) {
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events e
+              WHERE conversation_id = ANY($1) AND id = ANY($2)
+                AND NOT EXISTS (SELECT 1 FROM hidden_events h
+                                WHERE h.conversation_id = e.conversation_id
+                                  AND h.user_id = $3 AND h.event_id = e.id)"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&conversations)
+            .bind(&ids)
+            .bind(reader.0)
+            .fetch_all(&mut *c)
+            .await
+            .db()?;
+        for row in &rows {
+            let conversation: String = row.try_get("conversation_id").db()?;
+            let event = rows::event(row).db()?;
+            found.insert((conversation, event.id().0), event);
+        }
+    }
+    let mut lasts = Vec::with_capacity(listed.len());
+    for ((conversation, me), candidate) in listed.iter().zip(candidates) {
+        let Some(id) = candidate else {
+            // Nothing in the conversation is within what they may see.
+            lasts.push(None);
+            continue;
+        };
+        let key = (conversation.id.as_str().to_owned(), id);
+        match found.remove(&key) {
+            Some(event) if Some(me.user_id) == reader => lasts.push(Some(event)),
+            _ => lasts.push(last_visible(c, &conversation.id, me).await?),
+        }
+    }
+    Ok(lasts)
 }
 
 /// The newest event of `conversation` that `me` may see, undecorated.

@@ -9,7 +9,11 @@ use postern_store::{
 
 use crate::harness::{Harness, Must, conformance};
 
-conformance!(groups_and_membership, inbox_orders_pins_and_archives);
+conformance!(
+    groups_and_membership,
+    inbox_orders_pins_and_archives,
+    the_inbox_shows_the_newest_event_each_member_may_see,
+);
 
 async fn groups_and_membership(h: &Harness) {
     let (alice, bob, carol, dave) = (
@@ -289,4 +293,75 @@ impl Activity for postern_store::InboxEntry {
     fn me_activity(&self) -> i64 {
         self.conversation.last_event_id.map_or(0, |e| e.0)
     }
+}
+
+/// What an inbox entry shows last: `text` for a message, the event's type otherwise.
+fn last_shown(entry: &postern_store::InboxEntry) -> String {
+    match &entry.last_event {
+        Some(ConversationEvent::Message(m)) => m.text.clone(),
+        Some(ConversationEvent::ParticipantsLeave(_)) => "(left)".to_owned(),
+        Some(ConversationEvent::ParticipantsJoin(_)) => "(joined)".to_owned(),
+        None => "(nothing)".to_owned(),
+    }
+}
+
+async fn the_inbox_shows_the_newest_event_each_member_may_see(h: &Harness) {
+    let (alice, bob, carol) = (
+        h.user("alice").await,
+        h.user("bob").await,
+        h.user("carol").await,
+    );
+    // Bob hides the newest message of one conversation, for himself only.
+    h.send(h.dm(alice, bob, "one", None)).await;
+    let two = h.send(h.dm(alice, bob, "two", None)).await;
+    h.send(h.dm(carol, bob, "from carol", None)).await;
+    let with_alice = ConversationId::one_to_one(alice, bob);
+    h.store
+        .delete_for_me(&with_alice, two.message.id, bob, Fanout::default())
+        .await
+        .must("hide");
+    let inbox = |user| InboxQuery {
+        user,
+        inbox: Some(InboxBox::Primary),
+        cursor: None,
+        limit: 10,
+    };
+    let bobs = h.store.inbox(inbox(bob)).await.must("bob's inbox");
+    let shown: Vec<String> = bobs.items.iter().map(last_shown).collect();
+    assert_eq!(shown, ["from carol", "one"], "the page, each row its own");
+    let entry = |id, user| async move {
+        h.store
+            .inbox_entry(&id, user)
+            .await
+            .must("entry")
+            .must("found")
+    };
+    assert_eq!(last_shown(&entry(with_alice.clone(), bob).await), "one");
+    assert_eq!(last_shown(&entry(with_alice.clone(), alice).await), "two");
+    let alices = h.store.inbox(inbox(alice)).await.must("alice's inbox");
+    assert_eq!(
+        alices.items.iter().map(last_shown).collect::<Vec<_>>(),
+        ["two"]
+    );
+
+    // Someone who left sees the group as it was when they left.
+    let id = ConversationId::group(ObjectId(h.ids.next_id()));
+    let group = NewGroup {
+        id: id.clone(),
+        creator: alice,
+        name: None,
+        members: vec![(bob, InboxBox::Primary), (carol, InboxBox::Primary)],
+    };
+    h.store
+        .create_group(group, Fanout::default())
+        .await
+        .must("group");
+    h.store
+        .leave(&id, carol, vec![alice, bob])
+        .await
+        .must("leave");
+    h.send(h.say(&id, alice, "after carol left", vec![alice, bob]))
+        .await;
+    assert_eq!(last_shown(&entry(id.clone(), carol).await), "(left)");
+    assert_eq!(last_shown(&entry(id, bob).await), "after carol left");
 }

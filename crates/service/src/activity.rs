@@ -21,6 +21,7 @@ use postern_core::model::Message;
 use postern_core::posts::Post;
 use postern_core::stream::{RelationshipAction, RelationshipChange};
 use postern_core::{ConversationId, Error, EventId, Invalid, ObjectId, Result, UserId};
+use postern_store::Replayed;
 use postern_store::cold::{ColdRow, Statement, int, opt_int, opt_text, text};
 use serde_json::{Value, json};
 
@@ -415,9 +416,7 @@ impl Services {
         &self,
         via: ObjectId,
         user: UserId,
-        position: i64,
-        kind: &str,
-        data: &str,
+        event: &Replayed,
     ) -> Result<Vec<String>> {
         let rows = self
             .store
@@ -437,8 +436,16 @@ impl Services {
             .into_iter()
             .filter(|s| s.webhook_id.is_some_and(|w| w.to_string() == webhook))
             .collect();
-        self.envelopes(&subscriptions, user, Some(position), kind, data)
-            .await
+        let (kind, data) = (event.body.kind.as_str(), event.body.data.as_str());
+        self.envelopes(
+            &subscriptions,
+            user,
+            Some(event.position),
+            event.at_ms,
+            kind,
+            data,
+        )
+        .await
     }
 
     async fn activity_subscriptions_of(
@@ -461,19 +468,20 @@ impl Services {
     }
 
     /// Each matching subscription's envelope for one of `user`'s events (`position` `None`:
-    /// live typing, which has no place in the stream).
+    /// live typing, which has no place in the stream), which happened at `at_ms`.
     async fn envelopes(
         &self,
         subscriptions: &[ActivitySubscription],
         user: UserId,
         position: Option<i64>,
+        at_ms: i64,
         kind: &str,
         data: &str,
     ) -> Result<Vec<String>> {
         if subscriptions.is_empty() {
             return Ok(Vec::new());
         }
-        let Some(happened) = self.happened(user, kind, data).await? else {
+        let Some(happened) = self.happened(user, at_ms, kind, data).await? else {
             return Ok(Vec::new());
         };
         let uuid = match position {
@@ -503,8 +511,16 @@ impl Services {
             .collect())
     }
 
-    /// What a stored (or typing) event of `user`'s is in the X Activity API, if anything.
-    async fn happened(&self, user: UserId, kind: &str, data: &str) -> Result<Option<Happened>> {
+    /// What a stored (or typing) event of `user`'s is in the X Activity API, if anything. Its
+    /// timestamps say `at_ms`, when it happened, however late it goes out (a retry, a replay).
+    async fn happened(
+        &self,
+        user: UserId,
+        at_ms: i64,
+        kind: &str,
+        data: &str,
+    ) -> Result<Option<Happened>> {
+        let created_timestamp = at_ms.to_string();
         let Some(format) = self.twitter_format.get().cloned() else {
             return Ok(None);
         };
@@ -556,7 +572,7 @@ impl Services {
                     direction: Some("inbound"),
                     payload: json!({
                         "direct_message_mark_read_events": [{
-                            "created_timestamp": Utc::now().timestamp_millis().to_string(),
+                            "created_timestamp": created_timestamp,
                             "sender_id": read.user_id.to_string(),
                             "target": {"recipient_id": partner.to_string()},
                             "last_read_event_id": read.last_read_event_id.to_string(),
@@ -580,7 +596,7 @@ impl Services {
                     direction: Some("inbound"),
                     payload: json!({
                         "direct_message_indicate_typing_events": [{
-                            "created_timestamp": Utc::now().timestamp_millis().to_string(),
+                            "created_timestamp": created_timestamp,
                             "sender_id": t.user_id.to_string(),
                             "target": {"recipient_id": user.to_string()},
                         }],
@@ -671,6 +687,7 @@ impl Services {
                             &mine,
                             *user,
                             Some(event.position),
+                            event.at_ms,
                             &event.body.kind,
                             &event.body.data,
                         )
@@ -692,8 +709,10 @@ impl Services {
                         .activity_subscriptions_of(app, user)
                         .await
                         .unwrap_or_default();
+                    // Live: it happened just now.
+                    let now = services.config.clock.now().timestamp_millis();
                     services
-                        .envelopes(&mine, user, d.position, &d.body.kind, &d.body.data)
+                        .envelopes(&mine, user, d.position, now, &d.body.kind, &d.body.data)
                         .await
                         .unwrap_or_default()
                 }

@@ -126,6 +126,44 @@ impl Services {
             .collect()
     }
 
+    /// `GET /api/v1/apps/{id}/webhooks`: the app's Twitter-compatible webhooks (v1.1's, by
+    /// environment, and v2's), oldest first, as its owner sees them.
+    pub async fn owned_app_webhooks(
+        &self,
+        owner: UserId,
+        app: ObjectId,
+    ) -> Result<Vec<ActivityWebhook>> {
+        self.app(owner, app).await?;
+        let rows = self
+            .store
+            .cold()
+            .select(Statement::new(
+                "SELECT id, url, active, created_at FROM webhooks
+                 WHERE app_id = ?1 AND kind = ?2 ORDER BY id",
+                vec![int(app.0), text(KIND_ACCOUNT_ACTIVITY)],
+            ))
+            .await?;
+        rows.iter()
+            .map(crate::account_activity::activity_webhook)
+            .collect()
+    }
+
+    /// `GET /api/v1/apps/{id}/webhooks/{webhook_id}/deliveries`: the webhook's log, the
+    /// latest POSTs first, with those of the X Activity API's events it carries.
+    pub async fn app_webhook_deliveries(
+        &self,
+        owner: UserId,
+        app: ObjectId,
+        id: ObjectId,
+        limit: usize,
+    ) -> Result<Vec<crate::webhooks::Delivery>> {
+        self.app(owner, app).await?;
+        self.app_webhook(app, id).await?;
+        let mut ids = vec![id];
+        ids.extend(self.x_activity_row(app, id).await?);
+        self.deliveries_of(&ids, limit).await
+    }
+
     /// One of the app's webhooks (v2 or v1.1), by id.
     pub async fn app_webhook(&self, app: ObjectId, id: ObjectId) -> Result<ActivityWebhook> {
         let rows = self

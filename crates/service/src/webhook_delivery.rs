@@ -374,15 +374,13 @@ impl Services {
                 metrics::counter!("postern_webhook_posts_total",
                     "outcome" => if ok { "delivered" } else { "refused" })
                 .increment(1);
-                for (position, kind) in &post.events {
-                    let row = Delivery {
-                        id: ObjectId(self.ids.next_id()),
-                        event_id: event_id(target.user, *position),
-                        event: kind.clone(),
-                        ..outcome.clone()
-                    };
-                    log.push(logged(&target, *position, &row));
-                }
+                // One row per POST: an Account Activity POST says how many events it
+                // carried, from its first on.
+                let row = Delivery {
+                    events: i64::try_from(post.events.len()).unwrap_or(i64::MAX),
+                    ..outcome
+                };
+                log.push(logged(&target, *position, &row));
                 if !ok {
                     refused = true;
                     break;
@@ -589,7 +587,7 @@ impl Services {
         }
         if target.kind == KIND_X_ACTIVITY {
             return self
-                .activity_webhook_bodies(target.id, target.user, position, kind, data)
+                .activity_webhook_bodies(target.id, target.user, event)
                 .await;
         }
         let wanted = target.events.is_empty() || target.events.iter().any(|e| e == kind);
@@ -676,6 +674,7 @@ impl Services {
             id: ObjectId(self.ids.next_id()),
             event_id: id,
             event: kind.to_owned(),
+            events: 1,
             status,
             error,
             latency_ms,
@@ -721,8 +720,8 @@ pub fn sign(secret: &str, stamp: i64, body: &str) -> String {
 fn logged(target: &Target, position: i64, d: &Delivery) -> Statement {
     Statement::new(
         "INSERT INTO webhook_deliveries (id, webhook_id, position, kind, status, error,
-             latency_ms, attempt, at, user_id)
-         VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), ?6, ?7, ?8, ?9, ?10)",
+             latency_ms, attempt, at, user_id, events)
+         VALUES (?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), ?6, ?7, ?8, ?9, ?10, ?11)",
         vec![
             int(d.id.0),
             int(target.id.0),
@@ -734,6 +733,7 @@ fn logged(target: &Target, position: i64, d: &Delivery) -> Statement {
             int(d.attempt),
             int(d.at.timestamp_millis()),
             int(target.user.0),
+            int(d.events),
         ],
     )
 }

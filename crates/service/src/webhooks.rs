@@ -64,6 +64,9 @@ pub struct Delivery {
     pub event_id: String,
     /// The event's type (`ping` for a test).
     pub event: String,
+    /// How many events the POST carried, from `event_id` on in the stream: several for an
+    /// Account Activity POST with a backlog (its arrays), otherwise 1.
+    pub events: i64,
     /// The receiver's HTTP status, if it answered.
     pub status: Option<i64>,
     /// Why it failed, if it did.
@@ -277,13 +280,33 @@ impl Services {
         limit: usize,
     ) -> Result<Vec<Delivery>> {
         self.webhook(owner, id).await?;
+        self.deliveries_of(&[id], limit).await
+    }
+
+    /// The log of the webhooks `ids` (one webhook's rows: X Activity logs beside it), the
+    /// latest attempts first, at most `limit`.
+    pub(crate) async fn deliveries_of(
+        &self,
+        ids: &[ObjectId],
+        limit: usize,
+    ) -> Result<Vec<Delivery>> {
+        let among = (1..=ids.len())
+            .map(|n| format!("?{}", n + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut params = vec![int(i64::try_from(limit).unwrap_or(i64::MAX))];
+        params.extend(ids.iter().map(|id| int(id.0)));
         let rows = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT id, position, kind, status, error, latency_ms, attempt, at, user_id
-                 FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id DESC LIMIT ?2",
-                vec![int(id.0), int(i64::try_from(limit).unwrap_or(i64::MAX))],
+            .select(Statement::owned(
+                format!(
+                    "SELECT id, position, kind, status, error, latency_ms, attempt, at, user_id,
+                         events
+                     FROM webhook_deliveries WHERE webhook_id IN ({among})
+                     ORDER BY id DESC LIMIT ?1"
+                ),
+                params,
             ))
             .await?;
         rows.iter()
@@ -292,6 +315,7 @@ impl Services {
                     id: ObjectId(r.int(0)?),
                     event_id: event_id(UserId(r.int(8)?), r.int(1)?),
                     event: r.text(2)?,
+                    events: r.int(9)?,
                     status: r.opt_int(3)?,
                     error: r.opt_text(4)?,
                     latency_ms: r.int(5)?,

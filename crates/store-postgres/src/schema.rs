@@ -55,6 +55,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         31,
         include_str!("schema/0031_append_message_statements.sql"),
     ),
+    (32, postern_store::cold::migrations::WEBHOOK_LOG_POSTS),
 ];
 
 /// The advisory lock held while migrating, so nodes starting together migrate once.

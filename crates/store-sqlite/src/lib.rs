@@ -66,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     postern_store::cold::migrations::ACTIVITY_SUBSCRIPTIONS,
     postern_store::cold::migrations::WEBHOOK_LOG_INDEX,
     postern_store::cold::migrations::WEBHOOK_CRC,
+    postern_store::cold::migrations::WEBHOOK_LOG_POSTS,
 ];
 
 pub struct SqliteStore {

@@ -58,6 +58,8 @@ pub mod migrations {
     pub const WEBHOOK_LOG_INDEX: &str = include_str!("schema/0018_webhook_log_index.sql");
     /// When a Twitter-compatible webhook last answered the CRC, and was last asked.
     pub const WEBHOOK_CRC: &str = include_str!("schema/0019_webhook_crc.sql");
+    /// A delivery log row per POST: how many events it carried.
+    pub const WEBHOOK_LOG_POSTS: &str = include_str!("schema/0020_webhook_log_posts.sql");
 }
 
 /// The kinds of object [`ColdSql::search`] finds.

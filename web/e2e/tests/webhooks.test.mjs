@@ -1,9 +1,10 @@
 // Webhooks (issue 18) as an account holder sees them: add one with a URL and events, see its
 // secret once, send a test, read the delivery log (a real receiver on this machine), turn it
-// off and on, and see a refusal beside the URL field. Shot at 390 px and desktop, light and
-// dark.
+// off and on, and see a refusal beside the URL field; and as an app's owner, the log of the
+// app's Account Activity webhook, a row per POST. Shot at 390 px and desktop, light and dark.
 
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { BASE, apiCall, apiUser, follow, gone, launch, person, see, signUp, until, shootAll } from '../lib.mjs';
@@ -14,9 +15,17 @@ describe('webhooks', () => {
   let receiver;
   const heard = [];
   let status = 200;
+  // The consumer secret Account Activity's CRC is answered with.
+  let crcSecret = '';
 
   before(async () => {
     receiver = createServer((req, res) => {
+      const token = new URL(req.url, 'http://receiver').searchParams.get('crc_token');
+      if (req.method === 'GET' && token) {
+        const answer = `sha256=${createHmac('sha256', crcSecret).update(token).digest('base64')}`;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ response_token: answer }));
+        return;
+      }
       let body = '';
       req.on('data', (c) => { body += c; });
       req.on('end', () => {
@@ -94,6 +103,68 @@ describe('webhooks', () => {
     const again = heard.filter((h) => h.body?.type === 'message.created');
     assert.equal(again.length, 2, 'delivered live, then replayed');
     assert.equal(again[1].body.id, first.body.id);
+    assert.equal(owner.errors.length, 0, owner.errors.join('\n'));
+  });
+
+  it('shows an app’s owner its Account Activity webhook’s log, a row per POST', async () => {
+    const { page } = owner;
+    const name = 'Acme Order Status Assistant Bot';
+    await page.goto(`${BASE}/i/apps`);
+    await page.getByRole('textbox', { name: 'Name' }).fill(name);
+    await page.getByRole('button', { name: 'Create app' }).click();
+    const secrets = page.getByRole('dialog', { name: `${name} is ready` });
+    const secret = async (label) => (await secrets.locator('dd', { has: page.getByRole('button', { name: `Copy ${label}` }) })
+      .locator('code').textContent()).trim();
+    crcSecret = await secret('Consumer secret');
+    const bearer = await secret('Bearer token');
+    await secrets.getByRole('button', { name: 'Done' }).click();
+    await gone(secrets);
+    const row = page.getByRole('listitem').filter({ hasText: name });
+    await row.getByRole('button', { name: 'Access tokens' }).click();
+    await page.getByRole('button', { name: 'Make tokens' }).click();
+    const tokens = page.getByRole('dialog', { name: `Your access tokens for ${name}` });
+    const user = (await tokens.locator('dd', { has: page.getByRole('button', { name: 'Copy OAuth 2.0 token' }) })
+      .locator('code').textContent()).trim();
+    await tokens.getByRole('button', { name: 'Done' }).click();
+    await gone(tokens);
+
+    // Registered through X's v2 paths (the receiver answers the CRC), the owner subscribed.
+    const v2 = async (token, path, body) => {
+      const r = await fetch(`${BASE}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body && JSON.stringify(body),
+      });
+      const text = await r.text();
+      assert.ok(r.ok, `${path}: ${r.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const url = `http://127.0.0.1:${receiver.address().port}/twitter/account-activity/webhook`;
+    const hook = await v2(bearer, '/2/webhooks', { url });
+    await v2(user, `/2/account_activity/webhooks/${hook.data.id}/subscriptions/all`);
+
+    // Refused once, the first message is tried again 3 s later with the rest behind it: one POST.
+    const dave = await apiUser('dave');
+    await follow(owner, dave);
+    status = 500;
+    await apiCall(dave.token, 'POST', `/messages/with/${owner.id}`, { text: 'Hi, is order 1001 on its way?' });
+    await until(() => heard.find((h) => h.body?.direct_message_events), 'the refused POST');
+    status = 200;
+    for (const text of ['It was due Tuesday.', 'The tracking link says “label created”.', 'Can you check?']) {
+      await apiCall(dave.token, 'POST', `/messages/with/${owner.id}`, { text });
+    }
+    await until(() => heard.some((h) => h.body?.direct_message_events?.length === 4), 'the four waiting messages in one POST', 15000);
+
+    await page.goto(`${BASE}/i/apps`);
+    await row.getByRole('button', { name: `Webhooks of ${name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `${name}’s webhooks` });
+    await see(dialog.getByText(url));
+    await see(dialog.getByText('Valid: answers the CRC'));
+    await see(dialog.locator('.log-table').getByText('· 4 events'));
+    await see(dialog.locator('.log-table').getByText('the receiver answered 500'));
+    await shootAll(page, 'apps/webhook-log');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await gone(dialog);
     assert.equal(owner.errors.length, 0, owner.errors.join('\n'));
   });
 

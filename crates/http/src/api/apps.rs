@@ -11,8 +11,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
+use crate::api::webhooks::{DeliveryList, DeliveryParams};
 use crate::auth::Auth;
-use crate::error::{ApiResult, Json, Path};
+use crate::error::{ApiResult, Json, Path, Query};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -22,6 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(access_tokens))
         .routes(routes!(authorized))
         .routes(routes!(revoke))
+        .routes(routes!(webhooks))
+        .routes(routes!(webhook_deliveries))
 }
 
 fn app_id(raw: &str) -> Result<ObjectId, postern_core::Error> {
@@ -79,6 +82,22 @@ pub struct AccessTokens {
     oauth2_access_token: String,
     #[schema(value_type = Vec<String>)]
     scopes: postern_core::auth::Scopes,
+}
+
+/// One of an app's Twitter-compatible webhooks (Account Activity, v1.1 or v2), as its
+/// owner sees it.
+#[derive(Serialize, ToSchema)]
+pub struct AppWebhook {
+    id: String,
+    url: String,
+    /// Whether its last CRC was answered: only a valid webhook is delivered to.
+    valid: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppWebhookList {
+    webhooks: Vec<AppWebhook>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -182,4 +201,51 @@ async fn revoke(
         .revoke_authorized_app(c.user_id, app_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/apps/{id}/webhooks`: the app's Twitter-compatible webhooks, oldest first
+/// (they are made through the Account Activity API and `/2/webhooks`).
+#[utoipa::path(get, path = "/apps/{id}/webhooks", tag = "apps",
+    responses((status = 200, body = AppWebhookList)))]
+async fn webhooks(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AppWebhookList>> {
+    let webhooks = s
+        .services
+        .owned_app_webhooks(c.user_id, app_id(&id)?)
+        .await?
+        .into_iter()
+        .map(|w| AppWebhook {
+            id: w.id.to_string(),
+            url: w.url,
+            valid: w.valid,
+            created_at: w.created_at,
+        })
+        .collect();
+    Ok(Json(AppWebhookList { webhooks }))
+}
+
+/// `GET /api/v1/apps/{id}/webhooks/{webhook_id}/deliveries`: the webhook's log, the latest
+/// POSTs first (an Account Activity POST may carry several events: `events`).
+#[utoipa::path(get, path = "/apps/{id}/webhooks/{webhook_id}/deliveries", tag = "apps",
+    params(DeliveryParams), responses((status = 200, body = DeliveryList)))]
+async fn webhook_deliveries(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path((id, webhook)): Path<(String, String)>,
+    Query(p): Query<DeliveryParams>,
+) -> ApiResult<Json<DeliveryList>> {
+    let limit = super::limit(p.limit, 20)?;
+    let deliveries = s
+        .services
+        .app_webhook_deliveries(
+            c.user_id,
+            app_id(&id)?,
+            super::id("webhook_id", &webhook)?,
+            limit,
+        )
+        .await?;
+    Ok(Json(DeliveryList { deliveries }))
 }

@@ -65,13 +65,13 @@ pub struct WebhookList {
 
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryList {
-    deliveries: Vec<Delivery>,
+    pub(crate) deliveries: Vec<Delivery>,
 }
 
 #[derive(Deserialize, IntoParams)]
 pub struct DeliveryParams {
     /// 1–100, default 20.
-    limit: Option<usize>,
+    pub(crate) limit: Option<usize>,
 }
 
 /// `POST /api/v1/webhooks`: your events from now on, POSTed to `url`.

@@ -372,6 +372,77 @@ async fn a_backlog_arrives_in_fewer_posts_each_message_once_in_order() {
         texts.len()
     );
     assert!(refused.json()["direct_message_events"][0].is_object());
+
+    // The app's owner sees a log row per POST, each saying how many messages it carried.
+    let (_, apps) = server.call("GET", "/api/v1/apps", Some(&bot), None).await;
+    let app = s(&apps["apps"][0]["id"]);
+    let (status, hooks) = server
+        .call(
+            "GET",
+            &format!("/api/v1/apps/{app}/webhooks"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{hooks}");
+    assert_eq!(
+        (
+            hooks["webhooks"][0]["url"].clone(),
+            hooks["webhooks"][0]["valid"].clone()
+        ),
+        (json!(rx.url), json!(true)),
+        "{hooks}"
+    );
+    let log = format!(
+        "/api/v1/apps/{app}/webhooks/{}/deliveries",
+        s(&hooks["webhooks"][0]["id"])
+    );
+    // Each POST's row is written with the subscription's new position, just after its answer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let rows = loop {
+        let (status, body) = server
+            .call("GET", &format!("{log}?limit=100"), Some(&bot), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let rows = body["deliveries"].as_array().cloned().unwrap_or_default();
+        let delivered: Vec<&Value> = rows.iter().filter(|r| r["status"] == 200).collect();
+        let carried: i64 = delivered.iter().filter_map(|r| r["events"].as_i64()).sum();
+        if delivered.len() == posts && carried == 6 {
+            break rows;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{posts} POSTs carrying 6 messages, logged: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let first = rows
+        .last()
+        .map(|r| (r["status"].clone(), r["events"].clone()));
+    assert_eq!(first, Some((json!(500), json!(1))), "the refusal: {rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r["status"] == 200 && r["events"].as_i64() > Some(1)),
+        "a POST carried several: {rows:?}"
+    );
+
+    // Only the app's owner reads it, only for the app's own webhooks, a page at a time.
+    let (status, refused) = server.call("GET", &log, Some(&carol), None).await;
+    assert_eq!(status, 404, "not her app: {refused}");
+    let (status, refused) = server
+        .call(
+            "GET",
+            &format!("/api/v1/apps/{app}/webhooks/1/deliveries"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "no such webhook: {refused}");
+    let (status, refused) = server
+        .call("GET", &format!("{log}?limit=101"), Some(&bot), None)
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("limit"), "{refused}");
 }
 
 /// A read receipt refused once comes again 3 s later exactly as it was: its

@@ -2,6 +2,7 @@
 //! webhooks (`/2/webhooks`, CRC, replay), Account Activity on v2, and the X Activity API
 //! (subscriptions, the NDJSON stream, webhook delivery of its envelopes).
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -19,6 +20,7 @@ crate::on_every_backend!(
     x_activity_subscriptions_refuse_naming_why,
     an_app_has_at_most_five_webhooks,
     subscriptions_stop_at_the_configured_limits,
+    a_retried_read_envelope_says_when_it_was_read,
 );
 
 async fn bearer(
@@ -706,5 +708,63 @@ async fn subscriptions_stop_at_the_configured_limits() {
     assert!(
         (400..500).contains(&status) && refused.to_string().contains("at most 1 subscriptions"),
         "{status} {refused}"
+    );
+}
+
+/// A `dm.read` envelope refused once comes again identical, stamped when the message was read
+/// (not when it went out).
+async fn a_retried_read_envelope_says_when_it_was_read() {
+    let server = server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&carol, &bot_id).await;
+    let (keys, app_token) = app_keys_and_bearer(&server, &bot).await;
+    let rx = receiver(&keys.consumer_secret).await;
+    let (_, made) = bearer(
+        &server,
+        &app_token,
+        "POST",
+        "/2/webhooks",
+        Some(json!({"url": rx.url})),
+    )
+    .await;
+    let (status, subscribed) = bearer(
+        &server,
+        &app_token,
+        "POST",
+        "/2/activity/subscriptions",
+        Some(
+            json!({"event_type": "dm.read", "filter": {"user_id": bot_id},
+                    "webhook_id": s(&made["data"]["id"])}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{subscribed}");
+    let sent = server.dm(&bot, &carol_id, "your order shipped").await;
+
+    let mut rx = rx;
+    rx.status.store(500, Ordering::SeqCst);
+    let before = chrono::Utc::now().timestamp_millis();
+    let (status, _) = server
+        .call(
+            "POST",
+            &format!("/api/v1/conversations/{}/read", s(&sent["conversation_id"])),
+            Some(&carol),
+            Some(json!({"last_read_event_id": s(&sent["id"])})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let after = chrono::Utc::now().timestamp_millis();
+    let first = rx.next(Duration::from_secs(10)).await;
+    rx.status.store(200, Ordering::SeqCst);
+    let second = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(first.body, second.body, "the retry is the same envelope");
+    let envelope = second.json();
+    assert_eq!(envelope["data"]["event_type"], "dm.read", "{envelope}");
+    let read = &envelope["data"]["payload"]["direct_message_mark_read_events"][0];
+    let at: i64 = s(&read["created_timestamp"]).parse().unwrap_or(0);
+    assert!(
+        (before..=after).contains(&at),
+        "{before} ≤ {at} ≤ {after}: {read}"
     );
 }

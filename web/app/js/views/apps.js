@@ -8,6 +8,7 @@ import { attempt, toast } from '../app.js';
 import { fullTime, h, hostOf } from '../dom.js';
 import { confirmDialog, modal } from '../ui/dialog.js';
 import { formField, showFormError } from '../ui/form.js';
+import { deliveryLog } from './webhooks.js';
 
 function page(title, intro, body, aside) {
   document.title = `${title} · Postern`;
@@ -67,6 +68,9 @@ export function developerAppsView() {
 
 function developerRow(a, { onDeleted, onRotated }) {
   const tokens = h('button', { class: 'btn', type: 'button', onclick: () => accessTokens(a) }, 'Access tokens');
+  const hooks = h('button', {
+    class: 'btn', type: 'button', 'aria-label': `Webhooks of ${a.name}`, onclick: () => webhookLogs(a),
+  }, 'Webhooks');
   const rotate = h('button', {
     class: 'btn', type: 'button', 'aria-label': `Regenerate keys of ${a.name}`,
     onclick: async () => {
@@ -100,7 +104,22 @@ function developerRow(a, { onDeleted, onRotated }) {
         h('dt', {}, 'Consumer key'), h('dd', {}, h('code', {}, a.consumer_key)),
         h('dt', {}, 'Client ID'), h('dd', {}, h('code', {}, a.client_id)),
         h('dt', {}, 'Callback URLs'), h('dd', {}, a.callback_urls.length ? a.callback_urls.map((u) => h('code', {}, u)) : 'None (PIN only)'))),
-    h('div', { class: 'app-actions' }, tokens, rotate, remove));
+    h('div', { class: 'app-actions' }, tokens, hooks, rotate, remove));
+}
+
+/** The app's Twitter-compatible webhooks, each with its latest deliveries, in a dialog. */
+async function webhookLogs(a) {
+  await attempt(async () => {
+    const r = await get(`/apps/${q(a.id)}/webhooks`);
+    const logs = await Promise.all(r.webhooks.map((w) => get(`/apps/${q(a.id)}/webhooks/${q(w.id)}/deliveries?limit=20`)));
+    const body = r.webhooks.length
+      ? r.webhooks.map((w, i) => h('section', { class: 'app-webhook' },
+        h('h3', { class: 'app-webhook-url' }, h('code', {}, w.url)),
+        h('small', { class: 'hint' }, w.valid ? 'Valid: answers the CRC' : 'Invalid: not answering the CRC, so nothing is sent'),
+        deliveryLog(logs[i].deliveries, w.url)))
+      : [h('p', { class: 'muted' }, 'None yet. Register one through the Account Activity API (/1.1/account_activity) or /2/webhooks.')];
+    modal(`${a.name}’s webhooks`, body, doneButton(), { wide: true });
+  });
 }
 
 function createForm(onMade) {

@@ -162,16 +162,23 @@ function replayDialog(w, ended) {
 
 async function showLog(w, into) {
   const r = await get(`/webhooks/${q(w.id)}/deliveries?limit=20`);
-  into.replaceChildren(r.deliveries.length
-    ? h('table', { class: 'log-table' },
-      h('caption', { class: 'visually-hidden' }, `Latest deliveries to ${w.url}`),
-      h('thead', {}, h('tr', {}, ['When', 'Event', 'Result', 'Time'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, r.deliveries.map((d) => h('tr', { class: d.error ? 'failed' : '' },
-        h('td', {}, fullTime(d.at)),
-        h('td', {}, d.event === 'ping' ? 'Test' : (LABEL[d.event] || d.event), d.attempt > 1 ? h('small', { class: 'hint' }, ` · try ${d.attempt}`) : null),
-        h('td', {}, d.error ? h('span', { class: 'field-error' }, d.error) : String(d.status)),
-        h('td', {}, `${d.latency_ms} ms`)))))
-    : h('p', { class: 'muted' }, 'Nothing sent yet.'));
+  into.replaceChildren(deliveryLog(r.deliveries, w.url));
+}
+
+/** The latest deliveries to `url`, one row per POST (an Account Activity POST may carry several events). */
+export function deliveryLog(deliveries, url) {
+  if (!deliveries.length) return h('p', { class: 'muted' }, 'Nothing sent yet.');
+  const what = (d) => (d.event === 'ping' ? 'Test' : (LABEL[d.event] || d.event));
+  return h('table', { class: 'log-table' },
+    h('caption', { class: 'visually-hidden' }, `Latest deliveries to ${url}`),
+    h('thead', {}, h('tr', {}, ['When', 'Event', 'Result', 'Time'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, deliveries.map((d) => h('tr', { class: d.error ? 'failed' : '' },
+      h('td', {}, fullTime(d.at)),
+      h('td', {}, what(d),
+        d.events > 1 ? h('small', { class: 'hint' }, ` · ${d.events} events`) : null,
+        d.attempt > 1 ? h('small', { class: 'hint' }, ` · try ${d.attempt}`) : null),
+      h('td', {}, d.error ? h('span', { class: 'field-error' }, d.error) : String(d.status)),
+      h('td', {}, `${d.latency_ms} ms`)))));
 }
 
 function createForm(onMade) {

@@ -648,7 +648,8 @@ impl Services {
 
     /// `GET /2/activity/stream`: every event of the app's subscriptions, one envelope per
     /// item, live; with `backfill_minutes` (0–5) the stored ones of that many minutes first.
-    /// A person first subscribed to after it opened is heard from on the next connection.
+    /// A person subscribed to while it is open (on any node) is heard from within
+    /// [`STREAM_REFRESH`].
     pub async fn activity_stream(
         self: &Arc<Self>,
         app: ObjectId,
@@ -657,17 +658,8 @@ impl Services {
         let place = StreamPlace::take(self, app)?;
         let subscriptions = self.activity_subscriptions(app).await?;
         let users: BTreeSet<UserId> = subscriptions.iter().map(|s| s.user_id).collect();
-        let mut live = futures::stream::SelectAll::new();
-        for user in &users {
-            let user = *user;
-            live.push(
-                self.bus
-                    .subscribe(user)
-                    .await
-                    .map(move |l| (user, l))
-                    .boxed(),
-            );
-        }
+        let mut live = LiveUsers::new(self.clone(), app);
+        live.listen(users.iter().copied()).await;
         let mut backfill = Vec::new();
         if backfill_minutes > 0 {
             let from =
@@ -698,6 +690,7 @@ impl Services {
         }
         let services = self.clone();
         let lines = live
+            .into_stream()
             .then(move |(user, item)| {
                 let services = services.clone();
                 async move {
@@ -783,5 +776,65 @@ impl Drop for StreamPlace {
                 *open = open.saturating_sub(1);
                 *open == 0
             });
+    }
+}
+
+/// How often an open activity stream looks for people newly subscribed to (on any node).
+pub const STREAM_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The live events of the people an app's stream hears, which grows as the app subscribes to
+/// more of them while it is open.
+struct LiveUsers {
+    services: Arc<Services>,
+    app: ObjectId,
+    heard: BTreeSet<UserId>,
+    live: futures::stream::SelectAll<BoxStream<'static, (UserId, postern_bus::Live)>>,
+}
+
+impl LiveUsers {
+    fn new(services: Arc<Services>, app: ObjectId) -> Self {
+        LiveUsers {
+            services,
+            app,
+            heard: BTreeSet::new(),
+            live: futures::stream::SelectAll::new(),
+        }
+    }
+
+    /// Hears `users` too, those it does not hear yet.
+    async fn listen(&mut self, users: impl IntoIterator<Item = UserId>) {
+        for user in users {
+            if self.heard.insert(user) {
+                let events = self.services.bus.subscribe(user).await;
+                self.live.push(events.map(move |l| (user, l)).boxed());
+            }
+        }
+    }
+
+    /// The events as they come; every [`STREAM_REFRESH`] it reads the app's subscriptions
+    /// again and hears whoever is new. (Someone unsubscribed stays heard: each event is matched
+    /// against the subscriptions as they are when it comes.)
+    fn into_stream(self) -> BoxStream<'static, (UserId, postern_bus::Live)> {
+        let mut tick = tokio::time::interval(STREAM_REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        futures::stream::unfold((self, tick), |(mut users, mut tick)| async move {
+            loop {
+                tokio::select! {
+                    Some(item) = users.live.next(), if !users.live.is_empty() => {
+                        return Some((item, (users, tick)));
+                    }
+                    _ = tick.tick() => {
+                        match users.services.activity_subscriptions(users.app).await {
+                            Ok(now) => {
+                                let ids: Vec<UserId> = now.iter().map(|s| s.user_id).collect();
+                                users.listen(ids).await;
+                            }
+                            Err(e) => tracing::warn!(error = %e, "reading an open stream's subscriptions failed"),
+                        }
+                    }
+                }
+            }
+        })
+        .boxed()
     }
 }

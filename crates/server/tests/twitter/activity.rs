@@ -21,6 +21,7 @@ crate::on_every_backend!(
     an_app_has_at_most_five_webhooks,
     subscriptions_stop_at_the_configured_limits,
     a_retried_read_envelope_says_when_it_was_read,
+    an_open_stream_hears_people_subscribed_to_after_it_opened,
 );
 
 async fn bearer(
@@ -767,4 +768,46 @@ async fn a_retried_read_envelope_says_when_it_was_read() {
         (before..=after).contains(&at),
         "{before} ≤ {at} ≤ {after}: {read}"
     );
+}
+
+/// The stream carries every subscription the app has, also those made while it is open.
+async fn an_open_stream_hears_people_subscribed_to_after_it_opened() {
+    let server = server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&carol, &bot_id).await;
+    let (keys, app_token) = app_keys_and_bearer(&server, &bot).await;
+    authorize(&server, &keys, &carol).await;
+    let mut stream = open_stream(&server, &app_token, "").await;
+    let (status, made) = bearer(
+        &server,
+        &app_token,
+        "POST",
+        "/2/activity/subscriptions",
+        Some(json!({"event_type": "dm.received", "filter": {"user_id": carol_id}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{made}");
+    // Live only: messages sent before the stream hears Carol are not carried, so send until
+    // one is (it looks for new subscriptions every 2 s).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let line = loop {
+        server.dm(&bot, &carol_id, "are you there?").await;
+        if let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(1), stream.recv()).await {
+            break line;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the open stream never heard Carol's messages"
+        );
+    };
+    assert_eq!(
+        (
+            line["data"]["event_type"].clone(),
+            line["data"]["filter"]["user_id"].clone()
+        ),
+        (json!("dm.received"), json!(carol_id)),
+        "{line}"
+    );
+    drop(carol);
 }

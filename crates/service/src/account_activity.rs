@@ -184,6 +184,11 @@ pub(crate) enum Crc {
 pub trait TwitterFormat: Send + Sync {
     /// A message as v1.1's `message_create` event.
     fn v1_event(&self, message: &postern_core::model::Message) -> serde_json::Value;
+    /// The same, serialized (an Account Activity payload's item, written as it is).
+    fn v1_event_raw(
+        &self,
+        message: &postern_core::model::Message,
+    ) -> serde_json::Result<Box<serde_json::value::RawValue>>;
     /// A person as v1.1's user object.
     fn v1_user(&self, user: &postern_core::model::User) -> serde_json::Value;
     /// A post as v1.1's Tweet object, by `author`.

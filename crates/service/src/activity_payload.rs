@@ -9,7 +9,9 @@
 use postern_core::stream::{RelationshipAction, RelationshipChange};
 use postern_core::{Error, Result, UserId};
 use postern_store::Replayed;
+use serde::ser::SerializeMap;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::Services;
 
@@ -20,8 +22,8 @@ pub(crate) const EVENTS_PER_PAYLOAD: usize = 20;
 pub(crate) struct ActivityPart {
     /// The payload field it goes under (`direct_message_events`, `follow_events`, …).
     field: &'static str,
-    /// Its entry in that field's array.
-    item: Value,
+    /// Its entry in that field's array, serialized.
+    item: Box<RawValue>,
     /// The people the payload's `users` must describe (none: no `users`).
     people: Vec<UserId>,
     /// A mention: its payload also says `"user_has_blocked": "false"`, so it goes alone.
@@ -31,7 +33,7 @@ pub(crate) struct ActivityPart {
 /// Events that share one POST: the same field, in stream order.
 pub(crate) struct ActivityPayload {
     field: &'static str,
-    items: Vec<Value>,
+    items: Vec<Box<RawValue>>,
     people: Vec<UserId>,
     mention: bool,
 }
@@ -81,6 +83,34 @@ fn graph_event_kind(action: RelationshipAction) -> (&'static str, &'static str) 
     }
 }
 
+/// An item built as a `Value` (the kinds other than messages), serialized.
+fn raw(item: &Value) -> Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(item).map_err(Error::internal)
+}
+
+/// A payload's body, in the order of Twitter's samples: `for_user_id`, `user_has_blocked`
+/// (a mention), the field's array, `users`.
+struct Body<'a> {
+    for_user: String,
+    payload: &'a ActivityPayload,
+    users: Option<serde_json::Map<String, Value>>,
+}
+
+impl serde::Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("for_user_id", &self.for_user)?;
+        if self.payload.mention {
+            map.serialize_entry("user_has_blocked", "false")?;
+        }
+        map.serialize_entry(self.payload.field, &self.payload.items)?;
+        if let Some(users) = &self.users {
+            map.serialize_entry("users", users)?;
+        }
+        map.end()
+    }
+}
+
 impl Services {
     /// A stored event as Account Activity carries it, or `None` for one it does not carry
     /// (groups, and kinds it has no field for).
@@ -107,7 +137,7 @@ impl Services {
                 };
                 part(
                     "direct_message_events",
-                    format.v1_event(&message),
+                    format.v1_event_raw(&message).map_err(Error::internal)?,
                     vec![message.sender_id, partner],
                 )
             }
@@ -124,12 +154,12 @@ impl Services {
                 };
                 part(
                     "direct_message_mark_read_events",
-                    serde_json::json!({
+                    raw(&serde_json::json!({
                         "created_timestamp": created_timestamp,
                         "sender_id": read.user_id.to_string(),
                         "target": {"recipient_id": partner.to_string()},
                         "last_read_event_id": read.last_read_event_id.to_string(),
-                    }),
+                    }))?,
                     vec![read.user_id, partner],
                 )
             }
@@ -145,12 +175,12 @@ impl Services {
                 };
                 part(
                     field,
-                    serde_json::json!({
+                    raw(&serde_json::json!({
                         "type": kind,
                         "created_timestamp": created_timestamp,
                         "target": format.v1_user(&target.user),
                         "source": format.v1_user(&source.user),
-                    }),
+                    }))?,
                     Vec::new(),
                 )
             }
@@ -162,7 +192,7 @@ impl Services {
                 };
                 ActivityPart {
                     field: "tweet_create_events",
-                    item: format.v1_tweet(&post, &author.user),
+                    item: raw(&format.v1_tweet(&post, &author.user))?,
                     people: Vec::new(),
                     // Only what reaches the person is delivered: a blocker never gets it.
                     mention: true,
@@ -178,22 +208,22 @@ impl Services {
         for_user: UserId,
         payload: ActivityPayload,
     ) -> Result<String> {
-        let mut body = serde_json::Map::new();
-        body.insert("for_user_id".into(), for_user.to_string().into());
-        body.insert(payload.field.into(), Value::Array(payload.items));
-        if payload.mention {
-            body.insert("user_has_blocked".into(), "false".into());
-        }
+        let mut users = None;
         if let (false, Some(format)) = (payload.people.is_empty(), self.twitter_format.get()) {
-            let mut users = serde_json::Map::new();
-            for id in payload.people {
-                if let Some(u) = self.store.user(id).await? {
-                    users.insert(id.to_string(), format.v1_user(&u.user));
+            let mut described = serde_json::Map::new();
+            for id in &payload.people {
+                if let Some(u) = self.store.user(*id).await? {
+                    described.insert(id.to_string(), format.v1_user(&u.user));
                 }
             }
-            body.insert("users".into(), Value::Object(users));
+            users = Some(described);
         }
-        Ok(Value::Object(body).to_string())
+        let body = Body {
+            for_user: for_user.to_string(),
+            payload: &payload,
+            users,
+        };
+        serde_json::to_string(&body).map_err(Error::internal)
     }
 
     /// One event's Account Activity payload for `for_user`, alone (a replay sends each event
@@ -217,7 +247,7 @@ mod tests {
     fn message(n: i64) -> ActivityPart {
         ActivityPart {
             field: "direct_message_events",
-            item: serde_json::json!({"id": n}),
+            item: raw(&serde_json::json!({"id": n})).unwrap_or_else(|_| null()),
             people: vec![UserId(1), UserId(n)],
             mention: false,
         }
@@ -239,11 +269,15 @@ mod tests {
         );
     }
 
+    fn null() -> Box<RawValue> {
+        Box::default()
+    }
+
     /// An event under `field` that describes no one.
     fn bare(field: &'static str, mention: bool) -> ActivityPart {
         ActivityPart {
             field,
-            item: Value::Null,
+            item: null(),
             people: Vec::new(),
             mention,
         }

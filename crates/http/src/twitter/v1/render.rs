@@ -2,93 +2,203 @@
 //! ids and timestamps as strings, `message_data.entities` always with its four arrays,
 //! buttons with `tco_url`. Links stored as paths are made absolute for the site's origin.
 
-use postern_core::entities::Entities;
+use postern_core::entities::{Entities, TextEntity, UrlEntity};
 use postern_core::model::{Message, User};
 use postern_core::posts::Post;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 /// A message as a `message_create` event.
 pub fn event(m: &Message, origin: &str) -> Value {
-    let recipient = m
-        .conversation_id
-        .partner_of(m.sender_id)
-        .map(|u| u.to_string())
-        .unwrap_or_default();
-    let mut data = Map::new();
-    data.insert("text".into(), json!(m.text));
-    data.insert("entities".into(), entities(&m.entities));
-    let parts = &m.parts;
-    if let Some(q) = &parts.quick_reply {
-        data.insert(
-            "quick_reply".into(),
-            json!({"type": "options", "options": q.options}),
-        );
-    }
-    if let Some(r) = &parts.quick_reply_response {
-        data.insert(
-            "quick_reply_response".into(),
-            json!({"type": "options", "metadata": r.metadata}),
-        );
-    }
-    if let Some(media) = &m.media {
-        let url = super::media::media_url(origin, m.id, media.id, media.media_type);
-        data.insert(
-            "attachment".into(),
-            json!({"type": "media", "media": {
-                "id": media.id.0,
-                "id_str": media.id.to_string(),
-                "media_url": url,
-                "media_url_https": url,
-                "url": url,
-                "display_url": url,
-                "expanded_url": url,
-                "type": media_kind(media),
-                "sizes": {"large": {"w": media.width, "h": media.height, "resize": "fit"}},
-            }}),
-        );
-    }
-    if !parts.ctas.is_empty() {
-        let ctas: Vec<Value> = parts
-            .ctas
-            .iter()
-            .map(|b| {
-                json!({
-                    "type": "web_url",
-                    "label": b.cta.label(),
-                    "url": absolute(origin, &b.cta.target()),
-                    "tco_url": absolute(origin, &b.tco_url),
-                })
-            })
-            .collect();
-        data.insert("ctas".into(), Value::Array(ctas));
-    }
-    let mut create = json!({
-        "target": {"recipient_id": recipient},
-        "sender_id": m.sender_id.to_string(),
-        "message_data": data,
-    });
-    if let (Some(p), Some(create)) = (&parts.custom_profile, create.as_object_mut()) {
-        create.insert("custom_profile_id".into(), json!(p.id.to_string()));
-    }
-    let mut event = json!({
-        "type": "message_create",
-        "id": m.id.to_string(),
-        "created_timestamp": m.created_at.timestamp_millis().to_string(),
-        "message_create": create,
-    });
-    if let (Some(via), Some(event)) = (&parts.initiated_via, event.as_object_mut()) {
-        let mut v = Map::new();
-        if let Some(post) = via.post_id {
-            v.insert("tweet_id".into(), json!(post.to_string()));
+    serde_json::to_value(MessageEvent::of(m, origin)).unwrap_or(Value::Null)
+}
+
+/// A message as a `message_create` event, serialized: what an Account Activity delivery
+/// carries, written straight into its body (no `Value` tree per message).
+pub fn event_raw(m: &Message, origin: &str) -> serde_json::Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(&MessageEvent::of(m, origin))
+}
+
+/// v1.1's `message_create` event, typed.
+#[derive(Serialize)]
+struct MessageEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    created_timestamp: String,
+    message_create: Create<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initiated_via: Option<Via>,
+}
+
+#[derive(Serialize)]
+struct Create<'a> {
+    target: Target,
+    sender_id: String,
+    message_data: Data<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_profile_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Target {
+    recipient_id: String,
+}
+
+#[derive(Serialize)]
+struct Data<'a> {
+    text: &'a str,
+    entities: V1Entities<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quick_reply: Option<QuickReply<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quick_reply_response: Option<QuickReplyResponse<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachment: Option<Attachment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ctas: Vec<Cta>,
+}
+
+#[derive(Serialize)]
+struct QuickReply<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    options: &'a [postern_core::parts::QuickReplyOption],
+}
+
+#[derive(Serialize)]
+struct QuickReplyResponse<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    metadata: &'a str,
+}
+
+#[derive(Serialize)]
+struct Attachment {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    media: AttachedMedia,
+}
+
+#[derive(Serialize)]
+struct AttachedMedia {
+    id: i64,
+    id_str: String,
+    media_url: String,
+    media_url_https: String,
+    url: String,
+    display_url: String,
+    expanded_url: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    sizes: Sizes,
+}
+
+#[derive(Serialize)]
+struct Sizes {
+    large: Size,
+}
+
+#[derive(Serialize)]
+struct Size {
+    w: u32,
+    h: u32,
+    resize: &'static str,
+}
+
+#[derive(Serialize)]
+struct Cta {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    label: String,
+    url: String,
+    tco_url: String,
+}
+
+#[derive(Serialize)]
+struct Via {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tweet_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    welcome_message_id: Option<String>,
+}
+
+impl<'a> MessageEvent<'a> {
+    fn of(m: &'a Message, origin: &str) -> Self {
+        let recipient = m
+            .conversation_id
+            .partner_of(m.sender_id)
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let parts = &m.parts;
+        let attachment = m.media.as_ref().map(|media| {
+            let url = super::media::media_url(origin, m.id, media.id, media.media_type);
+            Attachment {
+                kind: "media",
+                media: AttachedMedia {
+                    id: media.id.0,
+                    id_str: media.id.to_string(),
+                    media_url: url.clone(),
+                    media_url_https: url.clone(),
+                    url: url.clone(),
+                    display_url: url.clone(),
+                    expanded_url: url,
+                    kind: media_kind(media),
+                    sizes: Sizes {
+                        large: Size {
+                            w: media.width,
+                            h: media.height,
+                            resize: "fit",
+                        },
+                    },
+                },
+            }
+        });
+        let via = parts.initiated_via.as_ref().map(|via| Via {
+            tweet_id: via.post_id.map(|p| p.to_string()),
+            welcome_message_id: via.welcome_message_id.map(|w| w.to_string()),
+        });
+        MessageEvent {
+            kind: "message_create",
+            id: m.id.to_string(),
+            created_timestamp: m.created_at.timestamp_millis().to_string(),
+            message_create: Create {
+                target: Target {
+                    recipient_id: recipient,
+                },
+                sender_id: m.sender_id.to_string(),
+                message_data: Data {
+                    text: &m.text,
+                    entities: V1Entities::of(&m.entities),
+                    quick_reply: parts.quick_reply.as_ref().map(|q| QuickReply {
+                        kind: "options",
+                        options: &q.options,
+                    }),
+                    quick_reply_response: parts.quick_reply_response.as_ref().map(|r| {
+                        QuickReplyResponse {
+                            kind: "options",
+                            metadata: &r.metadata,
+                        }
+                    }),
+                    attachment,
+                    ctas: parts
+                        .ctas
+                        .iter()
+                        .map(|b| Cta {
+                            kind: "web_url",
+                            label: b.cta.label().to_owned(),
+                            url: absolute(origin, &b.cta.target()),
+                            tco_url: absolute(origin, &b.tco_url),
+                        })
+                        .collect(),
+                },
+                custom_profile_id: parts.custom_profile.as_ref().map(|p| p.id.to_string()),
+            },
+            // An `initiated_via` with neither is left out.
+            initiated_via: via.filter(|v| v.tweet_id.is_some() || v.welcome_message_id.is_some()),
         }
-        if let Some(w) = via.welcome_message_id {
-            v.insert("welcome_message_id".into(), json!(w.to_string()));
-        }
-        if !v.is_empty() {
-            event.insert("initiated_via".into(), Value::Object(v));
-        }
     }
-    event
 }
 
 fn media_kind(media: &postern_core::media::Media) -> &'static str {
@@ -111,22 +221,46 @@ fn absolute(origin: &str, link: &str) -> String {
 
 /// Tweet-style entities: hashtags, symbols, user mentions and URLs, each always present.
 pub fn entities(e: &Entities) -> Value {
-    json!({
-        "hashtags": e.hashtags.iter().map(|h| json!({"text": h.text, "indices": h.indices})).collect::<Vec<_>>(),
-        "symbols": e.cashtags.iter().map(|h| json!({"text": h.text, "indices": h.indices})).collect::<Vec<_>>(),
-        "user_mentions": e.mentions.iter().map(|m| {
-            let mut v = json!({"screen_name": m.screen_name, "indices": m.indices});
-            if let (Some(id), Some(o)) = (m.user_id, v.as_object_mut()) {
-                o.insert("id".into(), json!(id.0));
-                o.insert("id_str".into(), json!(id.to_string()));
-            }
-            v
-        }).collect::<Vec<_>>(),
-        "urls": e.urls.iter().map(|u| json!({
-            "url": u.url, "expanded_url": u.expanded_url, "display_url": u.display_url,
-            "indices": u.indices,
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(V1Entities::of(e)).unwrap_or(Value::Null)
+}
+
+#[derive(Serialize)]
+struct V1Entities<'a> {
+    hashtags: &'a [TextEntity],
+    symbols: &'a [TextEntity],
+    user_mentions: Vec<V1Mention<'a>>,
+    urls: &'a [UrlEntity],
+}
+
+/// A mention as v1.1 has it: the account's id as a number and as a string.
+#[derive(Serialize)]
+struct V1Mention<'a> {
+    screen_name: &'a str,
+    indices: [usize; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_str: Option<String>,
+}
+
+impl<'a> V1Entities<'a> {
+    fn of(e: &'a Entities) -> Self {
+        V1Entities {
+            hashtags: &e.hashtags,
+            symbols: &e.cashtags,
+            user_mentions: e
+                .mentions
+                .iter()
+                .map(|m| V1Mention {
+                    screen_name: &m.screen_name,
+                    indices: m.indices,
+                    id: m.user_id.map(|id| id.0),
+                    id_str: m.user_id.map(|id| id.to_string()),
+                })
+                .collect(),
+            urls: &e.urls,
+        }
+    }
 }
 
 /// A user object (the fields clients read; counts Postern does not keep are left out).
@@ -164,6 +298,10 @@ impl Format {
 impl postern_service::account_activity::TwitterFormat for Format {
     fn v1_event(&self, message: &Message) -> Value {
         event(message, &self.origin)
+    }
+
+    fn v1_event_raw(&self, message: &Message) -> serde_json::Result<Box<RawValue>> {
+        event_raw(message, &self.origin)
     }
 
     fn v1_user(&self, u: &User) -> Value {

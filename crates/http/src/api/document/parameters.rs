@@ -82,7 +82,7 @@ fn schema(name: &str, path: &str, limits: &Limits) -> Option<Value> {
         }),
         (
             "id" | "user_id" | "message_id" | "before" | "after" | "welcome_message_id" | "agent"
-            | "replay_id",
+            | "replay_id" | "webhook_id",
             _,
         ) => id(),
         ("from" | "to", "/feedback/results" | "/insights") => json!({"anyOf": [

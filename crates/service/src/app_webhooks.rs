@@ -112,12 +112,19 @@ impl Services {
 
     /// `GET /2/webhooks`: the app's v2 webhooks, oldest first.
     pub async fn app_webhooks(&self, app: ObjectId) -> Result<Vec<ActivityWebhook>> {
+        self.webhooks_of_app(app, "AND env_name IS NULL").await
+    }
+
+    /// The app's Twitter-compatible webhooks, oldest first, those `narrowed` keeps.
+    async fn webhooks_of_app(&self, app: ObjectId, narrowed: &str) -> Result<Vec<ActivityWebhook>> {
         let rows = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT id, url, active, created_at FROM webhooks
-                 WHERE app_id = ?1 AND env_name IS NULL AND kind = ?2 ORDER BY id",
+            .select(Statement::owned(
+                format!(
+                    "SELECT id, url, active, created_at FROM webhooks
+                     WHERE app_id = ?1 AND kind = ?2 {narrowed} ORDER BY id"
+                ),
                 vec![int(app.0), text(KIND_ACCOUNT_ACTIVITY)],
             ))
             .await?;
@@ -134,18 +141,7 @@ impl Services {
         app: ObjectId,
     ) -> Result<Vec<ActivityWebhook>> {
         self.app(owner, app).await?;
-        let rows = self
-            .store
-            .cold()
-            .select(Statement::new(
-                "SELECT id, url, active, created_at FROM webhooks
-                 WHERE app_id = ?1 AND kind = ?2 ORDER BY id",
-                vec![int(app.0), text(KIND_ACCOUNT_ACTIVITY)],
-            ))
-            .await?;
-        rows.iter()
-            .map(crate::account_activity::activity_webhook)
-            .collect()
+        self.webhooks_of_app(app, "").await
     }
 
     /// `GET /api/v1/apps/{id}/webhooks/{webhook_id}/deliveries`: the webhook's log, the

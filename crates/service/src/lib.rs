@@ -32,6 +32,7 @@ pub mod account_activity;
 pub mod accounts;
 pub mod activity;
 mod activity_payload;
+pub mod activity_stream;
 pub mod actor;
 pub mod app_webhooks;
 pub mod apps;

@@ -127,6 +127,13 @@ describe('webhooks', () => {
       .locator('code').textContent()).trim();
     await tokens.getByRole('button', { name: 'Done' }).click();
     await gone(tokens);
+    // No webhook yet: the dialog says how to make one.
+    await row.getByRole('button', { name: `Webhooks of ${name}` }).click();
+    const empty = page.getByRole('dialog', { name: `${name}’s webhooks` });
+    await see(empty.getByText(/None yet/));
+    await shootAll(page, 'apps/webhook-log-empty');
+    await empty.getByRole('button', { name: 'Done' }).click();
+    await gone(empty);
 
     // Registered through X's v2 paths (the receiver answers the CRC), the owner subscribed.
     const v2 = async (token, path, body) => {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::client::{Keys, Tweak, app_keys};
+use crate::common::receiver::Heard;
 pub use crate::common::receiver::{Receiver, receiver, sign};
 use crate::common::{TestServer, s};
 use crate::consent::{access_token, field, form_of, request_token};
@@ -65,6 +66,34 @@ pub async fn register(server: &TestServer, keys: &Keys, rx: &Receiver) -> crate:
     .await;
     assert_eq!(made.status, 200, "{}", made.body);
     made
+}
+
+/// `reader` marks `message` read while `rx` refuses, then `rx` takes the retry: it must be
+/// the refused body again. Answers it, and the milliseconds the read request was made between.
+pub async fn read_refused_once(
+    server: &TestServer,
+    rx: &mut Receiver,
+    reader: &str,
+    conversation: &str,
+    message: &str,
+) -> (Heard, i64, i64) {
+    rx.status.store(500, Ordering::SeqCst);
+    let before = chrono::Utc::now().timestamp_millis();
+    let (status, _) = server
+        .call(
+            "POST",
+            &format!("/api/v1/conversations/{conversation}/read"),
+            Some(reader),
+            Some(json!({"last_read_event_id": message})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let after = chrono::Utc::now().timestamp_millis();
+    let first = rx.next(Duration::from_secs(10)).await;
+    rx.status.store(200, Ordering::SeqCst);
+    let second = rx.next(Duration::from_secs(10)).await;
+    assert_eq!(first.body, second.body, "the retry is the same body");
+    (second, before, after)
 }
 
 async fn call(
@@ -432,6 +461,15 @@ async fn a_backlog_arrives_in_fewer_posts_each_message_once_in_order() {
     let (status, refused) = server
         .call(
             "GET",
+            &format!("/api/v1/apps/{app}/webhooks"),
+            Some(&carol),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "not her app's webhooks: {refused}");
+    let (status, refused) = server
+        .call(
+            "GET",
             &format!("/api/v1/apps/{app}/webhooks/1/deliveries"),
             Some(&bot),
             None,
@@ -461,25 +499,14 @@ async fn a_retried_read_receipt_says_when_it_was_read() {
     let sent = rx.next(Duration::from_secs(10)).await.json();
     let message_id = s(&sent["direct_message_events"][0]["id"]);
 
-    rx.status.store(500, Ordering::SeqCst);
-    let before = chrono::Utc::now().timestamp_millis();
-    let (status, _) = server
-        .call(
-            "POST",
-            &format!(
-                "/api/v1/conversations/{}/read",
-                conversation(&bot_id, &carol_id)
-            ),
-            Some(&carol),
-            Some(json!({"last_read_event_id": message_id})),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let after = chrono::Utc::now().timestamp_millis();
-    let first = rx.next(Duration::from_secs(10)).await;
-    rx.status.store(200, Ordering::SeqCst);
-    let second = rx.next(Duration::from_secs(10)).await;
-    assert_eq!(first.body, second.body, "the retry is the same payload");
+    let (second, before, after) = read_refused_once(
+        &server,
+        &mut rx,
+        &carol,
+        &conversation(&bot_id, &carol_id),
+        &message_id,
+    )
+    .await;
     let read = &second.json()["direct_message_mark_read_events"][0];
     let at: i64 = s(&read["created_timestamp"]).parse().unwrap_or(0);
     assert!(

@@ -2,14 +2,12 @@
 //! webhooks (`/2/webhooks`, CRC, replay), Account Activity on v2, and the X Activity API
 //! (subscriptions, the NDJSON stream, webhook delivery of its envelopes).
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
-use crate::account_activity::{authorize, register, server};
+use crate::account_activity::{authorize, read_refused_once, register, server};
+use crate::activity_stream::{next_line, open_stream};
 use crate::client::{Keys, Tweak, app_keys_and_bearer};
 use crate::common::receiver::{receiver, sign};
 use crate::common::{TestServer, s};
@@ -21,10 +19,9 @@ crate::on_every_backend!(
     an_app_has_at_most_five_webhooks,
     subscriptions_stop_at_the_configured_limits,
     a_retried_read_envelope_says_when_it_was_read,
-    an_open_stream_hears_people_subscribed_to_after_it_opened,
 );
 
-async fn bearer(
+pub async fn bearer(
     server: &TestServer,
     token: &str,
     method: &str,
@@ -257,49 +254,6 @@ async fn v2_webhooks_take_account_activity_subscriptions_and_replay() {
     )
     .await;
     assert_eq!(status, 404);
-}
-
-/// The app's activity stream, read line by line into a channel.
-async fn open_stream(
-    server: &TestServer,
-    token: &str,
-    query: &str,
-) -> mpsc::UnboundedReceiver<Value> {
-    let response = reqwest::Client::new()
-        .get(format!("{}/2/activity/stream{query}", server.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("stream: {e}"));
-    assert_eq!(response.status().as_u16(), 200);
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut bytes = response.bytes_stream();
-        let mut buffer = String::new();
-        while let Some(Ok(chunk)) = bytes.next().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\r\n") {
-                let line: String = buffer.drain(..end + 2).collect();
-                let line = line.trim();
-                if !line.is_empty()
-                    && tx
-                        .send(serde_json::from_str(line).unwrap_or(Value::Null))
-                        .is_err()
-                {
-                    return;
-                }
-            }
-        }
-    });
-    rx
-}
-
-async fn next_line(lines: &mut mpsc::UnboundedReceiver<Value>) -> Value {
-    tokio::time::timeout(Duration::from_secs(10), lines.recv())
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("no event on the stream"))
 }
 
 async fn the_x_activity_api_streams_and_delivers_envelopes() {
@@ -744,22 +698,14 @@ async fn a_retried_read_envelope_says_when_it_was_read() {
     let sent = server.dm(&bot, &carol_id, "your order shipped").await;
 
     let mut rx = rx;
-    rx.status.store(500, Ordering::SeqCst);
-    let before = chrono::Utc::now().timestamp_millis();
-    let (status, _) = server
-        .call(
-            "POST",
-            &format!("/api/v1/conversations/{}/read", s(&sent["conversation_id"])),
-            Some(&carol),
-            Some(json!({"last_read_event_id": s(&sent["id"])})),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let after = chrono::Utc::now().timestamp_millis();
-    let first = rx.next(Duration::from_secs(10)).await;
-    rx.status.store(200, Ordering::SeqCst);
-    let second = rx.next(Duration::from_secs(10)).await;
-    assert_eq!(first.body, second.body, "the retry is the same envelope");
+    let (second, before, after) = read_refused_once(
+        &server,
+        &mut rx,
+        &carol,
+        &s(&sent["conversation_id"]),
+        &s(&sent["id"]),
+    )
+    .await;
     let envelope = second.json();
     assert_eq!(envelope["data"]["event_type"], "dm.read", "{envelope}");
     let read = &envelope["data"]["payload"]["direct_message_mark_read_events"][0];
@@ -768,46 +714,4 @@ async fn a_retried_read_envelope_says_when_it_was_read() {
         (before..=after).contains(&at),
         "{before} ≤ {at} ≤ {after}: {read}"
     );
-}
-
-/// The stream carries every subscription the app has, also those made while it is open.
-async fn an_open_stream_hears_people_subscribed_to_after_it_opened() {
-    let server = server().await;
-    let (bot_id, bot) = server.user("bot").await;
-    let (carol_id, carol) = server.user("carol").await;
-    server.follow(&carol, &bot_id).await;
-    let (keys, app_token) = app_keys_and_bearer(&server, &bot).await;
-    authorize(&server, &keys, &carol).await;
-    let mut stream = open_stream(&server, &app_token, "").await;
-    let (status, made) = bearer(
-        &server,
-        &app_token,
-        "POST",
-        "/2/activity/subscriptions",
-        Some(json!({"event_type": "dm.received", "filter": {"user_id": carol_id}})),
-    )
-    .await;
-    assert_eq!(status, 200, "{made}");
-    // Live only: messages sent before the stream hears Carol are not carried, so send until
-    // one is (it looks for new subscriptions every 2 s).
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let line = loop {
-        server.dm(&bot, &carol_id, "are you there?").await;
-        if let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(1), stream.recv()).await {
-            break line;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the open stream never heard Carol's messages"
-        );
-    };
-    assert_eq!(
-        (
-            line["data"]["event_type"].clone(),
-            line["data"]["filter"]["user_id"].clone()
-        ),
-        (json!("dm.received"), json!(carol_id)),
-        "{line}"
-    );
-    drop(carol);
 }

@@ -28,6 +28,7 @@ mod common;
 
 mod account_activity;
 mod activity;
+mod activity_stream;
 mod apps;
 mod autohook;
 mod business;

@@ -98,7 +98,11 @@ fn deserialize_i64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Er
             f.write_str("an id: a string or a number")
         }
         fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
-            if n >= 1 { Ok(n) } else { Err(E::custom(NotAnId)) }
+            if n >= 1 {
+                Ok(n)
+            } else {
+                Err(E::custom(NotAnId))
+            }
         }
         fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
             match i64::try_from(n) {
@@ -353,8 +357,8 @@ mod tests {
         assert!(ConversationId::is_well_formed("0-7"));
         assert!(!ConversationId::is_well_formed("09-7"));
         assert!(!ConversationId::is_well_formed("7-"));
-        let lenient: Vec<UserId> =
-            serde_json::from_str(r#"["12", 13, 14.0, "1\u0035"]"#).unwrap_or_else(|e| panic!("{e}"));
+        let lenient: Vec<UserId> = serde_json::from_str(r#"["12", 13, 14.0, "1\u0035"]"#)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lenient, [UserId(12), UserId(13), UserId(14), UserId(15)]);
         for refused in [
             r#"[" 12"]"#,

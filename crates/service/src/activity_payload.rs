@@ -211,10 +211,9 @@ impl Services {
         let mut users = None;
         if let (false, Some(format)) = (payload.people.is_empty(), self.twitter_format.get()) {
             let mut described = serde_json::Map::new();
-            for id in &payload.people {
-                if let Some(u) = self.store.user(*id).await? {
-                    described.insert(id.to_string(), format.v1_user(&u.user));
-                }
+            // One read for everyone the payload names.
+            for u in self.store.users(&payload.people).await? {
+                described.insert(u.id.to_string(), format.v1_user(&u));
             }
             users = Some(described);
         }

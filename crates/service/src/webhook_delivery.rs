@@ -23,7 +23,7 @@ use postern_core::error::Thing;
 use postern_core::{Error, ObjectId, Result, UserId};
 use postern_outbound::{Bytes, HeaderMap, HeaderName, HeaderValue};
 use postern_store::Replayed;
-use postern_store::cold::{Statement, int, opt_int, opt_text, text};
+use postern_store::cold::{ColdRow, Statement, int, opt_int, opt_text, text};
 use sha2::Sha256;
 
 use crate::Services;
@@ -111,6 +111,19 @@ fn gather_for(backlog: usize) -> Duration {
         GATHER
     }
 }
+
+/// A subscription's row as [`Services::target_of`] reads it, from `webhook_subscriptions`:
+/// its own columns, its webhook's, and its app's consumer secret (by subquery, so the lease's
+/// `UPDATE … RETURNING` hands a node all it needs to deliver without another read).
+const TARGET_COLUMNS: &str = "webhook_subscriptions.webhook_id, webhook_subscriptions.user_id,
+    webhook_subscriptions.position, webhook_subscriptions.failures,
+    webhook_subscriptions.failing_since,
+    (SELECT w.kind FROM webhooks w WHERE w.id = webhook_subscriptions.webhook_id),
+    (SELECT w.url FROM webhooks w WHERE w.id = webhook_subscriptions.webhook_id),
+    (SELECT w.events FROM webhooks w WHERE w.id = webhook_subscriptions.webhook_id),
+    (SELECT w.secret FROM webhooks w WHERE w.id = webhook_subscriptions.webhook_id),
+    (SELECT a.consumer_secret FROM webhooks w JOIN apps a ON a.id = w.app_id
+     WHERE w.id = webhook_subscriptions.webhook_id)";
 
 /// A subscription as a delivery needs it: the webhook, and whose events.
 pub(crate) struct Target {
@@ -215,10 +228,11 @@ impl Services {
                         }
                         let busiest = std::sync::atomic::AtomicUsize::new(0);
                         futures::stream::iter(leased)
-                            .for_each_concurrent(CONCURRENT, |(id, user)| {
+                            .for_each_concurrent(CONCURRENT, |target| {
                                 let (services, node, busiest) = (&services, &node, &busiest);
                                 async move {
-                                    match services.deliver_due(node, id, user).await {
+                                    let id = target.id;
+                                    match services.deliver_due(node, target).await {
                                         Ok(read) => {
                                             busiest.fetch_max(read, std::sync::atomic::Ordering::Relaxed);
                                         }
@@ -244,7 +258,7 @@ impl Services {
         &self,
         node: &str,
         which: &Due,
-    ) -> Result<(Vec<(ObjectId, UserId)>, Vec<UserId>)> {
+    ) -> Result<(Vec<Target>, Vec<UserId>)> {
         if *which == Due::Accounts(Vec::new()) {
             return Ok((Vec::new(), Vec::new()));
         }
@@ -269,7 +283,7 @@ impl Services {
                            WHERE w.active = 1 AND s.next_attempt_at <= ?3
                              AND (s.lease_until IS NULL OR s.lease_until < ?3) {among}
                            ORDER BY s.next_attempt_at LIMIT ?4)
-                     RETURNING webhook_id, user_id"
+                     RETURNING {TARGET_COLUMNS}"
                 ),
                 [
                     text(node),
@@ -283,14 +297,10 @@ impl Services {
                 .collect(),
             )])
             .await?;
-        let leased = rows
-            .first()
-            .map(|r| {
-                r.iter()
-                    .map(|row| Ok((ObjectId(row.int(0)?), UserId(row.int(1)?))))
-                    .collect()
-            })
-            .unwrap_or_else(|| Ok(Vec::new()))?;
+        let mut leased = Vec::new();
+        for row in rows.first().map_or(&[][..], Vec::as_slice) {
+            leased.push(self.target_of(row).await?);
+        }
         Ok((leased, held))
     }
 
@@ -338,8 +348,8 @@ impl Services {
 
     /// Delivers what is waiting for one leased subscription, then gives the lease back;
     /// answers how many events it read.
-    async fn deliver_due(&self, node: &str, id: ObjectId, user: UserId) -> Result<usize> {
-        let mut target = self.delivery_target(id, user).await?;
+    async fn deliver_due(&self, node: &str, mut target: Target) -> Result<usize> {
+        let (id, user) = (target.id, target.user);
         let events = self
             .store
             .stream_since(target.user, target.position, BATCH)
@@ -534,39 +544,49 @@ impl Services {
         let rows = self
             .store
             .cold()
-            .select(Statement::new(
-                "SELECT w.url, w.events, w.secret, s.position, s.failures, s.failing_since,
-                     w.kind, w.app_id
-                 FROM webhooks w JOIN webhook_subscriptions s ON s.webhook_id = w.id
-                 WHERE w.id = ?1 AND s.user_id = ?2",
+            .select(Statement::owned(
+                format!(
+                    "SELECT {TARGET_COLUMNS} FROM webhook_subscriptions
+                     WHERE webhook_id = ?1 AND user_id = ?2"
+                ),
                 vec![int(id.0), int(user.0)],
             ))
             .await?;
-        let r = rows.first().ok_or(Error::NotFound(Thing::Webhook))?;
-        let kind = r.text(6)?;
-        // Native webhooks sign with their own secret; Twitter's with the app's consumer secret.
-        let secret = match (r.opt_text(2)?, r.opt_int(7)?) {
-            (Some(sealed), _) => self.sealer().await?.open(&sealed)?,
+        self.target_of(rows.first().ok_or(Error::NotFound(Thing::Webhook))?)
+            .await
+    }
+
+    /// A [`Target`] from a row of [`TARGET_COLUMNS`].
+    async fn target_of(&self, r: &ColdRow) -> Result<Target> {
+        let kind = r.text(5)?;
+        // Native webhooks sign with their own secret; Twitter's with the app's consumer
+        // secret. Both are stored sealed.
+        let sealed = match (r.opt_text(8)?, r.opt_text(9)?) {
+            (Some(own), _) => Some(own),
             (None, Some(app)) if kind == KIND_ACCOUNT_ACTIVITY || kind == KIND_X_ACTIVITY => {
-                self.consumer_secret_of(ObjectId(app)).await?
+                Some(app)
             }
-            (None, _) => String::new(),
+            (None, _) => None,
+        };
+        let secret = match sealed {
+            Some(sealed) => self.sealer().await?.open(&sealed)?,
+            None => String::new(),
         };
         Ok(Target {
-            id,
-            user,
+            id: ObjectId(r.int(0)?),
+            user: UserId(r.int(1)?),
             kind,
-            url: r.text(0)?,
+            url: r.text(6)?,
             events: r
-                .text(1)?
+                .text(7)?
                 .split(' ')
                 .filter(|e| !e.is_empty())
                 .map(str::to_owned)
                 .collect(),
             secret,
-            position: r.int(3)?,
-            failures: r.int(4)?,
-            failing_since: r.opt_int(5)?,
+            position: r.int(2)?,
+            failures: r.int(3)?,
+            failing_since: r.opt_int(4)?,
         })
     }
 

@@ -17,7 +17,7 @@ impl StreamStore for SqliteStore {
     }
 
     async fn stream_since(&self, user: UserId, after: i64, limit: usize) -> Result<Vec<Replayed>> {
-        self.read(move |c| {
+        let read = move |c: &rusqlite::Connection| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT s.position, e.kind, e.data, e.created_at FROM user_stream s JOIN stream_events e ON e.id = s.stream_event_id
@@ -28,14 +28,24 @@ impl StreamStore for SqliteStore {
                 .query_map((user.0, after, limit), |r| {
                     Ok(Replayed {
                         position: r.get(0)?,
-                        body: Arc::new(EventBody { kind: r.get(1)?, data: r.get(2)? }),
+                        body: Arc::new(EventBody {
+                            kind: r.get(1)?,
+                            data: r.get(2)?,
+                        }),
                         at_ms: r.get(3)?,
                     })
                 })
                 .db()?;
             found.collect::<rusqlite::Result<Vec<_>>>().db()
-        })
-        .await
+        };
+        // A short page (a webhook lease's) is a bounded walk of two primary keys, cheaper
+        // than the two thread hand-offs a blocking read costs; a long replay goes off the
+        // async threads.
+        if limit <= SHORT_PAGE {
+            self.lookup(read).await
+        } else {
+            self.read(read).await
+        }
     }
 
     async fn stream_position(&self, user: UserId) -> Result<i64> {
@@ -48,6 +58,9 @@ impl StreamStore for SqliteStore {
         .await
     }
 }
+
+/// The most events [`StreamStore::stream_since`] reads on the calling thread.
+const SHORT_PAGE: usize = 64;
 
 /// A user's newest position: the end of their primary-key range, so no counter row has to be
 /// rewritten on every event (that row update cost a page write per recipient per commit).

@@ -561,11 +561,12 @@ impl Services {
         let kind = r.text(5)?;
         // Native webhooks sign with their own secret; Twitter's with the app's consumer
         // secret. Both are stored sealed.
+        let twitters = kind == KIND_ACCOUNT_ACTIVITY || kind == KIND_X_ACTIVITY;
         let sealed = match (r.opt_text(8)?, r.opt_text(9)?) {
             (Some(own), _) => Some(own),
-            (None, Some(app)) if kind == KIND_ACCOUNT_ACTIVITY || kind == KIND_X_ACTIVITY => {
-                Some(app)
-            }
+            (None, Some(app)) if twitters => Some(app),
+            // Its app is gone: nothing to sign with, so nothing is sent (never an empty key).
+            (None, None) if twitters => return Err(Error::NotFound(Thing::App)),
             (None, _) => None,
         };
         let secret = match sealed {

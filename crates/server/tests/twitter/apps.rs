@@ -1,7 +1,10 @@
 //! Developer apps and connected apps (issue 17, item 1).
 
+use std::time::Duration;
+
 use serde_json::json;
 
+use crate::account_activity::{BASE, call, receiver, register};
 use crate::client::app_keys;
 use crate::common::{TestServer, s};
 
@@ -11,6 +14,7 @@ crate::on_every_backend!(
     a_person_revokes_an_app_and_its_tokens_stop_working,
     only_the_owner_sees_and_changes_an_app,
     an_app_gets_its_bearer_by_client_credentials_until_it_is_invalidated,
+    a_deleted_apps_webhook_hears_nothing_more,
 );
 
 async fn an_app_shows_its_secrets_once_and_rotation_retires_the_old_keys() {
@@ -396,4 +400,48 @@ async fn an_app_gets_its_bearer_by_client_credentials_until_it_is_invalidated() 
     let (_, fresh) = post("/oauth2/token", good, "grant_type=client_credentials").await;
     assert_ne!(fresh["access_token"], token["access_token"]);
     assert_eq!(read(s(&fresh["access_token"])).await, 200);
+}
+
+async fn a_deleted_apps_webhook_hears_nothing_more() {
+    let server = crate::account_activity::server().await;
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&bot, &carol_id).await;
+    server.follow(&carol, &bot_id).await;
+    let keys = app_keys(&server, &bot).await;
+    let mut rx = receiver(&keys.consumer_secret).await;
+    register(&server, &keys, &rx).await;
+    let path = format!("{BASE}/dev/subscriptions.json");
+    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+    server.dm(&carol, &bot_id, "before").await;
+    assert!(
+        rx.next(Duration::from_secs(10))
+            .await
+            .body
+            .contains("before")
+    );
+
+    let (_, apps) = server.call("GET", "/api/v1/apps", Some(&bot), None).await;
+    let app = s(&apps["apps"][0]["id"]);
+    let (status, _) = server
+        .call("DELETE", &format!("/api/v1/apps/{app}"), Some(&bot), None)
+        .await;
+    assert_eq!(status, 204);
+    server.dm(&carol, &bot_id, "after").await;
+    // A delivery takes milliseconds and the loop looks every 250 ms: three seconds is ample.
+    let late = tokio::time::timeout(Duration::from_secs(3), rx.heard.recv()).await;
+    assert!(
+        late.is_err(),
+        "a deleted app's webhook was sent: {:?}",
+        late.ok().flatten().map(|h| h.body)
+    );
+    let (status, _) = server
+        .call(
+            "GET",
+            &format!("/api/v1/apps/{app}/webhooks"),
+            Some(&bot),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "the app and its webhooks are gone");
 }

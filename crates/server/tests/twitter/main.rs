@@ -27,6 +27,7 @@
 mod common;
 
 mod account_activity;
+mod account_activity_crc;
 mod activity;
 mod activity_stream;
 mod apps;

@@ -355,13 +355,32 @@ impl Services {
         rows.first().map(app).ok_or(Error::NotFound(Thing::App))?
     }
 
-    /// `DELETE /apps/{id}`: the app and every grant anyone gave it; its credentials stop
-    /// working at once on this node (within half a minute on others).
+    /// `DELETE /apps/{id}`: the app, every grant anyone gave it, and its webhooks (with their
+    /// subscriptions, log and replays) and X Activity subscriptions, so nothing more is sent
+    /// for it; its credentials stop working at once on this node (within half a minute on
+    /// others).
     pub async fn delete_app(&self, owner: UserId, id: ObjectId) -> Result<()> {
         self.app(owner, id).await?;
+        let of_its_webhooks = |table: &str| {
+            Statement::owned(
+                format!(
+                    "DELETE FROM {table}
+                     WHERE webhook_id IN (SELECT id FROM webhooks WHERE app_id = ?1)"
+                ),
+                vec![int(id.0)],
+            )
+        };
         self.store
             .cold()
             .run(vec![
+                of_its_webhooks("webhook_deliveries"),
+                of_its_webhooks("webhook_subscriptions"),
+                of_its_webhooks("webhook_replays"),
+                Statement::new(
+                    "DELETE FROM activity_subscriptions WHERE app_id = ?1",
+                    vec![int(id.0)],
+                ),
+                Statement::new("DELETE FROM webhooks WHERE app_id = ?1", vec![int(id.0)]),
                 Statement::new("DELETE FROM app_grants WHERE app_id = ?1", vec![int(id.0)]),
                 Statement::new(
                     "DELETE FROM oauth_pending WHERE app_id = ?1",

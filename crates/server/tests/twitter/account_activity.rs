@@ -66,6 +66,48 @@ pub async fn register(server: &TestServer, keys: &Keys, rx: &Receiver) -> crate:
     made
 }
 
+/// The app's `dev` webhooks as its owner lists them.
+pub async fn webhooks_listed(keys: &Keys, server: &TestServer) -> crate::client::Signed {
+    call(
+        keys,
+        server,
+        "GET",
+        &format!("{BASE}/dev/webhooks.json"),
+        &[],
+    )
+    .await
+}
+
+/// A bot whose app's `dev` webhook is `rx` and who has subscribed itself; the bot follows
+/// Carol, so she may write to it.
+pub struct Subscribed {
+    pub bot_id: String,
+    pub bot: String,
+    pub carol_id: String,
+    pub carol: String,
+    pub keys: Keys,
+    pub rx: Receiver,
+}
+
+pub async fn bot_subscribed(server: &TestServer) -> Subscribed {
+    let (bot_id, bot) = server.user("bot").await;
+    let (carol_id, carol) = server.user("carol").await;
+    server.follow(&bot, &carol_id).await;
+    let keys = app_keys(server, &bot).await;
+    let rx = receiver(&keys.consumer_secret).await;
+    register(server, &keys, &rx).await;
+    let path = format!("{BASE}/dev/subscriptions.json");
+    assert_eq!(call(&keys, server, "POST", &path, &[]).await.status, 204);
+    Subscribed {
+        bot_id,
+        bot,
+        carol_id,
+        carol,
+        keys,
+        rx,
+    }
+}
+
 /// `reader` marks `message` read while `rx` refuses, then `rx` takes the retry: it must be
 /// the refused body again. Answers it, and the milliseconds the read request was made between.
 pub async fn read_refused_once(
@@ -150,14 +192,7 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
         "{}",
         again.body
     );
-    let listed = call(
-        &keys,
-        &server,
-        "GET",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[],
-    )
-    .await;
+    let listed = webhooks_listed(&keys, &server).await;
     assert_eq!(listed.body[0]["id"], webhook_id, "{}", listed.body);
 
     let carol_keys = authorize(&server, &keys, &carol).await;
@@ -316,14 +351,7 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
         "{}",
         refused.body
     );
-    let listed = call(
-        &keys,
-        &server,
-        "GET",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[],
-    )
-    .await;
+    let listed = webhooks_listed(&keys, &server).await;
     assert_eq!(listed.body[0]["valid"], false, "{}", listed.body);
     rx.wrong_crc.store(false, Ordering::SeqCst);
     assert_eq!(
@@ -334,14 +362,7 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
         call(&keys, &server, "DELETE", &hook_path, &[]).await.status,
         204
     );
-    let listed = call(
-        &keys,
-        &server,
-        "GET",
-        &format!("{BASE}/dev/webhooks.json"),
-        &[],
-    )
-    .await;
+    let listed = webhooks_listed(&keys, &server).await;
     assert_eq!(listed.body, json!([]));
 }
 
@@ -350,14 +371,15 @@ async fn a_bot_registers_subscribes_and_receives_twitters_payloads() {
 /// order sent, with every sender described in `users`.
 async fn a_backlog_arrives_in_fewer_posts_each_message_once_in_order() {
     let server = server().await;
-    let (bot_id, bot) = server.user("bot").await;
-    let (carol_id, carol) = server.user("carol").await;
-    server.follow(&bot, &carol_id).await;
-    let keys = app_keys(&server, &bot).await;
-    let mut rx = receiver(&keys.consumer_secret).await;
-    register(&server, &keys, &rx).await;
-    let path = format!("{BASE}/dev/subscriptions.json");
-    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+    let Subscribed {
+        bot_id,
+        bot,
+        carol_id,
+        carol,
+        keys,
+        mut rx,
+        ..
+    } = bot_subscribed(&server).await;
 
     rx.status.store(500, Ordering::SeqCst);
     let texts: Vec<String> = (1..=6).map(|n| format!("message {n}")).collect();

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::account_activity::{BASE, call, receiver, register};
+use crate::account_activity::{Subscribed, bot_subscribed};
 use crate::client::app_keys;
 use crate::common::{TestServer, s};
 
@@ -404,15 +404,13 @@ async fn an_app_gets_its_bearer_by_client_credentials_until_it_is_invalidated() 
 
 async fn a_deleted_apps_webhook_hears_nothing_more() {
     let server = crate::account_activity::server().await;
-    let (bot_id, bot) = server.user("bot").await;
-    let (carol_id, carol) = server.user("carol").await;
-    server.follow(&bot, &carol_id).await;
-    server.follow(&carol, &bot_id).await;
-    let keys = app_keys(&server, &bot).await;
-    let mut rx = receiver(&keys.consumer_secret).await;
-    register(&server, &keys, &rx).await;
-    let path = format!("{BASE}/dev/subscriptions.json");
-    assert_eq!(call(&keys, &server, "POST", &path, &[]).await.status, 204);
+    let Subscribed {
+        bot_id,
+        bot,
+        carol,
+        mut rx,
+        ..
+    } = bot_subscribed(&server).await;
     server.dm(&carol, &bot_id, "before").await;
     assert!(
         rx.next(Duration::from_secs(10))
